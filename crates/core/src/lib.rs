@@ -1,0 +1,24 @@
+//! CMEK Desk's domain, free of Tauri, HTTP and the keychain.
+//!
+//! What lives here: the wire models of the Google Cloud and CockroachDB Cloud APIs we call
+//! ([`kms`], [`iam`], [`service_account`], [`service_usage`], [`cockroach`]), the rules that
+//! keep IAM edits safe ([`iam`]), naming and validation rules ([`names`]), the closed set of
+//! error codes the UI switches on ([`error`]), the secret type ([`secret`]) and the types of
+//! the guided-setup plan ([`plan`]) with its equivalent CLI commands ([`gcloud`]).
+//!
+//! What does not: any I/O. Clients live in `cmek-gcp` and `cmek-cockroach`, the setup engine
+//! in `cmek-setup`, the local fake clouds in `cmek-sandbox`.
+
+pub mod cockroach;
+pub mod error;
+pub mod gcloud;
+pub mod iam;
+pub mod kms;
+pub mod names;
+pub mod plan;
+pub mod secret;
+pub mod service_account;
+pub mod service_usage;
+
+pub use error::{Error, ErrorCode, Result};
+pub use secret::Secret;

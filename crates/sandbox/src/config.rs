@@ -1,0 +1,117 @@
+//! Sandbox configuration: tokens, principals and the timing knobs that make the fake behave
+//! like the real, eventually consistent services (IAM propagation, service-account creation,
+//! CockroachDB CMEK transitions, artificial latency).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Default Google OAuth access token accepted by the sandbox.
+pub const DEFAULT_GOOGLE_TOKEN: &str = "sandbox-google-token";
+/// Principal that [`DEFAULT_GOOGLE_TOKEN`] authenticates as (owner of the demo project).
+pub const DEFAULT_GOOGLE_MEMBER: &str = "user:officer@example.com";
+/// Default CockroachDB Cloud API key accepted by the sandbox.
+pub const DEFAULT_COCKROACH_KEY: &str = "sandbox-cockroach-key";
+/// The only `Cc-Version` header value the fake CockroachDB Cloud API accepts.
+pub const COCKROACH_API_VERSION: &str = "2024-09-16";
+
+/// All knobs of the sandbox. Build with [`SandboxConfig::for_tests`] or
+/// [`SandboxConfig::demo`] and adjust with the `with_*` builder methods.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// Bearer token -> IAM member (`user:...` / `serviceAccount:...`).
+    pub google_tokens: BTreeMap<String, String>,
+    /// Accepted CockroachDB Cloud API keys (Bearer).
+    pub cockroach_api_keys: Vec<String>,
+    /// Seed the demo organisation (projects, clusters, policies).
+    pub seed_demo: bool,
+    /// Time after a policy write before it is *effective* for authorization decisions
+    /// (getIamPolicy shows the write immediately).
+    pub iam_propagation: Duration,
+    /// After `serviceAccounts.create`, the first N `get` calls on that account answer 404
+    /// (field report B07).
+    pub sa_get_not_found_after_create: u32,
+    /// Minimum time a CMEK region stays in a transitional state (ENABLING/ROTATING/REVOKING).
+    pub cmek_transition: Duration,
+    /// Number of `GET .../cmek` polls that still show the transitional state before it resolves
+    /// (both this and `cmek_transition` must be satisfied).
+    pub cmek_polls_before_done: u32,
+    /// Artificial latency added to every request.
+    pub latency: Duration,
+}
+
+impl SandboxConfig {
+    /// Seeded, zero delays, one GET poll before CMEK transitions resolve.
+    pub fn for_tests() -> Self {
+        let mut google_tokens = BTreeMap::new();
+        google_tokens.insert(DEFAULT_GOOGLE_TOKEN.to_string(), DEFAULT_GOOGLE_MEMBER.to_string());
+        Self {
+            google_tokens,
+            cockroach_api_keys: vec![DEFAULT_COCKROACH_KEY.to_string()],
+            seed_demo: true,
+            iam_propagation: Duration::ZERO,
+            sa_get_not_found_after_create: 0,
+            cmek_transition: Duration::ZERO,
+            cmek_polls_before_done: 1,
+            latency: Duration::ZERO,
+        }
+    }
+
+    /// Seeded demo organisation with small realistic delays (for "sandbox mode" in the app).
+    pub fn demo() -> Self {
+        Self {
+            iam_propagation: Duration::from_secs(2),
+            sa_get_not_found_after_create: 1,
+            cmek_transition: Duration::from_secs(4),
+            cmek_polls_before_done: 0,
+            latency: Duration::from_millis(60),
+            ..Self::for_tests()
+        }
+    }
+
+    /// Adds (or replaces) a Google token mapped to `member`.
+    pub fn with_google_token(mut self, token: impl Into<String>, member: impl Into<String>) -> Self {
+        self.google_tokens.insert(token.into(), member.into());
+        self
+    }
+    /// Adds an accepted CockroachDB API key.
+    pub fn with_cockroach_key(mut self, key: impl Into<String>) -> Self {
+        self.cockroach_api_keys.push(key.into());
+        self
+    }
+    /// Sets [`SandboxConfig::iam_propagation`].
+    pub fn with_iam_propagation(mut self, d: Duration) -> Self {
+        self.iam_propagation = d;
+        self
+    }
+    /// Sets [`SandboxConfig::sa_get_not_found_after_create`].
+    pub fn with_sa_get_not_found_after_create(mut self, n: u32) -> Self {
+        self.sa_get_not_found_after_create = n;
+        self
+    }
+    /// Sets [`SandboxConfig::cmek_transition`].
+    pub fn with_cmek_transition(mut self, d: Duration) -> Self {
+        self.cmek_transition = d;
+        self
+    }
+    /// Sets [`SandboxConfig::cmek_polls_before_done`].
+    pub fn with_cmek_polls_before_done(mut self, n: u32) -> Self {
+        self.cmek_polls_before_done = n;
+        self
+    }
+    /// Sets [`SandboxConfig::latency`].
+    pub fn with_latency(mut self, d: Duration) -> Self {
+        self.latency = d;
+        self
+    }
+    /// Starts empty (no projects, no clusters, no organisation).
+    pub fn without_seed(mut self) -> Self {
+        self.seed_demo = false;
+        self
+    }
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self::for_tests()
+    }
+}

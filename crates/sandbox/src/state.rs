@@ -1,0 +1,252 @@
+//! The sandbox's in-memory world: every resource as a JSON value shaped like the real API,
+//! IAM policy history (for propagation), the request log, injected faults and test hooks.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Instant;
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::config::SandboxConfig;
+
+/// A hook run (once) right before the next request of an operation is handled.
+pub type Hook = Box<dyn FnOnce(&mut State) + Send>;
+
+/// One request as seen by the sandbox (for assertions in other crates' tests).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RecordedRequest {
+    /// HTTP method, upper case.
+    pub method: String,
+    /// Path *after* the service prefix, e.g. `/v1/projects/p/locations/global/keyRings`.
+    pub path: String,
+    /// Raw query string ("" when absent).
+    pub query: String,
+    /// `kms`, `iam`, `serviceusage`, `crm`, `cockroach` (or `unknown`).
+    pub service: String,
+    /// Discovery method id (Google) or operationId (CockroachDB); `unknown` if unrouted.
+    pub operation: String,
+    /// True for mutations (getIamPolicy/testIamPermissions are reads even when POST).
+    pub is_write: bool,
+    /// HTTP status returned.
+    pub status: u16,
+    /// Parsed JSON request body (`Value::Null` when empty or not JSON).
+    pub body: Value,
+}
+
+/// A canned failure returned instead of handling the request.
+#[derive(Debug, Clone)]
+pub struct Fault {
+    /// Operation id the fault applies to (as in [`RecordedRequest::operation`]).
+    pub operation: String,
+    /// HTTP status to return.
+    pub status: u16,
+    /// Response body to return.
+    pub body: Value,
+    /// How many matching requests fail (then the fault is removed).
+    pub times: u32,
+    /// Optional `Retry-After` header value in seconds.
+    pub retry_after_secs: Option<u64>,
+}
+
+/// A GCP project of the sandbox.
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub id: String,
+    pub number: String,
+    pub display_name: String,
+    pub parent: String,
+    pub create_time: String,
+    /// service name -> enabled
+    pub services: BTreeMap<String, bool>,
+}
+
+/// Stored policy plus its write history (used to compute the *effective* policy).
+#[derive(Debug, Clone)]
+pub struct PolicyEntry {
+    /// As returned by getIamPolicy (normalised; etag always present).
+    pub current: Value,
+    /// (write instant, policy) oldest first. Seeded policies use an instant far in the past.
+    pub history: Vec<(Instant, Value)>,
+}
+
+/// A service account with its bookkeeping.
+#[derive(Debug, Clone)]
+pub struct SaEntry {
+    pub value: Value,
+    pub project: String,
+    pub get_misses_left: u32,
+    pub deleted: bool,
+}
+
+/// Pending asynchronous CMEK transition of one region.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    pub since: Instant,
+    pub polls: u32,
+}
+
+/// CMEK state of one cluster region.
+#[derive(Debug, Clone)]
+pub struct CmekRegion {
+    pub region: String,
+    pub status: String,
+    /// `CMEKKeyInfo` JSON objects, oldest first.
+    pub key_infos: Vec<Value>,
+    pub pending: Option<Pending>,
+}
+
+/// The whole world of the sandbox.
+pub struct State {
+    pub(crate) config: SandboxConfig,
+    pub(crate) projects: BTreeMap<String, Project>,
+    pub(crate) key_rings: BTreeMap<String, Value>,
+    pub(crate) crypto_keys: BTreeMap<String, Value>,
+    /// crypto key name -> versions (id = index + 1)
+    pub(crate) versions: BTreeMap<String, Vec<Value>>,
+    pub(crate) policies: HashMap<String, PolicyEntry>,
+    /// email -> entry
+    pub(crate) service_accounts: BTreeMap<String, SaEntry>,
+    /// Service-account emails that exist outside the sandbox projects (CockroachDB principals).
+    pub(crate) external_service_accounts: Vec<String>,
+    pub(crate) operations: HashMap<String, Value>,
+    pub(crate) organization: Value,
+    pub(crate) clusters: BTreeMap<String, Value>,
+    pub(crate) cmek: BTreeMap<String, Vec<CmekRegion>>,
+    pub(crate) requests: Vec<RecordedRequest>,
+    pub(crate) faults: Vec<Fault>,
+    pub(crate) hooks: Vec<(String, Hook)>,
+    pub(crate) counter: u64,
+    pub(crate) epoch: Instant,
+}
+
+impl State {
+    pub(crate) fn new(config: SandboxConfig) -> Self {
+        let epoch = Instant::now();
+        Self {
+            config,
+            projects: BTreeMap::new(),
+            key_rings: BTreeMap::new(),
+            crypto_keys: BTreeMap::new(),
+            versions: BTreeMap::new(),
+            policies: HashMap::new(),
+            service_accounts: BTreeMap::new(),
+            external_service_accounts: Vec::new(),
+            operations: HashMap::new(),
+            organization: json!({}),
+            clusters: BTreeMap::new(),
+            cmek: BTreeMap::new(),
+            requests: Vec::new(),
+            faults: Vec::new(),
+            hooks: Vec::new(),
+            counter: 0,
+            epoch,
+        }
+    }
+
+    /// Next value of a process-wide counter (etags, unique ids).
+    pub(crate) fn next_counter(&mut self) -> u64 {
+        self.counter += 1;
+        self.counter
+    }
+
+    /// Finds a project by id or number.
+    pub(crate) fn project(&self, id_or_number: &str) -> Option<&Project> {
+        self.projects
+            .get(id_or_number)
+            .or_else(|| self.projects.values().find(|p| p.number == id_or_number))
+    }
+
+    /// Whether `service` is enabled in project `id_or_number` (false for unknown projects).
+    pub(crate) fn service_enabled(&self, id_or_number: &str, service: &str) -> bool {
+        self.project(id_or_number)
+            .and_then(|p| p.services.get(service).copied())
+            .unwrap_or(false)
+    }
+
+    /// Current sandbox configuration (knobs may be changed at runtime through the handle).
+    pub fn config(&self) -> &SandboxConfig {
+        &self.config
+    }
+
+    /// Current IAM policy of a resource as getIamPolicy would return it (`{"etag":"ACAB"}` if none).
+    pub fn iam_policy(&self, resource: &str) -> Value {
+        crate::iam_policy::stored_policy(self, resource)
+    }
+
+    /// Overwrites a policy as *another writer* would (new etag, effective after propagation).
+    pub fn set_iam_policy_direct(&mut self, resource: &str, policy: Value) -> Value {
+        crate::iam_policy::write_policy(self, resource, policy)
+    }
+
+    /// Adds `member` to `role` on `resource` as another writer would.
+    pub fn add_binding_direct(&mut self, resource: &str, role: &str, member: &str) -> Value {
+        let mut p = self.iam_policy(resource);
+        crate::iam_policy::add_member(&mut p, role, member);
+        self.set_iam_policy_direct(resource, p)
+    }
+
+    /// Removes `member` from `role` on `resource` as another writer would.
+    pub fn remove_binding_direct(&mut self, resource: &str, role: &str, member: &str) -> Value {
+        let mut p = self.iam_policy(resource);
+        crate::iam_policy::remove_member(&mut p, role, member);
+        self.set_iam_policy_direct(resource, p)
+    }
+
+    /// A crypto key as `cryptoKeys.get` returns it (with `primary`), if it exists.
+    pub fn crypto_key(&self, name: &str) -> Option<Value> {
+        crate::kms::render_key(self, name)
+    }
+
+    /// All versions of a crypto key.
+    pub fn crypto_key_versions(&self, key: &str) -> Vec<Value> {
+        self.versions.get(key).cloned().unwrap_or_default()
+    }
+
+    /// A service account by email.
+    pub fn service_account(&self, email: &str) -> Option<Value> {
+        self.service_accounts.get(email).filter(|s| !s.deleted).map(|s| s.value.clone())
+    }
+
+    /// Enables or disables an API in a project.
+    pub fn set_service_enabled(&mut self, project: &str, service: &str, enabled: bool) {
+        let id = self.project(project).map(|p| p.id.clone());
+        if let Some(p) = id.and_then(|id| self.projects.get_mut(&id)) {
+            p.services.insert(service.to_string(), enabled);
+        }
+    }
+
+    /// The CockroachDB `CMEKClusterInfo` of a cluster (None if CMEK never enabled).
+    pub fn cmek_info(&self, cluster_id: &str) -> Option<Value> {
+        self.cmek.get(cluster_id).map(|r| crate::cmek::render_info(r))
+    }
+
+    /// A CockroachDB cluster as `GET /api/v1/clusters/{id}` returns it.
+    pub fn cluster(&self, cluster_id: &str) -> Option<Value> {
+        self.clusters.get(cluster_id).map(|c| crate::cockroach::render_cluster(self, c))
+    }
+}
+
+/// Current time as RFC 3339 UTC with microseconds (like the recordings).
+pub(crate) fn now_rfc3339() -> String {
+    rfc3339(time::OffsetDateTime::now_utc())
+}
+
+/// Formats a time as `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
+pub(crate) fn rfc3339(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.microsecond()
+    )
+}
+
+/// Parses an RFC 3339 time.
+pub(crate) fn parse_rfc3339(s: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+}
