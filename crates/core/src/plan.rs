@@ -191,3 +191,40 @@ pub struct ApplyResult {
     /// Number of write calls the apply made (0 when everything was already in place).
     pub write_calls: u32,
 }
+
+/// A cluster as the Cluster screen lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ClusterSummary {
+    pub cluster: Cluster,
+    /// Why CMEK cannot be set up on this cluster (plan, visibility, state, provider), if so.
+    #[ts(optional)]
+    pub ineligible_reason: Option<String>,
+    /// Current cluster-level CMEK status (`DISABLED` when CMEK was never enabled).
+    pub cmek_status: String,
+}
+
+/// Which clouds the app is talking to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum ConnectionMode {
+    /// The built-in local sandbox (no account needed).
+    Sandbox,
+    /// Real Google Cloud and CockroachDB Cloud.
+    Live,
+}
+
+/// Who and what the app is connected to, shown in the header. No secrets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ConnectionInfo {
+    pub mode: ConnectionMode,
+    pub organization: crate::cockroach::Organization,
+    /// The Google identity calls are made as (e.g. `user:officer@example.com`).
+    pub google_identity: String,
+    /// Projects the Google identity can see (Resource Manager `projects.search`).
+    pub projects: Vec<String>,
+}
