@@ -42,16 +42,24 @@ pub(crate) struct CockroachApi {
 
 impl CockroachApi {
     pub(crate) fn load(text: &str) -> Self {
-        let doc: Value = serde_json::from_str(text).expect("embedded Cockroach OpenAPI is not JSON");
+        let doc: Value =
+            serde_json::from_str(text).expect("embedded Cockroach OpenAPI is not JSON");
         let mut defs: Map<String, Value> = doc
             .pointer("/components/schemas")
             .and_then(Value::as_object)
             .map(|s| s.iter().map(|(k, v)| (k.clone(), convert(v))).collect())
             .unwrap_or_default();
         let mut operations = Vec::new();
-        for (path, item) in doc.get("paths").and_then(Value::as_object).into_iter().flatten() {
+        for (path, item) in doc
+            .get("paths")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
             for (method, op) in item.as_object().into_iter().flatten() {
-                let Some(id) = op.get("operationId").and_then(Value::as_str) else { continue };
+                let Some(id) = op.get("operationId").and_then(Value::as_str) else {
+                    continue;
+                };
                 let mut schema_of = |body: Option<&Value>, suffix: &str| {
                     let schema = body?.pointer("/content/application~1json/schema")?;
                     if let Some(name) = schema.get("$ref").and_then(Value::as_str) {
@@ -72,15 +80,30 @@ impl CockroachApi {
                 });
             }
         }
-        let routes = operations.iter().enumerate().map(|(i, op)| Route::new(&op.http_method, &op.path, i)).collect();
-        let by_id = operations.iter().enumerate().map(|(i, op)| (op.id.clone(), i)).collect();
-        Self { routes, operations, by_id, schemas: SchemaSet::new(defs, Map::new()) }
+        let routes = operations
+            .iter()
+            .enumerate()
+            .map(|(i, op)| Route::new(&op.http_method, &op.path, i))
+            .collect();
+        let by_id = operations
+            .iter()
+            .enumerate()
+            .map(|(i, op)| (op.id.clone(), i))
+            .collect();
+        Self {
+            routes,
+            operations,
+            by_id,
+            schemas: SchemaSet::new(defs, Map::new()),
+        }
     }
 }
 
 /// Converts one OAS 3.0 schema object to JSON Schema draft 7.
 fn convert(node: &Value) -> Value {
-    let Some(obj) = node.as_object() else { return json!({}) };
+    let Some(obj) = node.as_object() else {
+        return json!({});
+    };
     if let Some(r) = obj.get("$ref").and_then(Value::as_str) {
         return def_ref(r.trim_start_matches("#/components/schemas/"));
     }
@@ -100,8 +123,11 @@ fn convert(node: &Value) -> Value {
                 out.insert(key.clone(), format);
             }
             "properties" => {
-                let props: Map<String, Value> =
-                    properties.into_iter().flatten().map(|(k, v)| (k.clone(), convert(v))).collect();
+                let props: Map<String, Value> = properties
+                    .into_iter()
+                    .flatten()
+                    .map(|(k, v)| (k.clone(), convert(v)))
+                    .collect();
                 out.insert(key.clone(), Value::Object(props));
             }
             "required" => {
@@ -113,7 +139,10 @@ fn convert(node: &Value) -> Value {
                     .as_array()
                     .into_iter()
                     .flatten()
-                    .filter(|n| n.as_str().is_some_and(|n| properties.is_some_and(|p| p.contains_key(n))))
+                    .filter(|n| {
+                        n.as_str()
+                            .is_some_and(|n| properties.is_some_and(|p| p.contains_key(n)))
+                    })
                     .cloned()
                     .collect();
                 if !names.is_empty() {
@@ -121,11 +150,20 @@ fn convert(node: &Value) -> Value {
                 }
             }
             "items" | "additionalProperties" | "not" => {
-                let converted = if value.is_boolean() { value.clone() } else { convert(value) };
+                let converted = if value.is_boolean() {
+                    value.clone()
+                } else {
+                    convert(value)
+                };
                 out.insert(key.clone(), converted);
             }
             "allOf" | "anyOf" | "oneOf" => {
-                let list = value.as_array().into_iter().flatten().map(convert).collect();
+                let list = value
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(convert)
+                    .collect();
                 out.insert(key.clone(), Value::Array(list));
             }
             _ => {}

@@ -1,27 +1,35 @@
 //! Enum re-encoding for `$alt=json;enum-encoding=int`.
 //!
-//! Google client libraries may ask for enums as integers (their index in the discovery
-//! `enum` list, which mirrors the proto enum numbering used by these APIs). The sandbox keeps
+//! Google client libraries may ask for enums as integers: the proto enum *number*, which is
+//! not always the index in the discovery `enum` list (see `proto_numbers`). The sandbox keeps
 //! its state with string enums and converts at the edge with these walkers, driven by the
 //! discovery schemas as written.
 
 use serde_json::{Map, Value};
 
+use crate::proto_numbers::numbering;
+
 /// Rewrites the enum fields of `value` (typed by discovery schema `node`) to integers
 /// (`to_int`) or back to strings. Unknown fields and unknown enum values are left untouched.
-pub(crate) fn map_enums(schemas: &Map<String, Value>, node: &Value, value: &Value, to_int: bool) -> Value {
-    let Some(node) = resolve(schemas, node) else { return value.clone() };
+pub(crate) fn map_enums(
+    schemas: &Map<String, Value>,
+    node: &Value,
+    value: &Value,
+    to_int: bool,
+) -> Value {
+    let Some(node) = resolve(schemas, node) else {
+        return value.clone();
+    };
     if let Some(values) = node.get("enum").and_then(Value::as_array) {
         return match value {
-            Value::String(s) if to_int => values
-                .iter()
-                .position(|v| v.as_str() == Some(s.as_str()))
-                .map_or_else(|| value.clone(), |i| Value::from(i as u64)),
-            Value::Number(n) if !to_int => n
-                .as_u64()
-                .and_then(|i| values.get(usize::try_from(i).ok()?))
-                .cloned()
-                .unwrap_or_else(|| value.clone()),
+            Value::String(s) if to_int => numbering(values)
+                .into_iter()
+                .find(|(name, _)| name == s)
+                .map_or_else(|| value.clone(), |(_, n)| Value::from(n)),
+            Value::Number(n) if !to_int => numbering(values)
+                .into_iter()
+                .find(|(_, i)| Some(*i) == n.as_u64())
+                .map_or_else(|| value.clone(), |(name, _)| Value::from(name)),
             _ => value.clone(),
         };
     }
@@ -40,7 +48,12 @@ pub(crate) fn map_enums(schemas: &Map<String, Value>, node: &Value, value: &Valu
             Value::Object(mapped)
         }
         Value::Array(items) => match node.get("items") {
-            Some(item) => Value::Array(items.iter().map(|v| map_enums(schemas, item, v, to_int)).collect()),
+            Some(item) => Value::Array(
+                items
+                    .iter()
+                    .map(|v| map_enums(schemas, item, v, to_int))
+                    .collect(),
+            ),
             None => value.clone(),
         },
         _ => value.clone(),
@@ -61,7 +74,11 @@ pub fn wants_enum_int(query: &str) -> bool {
     query.split('&').any(|pair| {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         let key = key.replace("%24", "$");
-        let value = value.replace("%3B", ";").replace("%3b", ";").replace("%3D", "=").replace("%3d", "=");
+        let value = value
+            .replace("%3B", ";")
+            .replace("%3b", ";")
+            .replace("%3D", "=")
+            .replace("%3d", "=");
         key == "$alt" && value.split(';').any(|p| p == "enum-encoding=int")
     })
 }
@@ -73,7 +90,9 @@ mod tests {
 
     #[test]
     fn detects_enum_int_query() {
-        assert!(wants_enum_int("%24alt=json%3Benum-encoding%3Dint&keyRingId=k"));
+        assert!(wants_enum_int(
+            "%24alt=json%3Benum-encoding%3Dint&keyRingId=k"
+        ));
         assert!(wants_enum_int("https://x/v1/a?$alt=json;enum-encoding=int"));
         assert!(!wants_enum_int("alt=json"));
     }
@@ -90,7 +109,10 @@ mod tests {
         let node = json!({ "$ref": "K" });
         let s = json!({ "purpose": "ENCRYPT_DECRYPT", "versions": [{ "state": "C" }], "x": "A" });
         let i = map_enums(&schemas, &node, &s, true);
-        assert_eq!(i, json!({ "purpose": 1, "versions": [{ "state": 2 }], "x": "A" }));
+        assert_eq!(
+            i,
+            json!({ "purpose": 1, "versions": [{ "state": 2 }], "x": "A" })
+        );
         assert_eq!(map_enums(&schemas, &node, &i, false), s);
     }
 }

@@ -10,13 +10,14 @@
 //! - objects without `additionalProperties` get `additionalProperties: false`, because real
 //!   Google rejects unknown fields with 400 `Invalid JSON payload received. Unknown name "x"`;
 //! - enums become `enum`; in the enum-int flavour (`$alt=json;enum-encoding=int`) an enum
-//!   field also accepts its index in the discovery `enum` list.
+//!   field also accepts its proto number (see `proto_numbers`).
 
 use std::collections::HashMap;
 
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
+use crate::proto_numbers::numbering;
 use crate::routes::Route;
 use crate::schema::{def_ref, SchemaSet};
 use crate::sources::DiscoverySource;
@@ -58,7 +59,9 @@ impl GoogleService {
             Self::CloudKms => "cloudkms.googleapis.com",
             Self::Iam => "iam.googleapis.com",
             Self::IamCredentials => "iamcredentials.googleapis.com",
-            Self::CloudResourceManagerV1 | Self::CloudResourceManagerV3 => "cloudresourcemanager.googleapis.com",
+            Self::CloudResourceManagerV1 | Self::CloudResourceManagerV3 => {
+                "cloudresourcemanager.googleapis.com"
+            }
             Self::ServiceUsage => "serviceusage.googleapis.com",
             Self::OAuth2 => "www.googleapis.com",
         }
@@ -67,7 +70,10 @@ impl GoogleService {
     /// The services served from `host` (CRM v1 and v3 share one host).
     pub fn for_host(host: &str) -> Vec<GoogleService> {
         let host = host.split(':').next().unwrap_or(host);
-        Self::ALL.into_iter().filter(|s| s.host().eq_ignore_ascii_case(host)).collect()
+        Self::ALL
+            .into_iter()
+            .filter(|s| s.host().eq_ignore_ascii_case(host))
+            .collect()
     }
 }
 
@@ -86,6 +92,8 @@ pub struct GoogleOperation {
     pub request_schema: Option<String>,
     /// Response schema name, if any.
     pub response_schema: Option<String>,
+    /// Names of the request-message fields bound by the URL (`name`, `resource`, `parent`).
+    pub path_params: Vec<String>,
 }
 
 /// One loaded discovery document.
@@ -114,31 +122,65 @@ impl GoogleApi {
             .enumerate()
             .map(|(i, op)| Route::new(&op.http_method, &op.flat_path, i))
             .collect();
-        let by_id = operations.iter().enumerate().map(|(i, op)| (op.id.clone(), i)).collect();
-        let raw_schemas = doc.get("schemas").and_then(Value::as_object).cloned().unwrap_or_default();
+        let by_id = operations
+            .iter()
+            .enumerate()
+            .map(|(i, op)| (op.id.clone(), i))
+            .collect();
+        let raw_schemas = doc
+            .get("schemas")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
         let convert_all = |enum_int: bool| {
-            let mut defs: Map<String, Value> =
-                raw_schemas.iter().map(|(name, s)| (name.clone(), convert(s, enum_int))).collect();
+            let mut defs: Map<String, Value> = raw_schemas
+                .iter()
+                .map(|(name, s)| (name.clone(), convert(s, enum_int)))
+                .collect();
             defs.insert(ERROR_SCHEMA.into(), error_schema());
             defs
         };
         let schemas = SchemaSet::new(convert_all(false), convert_all(true));
-        Self { service: source.service, file: source.file, routes, operations, by_id, raw_schemas, schemas }
+        Self {
+            service: source.service,
+            file: source.file,
+            routes,
+            operations,
+            by_id,
+            raw_schemas,
+            schemas,
+        }
     }
 }
 
 fn collect_methods(service: GoogleService, node: &Value, out: &mut Vec<GoogleOperation>) {
     let schema_name = |m: &Value, key: &str| {
-        m.get(key).and_then(|r| r.get("$ref")).and_then(Value::as_str).map(str::to_owned)
+        m.get(key)
+            .and_then(|r| r.get("$ref"))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
     };
     if let Some(methods) = node.get("methods").and_then(Value::as_object) {
         for m in methods.values() {
-            let (Some(id), Some(http_method)) =
-                (m.get("id").and_then(Value::as_str), m.get("httpMethod").and_then(Value::as_str))
-            else {
+            let (Some(id), Some(http_method)) = (
+                m.get("id").and_then(Value::as_str),
+                m.get("httpMethod").and_then(Value::as_str),
+            ) else {
                 continue;
             };
-            let path = m.get("flatPath").or_else(|| m.get("path")).and_then(Value::as_str).unwrap_or_default();
+            let path_params = m
+                .get("parameters")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+                .filter(|(_, p)| p.get("location").and_then(Value::as_str) == Some("path"))
+                .map(|(name, _)| name.clone())
+                .collect();
+            let path = m
+                .get("flatPath")
+                .or_else(|| m.get("path"))
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             out.push(GoogleOperation {
                 service,
                 id: id.to_owned(),
@@ -146,17 +188,22 @@ fn collect_methods(service: GoogleService, node: &Value, out: &mut Vec<GoogleOpe
                 flat_path: path.to_owned(),
                 request_schema: schema_name(m, "request"),
                 response_schema: schema_name(m, "response"),
+                path_params,
             });
         }
     }
     if let Some(resources) = node.get("resources").and_then(Value::as_object) {
-        resources.values().for_each(|r| collect_methods(service, r, out));
+        resources
+            .values()
+            .for_each(|r| collect_methods(service, r, out));
     }
 }
 
 /// Converts one discovery schema node to JSON Schema.
 pub(crate) fn convert(node: &Value, enum_int: bool) -> Value {
-    let Some(obj) = node.as_object() else { return json!({}) };
+    let Some(obj) = node.as_object() else {
+        return json!({});
+    };
     if let Some(r) = obj.get("$ref").and_then(Value::as_str) {
         return def_ref(r);
     }
@@ -166,7 +213,11 @@ pub(crate) fn convert(node: &Value, enum_int: bool) -> Value {
             let props: Map<String, Value> = obj
                 .get("properties")
                 .and_then(Value::as_object)
-                .map(|p| p.iter().map(|(k, v)| (k.clone(), convert(v, enum_int))).collect())
+                .map(|p| {
+                    p.iter()
+                        .map(|(k, v)| (k.clone(), convert(v, enum_int)))
+                        .collect()
+                })
                 .unwrap_or_default();
             let additional = match obj.get("additionalProperties") {
                 Some(ap) => match convert(ap, enum_int) {
@@ -178,15 +229,17 @@ pub(crate) fn convert(node: &Value, enum_int: bool) -> Value {
             json!({ "type": "object", "properties": props, "additionalProperties": additional })
         }
         "array" => {
-            let items = obj.get("items").map_or_else(|| json!({}), |i| convert(i, enum_int));
+            let items = obj
+                .get("items")
+                .map_or_else(|| json!({}), |i| convert(i, enum_int));
             json!({ "type": "array", "items": items })
         }
         "string" => {
             if let Some(values) = obj.get("enum").and_then(Value::as_array) {
                 let strings = json!({ "type": "string", "enum": values });
                 return if enum_int {
-                    let max = values.len().saturating_sub(1);
-                    json!({ "anyOf": [strings, { "type": "integer", "minimum": 0, "maximum": max }] })
+                    let numbers: Vec<u64> = numbering(values).into_iter().map(|(_, n)| n).collect();
+                    json!({ "anyOf": [strings, { "type": "integer", "enum": numbers }] })
                 } else {
                     strings
                 };

@@ -14,6 +14,7 @@ mod cockroach;
 mod enums;
 mod google;
 mod methods;
+mod proto_numbers;
 pub mod recordings;
 mod routes;
 mod schema;

@@ -18,8 +18,18 @@ pub struct AppMethod {
     pub example_path: &'static str,
 }
 
-const fn m(service: GoogleService, id: &'static str, http_method: &'static str, example_path: &'static str) -> AppMethod {
-    AppMethod { service, id, http_method, example_path }
+const fn m(
+    service: GoogleService,
+    id: &'static str,
+    http_method: &'static str,
+    example_path: &'static str,
+) -> AppMethod {
+    AppMethod {
+        service,
+        id,
+        http_method,
+        example_path,
+    }
 }
 
 /// Every Google method the app uses.

@@ -49,14 +49,20 @@ pub struct Exchange {
 impl Exchange {
     /// Host of the URL (`cloudkms.googleapis.com`).
     pub fn host(&self) -> &str {
-        let rest = self.url.split_once("://").map_or(self.url.as_str(), |(_, r)| r);
+        let rest = self
+            .url
+            .split_once("://")
+            .map_or(self.url.as_str(), |(_, r)| r);
         rest.split('/').next().unwrap_or_default()
     }
 
     /// Path after the host without the leading `/` and without the query
     /// (`v1/projects/${projectId}/locations/us-central1/keyRings`).
     pub fn path(&self) -> &str {
-        let rest = self.url.split_once("://").map_or(self.url.as_str(), |(_, r)| r);
+        let rest = self
+            .url
+            .split_once("://")
+            .map_or(self.url.as_str(), |(_, r)| r);
         let path = rest.split_once('/').map_or("", |(_, p)| p);
         path.split('?').next().unwrap_or_default()
     }
@@ -100,10 +106,18 @@ fn parse_exchange(block: &[&str]) -> Option<Exchange> {
     let (method, url) = block[0].trim().split_once(' ')?;
     let status_at = block.iter().position(|l| is_status_line(l))?;
     let request = &block[1..status_at];
-    let blank = request.iter().position(|l| l.trim().is_empty()).unwrap_or(request.len());
-    let (status, status_text) = block[status_at].split_once(' ').unwrap_or((block[status_at], ""));
+    let blank = request
+        .iter()
+        .position(|l| l.trim().is_empty())
+        .unwrap_or(request.len());
+    let (status, status_text) = block[status_at]
+        .split_once(' ')
+        .unwrap_or((block[status_at], ""));
     let response = &block[status_at + 1..];
-    let rblank = response.iter().position(|l| l.trim().is_empty()).unwrap_or(response.len());
+    let rblank = response
+        .iter()
+        .position(|l| l.trim().is_empty())
+        .unwrap_or(response.len());
     Some(Exchange {
         method: method.to_owned(),
         url: url.trim().to_owned(),
@@ -120,13 +134,17 @@ fn parse_exchange(block: &[&str]) -> Option<Exchange> {
 /// (no request line or no status line) are skipped.
 pub fn parse(text: &str) -> Vec<Exchange> {
     let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).collect();
-    lines.split(|l| l.trim() == "---").filter_map(parse_exchange).collect()
+    lines
+        .split(|l| l.trim() == "---")
+        .filter_map(parse_exchange)
+        .collect()
 }
 
 fn is_timestamp(s: &str) -> bool {
     // RFC 3339 UTC/offset: 2024-04-01T12:34:56[.frac](Z|+hh:mm)
     let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
     b.len() >= 20
         && digits(0..4)
         && b[4] == b'-'
@@ -153,7 +171,9 @@ pub fn normalise(value: &mut Value) {
                     ("etag", Value::String(_)) => *v = Value::from(ETAG),
                     ("uniqueId", Value::String(_)) => *v = Value::from(UNIQUE_ID),
                     ("oauth2ClientId", Value::String(_)) => *v = Value::from(OAUTH2_CLIENT_ID),
-                    ("name", Value::String(s)) if s.starts_with("operations/") => *v = Value::from(OPERATION_NAME),
+                    ("name", Value::String(s)) if s.starts_with("operations/") => {
+                        *v = Value::from(OPERATION_NAME)
+                    }
                     _ => normalise(v),
                 }
             }
@@ -166,7 +186,9 @@ pub fn normalise(value: &mut Value) {
 
 /// Replaces `${name}` placeholders in `text` using `vars` (`("projectId", "p1")`, ...).
 pub fn substitute_str(text: &str, vars: &[(&str, &str)]) -> String {
-    vars.iter().fold(text.to_owned(), |acc, (name, value)| acc.replace(&format!("${{{name}}}"), value))
+    vars.iter().fold(text.to_owned(), |acc, (name, value)| {
+        acc.replace(&format!("${{{name}}}"), value)
+    })
 }
 
 /// Replaces `${name}` placeholders in every string (and object key) of `value`.
@@ -195,13 +217,23 @@ mod tests {
         let text = "GET https://h.example/v1/a?alt=json\nAccept: x\n\n404 Not Found\nServer: ESF\n\n{\"error\":{}}\n\n---\n\nPOST https://h.example/v1/b\n\n{\n  \"a\": 1\n}\n\n200 OK\n\n";
         let ex = parse(text);
         assert_eq!(ex.len(), 2);
-        assert_eq!((ex[0].status, ex[0].status_text.as_str(), ex[0].path()), (404, "Not Found", "v1/a"));
-        assert_eq!(ex[0].request_headers, vec![("Accept".to_owned(), "x".to_owned())]);
+        assert_eq!(
+            (ex[0].status, ex[0].status_text.as_str(), ex[0].path()),
+            (404, "Not Found", "v1/a")
+        );
+        assert_eq!(
+            ex[0].request_headers,
+            vec![("Accept".to_owned(), "x".to_owned())]
+        );
         assert_eq!(ex[1].request_body, Some(json!({"a": 1})));
         assert_eq!(ex[1].response_body, None);
-        let mut v = json!({"etag": "BwY=", "t": ["2026-11-30T08:00:00Z"], "name": "operations/acat.1"});
+        let mut v =
+            json!({"etag": "BwY=", "t": ["2026-11-30T08:00:00Z"], "name": "operations/acat.1"});
         normalise(&mut v);
-        assert_eq!(v, json!({"etag": ETAG, "t": [TIMESTAMP], "name": OPERATION_NAME}));
+        assert_eq!(
+            v,
+            json!({"etag": ETAG, "t": [TIMESTAMP], "name": OPERATION_NAME})
+        );
         let mut v = json!({"${projectId}": "projects/${projectId}"});
         substitute(&mut v, &[("projectId", "p1")]);
         assert_eq!(v, json!({"p1": "projects/p1"}));

@@ -54,7 +54,12 @@ impl<T> Route<T> {
                 }
             })
             .collect();
-        Self { http_method: http_method.to_ascii_uppercase(), segments, verb, target }
+        Self {
+            http_method: http_method.to_ascii_uppercase(),
+            segments,
+            verb,
+            target,
+        }
     }
 
     /// Returns a specificity score when `path` (already stripped of query) matches.
@@ -72,14 +77,24 @@ impl<T> Route<T> {
                 body
             }
             // Without a verb, a ':' in the last segment is someone else's custom verb.
-            None if path.rsplit('/').next().is_some_and(|last| last.contains(':')) => return None,
+            None if path
+                .rsplit('/')
+                .next()
+                .is_some_and(|last| last.contains(':')) =>
+            {
+                return None
+            }
             None => path,
         };
         let parts: Vec<&str> = body.split('/').collect();
         if !match_segments(&self.segments, &parts) {
             return None;
         }
-        let literals = self.segments.iter().filter(|s| matches!(s, Segment::Literal(_))).count();
+        let literals = self
+            .segments
+            .iter()
+            .filter(|s| matches!(s, Segment::Literal(_)))
+            .count();
         Some((u8::from(self.verb.is_some()), literals))
     }
 }
@@ -94,7 +109,9 @@ fn match_segments(template: &[Segment], parts: &[&str]) -> bool {
             })
         }
         Some((seg, rest)) => {
-            let Some((first, others)) = parts.split_first() else { return false };
+            let Some((first, others)) = parts.split_first() else {
+                return false;
+            };
             let ok = match seg {
                 Segment::Literal(l) => l == first,
                 Segment::Var => !first.is_empty(),
@@ -127,7 +144,11 @@ mod tests {
         vec![
             Route::new("GET", "v1/projects/{p}/keyRings/{k}", "get"),
             Route::new("GET", "v1/projects/{p}/keyRings/{k}:getIamPolicy", "getIam"),
-            Route::new("POST", "v1/projects/{p}/services:batchEnable", "batchEnable"),
+            Route::new(
+                "POST",
+                "v1/projects/{p}/services:batchEnable",
+                "batchEnable",
+            ),
             Route::new("POST", "v1/projects/{p}/services/{s}:enable", "enable"),
             Route::new("GET", "v1/{+name}", "rest"),
             Route::new("GET", "/api/v1/clusters/{cluster_id}", "cluster"),
@@ -142,16 +163,31 @@ mod tests {
     #[test]
     fn verbs_and_segments() {
         assert_eq!(find("GET", "v1/projects/p/keyRings/r"), Some("get"));
-        assert_eq!(find("GET", "v1/projects/p/keyRings/r:getIamPolicy"), Some("getIam"));
-        assert_eq!(find("get", "v1/projects/p/keyRings/r?alt=json"), Some("get"));
-        assert_eq!(find("POST", "v1/projects/p/services:batchEnable"), Some("batchEnable"));
-        assert_eq!(find("POST", "v1/projects/p/services/a.googleapis.com:enable"), Some("enable"));
+        assert_eq!(
+            find("GET", "v1/projects/p/keyRings/r:getIamPolicy"),
+            Some("getIam")
+        );
+        assert_eq!(
+            find("get", "v1/projects/p/keyRings/r?alt=json"),
+            Some("get")
+        );
+        assert_eq!(
+            find("POST", "v1/projects/p/services:batchEnable"),
+            Some("batchEnable")
+        );
+        assert_eq!(
+            find("POST", "v1/projects/p/services/a.googleapis.com:enable"),
+            Some("enable")
+        );
         assert_eq!(find("POST", "v1/projects/p/services/a:disable"), None);
         // `{x}` never spans '/', `{+x}` may.
         assert_eq!(find("GET", "v1/projects/p/keyRings/r/extra"), Some("rest"));
         assert_eq!(find("GET", "v1/projects//keyRings/r"), None);
         assert_eq!(find("GET", "v1/projects/p/keyRings/r:bogus"), None);
-        assert_eq!(find("GET", "/api/v1/clusters/available-regions"), Some("regions"));
+        assert_eq!(
+            find("GET", "/api/v1/clusters/available-regions"),
+            Some("regions")
+        );
         assert_eq!(find("GET", "/api/v1/clusters/abc"), Some("cluster"));
         assert_eq!(find("DELETE", "/api/v1/clusters/abc"), None);
     }

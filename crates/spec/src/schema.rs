@@ -25,14 +25,22 @@ pub struct Violation {
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let at = if self.pointer.is_empty() { "/" } else { &self.pointer };
+        let at = if self.pointer.is_empty() {
+            "/"
+        } else {
+            &self.pointer
+        };
         write!(f, "{at}: {} [{}]", self.message, self.rule)
     }
 }
 
 impl Violation {
     pub(crate) fn new(pointer: impl Into<String>, rule: &str, message: impl Into<String>) -> Self {
-        Self { pointer: pointer.into(), rule: rule.to_owned(), message: message.into() }
+        Self {
+            pointer: pointer.into(),
+            rule: rule.to_owned(),
+            message: message.into(),
+        }
     }
 }
 
@@ -63,7 +71,11 @@ pub(crate) fn def_ref(name: &str) -> Value {
 
 impl SchemaSet {
     pub(crate) fn new(defs: Map<String, Value>, defs_enum_int: Map<String, Value>) -> Self {
-        Self { defs, defs_enum_int, cache: Mutex::new(HashMap::new()) }
+        Self {
+            defs,
+            defs_enum_int,
+            cache: Mutex::new(HashMap::new()),
+        }
     }
 
     pub(crate) fn contains(&self, name: &str) -> bool {
@@ -76,9 +88,17 @@ impl SchemaSet {
     }
 
     /// Validates `value` against definition `name`.
-    pub(crate) fn validate(&self, name: &str, value: &Value, mode: Mode) -> Result<(), Vec<Violation>> {
+    pub(crate) fn validate(
+        &self,
+        name: &str,
+        value: &Value,
+        mode: Mode,
+    ) -> Result<(), Vec<Violation>> {
         let validator = self.validator(name, mode)?;
-        let errors: Vec<Violation> = validator.iter_errors(value).flat_map(to_violations).collect();
+        let errors: Vec<Violation> = validator
+            .iter_errors(value)
+            .flat_map(to_violations)
+            .collect();
         if errors.is_empty() {
             Ok(())
         } else {
@@ -86,25 +106,46 @@ impl SchemaSet {
         }
     }
 
-    fn validator(&self, name: &str, mode: Mode) -> Result<Arc<jsonschema::Validator>, Vec<Violation>> {
+    fn validator(
+        &self,
+        name: &str,
+        mode: Mode,
+    ) -> Result<Arc<jsonschema::Validator>, Vec<Violation>> {
         let key = (name.to_owned(), mode);
-        if let Some(v) = self.cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        if let Some(v) = self
+            .cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+        {
             return Ok(Arc::clone(v));
         }
-        let defs = if mode.enum_int && !self.defs_enum_int.is_empty() { &self.defs_enum_int } else { &self.defs };
+        let defs = if mode.enum_int && !self.defs_enum_int.is_empty() {
+            &self.defs_enum_int
+        } else {
+            &self.defs
+        };
         let Some(root) = defs.get(name) else {
-            return Err(vec![Violation::new("", "schema", format!("unknown schema \"{name}\""))]);
+            return Err(vec![Violation::new(
+                "",
+                "schema",
+                format!("unknown schema \"{name}\""),
+            )]);
         };
         let mut root = root.clone();
         if mode.strict_root {
             if let Some(obj) = root.as_object_mut() {
                 if obj.contains_key("properties") {
-                    obj.entry("additionalProperties").or_insert(Value::Bool(false));
+                    obj.entry("additionalProperties")
+                        .or_insert(Value::Bool(false));
                 }
             }
         }
         let mut document = Map::new();
-        document.insert("$schema".into(), json!("http://json-schema.org/draft-07/schema#"));
+        document.insert(
+            "$schema".into(),
+            json!("http://json-schema.org/draft-07/schema#"),
+        );
         document.insert("definitions".into(), Value::Object(reachable(defs, &root)));
         if let Value::Object(obj) = root {
             document.extend(obj);
@@ -116,9 +157,18 @@ impl SchemaSet {
             .with_format("google-int64", is_int64)
             .with_format("google-byte", is_base64)
             .build(&Value::Object(document))
-            .map_err(|e| vec![Violation::new("", "schema", format!("schema \"{name}\" does not compile: {e}"))])?;
+            .map_err(|e| {
+                vec![Violation::new(
+                    "",
+                    "schema",
+                    format!("schema \"{name}\" does not compile: {e}"),
+                )]
+            })?;
         let validator = Arc::new(validator);
-        self.cache.lock().unwrap_or_else(|e| e.into_inner()).insert(key, Arc::clone(&validator));
+        self.cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, Arc::clone(&validator));
         Ok(validator)
     }
 }
@@ -169,19 +219,25 @@ fn to_violations(error: jsonschema::ValidationError<'_>) -> Vec<Violation> {
     let path = error.instance_path().as_str().to_owned();
     let rule = error.kind().keyword().to_owned();
     match error.kind() {
-        K::AdditionalProperties { unexpected } | K::UnevaluatedProperties { unexpected } => unexpected
-            .iter()
-            .map(|name| {
-                let parent = if path.is_empty() { "/" } else { &path };
-                Violation::new(
-                    format!("{path}/{}", escape_token(name)),
-                    &rule,
-                    format!("unknown field \"{name}\" in object at {parent}: Cannot find field"),
-                )
-            })
-            .collect(),
+        K::AdditionalProperties { unexpected } | K::UnevaluatedProperties { unexpected } => {
+            unexpected
+                .iter()
+                .map(|name| {
+                    let parent = if path.is_empty() { "/" } else { &path };
+                    Violation::new(
+                        format!("{path}/{}", escape_token(name)),
+                        &rule,
+                        format!(
+                            "unknown field \"{name}\" in object at {parent}: Cannot find field"
+                        ),
+                    )
+                })
+                .collect()
+        }
         K::Required { property } => {
-            let name = property.as_str().map_or_else(|| property.to_string(), str::to_owned);
+            let name = property
+                .as_str()
+                .map_or_else(|| property.to_string(), str::to_owned);
             vec![Violation::new(
                 format!("{path}/{}", escape_token(&name)),
                 &rule,
@@ -191,21 +247,27 @@ fn to_violations(error: jsonschema::ValidationError<'_>) -> Vec<Violation> {
         _ => {
             let field = last_token(&path);
             let field = if field.is_empty() { "<body>" } else { field };
-            vec![Violation::new(path.clone(), &rule, format!("field \"{field}\": {error}"))]
+            vec![Violation::new(
+                path.clone(),
+                &rule,
+                format!("field \"{field}\": {error}"),
+            )]
         }
     }
 }
 
 /// `google-duration`: proto3 JSON Duration, e.g. `"86400s"`, `"1.5s"`, `"-3s"`.
 fn is_duration(s: &str) -> bool {
-    let Some(num) = s.strip_suffix('s') else { return false };
+    let Some(num) = s.strip_suffix('s') else {
+        return false;
+    };
     let num = num.strip_prefix('-').unwrap_or(num);
     let (int, frac) = num.split_once('.').unwrap_or((num, ""));
     !int.is_empty()
         && int.bytes().all(|b| b.is_ascii_digit())
         && frac.len() <= 9
         && frac.bytes().all(|b| b.is_ascii_digit())
-        && (frac.is_empty() == !num.contains('.'))
+        && (frac.is_empty() != num.contains('.'))
 }
 
 /// `int64`/`uint64`: proto3 JSON renders 64-bit integers as decimal strings.
@@ -216,7 +278,8 @@ fn is_int64(s: &str) -> bool {
 
 /// `byte`: standard or URL-safe base64, padding optional.
 fn is_base64(s: &str) -> bool {
-    s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_' | b'='))
+    s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_' | b'='))
 }
 
 #[cfg(test)]
@@ -226,7 +289,9 @@ mod tests {
     #[test]
     fn formats() {
         assert!(is_duration("86400s") && is_duration("1.5s") && is_duration("-3s"));
-        assert!(!is_duration("86400") && !is_duration("1.s") && !is_duration("s") && !is_duration("1d"));
+        assert!(
+            !is_duration("86400") && !is_duration("1.s") && !is_duration("s") && !is_duration("1d")
+        );
         assert!(is_int64("123") && is_int64("-1") && !is_int64("") && !is_int64("1e3"));
         assert!(is_base64("abcdef0123A=") && is_base64("ACAB") && !is_base64("a b"));
     }

@@ -48,17 +48,45 @@ pub(crate) const DISCOVERY: &[DiscoverySource] = &[
 ];
 
 /// The CockroachDB Cloud OpenAPI 3.0 document.
-pub(crate) const COCKROACH_OPENAPI: &str = include_str!("../../../specs/cockroach-cloud-openapi.json");
+pub(crate) const COCKROACH_OPENAPI: &str =
+    include_str!("../../../specs/cockroach-cloud-openapi.json");
 
 /// The recorded real Google traffic, `(file name, text)`.
 pub const RECORDINGS: &[(&str, &str)] = &[
-    ("iam-serviceaccount-crud.http.log", include_str!("../../../specs/gcp/recordings/iam-serviceaccount-crud.http.log")),
-    ("iam-serviceaccount-notfound.http.log", include_str!("../../../specs/gcp/recordings/iam-serviceaccount-notfound.http.log")),
-    ("kms-cryptokey-iam.http.log", include_str!("../../../specs/gcp/recordings/kms-cryptokey-iam.http.log")),
-    ("kms-cryptokey.http.log", include_str!("../../../specs/gcp/recordings/kms-cryptokey.http.log")),
-    ("kms-keyring-iam.http.log", include_str!("../../../specs/gcp/recordings/kms-keyring-iam.http.log")),
-    ("kms-keyring.http.log", include_str!("../../../specs/gcp/recordings/kms-keyring.http.log")),
-    ("resourcemanager-project-crud.http.log", include_str!("../../../specs/gcp/recordings/resourcemanager-project-crud.http.log")),
-    ("resourcemanager-project-iam.http.log", include_str!("../../../specs/gcp/recordings/resourcemanager-project-iam.http.log")),
-    ("serviceusage-service-crud.http.log", include_str!("../../../specs/gcp/recordings/serviceusage-service-crud.http.log")),
+    (
+        "iam-serviceaccount-crud.http.log",
+        include_str!("../../../specs/gcp/recordings/iam-serviceaccount-crud.http.log"),
+    ),
+    (
+        "iam-serviceaccount-notfound.http.log",
+        include_str!("../../../specs/gcp/recordings/iam-serviceaccount-notfound.http.log"),
+    ),
+    (
+        "kms-cryptokey-iam.http.log",
+        include_str!("../../../specs/gcp/recordings/kms-cryptokey-iam.http.log"),
+    ),
+    (
+        "kms-cryptokey.http.log",
+        include_str!("../../../specs/gcp/recordings/kms-cryptokey.http.log"),
+    ),
+    (
+        "kms-keyring-iam.http.log",
+        include_str!("../../../specs/gcp/recordings/kms-keyring-iam.http.log"),
+    ),
+    (
+        "kms-keyring.http.log",
+        include_str!("../../../specs/gcp/recordings/kms-keyring.http.log"),
+    ),
+    (
+        "resourcemanager-project-crud.http.log",
+        include_str!("../../../specs/gcp/recordings/resourcemanager-project-crud.http.log"),
+    ),
+    (
+        "resourcemanager-project-iam.http.log",
+        include_str!("../../../specs/gcp/recordings/resourcemanager-project-iam.http.log"),
+    ),
+    (
+        "serviceusage-service-crud.http.log",
+        include_str!("../../../specs/gcp/recordings/serviceusage-service-crud.http.log"),
+    ),
 ];

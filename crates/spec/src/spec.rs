@@ -53,12 +53,18 @@ impl<'a> From<&'a String> for GoogleOpRef<'a> {
 }
 impl<'a> From<&'a GoogleOperation> for GoogleOpRef<'a> {
     fn from(op: &'a GoogleOperation) -> Self {
-        Self { service: Some(op.service), id: &op.id }
+        Self {
+            service: Some(op.service),
+            id: &op.id,
+        }
     }
 }
 impl<'a> From<(GoogleService, &'a str)> for GoogleOpRef<'a> {
     fn from((service, id): (GoogleService, &'a str)) -> Self {
-        Self { service: Some(service), id }
+        Self {
+            service: Some(service),
+            id,
+        }
     }
 }
 
@@ -77,7 +83,11 @@ enum Part {
 }
 
 fn operation_error(what: &str, id: &str) -> Vec<Violation> {
-    vec![Violation::new("", "operation", format!("unknown {what} operation \"{id}\""))]
+    vec![Violation::new(
+        "",
+        "operation",
+        format!("unknown {what} operation \"{id}\""),
+    )]
 }
 
 fn is_empty_body(body: &Value) -> bool {
@@ -92,11 +102,17 @@ impl Spec {
     }
 
     fn build() -> Spec {
-        Spec { google: DISCOVERY.iter().map(GoogleApi::load).collect(), cockroach: CockroachApi::load(COCKROACH_OPENAPI) }
+        Spec {
+            google: DISCOVERY.iter().map(GoogleApi::load).collect(),
+            cockroach: CockroachApi::load(COCKROACH_OPENAPI),
+        }
     }
 
     fn api(&self, service: GoogleService) -> &GoogleApi {
-        self.google.iter().find(|a| a.service == service).expect("every GoogleService has a document")
+        self.google
+            .iter()
+            .find(|a| a.service == service)
+            .expect("every GoogleService has a document")
     }
 
     /// The discovery file name backing `service` (e.g. `cloudkms-v1.json`).
@@ -106,15 +122,27 @@ impl Spec {
 
     /// Routes `http_method path` (path after the service root, e.g.
     /// `v1/projects/p/locations/global/keyRings/r`; a query string is ignored) to a method.
-    pub fn google_operation(&self, service: GoogleService, http_method: &str, path: &str) -> Option<GoogleOperation> {
+    pub fn google_operation(
+        &self,
+        service: GoogleService,
+        http_method: &str,
+        path: &str,
+    ) -> Option<GoogleOperation> {
         let api = self.api(service);
         best_match(&api.routes, http_method, path).map(|r| api.operations[r.target].clone())
     }
 
     /// Like [`Spec::google_operation`] but picks the service from the request host
     /// (`cloudresourcemanager.googleapis.com` tries v1 and v3 by path).
-    pub fn google_operation_for_host(&self, host: &str, http_method: &str, path: &str) -> Option<GoogleOperation> {
-        GoogleService::for_host(host).into_iter().find_map(|s| self.google_operation(s, http_method, path))
+    pub fn google_operation_for_host(
+        &self,
+        host: &str,
+        http_method: &str,
+        path: &str,
+    ) -> Option<GoogleOperation> {
+        GoogleService::for_host(host)
+            .into_iter()
+            .find_map(|s| self.google_operation(s, http_method, path))
     }
 
     /// Looks a method up by discovery id.
@@ -141,11 +169,18 @@ impl Spec {
 
     /// Looks a Cloud API operation up by `operationId`.
     pub fn cockroach_operation_by_id(&self, id: &str) -> Option<&CockroachOperation> {
-        self.cockroach.by_id.get(id).map(|&i| &self.cockroach.operations[i])
+        self.cockroach
+            .by_id
+            .get(id)
+            .map(|&i| &self.cockroach.operations[i])
     }
 
     /// Validates a Google request body (`Value::Null` = no body) with string enums.
-    pub fn validate_google_request<'a>(&self, op: impl Into<GoogleOpRef<'a>>, body: &Value) -> Result<(), Vec<Violation>> {
+    pub fn validate_google_request<'a>(
+        &self,
+        op: impl Into<GoogleOpRef<'a>>,
+        body: &Value,
+    ) -> Result<(), Vec<Violation>> {
         self.validate_google_request_with(op, body, EnumEncoding::String)
     }
 
@@ -161,8 +196,14 @@ impl Spec {
 
     /// Validates a Google response body with string enums; a body of the form
     /// `{"error": {...}}` is checked against the error schema instead.
-    pub fn validate_google_response<'a>(&self, op: impl Into<GoogleOpRef<'a>>, body: &Value) -> Result<(), Vec<Violation>> {
-        let is_error = body.as_object().is_some_and(|o| o.len() == 1 && o.contains_key("error"));
+    pub fn validate_google_response<'a>(
+        &self,
+        op: impl Into<GoogleOpRef<'a>>,
+        body: &Value,
+    ) -> Result<(), Vec<Violation>> {
+        let is_error = body
+            .as_object()
+            .is_some_and(|o| o.len() == 1 && o.contains_key("error"));
         let status = if is_error { 400 } else { 200 };
         self.validate_google_response_with(op, status, body, EnumEncoding::String)
     }
@@ -176,19 +217,40 @@ impl Spec {
         body: &Value,
         encoding: EnumEncoding,
     ) -> Result<(), Vec<Violation>> {
-        let part = if (200..300).contains(&status) { Part::Response } else { Part::Error };
+        let part = if (200..300).contains(&status) {
+            Part::Response
+        } else {
+            Part::Error
+        };
         self.validate_google(op.into(), part, body, encoding)
     }
 
     /// Validates a Google error body (`{"error":{...}}`), independent of the method.
     pub fn validate_google_error(&self, body: &Value) -> Result<(), Vec<Violation>> {
-        self.api(GoogleService::CloudKms).schemas.validate(ERROR_SCHEMA, body, Mode { enum_int: false, strict_root: false })
+        self.api(GoogleService::CloudKms).schemas.validate(
+            ERROR_SCHEMA,
+            body,
+            Mode {
+                enum_int: false,
+                strict_root: false,
+            },
+        )
     }
 
-    fn validate_google(&self, op: GoogleOpRef<'_>, part: Part, body: &Value, encoding: EnumEncoding) -> Result<(), Vec<Violation>> {
+    fn validate_google(
+        &self,
+        op: GoogleOpRef<'_>,
+        part: Part,
+        body: &Value,
+        encoding: EnumEncoding,
+    ) -> Result<(), Vec<Violation>> {
         let candidates: Vec<&GoogleOperation> = match op.service {
             Some(service) => self.google_method(service, op.id).into_iter().collect(),
-            None => self.google.iter().filter_map(|a| a.by_id.get(op.id).map(|&i| &a.operations[i])).collect(),
+            None => self
+                .google
+                .iter()
+                .filter_map(|a| a.by_id.get(op.id).map(|&i| &a.operations[i]))
+                .collect(),
         };
         let mut first_error = None;
         for candidate in &candidates {
@@ -202,41 +264,107 @@ impl Spec {
         Err(first_error.unwrap_or_else(|| operation_error("Google", op.id)))
     }
 
-    fn validate_google_op(&self, op: &GoogleOperation, part: Part, body: &Value, encoding: EnumEncoding) -> Result<(), Vec<Violation>> {
+    fn validate_google_op(
+        &self,
+        op: &GoogleOperation,
+        part: Part,
+        body: &Value,
+        encoding: EnumEncoding,
+    ) -> Result<(), Vec<Violation>> {
         let schemas = &self.api(op.service).schemas;
-        let mode = Mode { enum_int: encoding == EnumEncoding::Int, strict_root: false };
+        let mode = Mode {
+            enum_int: encoding == EnumEncoding::Int,
+            strict_root: false,
+        };
         let schema = match part {
             Part::Request => op.request_schema.as_deref(),
             Part::Response => op.response_schema.as_deref(),
             Part::Error => Some(ERROR_SCHEMA),
         };
+        if let (Part::Request, Some(name), Value::Object(fields)) = (part, schema, body) {
+            // With `body: "*"` the JSON body is the whole request message, so the fields the
+            // URL binds (`name` of `...:destroy`) may be repeated in it; real KMS accepts
+            // `{"name": ...}` on destroy (kms-cryptokey recording). Only `*Request` messages.
+            let declared = self
+                .api(op.service)
+                .raw_schemas
+                .get(name)
+                .and_then(|s| s.get("properties"));
+            let bound = |k: &String| {
+                op.path_params.contains(k) && declared.and_then(|d| d.get(k)).is_none()
+            };
+            if name.ends_with("Request") && fields.keys().any(bound) {
+                let mut trimmed = fields.clone();
+                trimmed.retain(|k, _| !bound(k));
+                return check_body(schemas, schema, &op.id, &Value::Object(trimmed), mode);
+            }
+        }
         check_body(schemas, schema, &op.id, body, mode)
     }
 
     /// Validates a Cloud API request body; unknown top-level fields are errors.
-    pub fn validate_cockroach_request(&self, operation_id: &str, body: &Value) -> Result<(), Vec<Violation>> {
-        let op = self.cockroach_operation_by_id(operation_id).ok_or_else(|| operation_error("Cockroach", operation_id))?;
-        let mode = Mode { enum_int: false, strict_root: true };
-        check_body(&self.cockroach.schemas, op.request_schema.as_deref(), &op.id, body, mode)
+    pub fn validate_cockroach_request(
+        &self,
+        operation_id: &str,
+        body: &Value,
+    ) -> Result<(), Vec<Violation>> {
+        let op = self
+            .cockroach_operation_by_id(operation_id)
+            .ok_or_else(|| operation_error("Cockroach", operation_id))?;
+        let mode = Mode {
+            enum_int: false,
+            strict_root: true,
+        };
+        check_body(
+            &self.cockroach.schemas,
+            op.request_schema.as_deref(),
+            &op.id,
+            body,
+            mode,
+        )
     }
 
     /// Validates a Cloud API response: 2xx against the 200 schema, others against `Status`.
-    pub fn validate_cockroach_response(&self, operation_id: &str, status: u16, body: &Value) -> Result<(), Vec<Violation>> {
-        let op = self.cockroach_operation_by_id(operation_id).ok_or_else(|| operation_error("Cockroach", operation_id))?;
-        let schema = if (200..300).contains(&status) { op.response_schema.as_deref() } else { Some(STATUS_SCHEMA) };
-        let mode = Mode { enum_int: false, strict_root: false };
+    pub fn validate_cockroach_response(
+        &self,
+        operation_id: &str,
+        status: u16,
+        body: &Value,
+    ) -> Result<(), Vec<Violation>> {
+        let op = self
+            .cockroach_operation_by_id(operation_id)
+            .ok_or_else(|| operation_error("Cockroach", operation_id))?;
+        let schema = if (200..300).contains(&status) {
+            op.response_schema.as_deref()
+        } else {
+            Some(STATUS_SCHEMA)
+        };
+        let mode = Mode {
+            enum_int: false,
+            strict_root: false,
+        };
         check_body(&self.cockroach.schemas, schema, &op.id, body, mode)
     }
 
     /// Rewrites enum names in `value` (typed by discovery schema `schema`) to their index in
     /// the discovery `enum` list, for `$alt=json;enum-encoding=int` responses.
     pub fn enum_to_int(&self, service: GoogleService, schema: &str, value: &Value) -> Value {
-        crate::enums::map_enums(&self.api(service).raw_schemas, &json!({ "$ref": schema }), value, true)
+        crate::enums::map_enums(
+            &self.api(service).raw_schemas,
+            &json!({ "$ref": schema }),
+            value,
+            true,
+        )
     }
 
     /// The reverse of [`Spec::enum_to_int`]: enum indexes back to names (for enum-int requests).
     pub fn enum_to_string(&self, service: GoogleService, schema: &str, value: &Value) -> Value {
-        crate::enums::map_enums(&self.api(service).raw_schemas, &json!({ "$ref": schema }), value, false)
+        crate::enums::map_enums(
+            &self.api(service).raw_schemas,
+            &json!({ "$ref": schema }),
+            value,
+            false,
+        )
     }
 }
 
@@ -249,8 +377,16 @@ fn check_body(
 ) -> Result<(), Vec<Violation>> {
     match schema {
         None if is_empty_body(body) => Ok(()),
-        None => Err(vec![Violation::new("", "body", format!("{op_id} takes/returns no body, got {body}"))]),
-        Some(name) if !schemas.contains(name) => Err(vec![Violation::new("", "schema", format!("unknown schema \"{name}\""))]),
+        None => Err(vec![Violation::new(
+            "",
+            "body",
+            format!("{op_id} takes/returns no body, got {body}"),
+        )]),
+        Some(name) if !schemas.contains(name) => Err(vec![Violation::new(
+            "",
+            "schema",
+            format!("unknown schema \"{name}\""),
+        )]),
         Some(name) => {
             let empty = json!({});
             schemas.validate(name, if body.is_null() { &empty } else { body }, mode)
