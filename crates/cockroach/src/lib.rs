@@ -1,0 +1,195 @@
+//! CockroachDB Cloud API client: organization, clusters and the four CMEK calls
+//! (`cockroach-cloud-openapi.json`; cmek-procedure.md §8-§10).
+//!
+//! Every request sends `Authorization: Bearer {API key}` and `Cc-Version: 2024-09-16`. Errors
+//! map to [`cmek_core::ErrorCode`] in [`map_cloud_error`]; the body's `message` is parsed
+//! leniently because the spec leaves 4xx bodies untyped. GETs are retried on 429/503 honouring
+//! `Retry-After`; mutations are never retried here (the setup engine decides, per TF's rules).
+
+use cmek_core::cockroach::{
+    Cluster, CmekClusterInfo, CmekRegionSpec, CmekSpecBody, ListClustersResponse, Organization, CC_VERSION,
+};
+use cmek_core::{Error, ErrorCode, Result, Secret};
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Production base URL.
+pub const PRODUCTION_BASE: &str = "https://cockroachlabs.cloud/";
+
+/// A client bound to one API key.
+#[derive(Clone)]
+pub struct CockroachClient {
+    client: reqwest::Client,
+    base: String,
+    api_key: Arc<Secret>,
+    writes: Arc<AtomicU32>,
+    /// Attempts for GETs on 429/503.
+    read_attempts: u32,
+}
+
+impl CockroachClient {
+    /// `base` ends with `/` (production: [`PRODUCTION_BASE`]).
+    pub fn new(base: &str, api_key: Secret) -> Self {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(60))
+            .user_agent(concat!("cmek-desk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("a reqwest client with static settings builds");
+        Self { client, base: base.to_owned(), api_key: Arc::new(api_key), writes: Arc::new(AtomicU32::new(0)), read_attempts: 5 }
+    }
+
+    /// Write calls sent so far.
+    pub fn write_calls(&self) -> u32 {
+        self.writes.load(Ordering::Relaxed)
+    }
+
+    async fn send<T: DeserializeOwned>(&self, method: Method, path: &str, body: Option<Value>) -> Result<T> {
+        let url = format!("{}{path}", self.base);
+        let is_read = method == Method::GET;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut req = self
+                .client
+                .request(method.clone(), &url)
+                .bearer_auth(self.api_key.expose())
+                .header("Cc-Version", CC_VERSION);
+            if let Some(b) = &body {
+                req = req.json(b);
+            }
+            if !is_read {
+                self.writes.fetch_add(1, Ordering::Relaxed);
+            }
+            let resp = req.send().await.map_err(|e| {
+                Error::new(ErrorCode::Unavailable, format!("Could not reach CockroachDB Cloud: {}", e.without_url()))
+            })?;
+            let status = resp.status().as_u16();
+            let retry_after = resp
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse().ok())
+                .map(Duration::from_secs);
+            let text = resp.text().await.unwrap_or_default();
+            if (200..300).contains(&status) {
+                let text = if text.trim().is_empty() { "{}" } else { &text };
+                return serde_json::from_str(text)
+                    .map_err(|e| Error::internal(format!("Unexpected answer from CockroachDB Cloud {path}: {e}")));
+            }
+            let err = map_cloud_error(status, &text, retry_after);
+            if is_read && matches!(status, 429 | 503) && attempt < self.read_attempts {
+                let wait = retry_after.unwrap_or(Duration::from_millis(500 * 2u64.pow(attempt)));
+                tokio::time::sleep(wait.min(Duration::from_secs(30))).await;
+                continue;
+            }
+            return Err(err);
+        }
+    }
+
+    /// `GET /api/v1/organization`.
+    pub async fn get_organization(&self) -> Result<Organization> {
+        self.send(Method::GET, "api/v1/organization", None).await
+    }
+
+    /// `GET /api/v1/clusters`, all pages.
+    pub async fn list_clusters(&self) -> Result<Vec<Cluster>> {
+        let mut out = Vec::new();
+        let mut page: Option<String> = None;
+        loop {
+            let path = match &page {
+                Some(p) => format!("api/v1/clusters?pagination.page={p}"),
+                None => "api/v1/clusters".to_owned(),
+            };
+            let r: ListClustersResponse = self.send(Method::GET, &path, None).await?;
+            out.extend(r.clusters);
+            match r.pagination.and_then(|p| p.next_page).filter(|p| !p.is_empty()) {
+                Some(p) => page = Some(p),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    /// `GET /api/v1/clusters/{id}`.
+    pub async fn get_cluster(&self, cluster_id: &str) -> Result<Cluster> {
+        self.send(Method::GET, &format!("api/v1/clusters/{cluster_id}"), None).await
+    }
+
+    /// `GET /api/v1/clusters/{id}/cmek`; `Ok(None)` on 404 (CMEK never enabled).
+    pub async fn get_cmek(&self, cluster_id: &str) -> Result<Option<CmekClusterInfo>> {
+        match self.send(Method::GET, &format!("api/v1/clusters/{cluster_id}/cmek"), None).await {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if e.code == ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `POST /api/v1/clusters/{id}/cmek` (`CockroachCloud_EnableCMEKSpec`): one spec per region.
+    pub async fn enable_cmek(&self, cluster_id: &str, region_specs: &[CmekRegionSpec]) -> Result<CmekClusterInfo> {
+        let body = serde_json::to_value(CmekSpecBody { region_specs: region_specs.to_vec() })
+            .map_err(|e| Error::internal(e.to_string()))?;
+        self.send(Method::POST, &format!("api/v1/clusters/{cluster_id}/cmek"), Some(body)).await
+    }
+
+    /// `PUT /api/v1/clusters/{id}/cmek` (`CockroachCloud_UpdateCMEKSpec`): changed regions only.
+    pub async fn update_cmek(&self, cluster_id: &str, region_specs: &[CmekRegionSpec]) -> Result<CmekClusterInfo> {
+        let body = serde_json::to_value(CmekSpecBody { region_specs: region_specs.to_vec() })
+            .map_err(|e| Error::internal(e.to_string()))?;
+        self.send(Method::PUT, &format!("api/v1/clusters/{cluster_id}/cmek"), Some(body)).await
+    }
+
+    /// `PATCH /api/v1/clusters/{id}/cmek` with `{"action":"REVOKE"}` (`CockroachCloud_UpdateCMEKStatus`).
+    pub async fn revoke_cmek(&self, cluster_id: &str) -> Result<CmekClusterInfo> {
+        self.send(Method::PATCH, &format!("api/v1/clusters/{cluster_id}/cmek"), Some(json!({"action": "REVOKE"}))).await
+    }
+}
+
+/// Maps a Cloud API error (`Status {code, message, details}` or an untyped body) to a domain error.
+pub fn map_cloud_error(status: u16, body: &str, retry_after: Option<Duration>) -> Error {
+    let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+    let message = v["message"]
+        .as_str()
+        .or_else(|| v["error"]["message"].as_str())
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("CockroachDB Cloud answered HTTP {status}"));
+    let code = match status {
+        400 => ErrorCode::InvalidArgument,
+        401 => ErrorCode::Unauthenticated,
+        403 => ErrorCode::PermissionDenied,
+        404 => ErrorCode::NotFound,
+        409 => ErrorCode::AlreadyExists,
+        429 => ErrorCode::RateLimited,
+        500 | 502 | 503 | 504 => ErrorCode::Unavailable,
+        _ => ErrorCode::Internal,
+    };
+    Error::new(code, message).with_status(status).with_retry_after(retry_after)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cloud_errors_map_by_status_and_read_message_leniently() {
+        let rows = [
+            (400, r#"{"code":3,"message":"invalid argument - Insufficient permissions to access the KMS key"}"#, ErrorCode::InvalidArgument),
+            (401, r#"{"code":16,"message":"cannot authenticate"}"#, ErrorCode::Unauthenticated),
+            (403, "{}", ErrorCode::PermissionDenied),
+            (404, "", ErrorCode::NotFound),
+            (429, r#"{"message":"rate limit exceeded"}"#, ErrorCode::RateLimited),
+            (503, "<html>", ErrorCode::Unavailable),
+            (500, r#"{"error":{"message":"boom"}}"#, ErrorCode::Unavailable),
+        ];
+        for (status, body, want) in rows {
+            let e = map_cloud_error(status, body, None);
+            assert_eq!(e.code, want, "{status}");
+            assert!(!e.message.is_empty());
+        }
+        assert!(map_cloud_error(400, rows[0].1, None).message.contains("Insufficient permissions"));
+        assert!(map_cloud_error(500, rows[6].1, None).message.contains("boom"));
+    }
+}
