@@ -1,0 +1,35 @@
+# Shared by scripts/run.sh and scripts/test.sh: Debian packages and the UI build.
+# Package lists: docs building.md §1 (build) and §9 (run/test); all verified on Debian 12.
+
+BUILD_PACKAGES=(build-essential pkg-config file curl wget libssl-dev
+  libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
+  libsoup-3.0-dev libjavascriptcoregtk-4.1-dev)
+RUN_PACKAGES=(xvfb xauth dbus fonts-dejavu-core)
+TEST_PACKAGES=(webkit2gtk-driver gnome-keyring keyutils chromium)
+
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+
+# Installs the given Debian packages that are missing (needs root or sudo).
+ensure_apt_packages() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  ((${#missing[@]})) || return 0
+  echo "Installing Debian packages: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -q >/dev/null
+  $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# node_modules from package-lock.json, then the UI into ui/dist (embedded by cargo build).
+build_ui() {
+  command -v node >/dev/null || { echo "node (>= 20.19) is required: https://nodejs.org" >&2; return 1; }
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci --no-audit --no-fund
+  fi
+  npm run build
+}

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Runs every test of CMEK Desk: the Rust workspace (unit, integration, MockRuntime IPC, keychain)
+# in a D-Bus session with an unlocked gnome-keyring, the TypeScript bindings drift check, the UI
+# tests (mocked IPC, headless Chromium) and the end-to-end test of the real app window
+# (Xvfb + tauri-driver + WebKitWebDriver). Every test phase runs even if an earlier one failed;
+# the summary at the end lists what failed, and the exit status is non-zero if anything did.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+TOOLS="${TAURI_CI_TOOLS:-/tmp/tauri-ci-tools}"   # tauri-driver, kept between runs
+# nextest: no fail-fast so one failure does not hide the others.
+NEXTEST=(cargo nextest run --locked --workspace --no-fail-fast)
+
+case "${1:-}" in
+  __keyring-session)
+    # Inside dbus-run-session: a fresh, unlocked login keyring (building.md §7b) and a fresh
+    # kernel session keyring (keyctl session -) for the keychain tests; the E2E test is separate.
+    export XDG_RUNTIME_DIR=$(mktemp -d /tmp/cmek-xdg-run.XXXXXX); chmod 700 "$XDG_RUNTIME_DIR"
+    export XDG_DATA_HOME=$(mktemp -d /tmp/cmek-xdg-data.XXXXXX)
+    trap 'rm -rf "$XDG_RUNTIME_DIR" "$XDG_DATA_HOME"' EXIT
+    echo -n ci-pass | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+    keyctl session - "${NEXTEST[@]}" -E 'not binary(e2e)'
+    exit ;;
+  __e2e-session)
+    # Inside xvfb-run + dbus-run-session: tauri-driver on a free port, then the E2E test.
+    port=4444
+    while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || (exec 3<>"/dev/tcp/127.0.0.1/$((port + 1))") 2>/dev/null; do
+      port=$((port + 2))   # another run is using it
+    done
+    "$TOOLS/bin/tauri-driver" --port "$port" --native-port "$((port + 1))" >"$TARGET_DIR/e2e/tauri-driver.log" 2>&1 &
+    driver=$!
+    trap 'kill $driver 2>/dev/null || true' EXIT
+    for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.2; done
+    TAURI_DRIVER_URL="http://127.0.0.1:$port" "${NEXTEST[@]}" -E 'binary(e2e)' --no-capture
+    exit ;;
+esac
+
+T0=$SECONDS
+failed=()
+step() { echo; echo "=== [$((SECONDS - T0))s] $*"; }
+# Runs one test phase and records its failure instead of stopping.
+phase() {
+  local name=$1; shift
+  step "$name"
+  if "$@"; then echo "--- $name: passed"; else echo "--- $name: FAILED"; failed+=("$name"); fi
+}
+
+step "Debian packages"
+ensure_apt_packages "${BUILD_PACKAGES[@]}" "${RUN_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
+
+step "UI build (npm ci + vite) — ui/dist must exist before cargo builds the app"
+build_ui
+
+step "cargo build --workspace"
+cargo build --locked --workspace
+
+phase "Rust tests (cargo nextest, D-Bus + gnome-keyring + session keyring)" \
+  dbus-run-session -- bash scripts/test.sh __keyring-session
+
+# cmek-core's tests (just run) regenerate the ts-rs bindings; committed ones must match.
+bindings_up_to_date() {
+  git diff --exit-code --stat -- ui/src/lib/bindings &&
+    [ -z "$(git ls-files --others --exclude-standard -- ui/src/lib/bindings)" ] ||
+    { echo "ui/src/lib/bindings drifted from the Rust types: commit the regenerated files." >&2; return 1; }
+}
+phase "TypeScript bindings are up to date" bindings_up_to_date
+
+phase "UI tests (mocked IPC, headless Chromium)" env CHROMIUM="$(command -v chromium)" npm run --silent test:ui
+
+step "tauri-driver 2.1.0"
+[ -x "$TOOLS/bin/tauri-driver" ] || cargo install tauri-driver --version 2.1.0 --locked --root "$TOOLS"
+mkdir -p "$TARGET_DIR/e2e"
+
+phase "E2E: real app window (Xvfb + tauri-driver + WebKitWebDriver), screenshots in $TARGET_DIR/e2e" \
+  xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- bash scripts/test.sh __e2e-session
+
+step "done in $((SECONDS - T0))s"
+if ((${#failed[@]})); then
+  printf 'FAILED: %s\n' "${failed[@]}"
+  exit 1
+fi
+echo "All test phases passed."

@@ -1,0 +1,12 @@
+//! The Cluster screen: every cluster of the organisation with its CMEK eligibility.
+
+use crate::state::AppState;
+use cmek_core::plan::ClusterSummary;
+use cmek_core::Result;
+use tauri::State;
+
+#[tauri::command]
+pub async fn list_clusters(state: State<'_, AppState>) -> Result<Vec<ClusterSummary>> {
+    let connection = state.connection().await?;
+    super::logged("list_clusters", cmek_setup::list_clusters(&connection).await)
+}

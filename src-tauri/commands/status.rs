@@ -1,0 +1,12 @@
+//! The Result screen: CockroachDB's current CMEK status of a cluster.
+
+use crate::state::AppState;
+use cmek_core::cockroach::CmekClusterInfo;
+use cmek_core::Result;
+use tauri::State;
+
+#[tauri::command]
+pub async fn cmek_status(cluster_id: String, state: State<'_, AppState>) -> Result<CmekClusterInfo> {
+    let connection = state.connection().await?;
+    super::logged("cmek_status", cmek_setup::cmek_status(&connection, &cluster_id).await)
+}

@@ -1,0 +1,76 @@
+//! The command wiring through Tauri's real IPC layer (MockRuntime: no window, no display):
+//! the app's own `tauri.conf.json` and capabilities (ACL), argument names, and the error shape
+//! the UI switches on. CMEK behaviour itself is tested in `cmek-setup`.
+
+use cmek_desk::with_handlers;
+use serde_json::{json, Value};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{WebviewWindow, WebviewWindowBuilder};
+
+fn request(cmd: &str, args: Value) -> InvokeRequest {
+    InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        url: "tauri://localhost".parse().expect("static url"),
+        body: InvokeBody::Json(args),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    }
+}
+
+/// The app as shipped (real config + capabilities), on the mock runtime, with its "main" window.
+fn main_window() -> (tauri::App<tauri::test::MockRuntime>, WebviewWindow<tauri::test::MockRuntime>) {
+    let app = with_handlers(mock_builder()).build(tauri::generate_context!()).expect("app builds with the real context");
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("main window");
+    (app, window)
+}
+
+fn call(window: &WebviewWindow<tauri::test::MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
+    get_ipc_response(window, request(cmd, args)).map(|body| body.deserialize::<Value>().expect("JSON response"))
+}
+
+#[test]
+fn commands_before_connecting_fail_with_unauthenticated_code() {
+    let (_app, window) = main_window();
+    // Each command is reachable through the capability (not ACL-denied) and answers with the
+    // `{code, message}` shape the UI switches on.
+    for (cmd, args) in [
+        ("list_clusters", json!({})),
+        ("suggest_setup", json!({ "clusterId": "c-1" })),
+        ("cmek_status", json!({ "clusterId": "c-1" })),
+    ] {
+        let error = call(&window, cmd, args).expect_err(cmd);
+        assert_eq!(error["code"], "UNAUTHENTICATED", "{cmd}: {error}");
+        assert!(error["message"].as_str().is_some_and(|m| m.contains("Not connected")), "{cmd}: {error}");
+    }
+}
+
+#[test]
+fn arguments_use_the_names_the_ui_sends() {
+    let (_app, window) = main_window();
+    // `clusterId` (camelCase) is what ui/src/lib/ipc/commands.ts sends; a missing key is a
+    // Tauri argument error, not our UNAUTHENTICATED.
+    let error = call(&window, "suggest_setup", json!({})).expect_err("missing clusterId");
+    assert!(error.to_string().contains("clusterId"), "{error}");
+}
+
+#[test]
+fn commands_not_in_the_capability_are_denied() {
+    let (_app, window) = main_window();
+    // No shell/fs/http plugin is granted; an unknown command never runs.
+    let error = call(&window, "plugin:shell|execute", json!({ "program": "sh" })).expect_err("denied");
+    assert!(!error.is_null());
+}
+
+#[test]
+fn connect_sandbox_then_list_the_demo_clusters() {
+    let (_app, window) = main_window();
+    let info = call(&window, "connect_sandbox", json!({})).expect("connect_sandbox");
+    assert_eq!(info["mode"], "sandbox", "{info}");
+    let clusters = call(&window, "list_clusters", json!({})).expect("list_clusters");
+    let names: Vec<&str> = clusters.as_array().expect("array").iter().filter_map(|c| c["cluster"]["name"].as_str()).collect();
+    assert!(names.contains(&"prod-payments") && names.contains(&"global-ledger"), "{names:?}");
+}

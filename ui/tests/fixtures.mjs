@@ -1,0 +1,91 @@
+// Typed-by-shape fixtures for the mocked IPC, matching ui/src/lib/bindings (ts-rs output).
+export const cluster = (name, regions, extra = {}) => ({
+  id: `00000000-0000-4000-8000-${String(regions.length).padStart(3, "0")}${name.length.toString().padStart(9, "0")}`,
+  name,
+  account_id: "crl-prod-abc",
+  cloud_provider: "GCP",
+  plan: "ADVANCED",
+  network_visibility: "PRIVATE",
+  state: "CREATED",
+  operation_status: "",
+  cockroach_version: "v25.2.1",
+  regions: regions.map((r, i) => ({ name: r, node_count: 3, primary: i === 0 })),
+  ...extra,
+});
+
+export const connection = {
+  mode: "sandbox",
+  organization: { id: "org-1", name: "acme", label: "Acme Corp" },
+  googleIdentity: "user:officer@example.com",
+  projects: ["acme-keys"],
+};
+
+export const single = cluster("payments", ["us-east1"]);
+export const multi = cluster("ledger", ["europe-west1", "us-east1"]);
+export const basic = cluster("sandbox-basic", ["us-east1"], { plan: "BASIC", network_visibility: "PUBLIC" });
+
+export const clusters = [
+  { cluster: single, cmekStatus: "DISABLED" },
+  { cluster: multi, cmekStatus: "DISABLED" },
+  { cluster: basic, cmekStatus: "DISABLED", ineligibleReason: "its plan is BASIC (CMEK needs ADVANCED)" },
+];
+
+export const suggestion = (c) => ({
+  clusterId: c.id,
+  project: "acme-keys",
+  serviceAccountId: "crdb-cmek-payments",
+  keyRing: "crdb-cmek",
+  cryptoKey: "payments",
+  layout: { kind: "keyPerRegion" },
+  protectionLevel: "SOFTWARE",
+  rotationPeriodDays: 90,
+});
+
+const SA = "serviceAccount:crdb-cmek-payments@acme-keys.iam.gserviceaccount.com";
+const CRL = "serviceAccount:crl-kms-user-abc@crl-prod-abc.iam.gserviceaccount.com";
+const KEY = "projects/acme-keys/locations/us-east1/keyRings/crdb-cmek/cryptoKeys/payments-us-east1";
+
+export const plan = (request, c = single) => ({
+  request,
+  cluster: c,
+  cockroachPrincipal: CRL.slice("serviceAccount:".length),
+  serviceAccountEmail: SA.slice("serviceAccount:".length),
+  serviceAccountExists: false,
+  keyRingNames: ["projects/acme-keys/locations/us-east1/keyRings/crdb-cmek"],
+  keys: [{ name: KEY, location: "us-east1", regions: ["us-east1"], exists: false }],
+  steps: [
+    { id: "check", kind: "checkPermissions", title: "Check permissions", resource: "projects/acme-keys", alreadyDone: false },
+    { id: "sa", kind: "createServiceAccount", title: "Create service account", resource: SA, alreadyDone: false },
+    { id: "key", kind: "createCryptoKey", title: "Create key", resource: KEY, alreadyDone: false },
+    { id: "cmek", kind: "enableCmek", title: "Enable CMEK", resource: c.id, alreadyDone: false },
+  ],
+  iamChanges: [
+    {
+      resource: "projects/acme-keys/serviceAccounts/crdb-cmek-payments@acme-keys.iam.gserviceaccount.com",
+      grant: { role: "roles/iam.serviceAccountTokenCreator", member: CRL },
+      before: [{ role: "roles/iam.serviceAccountUser", member: "user:officer@example.com" }],
+      after: [
+        { role: "roles/iam.serviceAccountUser", member: "user:officer@example.com" },
+        { role: "roles/iam.serviceAccountTokenCreator", member: CRL },
+      ],
+    },
+  ],
+  regionSpecs: [{ region: "us-east1", key_spec: { type: "GCP_CLOUD_KMS", uri: KEY, auth_principal: SA.slice(15) } }],
+  commands: ["gcloud iam service-accounts create crdb-cmek-payments --project=acme-keys"],
+  warnings: ["The key ring cannot be deleted once created."],
+});
+
+export const applyResult = (c = single) => ({
+  clusterId: c.id,
+  clusterName: c.name,
+  authPrincipal: SA.slice("serviceAccount:".length),
+  cmek: {
+    status: "ENABLED",
+    region_infos: c.regions.map((r) => ({
+      region: r.name,
+      status: "ENABLED",
+      key_infos: [{ spec: { type: "GCP_CLOUD_KMS", uri: KEY, auth_principal: SA.slice(15) }, status: "ENABLED", user_message: "", created_at: "2026-11-30T08:00:00Z", updated_at: "2026-11-30T08:00:00Z" }],
+    })),
+  },
+  writeCalls: 7,
+});

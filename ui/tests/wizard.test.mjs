@@ -1,0 +1,216 @@
+// UI tests of the wizard in headless Chromium with mocked Tauri IPC (no backend, no display).
+// Run: npm run build && node --test ui/tests/   (scripts/test.sh does both).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import path from "node:path";
+import fs from "node:fs";
+import { startHarness, openApp } from "./harness.mjs";
+import * as fx from "./fixtures.mjs";
+
+const SHOTS = path.resolve("target/ui-tests");
+let harness;
+before(async () => {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  harness = await startHarness();
+});
+after(async () => harness?.close());
+
+/** A backend that answers the happy path; `overrides[cmd]` replaces one command. */
+function backend(overrides = {}) {
+  return async (cmd, args, ipc) => {
+    if (overrides[cmd]) return overrides[cmd](args, ipc);
+    switch (cmd) {
+      case "connect_sandbox": return fx.connection;
+      case "list_clusters": return fx.clusters;
+      case "suggest_setup": return fx.suggestion(fx.clusters.find((c) => c.cluster.id === args.clusterId).cluster);
+      case "plan_setup": return fx.plan(args.request);
+      case "cmek_status": return fx.applyResult().cmek;
+      default: throw { code: "INTERNAL", message: `unexpected command ${cmd}` };
+    }
+  };
+}
+
+async function toClusters(page) {
+  await page.click('[data-testid="connect-sandbox"]');
+  await page.waitForSelector('[data-testid="cluster-table"]');
+}
+
+async function toReviewedPlan(page) {
+  await toClusters(page);
+  await page.click('[data-testid="select-cluster-payments"]');
+  await page.waitForSelector('[data-testid="review-plan"]');
+  await page.click('[data-testid="review-plan"]');
+  await page.waitForSelector('[data-testid="plan-review"]');
+}
+
+test("starts in sandbox mode with Sandbox preselected and Google shown but disabled", async () => {
+  const { page, pageErrors } = await openApp(harness, backend());
+  assert.match(await page.textContent('[data-testid="sandbox-banner"]'), /Sandbox — no real cloud is touched/);
+  assert.equal(await page.isChecked('[data-testid="target-sandbox"]'), true);
+  assert.equal(await page.isDisabled('input[value="google"]'), true);
+  assert.match(await page.textContent("#google-note"), /sign-in/);
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test("an ineligible cluster shows its reason and cannot be picked", async () => {
+  const { page, calls } = await openApp(harness, backend());
+  await toClusters(page);
+  const row = page.locator('[data-testid="cluster-row-sandbox-basic"]');
+  assert.equal(await row.getAttribute("data-eligible"), "false");
+  assert.match(await row.locator('[data-testid="ineligible-reason"]').textContent(), /its plan is BASIC \(CMEK needs ADVANCED\)/);
+  const pick = page.locator('[data-testid="select-cluster-sandbox-basic"]');
+  assert.equal(await pick.isDisabled(), true);
+  await pick.click({ force: true }); // a disabled button ignores clicks, even forced ones
+  assert.equal(await page.locator('[data-testid="cluster-table"]').isVisible(), true);
+  assert.ok(!calls.some((c) => c.cmd === "suggest_setup"), "no setup may start for an ineligible cluster");
+  // Eligible clusters can be picked.
+  assert.equal(await page.isDisabled('[data-testid="select-cluster-payments"]'), false);
+  await page.screenshot({ path: path.join(SHOTS, "clusters.png"), fullPage: true });
+  await page.close();
+});
+
+test("the plan screen sends the prefilled request and shows the IAM before/after diff", async () => {
+  const { page, calls } = await openApp(harness, backend());
+  await toReviewedPlan(page);
+  const planCall = calls.find((c) => c.cmd === "plan_setup");
+  assert.deepEqual(planCall.args.request, fx.suggestion(fx.single));
+  const lines = page.locator('[data-testid="iam-diff-0"] [data-testid="iam-diff-line"]');
+  assert.equal(await lines.count(), 2);
+  // The existing binding is kept, the new one is marked as added; nothing is removed.
+  assert.equal(await lines.nth(0).getAttribute("data-kind"), "same");
+  assert.equal(await lines.nth(1).getAttribute("data-kind"), "added");
+  assert.match(await lines.nth(1).textContent(), /\+.*roles\/iam\.serviceAccountTokenCreator.*crl-kms-user-abc/s);
+  assert.equal(await page.locator('[data-kind="removed"]').count(), 0);
+  assert.match(await page.textContent('[data-testid="plan-commands"]'), /gcloud iam service-accounts create/);
+  assert.match(await page.textContent('[data-testid="plan-warnings"]'), /cannot be deleted/);
+  assert.match(await page.textContent('[data-testid="plan-region-specs"]'), /payments-us-east1/);
+  await page.screenshot({ path: path.join(SHOTS, "plan.png"), fullPage: true });
+  await page.close();
+});
+
+test("editing the form after review discards the plan until it is reviewed again", async () => {
+  const { page } = await openApp(harness, backend());
+  await toReviewedPlan(page);
+  await page.fill("#f-ring", "other-ring");
+  assert.equal(await page.locator('[data-testid="apply"]').count(), 0);
+  await page.close();
+});
+
+test("apply asks for confirmation; cancel sends nothing", async () => {
+  const { page, calls } = await openApp(harness, backend());
+  await toReviewedPlan(page);
+  await page.click('[data-testid="apply"]');
+  const dialog = page.locator('[data-testid="confirm-dialog"]');
+  assert.match(await dialog.textContent(), /cannot be deleted in Google Cloud/);
+  assert.match(await dialog.textContent(), /Create service account/);
+  await page.keyboard.press("Escape");
+  assert.equal(await dialog.count(), 0);
+  assert.ok(!calls.some((c) => c.cmd === "apply_setup"));
+  await page.close();
+});
+
+test("the apply screen renders step states from channel events, then the result", async () => {
+  let release;
+  const gate = new Promise((r) => (release = r));
+  const { page, calls } = await openApp(
+    harness,
+    backend({
+      async apply_setup(args, ipc) {
+        const ch = args.onEvent;
+        await ipc.send(ch, { event: "stepStarted", stepId: "check" });
+        await ipc.send(ch, { event: "stepFinished", stepId: "check", outcome: "unchanged", detail: "all permissions present" });
+        await ipc.send(ch, { event: "stepStarted", stepId: "sa" });
+        await ipc.send(ch, { event: "stepFinished", stepId: "sa", outcome: "adopted", detail: "" });
+        await ipc.send(ch, { event: "stepStarted", stepId: "key" });
+        await ipc.send(ch, { event: "stepProgress", stepId: "key", message: "waiting for IAM propagation (attempt 2)" });
+        await gate; // the test looks at the screen mid-apply
+        await ipc.send(ch, { event: "stepFinished", stepId: "key", outcome: "done", detail: "created" });
+        await ipc.send(ch, { event: "stepStarted", stepId: "cmek" });
+        await ipc.send(ch, { event: "stepFinished", stepId: "cmek", outcome: "done", detail: "" });
+        const result = fx.applyResult();
+        await ipc.send(ch, { event: "finished", result });
+        return result;
+      },
+    }),
+  );
+  await toReviewedPlan(page);
+  await page.click('[data-testid="apply"]');
+  await page.click('[data-testid="confirm-apply"]');
+  await page.waitForSelector('[data-testid="step-2"][data-state="running"]');
+  const state = (i) => page.getAttribute(`[data-testid="step-${i}"]`, "data-state");
+  assert.equal(await state(0), "unchanged");
+  assert.equal(await state(1), "adopted");
+  assert.equal(await state(3), "pending");
+  assert.match(await page.textContent('[data-testid="step-2"]'), /waiting for IAM propagation/);
+  assert.equal(await page.locator('[data-testid="step-2"] .spinner').count(), 1);
+  assert.match(await page.textContent('[data-testid="apply-announcement"]'), /waiting for IAM propagation/);
+  await page.screenshot({ path: path.join(SHOTS, "apply-running.png"), fullPage: true });
+  release();
+  await page.waitForSelector('[data-testid="step-3"][data-state="done"]');
+  await page.click('[data-testid="view-result"]');
+  await page.waitForSelector('[data-testid="result-status"]');
+  assert.equal(await page.getAttribute('[data-testid="result-status"]', "data-status"), "ENABLED");
+  assert.equal(await page.getAttribute('[data-testid="region-status-us-east1"]', "data-status"), "ENABLED");
+  const applyCall = calls.find((c) => c.cmd === "apply_setup");
+  assert.match(applyCall.args.onEvent, /^__CHANNEL__:\d+$/);
+  assert.equal(applyCall.args.plan.cluster.name, "payments");
+  await page.screenshot({ path: path.join(SHOTS, "result.png"), fullPage: true });
+  await page.close();
+});
+
+test("a failed step shows its error and the banner offers to try again", async () => {
+  const failure = { code: "PERMISSION_DENIED", message: "Permission cloudkms.cryptoKeys.create denied on acme-keys", permission: "cloudkms.cryptoKeys.create" };
+  const { page } = await openApp(
+    harness,
+    backend({
+      async apply_setup(args, ipc) {
+        await ipc.send(args.onEvent, { event: "stepStarted", stepId: "check" });
+        await ipc.send(args.onEvent, { event: "stepFailed", stepId: "check", error: failure });
+        throw failure;
+      },
+    }),
+  );
+  await toReviewedPlan(page);
+  await page.click('[data-testid="apply"]');
+  await page.click('[data-testid="confirm-apply"]');
+  await page.waitForSelector('[data-testid="error-banner"]');
+  assert.equal(await page.getAttribute('[data-testid="step-0"]', "data-state"), "failed");
+  assert.match(await page.textContent('[data-testid="step-0"]'), /cloudkms\.cryptoKeys\.create denied/);
+  const banner = page.locator('[data-testid="error-banner"]');
+  assert.equal(await banner.getAttribute("data-code"), "PERMISSION_DENIED");
+  assert.match(await banner.textContent(), /Missing permission: cloudkms\.cryptoKeys\.create/);
+  assert.equal(await page.textContent('[data-testid="error-action"]'), "Try again");
+  await page.close();
+});
+
+test("an UNAUTHENTICATED error shows the message and its action leads back to Connect", async () => {
+  const { page } = await openApp(
+    harness,
+    backend({ list_clusters: () => { throw { code: "UNAUTHENTICATED", message: "The sandbox session ended." }; } }),
+  );
+  await page.click('[data-testid="connect-sandbox"]');
+  const banner = page.locator('[data-testid="error-banner"]');
+  await banner.waitFor();
+  assert.equal(await banner.getAttribute("data-code"), "UNAUTHENTICATED");
+  assert.equal(await banner.getAttribute("role"), "alert");
+  assert.equal(await page.textContent('[data-testid="error-message"]'), "The sandbox session ended.");
+  await page.click('[data-testid="error-action"]');
+  await page.waitForSelector('[data-testid="connect-sandbox"]');
+  await page.close();
+});
+
+test("a NOT_ELIGIBLE error on the plan screen leads back to the cluster list", async () => {
+  const { page } = await openApp(
+    harness,
+    backend({ plan_setup: () => { throw { code: "NOT_ELIGIBLE", message: "Cluster payments cannot use CMEK: an operation is running." }; } }),
+  );
+  await toClusters(page);
+  await page.click('[data-testid="select-cluster-payments"]');
+  await page.click('[data-testid="review-plan"]');
+  await page.waitForSelector('[data-testid="error-banner"][data-code="NOT_ELIGIBLE"]');
+  assert.equal(await page.textContent('[data-testid="error-action"]'), "Choose another cluster");
+  await page.click('[data-testid="error-action"]');
+  await page.waitForSelector('[data-testid="cluster-table"]');
+  await page.close();
+});
