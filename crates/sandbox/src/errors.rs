@@ -158,25 +158,26 @@ pub struct CError {
     pub http: u16,
     pub code: i32,
     pub message: String,
+    pub details: Vec<Value>,
 }
 
 impl CError {
     pub fn invalid(message: impl Into<String>) -> Self {
-        Self { http: 400, code: 3, message: message.into() }
+        Self { http: 400, code: 3, message: message.into(), details: Vec::new() }
     }
     pub fn not_found(message: impl Into<String>) -> Self {
-        Self { http: 404, code: 5, message: message.into() }
+        Self { http: 404, code: 5, message: message.into(), details: Vec::new() }
     }
     pub fn unauthenticated() -> Self {
-        Self { http: 401, code: 16, message: "unauthenticated: invalid or missing API key".into() }
+        Self { http: 401, code: 16, message: "unauthenticated: invalid or missing API key".into(), details: Vec::new() }
     }
     pub fn failed_precondition(message: impl Into<String>) -> Self {
-        Self { http: 400, code: 9, message: message.into() }
+        Self { http: 400, code: 9, message: message.into(), details: Vec::new() }
     }
     pub fn render(&self) -> Resp {
         Resp {
             status: self.http,
-            body: json!({"code": self.code, "message": self.message, "details": []}),
+            body: json!({"code": self.code, "message": self.message, "details": self.details}),
             headers: Vec::new(),
         }
     }

@@ -1,1 +1,40 @@
+//! `cmek-sandbox`: a stateful, in-process fake of exactly the Google Cloud (Cloud KMS v1,
+//! IAM v1, Service Usage v1, Resource Manager v1/v3) and CockroachDB Cloud REST endpoints that
+//! CMEK Desk uses. Tests start it on `127.0.0.1:0`; the app starts it in "sandbox mode".
+//!
+//! Each service lives under its own prefix of [`SandboxHandle::base_url`] (see [`Endpoints`]),
+//! followed by the real API path, e.g. `{base}/kms/v1/projects/p/locations/global/keyRings`.
+//!
+//! ```no_run
+//! # async fn demo() {
+//! use cmek_sandbox::{Sandbox, SandboxConfig};
+//! let sb = Sandbox::start(SandboxConfig::for_tests()).await;
+//! let kms_base = sb.endpoints().kms; // "http://127.0.0.1:PORT/kms/"
+//! # let _ = kms_base;
+//! # }
+//! ```
 
+mod auth;
+mod cmek;
+mod cockroach;
+pub mod config;
+mod enums;
+pub mod errors;
+mod handle;
+mod iam_policy;
+mod kms;
+mod kms_versions;
+pub mod roles;
+mod resource_manager;
+pub mod router;
+pub mod seed;
+mod service_accounts;
+mod service_usage;
+pub mod state;
+
+pub use cmek::{crl_kms_principal, INSUFFICIENT_PERMISSIONS};
+pub use config::{SandboxConfig, COCKROACH_API_VERSION, DEFAULT_COCKROACH_KEY, DEFAULT_GOOGLE_MEMBER, DEFAULT_GOOGLE_TOKEN};
+pub use handle::{Endpoints, Sandbox, SandboxHandle};
+pub use iam_policy::EMPTY_ETAG;
+pub use kms::LOCATIONS;
+pub use state::{Fault, Hook, RecordedRequest, State};

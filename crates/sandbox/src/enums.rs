@@ -1,0 +1,67 @@
+//! Cloud KMS enum encoding: requests may carry enums as integers and responses must use integers
+//! when the client asks for `$alt=json;enum-encoding=int` (as the recordings do). Index = position
+//! in the discovery document's enum list.
+
+use serde_json::Value;
+
+const PURPOSE: &[&str] = &["CRYPTO_KEY_PURPOSE_UNSPECIFIED", "ENCRYPT_DECRYPT", "ASYMMETRIC_SIGN", "ASYMMETRIC_DECRYPT", "RAW_ENCRYPT_DECRYPT", "MAC", "KEY_ENCAPSULATION"];
+const ALGORITHM: &[&str] = &["CRYPTO_KEY_VERSION_ALGORITHM_UNSPECIFIED", "GOOGLE_SYMMETRIC_ENCRYPTION", "AES_128_GCM", "AES_256_GCM", "AES_128_CBC", "AES_256_CBC", "AES_128_CTR", "AES_256_CTR", "RSA_SIGN_PSS_2048_SHA256", "RSA_SIGN_PSS_3072_SHA256", "RSA_SIGN_PSS_4096_SHA256", "RSA_SIGN_PSS_4096_SHA512", "RSA_SIGN_PKCS1_2048_SHA256", "RSA_SIGN_PKCS1_3072_SHA256", "RSA_SIGN_PKCS1_4096_SHA256", "RSA_SIGN_PKCS1_4096_SHA512", "RSA_SIGN_RAW_PKCS1_2048", "RSA_SIGN_RAW_PKCS1_3072", "RSA_SIGN_RAW_PKCS1_4096", "RSA_DECRYPT_OAEP_2048_SHA256", "RSA_DECRYPT_OAEP_3072_SHA256", "RSA_DECRYPT_OAEP_4096_SHA256", "RSA_DECRYPT_OAEP_4096_SHA512", "RSA_DECRYPT_OAEP_2048_SHA1", "RSA_DECRYPT_OAEP_3072_SHA1", "RSA_DECRYPT_OAEP_4096_SHA1", "EC_SIGN_P256_SHA256", "EC_SIGN_P384_SHA384", "EC_SIGN_SECP256K1_SHA256", "EC_SIGN_ED25519", "HMAC_SHA256", "HMAC_SHA1", "HMAC_SHA384", "HMAC_SHA512", "HMAC_SHA224", "EXTERNAL_SYMMETRIC_ENCRYPTION", "ML_KEM_768", "ML_KEM_1024", "KEM_XWING", "PQ_SIGN_ML_DSA_44", "PQ_SIGN_ML_DSA_65", "PQ_SIGN_ML_DSA_87", "PQ_SIGN_SLH_DSA_SHA2_128S", "PQ_SIGN_HASH_SLH_DSA_SHA2_128S_SHA256", "PQ_SIGN_ML_DSA_44_EXTERNAL_MU", "PQ_SIGN_ML_DSA_65_EXTERNAL_MU", "PQ_SIGN_ML_DSA_87_EXTERNAL_MU"];
+const PROTECTION_LEVEL: &[&str] = &["PROTECTION_LEVEL_UNSPECIFIED", "SOFTWARE", "HSM", "EXTERNAL", "EXTERNAL_VPC", "HSM_SINGLE_TENANT"];
+const VERSION_STATE: &[&str] = &["CRYPTO_KEY_VERSION_STATE_UNSPECIFIED", "PENDING_GENERATION", "ENABLED", "DISABLED", "DESTROYED", "DESTROY_SCHEDULED", "PENDING_IMPORT", "IMPORT_FAILED", "GENERATION_FAILED", "PENDING_EXTERNAL_DESTRUCTION", "EXTERNAL_DESTRUCTION_FAILED"];
+
+fn table(field: &str) -> Option<&'static [&'static str]> {
+    match field {
+        "purpose" => Some(PURPOSE),
+        "algorithm" => Some(ALGORITHM),
+        "protectionLevel" => Some(PROTECTION_LEVEL),
+        "state" => Some(VERSION_STATE),
+        _ => None,
+    }
+}
+
+fn walk(v: &mut Value, to_int: bool) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                if let Some(t) = table(k) {
+                    if to_int {
+                        if let Some(i) = x.as_str().and_then(|s| t.iter().position(|n| *n == s)) {
+                            *x = Value::from(i);
+                        }
+                    } else if let Some(n) = x.as_u64().and_then(|i| t.get(i as usize)) {
+                        *x = Value::from(*n);
+                    }
+                } else {
+                    walk(x, to_int);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| walk(x, to_int)),
+        _ => {}
+    }
+}
+
+/// Converts integer-encoded KMS enums in a request body to their names.
+pub(crate) fn to_names(v: &mut Value) {
+    walk(v, false);
+}
+
+/// Converts KMS enum names in a response body to their integer indexes.
+pub(crate) fn to_ints(v: &mut Value) {
+    walk(v, true);
+}
+
+/// Whether `s` is a valid, specified `CryptoKey.purpose`.
+pub(crate) fn valid_purpose(s: &str) -> bool {
+    PURPOSE.iter().skip(1).any(|p| *p == s)
+}
+
+/// Whether `s` is a valid, specified algorithm.
+pub(crate) fn valid_algorithm(s: &str) -> bool {
+    ALGORITHM.iter().skip(1).any(|p| *p == s)
+}
+
+/// Whether `s` is a valid, specified protection level.
+pub(crate) fn valid_protection_level(s: &str) -> bool {
+    PROTECTION_LEVEL.iter().skip(1).any(|p| *p == s)
+}

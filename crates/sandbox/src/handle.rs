@@ -1,0 +1,185 @@
+//! Starting the sandbox (`Sandbox::start`) and the `SandboxHandle` that tests and the app use:
+//! base URLs, the request log, fault injection, "another writer" hooks and direct state access.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::Router;
+use serde_json::Value;
+use tokio::task::JoinHandle;
+
+use crate::config::SandboxConfig;
+use crate::state::{Fault, Hook, RecordedRequest, State};
+
+/// Entry point: `Sandbox::start(config).await`.
+pub struct Sandbox;
+
+/// Base URLs of the faked services (each ends in `/`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    /// Replaces `https://cloudkms.googleapis.com/`.
+    pub kms: String,
+    /// Replaces `https://iam.googleapis.com/`.
+    pub iam: String,
+    /// Replaces `https://serviceusage.googleapis.com/`.
+    pub serviceusage: String,
+    /// Replaces `https://cloudresourcemanager.googleapis.com/` (v1 and v3 paths).
+    pub crm: String,
+    /// Replaces `https://cockroachlabs.cloud/`.
+    pub cockroach: String,
+}
+
+/// A running sandbox. Dropping it stops the server.
+pub struct SandboxHandle {
+    addr: SocketAddr,
+    state: Arc<Mutex<State>>,
+    task: JoinHandle<()>,
+}
+
+impl Sandbox {
+    /// Binds `127.0.0.1:0` and serves on the current tokio runtime.
+    ///
+    /// # Panics
+    /// If the loopback interface cannot be bound (use [`Sandbox::try_start_on`] to handle it).
+    pub async fn start(config: SandboxConfig) -> SandboxHandle {
+        Self::try_start_on(config, SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("cmek-sandbox: cannot bind 127.0.0.1:0")
+    }
+
+    /// Binds `addr` and serves on the current tokio runtime.
+    pub async fn try_start_on(config: SandboxConfig, addr: SocketAddr) -> std::io::Result<SandboxHandle> {
+        let seed = config.seed_demo;
+        let mut st = State::new(config);
+        if seed {
+            crate::seed::seed(&mut st);
+        }
+        let state = Arc::new(Mutex::new(st));
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let shared = state.clone();
+        let app = Router::new().fallback(move |req| crate::router::dispatch(shared.clone(), req));
+        let task = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!(error = %e, "cmek-sandbox server stopped");
+            }
+        });
+        tracing::info!(%addr, "cmek-sandbox listening");
+        Ok(SandboxHandle { addr, state, task })
+    }
+}
+
+impl SandboxHandle {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// `http://127.0.0.1:PORT` (no trailing slash).
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The bound socket address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Per-service base URLs, each ending in `/`.
+    pub fn endpoints(&self) -> Endpoints {
+        let b = self.base_url();
+        Endpoints {
+            kms: format!("{b}/kms/"),
+            iam: format!("{b}/iam/"),
+            serviceusage: format!("{b}/serviceusage/"),
+            crm: format!("{b}/crm/"),
+            cockroach: format!("{b}/cockroach/"),
+        }
+    }
+
+    /// Runs `f` with exclusive access to the whole state.
+    pub fn with_state<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        f(&mut self.lock())
+    }
+
+    /// Every request handled so far, oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.lock().requests.clone()
+    }
+
+    /// Number of recorded mutating requests (any status).
+    pub fn write_count(&self) -> usize {
+        self.lock().requests.iter().filter(|r| r.is_write).count()
+    }
+
+    /// Forgets the request log.
+    pub fn clear_requests(&self) {
+        self.lock().requests.clear();
+    }
+
+    /// Makes the next `fault.times` requests of `fault.operation` fail with `fault.status`/`body`.
+    pub fn inject_fault(&self, fault: Fault) {
+        self.lock().faults.push(fault);
+    }
+
+    /// Runs `hook` on the state right before the next request of `operation` is handled
+    /// (after authentication), e.g. to simulate another writer changing a policy between
+    /// our getIamPolicy and setIamPolicy so that a real 409 ABORTED happens.
+    pub fn before_next(&self, operation: &str, hook: Hook) {
+        self.lock().hooks.push((operation.to_string(), hook));
+    }
+
+    /// Current IAM policy of a resource (`projects/p`, key ring, key,
+    /// `projects/p/serviceAccounts/email`), `{"etag":"ACAB"}` if never written.
+    pub fn iam_policy(&self, resource: &str) -> Value {
+        self.lock().iam_policy(resource)
+    }
+
+    /// Overwrites a policy as another writer would; returns the stored policy (new etag).
+    pub fn set_iam_policy_direct(&self, resource: &str, policy: Value) -> Value {
+        self.lock().set_iam_policy_direct(resource, policy)
+    }
+
+    /// A crypto key as `cryptoKeys.get` returns it.
+    pub fn crypto_key(&self, name: &str) -> Option<Value> {
+        self.lock().crypto_key(name)
+    }
+
+    /// A service account by email.
+    pub fn service_account(&self, email: &str) -> Option<Value> {
+        self.lock().service_account(email)
+    }
+
+    /// `CMEKClusterInfo` of a cluster as stored (does not advance transitions).
+    pub fn cmek_info(&self, cluster_id: &str) -> Option<Value> {
+        self.lock().cmek_info(cluster_id)
+    }
+
+    /// Enables/disables an API (`cloudkms.googleapis.com`, ...) in a project.
+    pub fn set_service_enabled(&self, project: &str, service: &str, enabled: bool) {
+        self.lock().set_service_enabled(project, service, enabled);
+    }
+
+    /// Changes the IAM propagation delay at runtime.
+    pub fn set_iam_propagation(&self, d: Duration) {
+        self.lock().config.iam_propagation = d;
+    }
+
+    /// Changes the CMEK transition knobs at runtime.
+    pub fn set_cmek_transition(&self, min_time: Duration, polls_before_done: u32) {
+        let mut s = self.lock();
+        s.config.cmek_transition = min_time;
+        s.config.cmek_polls_before_done = polls_before_done;
+    }
+
+    /// Stops the server.
+    pub fn shutdown(self) {
+        self.task.abort();
+    }
+}
+
+impl Drop for SandboxHandle {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

@@ -1,0 +1,111 @@
+//! Cloud Resource Manager (`{base}/crm/v1/...` and `{base}/crm/v3/...`): project search/get
+//! and project IAM policies. Unknown or inaccessible projects answer 403, never 404.
+
+use serde_json::{json, Value};
+
+use crate::errors::GError;
+use crate::iam_policy::{granted, render_for_version, requested_version, set_iam_policy, stored_policy, test_iam_permissions};
+use crate::router::{paginate, Req};
+use crate::state::{Project, State};
+
+/// (operation id, is_write) for a Resource Manager request.
+pub(crate) fn route(method: &str, segs: &[String], verb: Option<&str>) -> Option<(String, bool)> {
+    let s: Vec<&str> = segs.iter().map(String::as_str).collect();
+    let m = match (s.as_slice(), method, verb) {
+        (["v3", "projects"], "GET", Some("search")) => ("search", false),
+        (["v1" | "v3", "projects"], "GET", None) => ("list", false),
+        (["v1" | "v3", "projects", _], "GET", None) => ("get", false),
+        (["v1" | "v3", "projects", _], "POST", Some("getIamPolicy")) => ("getIamPolicy", false),
+        (["v1" | "v3", "projects", _], "POST", Some("testIamPermissions")) => ("testIamPermissions", false),
+        (["v1" | "v3", "projects", _], "POST", Some("setIamPolicy")) => ("setIamPolicy", true),
+        _ => return None,
+    };
+    Some((format!("cloudresourcemanager.projects.{}", m.0), m.1))
+}
+
+fn v3(p: &Project) -> Value {
+    json!({
+        "name": format!("projects/{}", p.number), "parent": p.parent, "projectId": p.id,
+        "state": "ACTIVE", "displayName": p.display_name, "createTime": p.create_time,
+        "updateTime": p.create_time, "etag": "W/\"b1a2c3d4e5f60718\"",
+    })
+}
+
+fn v1(p: &Project) -> Value {
+    let (t, id) = p.parent.split_once('/').unwrap_or(("organizations", ""));
+    json!({
+        "projectNumber": p.number, "projectId": p.id, "lifecycleState": "ACTIVE", "name": p.display_name,
+        "createTime": p.create_time, "parent": {"type": t.trim_end_matches('s'), "id": id},
+    })
+}
+
+fn visible(state: &State, member: &str, p: &Project) -> bool {
+    granted(state, member, &[format!("projects/{}", p.id)], "resourcemanager.projects.get")
+}
+
+fn matches_query(p: &Project, q: &str) -> bool {
+    q.split_whitespace().all(|term| {
+        let Some((k, v)) = term.split_once(':').or_else(|| term.split_once('=')) else { return true };
+        let v = v.trim_matches('"');
+        let field = match k.to_ascii_lowercase().as_str() {
+            "id" | "projectid" => p.id.as_str(),
+            "displayname" | "name" => p.display_name.as_str(),
+            "parent" => p.parent.as_str(),
+            "state" | "lifecyclestate" => "ACTIVE",
+            _ => return true,
+        };
+        match v.strip_suffix('*') {
+            Some(prefix) => field.starts_with(prefix),
+            None => field == v,
+        }
+    })
+}
+
+/// Handles a routed Resource Manager request.
+pub(crate) fn handle(state: &mut State, r: &Req, op: &str) -> Result<Value, GError> {
+    let method = op.rsplit('.').next().unwrap_or_default();
+    let is_v1 = r.segs[0] == "v1";
+    if r.segs.len() == 2 {
+        let q = r.q("query").or_else(|| r.q("filter")).unwrap_or_default().to_string();
+        let parent = r.q("parent").map(String::from);
+        if method == "list" && !is_v1 && parent.is_none() {
+            return Err(GError::invalid_field("parent", "Request must specify a parent."));
+        }
+        let items: Vec<Value> = state
+            .projects
+            .values()
+            .filter(|p| visible(state, &r.member, p) && matches_query(p, &q))
+            .filter(|p| parent.as_deref().is_none_or(|x| x == p.parent))
+            .map(|p| if is_v1 { v1(p) } else { v3(p) })
+            .collect();
+        return Ok(paginate(items, r, "projects", 500, false));
+    }
+    let Some(project) = state.project(&r.segs[2]).cloned() else {
+        return Err(GError::caller_no_permission());
+    };
+    let res = format!("projects/{}", project.id);
+    let perm = match method {
+        "get" => "resourcemanager.projects.get",
+        "getIamPolicy" => "resourcemanager.projects.getIamPolicy",
+        "setIamPolicy" => "resourcemanager.projects.setIamPolicy",
+        _ => "",
+    };
+    if !perm.is_empty() && !granted(state, &r.member, std::slice::from_ref(&res), perm) {
+        return Err(GError::caller_no_permission());
+    }
+    match method {
+        "get" => Ok(if is_v1 { v1(&project) } else { v3(&project) }),
+        "getIamPolicy" => Ok(render_for_version(&stored_policy(state, &res), requested_version(&r.query, &r.body))),
+        "setIamPolicy" => {
+            let public = r.body.pointer("/policy/bindings").and_then(Value::as_array).into_iter().flatten().any(|b| {
+                b["members"].as_array().is_some_and(|ms| ms.iter().any(|m| m == "allUsers" || m == "allAuthenticatedUsers"))
+            });
+            if public {
+                return Err(GError::invalid("allUsers and allAuthenticatedUsers cannot be added to a project policy."));
+            }
+            set_iam_policy(state, &res, &r.body)
+        }
+        "testIamPermissions" => Ok(test_iam_permissions(state, &r.member, &[res], &r.body)),
+        _ => Err(GError::new(501, "UNIMPLEMENTED", format!("{op} is not implemented by the sandbox"))),
+    }
+}

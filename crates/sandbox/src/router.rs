@@ -1,0 +1,285 @@
+//! The single entry point for every HTTP request: splits the service prefix, routes to a
+//! discovery method id / CockroachDB operationId, authenticates, runs test hooks and injected
+//! faults, calls the service handler, applies enum encoding, validates against the API specs
+//! (hook for `cmek-spec`) and records the exchange.
+
+use std::sync::{Arc, Mutex};
+
+use axum::body::{to_bytes, Body};
+use axum::http::{HeaderMap, Request, Response, StatusCode};
+use serde_json::{json, Value};
+
+use crate::errors::{CError, GError, Resp};
+use crate::state::{RecordedRequest, State};
+use crate::{auth, cockroach, enums, kms, resource_manager, service_accounts, service_usage};
+
+/// Which fake service a request targets (by path prefix).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    Kms,
+    Iam,
+    ServiceUsage,
+    Crm,
+    Cockroach,
+}
+
+impl Service {
+    /// Path prefix (and the `service` field of [`RecordedRequest`]).
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Service::Kms => "kms",
+            Service::Iam => "iam",
+            Service::ServiceUsage => "serviceusage",
+            Service::Crm => "crm",
+            Service::Cockroach => "cockroach",
+        }
+    }
+    fn from_prefix(p: &str) -> Option<Self> {
+        [Service::Kms, Service::Iam, Service::ServiceUsage, Service::Crm, Service::Cockroach]
+            .into_iter()
+            .find(|s| s.prefix() == p)
+    }
+    /// v1-era Google APIs add the legacy `errors` array to error bodies.
+    fn legacy_errors(self) -> bool {
+        matches!(self, Service::Iam | Service::ServiceUsage | Service::Crm)
+    }
+}
+
+/// A parsed request as the service handlers see it.
+#[derive(Debug, Clone)]
+pub struct Req {
+    pub method: String,
+    /// Percent-decoded path segments after the service prefix, verb removed.
+    pub segs: Vec<String>,
+    /// Custom verb after `:` in the last segment (e.g. `getIamPolicy`).
+    pub verb: Option<String>,
+    pub query: Vec<(String, String)>,
+    pub headers: HeaderMap,
+    pub body: Value,
+    /// Authenticated principal (`user:...`) or CockroachDB API key.
+    pub member: String,
+}
+
+impl Req {
+    /// First query value of `k`.
+    pub fn q(&self, k: &str) -> Option<&str> {
+        self.query.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str())
+    }
+    /// `segs[from..to]` joined with `/`.
+    pub fn name(&self, from: usize, to: usize) -> String {
+        self.segs[from..to.min(self.segs.len())].join("/")
+    }
+}
+
+/// What the route table says about a request.
+#[derive(Debug, Clone)]
+pub struct RouteInfo {
+    pub operation: String,
+    pub is_write: bool,
+}
+
+/// Hook where `cmek-spec` request validation plugs in. Returns field violations.
+/// Not wired to a validator yet: always accepts.
+pub fn validate_request_against_spec(_service: Service, _operation: &str, _body: &Value) -> Result<(), Vec<String>> {
+    Ok(())
+}
+
+/// Hook where `cmek-spec` response validation plugs in. Returns schema violations.
+/// Not wired to a validator yet: always accepts.
+pub fn validate_response_against_spec(_service: Service, _operation: &str, _status: u16, _body: &Value) -> Result<(), Vec<String>> {
+    Ok(())
+}
+
+fn parse_query(q: &str) -> Vec<(String, String)> {
+    q.split('&')
+        .filter(|s| !s.is_empty())
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            (decode(&k.replace('+', " ")), decode(&v.replace('+', " ")))
+        })
+        .collect()
+}
+
+pub(crate) fn decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
+}
+
+fn route(service: Service, method: &str, segs: &[String], verb: Option<&str>) -> Option<RouteInfo> {
+    let (op, w) = match service {
+        Service::Kms => kms::route(method, segs, verb)?,
+        Service::Iam => service_accounts::route(method, segs, verb)?,
+        Service::ServiceUsage => service_usage::route(method, segs, verb)?,
+        Service::Crm => resource_manager::route(method, segs, verb)?,
+        Service::Cockroach => cockroach::route(method, segs)?,
+    };
+    Some(RouteInfo { operation: op.to_string(), is_write: w })
+}
+
+/// Handles one HTTP request end to end.
+pub(crate) async fn dispatch(shared: Arc<Mutex<State>>, req: Request<Body>) -> Response<Body> {
+    let method = req.method().as_str().to_uppercase();
+    let uri = req.uri().clone();
+    let headers = req.headers().clone();
+    let bytes = to_bytes(req.into_body(), 16 * 1024 * 1024).await.unwrap_or_default();
+    let latency = shared.lock().map(|s| s.config.latency).unwrap_or_default();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let raw_path = uri.path().trim_start_matches('/');
+    let (prefix, rest) = raw_path.split_once('/').unwrap_or((raw_path, ""));
+    let query_str = uri.query().unwrap_or("").to_string();
+    let service = Service::from_prefix(prefix);
+    let mut raw_segs: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    let mut verb = None;
+    if let Some(last) = raw_segs.pop() {
+        match last.split_once(':') {
+            Some((a, v)) => {
+                raw_segs.push(a);
+                verb = Some(decode(v));
+            }
+            None => raw_segs.push(last),
+        }
+    }
+    let segs: Vec<String> = raw_segs.iter().map(|s| decode(s)).collect();
+    let body: Value = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::Null) };
+    let body_is_bad_json = !bytes.is_empty() && serde_json::from_slice::<Value>(&bytes).is_err();
+
+    let mut state = match shared.lock() {
+        Ok(s) => s,
+        Err(p) => p.into_inner(),
+    };
+    let info = service.and_then(|s| route(s, &method, &segs, verb.as_deref()));
+    let (resp, operation, is_write) = match (service, info) {
+        (Some(svc), Some(info)) => {
+            let mut r = Req { method: method.clone(), segs, verb, query: parse_query(&query_str), headers, body: body.clone(), member: String::new() };
+            let resp = run(&mut state, svc, &info, &mut r, body_is_bad_json);
+            (resp, info.operation, info.is_write)
+        }
+        (svc, _) => {
+            let msg = format!("The requested URL /{raw_path} was not found on this server.");
+            let resp = match svc {
+                Some(Service::Cockroach) => CError::not_found(msg).render(),
+                _ => GError::not_found(msg).render(false),
+            };
+            (resp, "unknown".to_string(), method != "GET")
+        }
+    };
+    state.requests.push(RecordedRequest {
+        method: method.clone(),
+        path: format!("/{rest}"),
+        query: query_str,
+        service: service.map(|s| s.prefix()).unwrap_or("unknown").to_string(),
+        operation,
+        is_write,
+        status: resp.status,
+        body,
+    });
+    drop(state);
+    to_http(resp)
+}
+
+fn run(state: &mut State, svc: Service, info: &RouteInfo, r: &mut Req, bad_json: bool) -> Resp {
+    let op = info.operation.as_str();
+    let gerr = |e: GError| e.render(svc.legacy_errors());
+    // 1. authentication
+    if svc == Service::Cockroach {
+        if let Err(e) = auth::cockroach_auth(state, r) {
+            return e.render();
+        }
+    } else {
+        match auth::google_auth(state, &r.headers) {
+            Ok(m) => r.member = m,
+            Err(e) => return gerr(e),
+        }
+    }
+    // 2. hooks simulating other writers
+    let mut i = 0;
+    while i < state.hooks.len() {
+        if state.hooks[i].0 == op {
+            let (_, hook) = state.hooks.remove(i);
+            hook(state);
+        } else {
+            i += 1;
+        }
+    }
+    // 3. injected faults
+    if let Some(idx) = state.faults.iter().position(|f| f.operation == op && f.times > 0) {
+        let f = &mut state.faults[idx];
+        f.times -= 1;
+        let mut resp = Resp { status: f.status, body: f.body.clone(), headers: Vec::new() };
+        if let Some(s) = f.retry_after_secs {
+            resp.headers.push(("retry-after".into(), s.to_string()));
+        }
+        if f.times == 0 {
+            state.faults.remove(idx);
+        }
+        return resp;
+    }
+    if bad_json {
+        return match svc {
+            Service::Cockroach => CError::invalid("invalid JSON body").render(),
+            _ => gerr(GError::invalid("Invalid JSON payload received.")),
+        };
+    }
+    // 4. spec validation of the request (cmek-spec)
+    if let Err(v) = validate_request_against_spec(svc, op, &r.body) {
+        let msg = format!("Invalid request: {}", v.join("; "));
+        return match svc {
+            Service::Cockroach => CError::invalid(msg).render(),
+            _ => gerr(GError::invalid(msg)),
+        };
+    }
+    // 5. the handler
+    let int_enums = r.q("$alt").is_some_and(|a| a.contains("enum-encoding=int"));
+    if svc == Service::Kms {
+        enums::to_names(&mut r.body);
+    }
+    let mut resp = match svc {
+        Service::Kms => kms::handle(state, r, op).map(Resp::ok).unwrap_or_else(gerr),
+        Service::Iam => service_accounts::handle(state, r, op).map(Resp::ok).unwrap_or_else(gerr),
+        Service::ServiceUsage => service_usage::handle(state, r, op).map(Resp::ok).unwrap_or_else(gerr),
+        Service::Crm => resource_manager::handle(state, r, op).map(Resp::ok).unwrap_or_else(gerr),
+        Service::Cockroach => cockroach::handle(state, r, op).map(Resp::ok).unwrap_or_else(|e| e.render()),
+    };
+    if int_enums && resp.status == 200 {
+        enums::to_ints(&mut resp.body);
+    }
+    // 6. spec validation of the response (cmek-spec)
+    if let Err(v) = validate_response_against_spec(svc, op, resp.status, &resp.body) {
+        tracing::error!(operation = op, violations = ?v, "sandbox response violates the API spec");
+        resp = Resp { status: 500, body: json!({"error": {"code": 500, "status": "INTERNAL",
+            "message": format!("sandbox response violates the spec: {}", v.join("; "))}}), headers: Vec::new() };
+    }
+    resp
+}
+
+fn to_http(resp: Resp) -> Response<Body> {
+    let mut b = Response::builder()
+        .status(StatusCode::from_u16(resp.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+        .header("content-type", "application/json; charset=UTF-8");
+    for (k, v) in &resp.headers {
+        b = b.header(k.as_str(), v.as_str());
+    }
+    let text = serde_json::to_string_pretty(&resp.body).unwrap_or_else(|_| "{}".into());
+    b.body(Body::from(text)).unwrap_or_else(|_| Response::new(Body::empty()))
+}
+
+/// Pages `items` with `pageSize`/`pageToken` (token = offset) into `{field: [...], nextPageToken}`.
+/// Empty results render as `{}` (Google omits empty lists). `total` adds `totalSize`.
+pub(crate) fn paginate(items: Vec<Value>, r: &Req, field: &str, default_size: usize, total: bool) -> Value {
+    let size = r.q("pageSize").and_then(|s| s.parse::<usize>().ok()).filter(|s| *s > 0).unwrap_or(default_size);
+    let start = r.q("pageToken").and_then(|s| s.parse::<usize>().ok()).unwrap_or(0);
+    let n = items.len();
+    let page: Vec<Value> = items.into_iter().skip(start).take(size).collect();
+    let mut out = json!({});
+    if !page.is_empty() {
+        out[field] = Value::Array(page);
+    }
+    if start + size < n {
+        out["nextPageToken"] = json!((start + size).to_string());
+    }
+    if total && n > 0 {
+        out["totalSize"] = json!(n);
+    }
+    out
+}
