@@ -1,43 +1,63 @@
-//! The guided setup (API surface; the engine lands behind these signatures).
+//! The guided GCP CMEK setup for one CockroachDB Cloud cluster (cmek-procedure.md §4, §18.2).
+//!
+//! [`plan`] only reads: it validates the request, reads the cluster, derives CockroachDB's
+//! principal, looks up what already exists and returns a [`Plan`] (resources, IAM before/after,
+//! equivalent commands, warnings). [`apply`] executes a plan step by step, each as
+//! check → act → verify, so a second run after success makes zero write calls and a run stopped
+//! half-way resumes where it stopped. Progress goes to a caller-supplied sink; the engine knows
+//! nothing of Tauri.
 
-use cmek_core::plan::{ApplyEvent, ApplyResult, ClusterSummary, ConnectionInfo, Plan, SetupRequest};
-use cmek_core::cockroach::CmekClusterInfo;
-use cmek_core::{Error, Result, Secret};
+mod apply;
+mod cmek_steps;
+mod connection;
+mod gcp_steps;
+mod plan;
+mod wait;
 
-/// Base URLs of the five services, each ending in `/`.
-#[derive(Debug, Clone)]
-pub struct Endpoints {
-    pub kms: String,
-    pub iam: String,
-    pub serviceusage: String,
-    pub crm: String,
-    pub cockroach: String,
-}
+pub use apply::{apply, ApplyControl};
+pub use connection::{Connection, Endpoints, Timing};
+pub use plan::{plan, suggest_request};
 
-/// A signed-in set of clients.
-pub struct Connection {
-    pub info: ConnectionInfo,
-}
+use cmek_core::cockroach::{classify_status, CmekClusterInfo, StatusClass};
+use cmek_core::plan::ClusterSummary;
+use cmek_core::Result;
 
-impl Connection {
-    /// Connects with a static Google access token and a CockroachDB API key (sandbox mode).
-    pub async fn with_static_tokens(_endpoints: Endpoints, _google_token: Secret, _cockroach_key: Secret, _mode: cmek_core::plan::ConnectionMode) -> Result<Self> {
-        Err(Error::internal("engine not wired yet"))
+/// Every cluster of the organisation, with why it is not eligible (if so) and its CMEK status.
+pub async fn list_clusters(conn: &Connection) -> Result<Vec<ClusterSummary>> {
+    let clusters = conn.cockroach.list_clusters().await?;
+    let mut out = Vec::with_capacity(clusters.len());
+    for cluster in clusters {
+        let mut reason = cluster.ineligibility();
+        if cluster.cloud_provider != "GCP" && reason.is_none() {
+            reason = Some(format!(
+                "it runs on {}; guided setup covers Google Cloud clusters",
+                cluster.cloud_provider
+            ));
+        }
+        let cmek_status = match conn.cockroach.get_cmek(&cluster.id).await {
+            Ok(Some(info)) if !info.status.is_empty() => info.status,
+            Ok(_) => "DISABLED".to_owned(),
+            Err(e) => {
+                tracing::warn!(cluster = %cluster.id, code = ?e.code, "could not read CMEK status");
+                "UNKNOWN".to_owned()
+            }
+        };
+        out.push(ClusterSummary { cluster, ineligible_reason: reason, cmek_status });
     }
+    Ok(out)
 }
 
-pub async fn list_clusters(_conn: &Connection) -> Result<Vec<ClusterSummary>> {
-    Err(Error::internal("engine not wired yet"))
+/// The cluster's CMEK status as CockroachDB reports it (`DISABLED` with no regions if never enabled).
+pub async fn cmek_status(conn: &Connection, cluster_id: &str) -> Result<CmekClusterInfo> {
+    let id = cmek_core::names::ClusterId::parse(cluster_id)?;
+    Ok(conn.cockroach.get_cmek(id.as_str()).await?.unwrap_or_else(|| CmekClusterInfo {
+        status: "DISABLED".into(),
+        region_infos: Vec::new(),
+    }))
 }
-pub async fn suggest_request(_conn: &Connection, _cluster_id: &str) -> Result<SetupRequest> {
-    Err(Error::internal("engine not wired yet"))
-}
-pub async fn plan(_conn: &Connection, _request: SetupRequest) -> Result<Plan> {
-    Err(Error::internal("engine not wired yet"))
-}
-pub async fn apply(_conn: &Connection, _plan: &Plan, _on_event: &(dyn Fn(ApplyEvent) + Send + Sync)) -> Result<ApplyResult> {
-    Err(Error::internal("engine not wired yet"))
-}
-pub async fn cmek_status(_conn: &Connection, _cluster_id: &str) -> Result<CmekClusterInfo> {
-    Err(Error::internal("engine not wired yet"))
+
+/// True when every region of `info` reached a terminal status.
+pub fn is_settled(info: &CmekClusterInfo) -> bool {
+    !info.region_infos.is_empty()
+        && info.region_infos.iter().all(|r| classify_status(&r.status) != StatusClass::InProgress)
 }

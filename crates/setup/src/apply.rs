@@ -1,0 +1,111 @@
+//! Executing a [`Plan`]: each step is check → act → verify, reported through a sink.
+//!
+//! Resumability comes from the steps themselves: each first reads the current state and acts
+//! only on what is missing, so re-running a finished plan writes nothing and re-running an
+//! interrupted one continues where it stopped.
+
+use crate::cmek_steps;
+use crate::connection::Connection;
+use crate::gcp_steps;
+use cmek_core::plan::{ApplyEvent, ApplyResult, Plan, PlanStep, StepKind, StepOutcome};
+use cmek_core::{Error, ErrorCode, Result};
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Lets the UI cancel a running apply between steps (and between polls).
+#[derive(Clone, Default)]
+pub struct ApplyControl {
+    cancelled: Arc<AtomicBool>,
+}
+
+impl ApplyControl {
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::SeqCst);
+    }
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::SeqCst)
+    }
+    pub(crate) fn check(&self) -> Result<()> {
+        if self.is_cancelled() {
+            return Err(Error::new(ErrorCode::Cancelled, "Stopped by you. Everything done so far stays; applying again continues from here."));
+        }
+        Ok(())
+    }
+}
+
+/// State shared by the steps of one run.
+pub(crate) struct Run<'a> {
+    pub conn: &'a Connection,
+    pub plan: &'a Plan,
+    pub control: &'a ApplyControl,
+    emit: &'a (dyn Fn(ApplyEvent) + Send + Sync),
+    /// Resources this run created (so "not visible yet" answers on them are retried).
+    pub fresh: Mutex<HashSet<String>>,
+    pub step_id: String,
+}
+
+impl Run<'_> {
+    /// A progress note on the current step.
+    pub fn note(&self, message: impl Into<String>) {
+        (self.emit)(ApplyEvent::StepProgress { step_id: self.step_id.clone(), message: message.into() });
+    }
+    pub fn mark_fresh(&self, resource: &str) {
+        self.fresh.lock().expect("fresh set lock").insert(resource.to_owned());
+    }
+    pub fn is_fresh(&self, resource: &str) -> bool {
+        self.fresh.lock().expect("fresh set lock").contains(resource)
+    }
+}
+
+/// What a step reports when it ends well.
+pub(crate) type StepDone = (StepOutcome, String);
+
+/// Applies `plan`. Events arrive in order: for each step `StepStarted`, any `StepProgress`,
+/// then `StepFinished` or `StepFailed` (after which the run stops); finally `Finished`.
+/// Errors: the failing step's error (its code tells the UI what to offer).
+pub async fn apply(conn: &Connection, plan: &Plan, control: &ApplyControl, on_event: &(dyn Fn(ApplyEvent) + Send + Sync)) -> Result<ApplyResult> {
+    crate::plan::validate(&plan.request)?;
+    let writes_before = conn.write_calls();
+    let mut run = Run { conn, plan, control, emit: on_event, fresh: Mutex::new(HashSet::new()), step_id: String::new() };
+    for step in &plan.steps {
+        run.step_id = step.id.clone();
+        on_event(ApplyEvent::StepStarted { step_id: step.id.clone() });
+        let result = match control.check() {
+            Ok(()) => run_step(&run, step).await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok((outcome, detail)) => on_event(ApplyEvent::StepFinished { step_id: step.id.clone(), outcome, detail }),
+            Err(error) => {
+                tracing::warn!(step = %step.id, code = ?error.code, "setup step failed");
+                on_event(ApplyEvent::StepFailed { step_id: step.id.clone(), error: error.clone() });
+                return Err(error);
+            }
+        }
+    }
+    let cmek = crate::cmek_status(conn, &plan.request.cluster_id).await?;
+    let result = ApplyResult {
+        cluster_id: plan.cluster.id.clone(),
+        cluster_name: plan.cluster.name.clone(),
+        auth_principal: plan.service_account_email.clone(),
+        cmek,
+        write_calls: conn.write_calls() - writes_before,
+    };
+    on_event(ApplyEvent::Finished { result: result.clone() });
+    Ok(result)
+}
+
+async fn run_step(run: &Run<'_>, step: &PlanStep) -> Result<StepDone> {
+    match step.kind {
+        StepKind::CheckPermissions => gcp_steps::check_permissions(run).await,
+        StepKind::EnableApis => gcp_steps::enable_apis(run).await,
+        StepKind::CreateServiceAccount => gcp_steps::create_service_account(run).await,
+        StepKind::GrantTokenCreator => gcp_steps::grant_token_creator(run).await,
+        StepKind::CreateKeyRing => gcp_steps::create_key_ring(run, &step.resource).await,
+        StepKind::CreateCryptoKey => gcp_steps::create_crypto_key(run, &step.resource).await,
+        StepKind::GrantEncrypterDecrypter => gcp_steps::grant_encrypter_decrypter(run, &step.resource).await,
+        StepKind::EnableCmek => cmek_steps::enable_cmek(run).await,
+        StepKind::WaitForCmek => cmek_steps::wait_for_cmek(run).await,
+    }
+}

@@ -1,0 +1,105 @@
+//! The CockroachDB side of the setup: enable CMEK (retrying while IAM propagates) and wait
+//! until every region settles (cmek-procedure.md §10).
+
+use crate::apply::{Run, StepDone};
+use crate::wait::{mmss, retry_for};
+use cmek_core::cockroach::{classify_status, CmekClusterInfo, StatusClass};
+use cmek_core::plan::StepOutcome;
+use cmek_core::{Error, ErrorCode, Result};
+
+/// True when CockroachDB already holds exactly the planned spec for every planned region.
+fn matches_plan(run: &Run<'_>, info: &CmekClusterInfo) -> bool {
+    run.plan.region_specs.iter().all(|spec| {
+        info.region(&spec.region).and_then(|r| r.current()).is_some_and(|k| k.spec == spec.key_spec)
+    })
+}
+
+/// POST (or PUT after a failed attempt) the region specs, retrying 400/401/403/503 for up to
+/// `Timing::iam_propagation` (field report B09; TF `retryEnableCMEKSpec`).
+pub(crate) async fn enable_cmek(run: &Run<'_>) -> Result<StepDone> {
+    let id = run.plan.request.cluster_id.as_str();
+    let cr = &run.conn.cockroach;
+    let current = cr.get_cmek(id).await?;
+    let mut use_put = false;
+    if let Some(info) = &current {
+        match info.status.as_str() {
+            "ENABLED" if matches_plan(run, info) => return Ok((StepOutcome::Unchanged, "CMEK is already enabled with these keys.".into())),
+            "ENABLED" | "ROTATING" | "REVOKED" | "REVOKING" => {
+                return Err(Error::new(ErrorCode::FailedPrecondition, format!(
+                    "CMEK on this cluster is {} with other keys. Changing keys is a rotation, which this setup does not do.", info.status
+                )));
+            }
+            "ENABLING" if matches_plan(run, info) => return Ok((StepOutcome::Unchanged, "CockroachDB is already enabling these keys.".into())),
+            s if classify_status(s) == StatusClass::Failed => use_put = true,
+            _ => {}
+        }
+    }
+    let timing = run.conn.timing;
+    let specs = &run.plan.region_specs;
+    let propagation = |e: &Error| {
+        matches!(e.code, ErrorCode::InvalidArgument | ErrorCode::Unauthenticated | ErrorCode::PermissionDenied | ErrorCode::Unavailable)
+    };
+    let note = |attempt: u32, elapsed, e: &Error, wait: std::time::Duration| {
+        run.note(format!(
+            "CockroachDB cannot use the key yet — IAM changes take minutes to reach it. Retrying in {}s (attempt {attempt}, {} of up to {} elapsed). CockroachDB said: {}",
+            wait.as_secs().max(1), mmss(elapsed), mmss(timing.iam_propagation), e.message
+        ));
+    };
+    let result = retry_for(timing.iam_propagation, timing.poll_interval, propagation, note, || async {
+        run.control.check()?;
+        if use_put { cr.update_cmek(id, specs).await } else { cr.enable_cmek(id, specs).await }
+    })
+    .await;
+    match result {
+        Ok(info) => Ok((StepOutcome::Done, format!("CockroachDB accepted the keys (status {}).", info.status))),
+        Err(e) if propagation(&e) => Err(Error::new(
+            e.code,
+            format!(
+                "CockroachDB still cannot use the key after {}: {}. Check that {} holds Token Creator on {} and that it holds Encrypter/Decrypter on every key.",
+                mmss(timing.iam_propagation), e.message, run.plan.cockroach_principal, run.plan.service_account_email, 
+            ),
+        )
+        .with_resource(id.to_owned())),
+        Err(e) => Err(e),
+    }
+}
+
+/// Polls `GET …/cmek` until every region is ENABLED (done) or `*_FAILED` (error with
+/// CockroachDB's `user_message`), for up to `Timing::cmek_settle`.
+pub(crate) async fn wait_for_cmek(run: &Run<'_>) -> Result<StepDone> {
+    let id = run.plan.request.cluster_id.as_str();
+    let timing = run.conn.timing;
+    let start = std::time::Instant::now();
+    let mut polls = 0u32;
+    loop {
+        run.control.check()?;
+        polls += 1;
+        let info = run.conn.cockroach.get_cmek(id).await?.unwrap_or_default();
+        let summary: Vec<String> = info.region_infos.iter().map(|r| format!("{} {}", r.region, r.status)).collect();
+        let failed: Vec<String> = info
+            .region_infos
+            .iter()
+            .filter(|r| classify_status(&r.status) == StatusClass::Failed)
+            .map(|r| {
+                let why = r.current().map(|k| k.user_message.as_str()).filter(|m| !m.is_empty()).unwrap_or("no message");
+                format!("{} is {}: {why}", r.region, r.status)
+            })
+            .collect();
+        if !failed.is_empty() {
+            return Err(Error::new(ErrorCode::CmekFailed, failed.join("; ")).with_resource(id.to_owned()));
+        }
+        if crate::is_settled(&info) && run.plan.region_specs.iter().all(|s| info.region(&s.region).is_some()) {
+            let outcome = if polls == 1 && run.plan.steps.iter().any(|s| s.kind == cmek_core::plan::StepKind::WaitForCmek && s.already_done) {
+                StepOutcome::Unchanged
+            } else {
+                StepOutcome::Done
+            };
+            return Ok((outcome, format!("CMEK {}: {}", info.status, summary.join(", "))));
+        }
+        if start.elapsed() > timing.cmek_settle {
+            return Err(Error::new(ErrorCode::Timeout, format!("CockroachDB has not settled after {}: {}", mmss(timing.cmek_settle), summary.join(", "))));
+        }
+        run.note(format!("Waiting for CockroachDB: {}", if summary.is_empty() { "no regions reported yet".into() } else { summary.join(", ") }));
+        tokio::time::sleep(timing.poll_interval).await;
+    }
+}
