@@ -8,6 +8,7 @@ const COMMANDS: &[&str] = &[
     "suggest_setup",
     "plan_setup",
     "apply_setup",
+    "cancel_apply",
     "cmek_status",
 ];
 

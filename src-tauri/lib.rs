@@ -22,6 +22,7 @@ pub fn with_handlers<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Bu
             commands::setup::suggest_setup,
             commands::setup::plan_setup,
             commands::setup::apply_setup,
+            commands::setup::cancel_apply,
             commands::status::cmek_status,
         ])
 }

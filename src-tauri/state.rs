@@ -2,7 +2,7 @@
 //! be talking to. No secrets are readable from here except through `cmek_setup::Connection`.
 
 use cmek_core::{Error, ErrorCode, Result};
-use cmek_setup::Connection;
+use cmek_setup::{ApplyControl, Connection};
 use std::sync::Arc;
 use tokio::sync::{Mutex, RwLock};
 
@@ -13,6 +13,8 @@ pub struct AppState {
     connection: RwLock<Option<Arc<Connection>>>,
     /// The in-process sandbox, kept alive while the app talks to it.
     pub sandbox: Mutex<Option<crate::sandbox::Running>>,
+    /// The control of the latest apply, so "Stop" can cancel it.
+    apply_control: Mutex<Option<ApplyControl>>,
 }
 
 impl AppState {
@@ -27,5 +29,19 @@ impl AppState {
     /// Replaces the current connection.
     pub async fn set_connection(&self, connection: Connection) {
         *self.connection.write().await = Some(Arc::new(connection));
+    }
+
+    /// A fresh control for a new apply, remembered so [`AppState::cancel_apply`] reaches it.
+    pub async fn start_apply(&self) -> ApplyControl {
+        let control = ApplyControl::default();
+        *self.apply_control.lock().await = Some(control.clone());
+        control
+    }
+
+    /// Asks the latest apply to stop before its next step or poll (no-op when none runs).
+    pub async fn cancel_apply(&self) {
+        if let Some(control) = self.apply_control.lock().await.as_ref() {
+            control.cancel();
+        }
     }
 }

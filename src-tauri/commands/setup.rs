@@ -28,11 +28,21 @@ pub async fn apply_setup(
     state: State<'_, AppState>,
 ) -> Result<ApplyResult> {
     let connection = state.connection().await?;
+    let control = state.start_apply().await;
     tracing::info!(cluster = %plan.cluster.id, steps = plan.steps.len(), "applying setup plan");
     let send = move |event: ApplyEvent| {
         if let Err(error) = on_event.send(event) {
             tracing::warn!(%error, "could not deliver an apply event to the window");
         }
     };
-    super::logged("apply_setup", cmek_setup::apply(&connection, &plan, &send).await)
+    super::logged("apply_setup", cmek_setup::apply(&connection, &plan, &control, &send).await)
+}
+
+/// Asks the running apply to stop before its next step or poll; what is done stays done and
+/// applying again continues from there. A no-op when nothing runs.
+#[tauri::command]
+pub async fn cancel_apply(state: State<'_, AppState>) -> Result<()> {
+    tracing::info!("apply cancellation requested");
+    state.cancel_apply().await;
+    Ok(())
 }

@@ -32,7 +32,7 @@ const INFO: Record<ErrorCode, CodeInfo> = {
   NOT_ELIGIBLE: { title: "This cluster cannot use CMEK", action: "chooseCluster" },
   CMEK_FAILED: { title: "CockroachDB could not enable CMEK", action: "retry" },
   TIMEOUT: { title: "Timed out", hint: "The change may still complete; trying again is safe.", action: "retry" },
-  CANCELLED: { title: "Cancelled", action: "none" },
+  CANCELLED: { title: "Stopped", hint: "Everything done so far stays; applying again continues from there.", action: "retry" },
   KEYCHAIN: { title: "Keychain unavailable", action: "none" },
   SIGN_IN: { title: "Sign-in failed", action: "reconnect" },
   INTERNAL: { title: "Unexpected error", action: "none" },

@@ -32,6 +32,7 @@ export const connectSandbox = () => call<ConnectionInfo>("connect_sandbox");
 export const listClusters = () => call<ClusterSummary[]>("list_clusters");
 export const suggestSetup = (clusterId: string) => call<SetupRequest>("suggest_setup", { clusterId });
 export const planSetup = (request: SetupRequest) => call<Plan>("plan_setup", { request });
+export const cancelApply = () => call<null>("cancel_apply");
 export const cmekStatus = (clusterId: string) => call<CmekClusterInfo>("cmek_status", { clusterId });
 
 /** Applies a reviewed plan; `onEvent` receives every progress event in order. */
