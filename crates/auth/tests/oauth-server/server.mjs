@@ -11,6 +11,7 @@
 // `GET /__stats` returns counters: token requests per grant_type, revoked tokens, last
 // token-request fields (names and non-secret values) for assertions.
 import http from "node:http";
+import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { OAuth2Issuer, OAuth2Service } from "oauth2-mock-server";
 
 const issuer = new OAuth2Issuer();
@@ -98,6 +99,26 @@ const server = http.createServer(async (req, res) => {
     stats.revoked.push(form.get("token"));
     res.writeHead(form.get("token") ? 200 : 400, { "content-type": "application/json" });
     return res.end(form.get("token") ? "" : JSON.stringify({ error: "invalid_token" }));
+  }
+  if (req.method === "GET" && url.pathname === "/__sa-key") {
+    // A throwaway service-account key whose token_uri is this server (for gcp_auth).
+    const { privateKey } = generateKeyPairSync("rsa", {
+      modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" },
+      publicKeyEncoding: { type: "spki", format: "pem" },
+    });
+    return json(res, 200, {
+      type: "service_account", project_id: "cmek-test", private_key_id: "k1", private_key: privateKey,
+      client_email: "kms-admin@cmek-test.iam.gserviceaccount.com", client_id: "1",
+      token_uri: `http://127.0.0.1:${server.address().port}/sa-token`,
+    });
+  }
+  if (req.method === "POST" && url.pathname === "/sa-token") {
+    // JWT-bearer grant (RFC 7523) as Google's token endpoint takes it from key files.
+    const form = new URLSearchParams(await readBody(req));
+    stats.token[form.get("grant_type")] = (stats.token[form.get("grant_type")] ?? 0) + 1;
+    if (form.get("grant_type") !== "urn:ietf:params:oauth:grant-type:jwt-bearer" || !form.get("assertion"))
+      return json(res, 400, { error: "invalid_grant" });
+    return json(res, 200, { access_token: `sa-${randomUUID()}`, expires_in: 3600, token_type: "Bearer" });
   }
   if (req.method === "GET" && url.pathname === "/api/v1/organization") {
     // CockroachDB Cloud: API key "crl-good" is valid; Cc-Version must be sent.
