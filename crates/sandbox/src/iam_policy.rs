@@ -52,10 +52,12 @@ fn normalise(policy: &Value) -> Value {
         }
         out.push(nb);
     }
-    let mut p = json!({});
+    // A written policy always carries a version (1 unless it has conditions), even when it
+    // has no bindings left (recording kms-cryptokey-iam #11/#12); only a never-written policy
+    // is the bare `{"etag":"ACAB"}`.
+    let cond = out.iter().any(|b| b.get("condition").is_some());
+    let mut p = json!({"version": if cond { 3 } else { 1 }});
     if !out.is_empty() {
-        let cond = out.iter().any(|b| b.get("condition").is_some());
-        p["version"] = json!(if cond { 3 } else { 1 });
         p["bindings"] = Value::Array(out);
     }
     if let Some(a) = policy.get("auditConfigs").filter(|a| a.as_array().is_some_and(|a| !a.is_empty())) {

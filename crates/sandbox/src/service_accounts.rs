@@ -99,12 +99,17 @@ pub(crate) fn handle(state: &mut State, r: &Req, op: &str) -> Result<Value, GErr
                 return Err(GError::invalid_field("update_mask", "Field mask must not be empty."));
             }
             let src = r.body.get("serviceAccount").cloned().unwrap_or(json!({}));
+            // The real response is partial: `name` plus the masked fields (recording).
+            let mut partial = json!({"name": entry.value["name"]});
             for f in mask.split(',').map(str::trim) {
                 if f != "displayName" && f != "description" {
                     return Err(GError::invalid_field("update_mask", format!("Invalid update mask path: {f}")));
                 }
                 match src.get(f) {
-                    Some(v) => entry.value[f] = v.clone(),
+                    Some(v) => {
+                        entry.value[f] = v.clone();
+                        partial[f] = v.clone();
+                    }
                     None => {
                         if let Some(o) = entry.value.as_object_mut() {
                             o.remove(f);
@@ -112,7 +117,7 @@ pub(crate) fn handle(state: &mut State, r: &Req, op: &str) -> Result<Value, GErr
                     }
                 }
             }
-            Ok(entry.value.clone())
+            Ok(partial)
         }
         "disable" => {
             entry.value["disabled"] = json!(true);

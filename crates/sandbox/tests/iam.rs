@@ -52,6 +52,7 @@ async fn etag_conflict_409_aborted_b10_b11() {
         .await;
     assert_eq!(s, 200);
     assert!(out.get("bindings").is_none(), "{out}");
+    assert_eq!(out["version"], 1, "a written empty policy keeps version 1 (recording)");
 }
 
 #[tokio::test]
@@ -119,6 +120,12 @@ async fn service_accounts_crud_and_409() {
     assert_eq!(s, 404);
     assert_eq!(b["error"]["message"], "Unknown service account");
     assert_eq!(b["error"]["errors"][0]["reason"], "notFound");
+    // patch answers with name + the masked fields only (recording)
+    let (s, b) = api
+        .google(Method::PATCH, &format!("{url}/{email}"), Some(json!({"serviceAccount": {"description": "d"}, "updateMask": "description"})))
+        .await;
+    assert_eq!((s, b), (200, json!({"name": format!("projects/{P}/serviceAccounts/{email}"), "description": "d"})));
+    assert_eq!(api.sb.service_account(&email).unwrap()["displayName"], "CRDB CMEK");
     // disable / enable / getIamPolicy (POST) / list
     let (s, b) = api.google(Method::POST, &format!("{url}/{email}:disable"), Some(json!({}))).await;
     assert_eq!((s, b), (200, json!({})));
