@@ -143,12 +143,28 @@ pub(crate) async fn create_service_account(run: &Run<'_>) -> Result<StepDone> {
     Ok((outcome, format!("{email} is ready.")))
 }
 
-/// Adds `grant` to `target`, retrying "not visible yet" answers while `fresh` (B06, B07).
-async fn grant(run: &Run<'_>, target: PolicyTarget, grant: Grant, fresh: bool) -> Result<StepDone> {
+/// Which "not visible yet" answers a grant may wait out.
+#[derive(Clone, Copy, PartialEq)]
+enum Fresh {
+    /// Nothing involved was created by this run: no retries.
+    No,
+    /// The member was just created: only "member does not exist" (B07).
+    Member,
+    /// The resource itself was just created: 403/404 and "member does not exist" (B06).
+    Resource,
+}
+
+/// Adds `grant` to `target`, retrying "not visible yet" answers on what this run created.
+async fn grant(run: &Run<'_>, target: PolicyTarget, grant: Grant, fresh: Fresh) -> Result<StepDone> {
     let timing = run.conn.timing;
-    let within = if fresh { timing.fresh_resource } else { std::time::Duration::ZERO };
+    let within = if fresh == Fresh::No { std::time::Duration::ZERO } else { timing.fresh_resource };
+    let retryable = |e: &Error| match fresh {
+        Fresh::No => false,
+        Fresh::Member => e.code == ErrorCode::MemberNotFound,
+        Fresh::Resource => not_visible_yet(e),
+    };
     let label = target.to_string();
-    let edit = retry_for(within, timing.poll_interval, not_visible_yet, |_, el, e, _| run.note(format!("{label} is not visible to IAM yet ({}; {} elapsed); retrying", e.message, mmss(el))), || {
+    let edit = retry_for(within, timing.poll_interval, retryable, |_, el, e, _| run.note(format!("{label} is not visible to IAM yet ({}; {} elapsed); retrying", e.message, mmss(el))), || {
         edit_policy(&run.conn.google, &target, std::slice::from_ref(&grant), &[])
     })
     .await?;
@@ -165,7 +181,7 @@ pub(crate) async fn grant_token_creator(run: &Run<'_>) -> Result<StepDone> {
     let p = run.plan;
     let target = PolicyTarget::ServiceAccount { project: p.request.project.clone(), email: p.service_account_email.clone() };
     let g = Grant::new(ROLE_TOKEN_CREATOR, service_account_member(&p.cockroach_principal));
-    let fresh = run.is_fresh(&p.service_account_email);
+    let fresh = if run.is_fresh(&p.service_account_email) { Fresh::Resource } else { Fresh::No };
     match grant(run, target, g, fresh).await {
         Err(e) if e.code == ErrorCode::MemberNotFound || (e.code == ErrorCode::InvalidArgument && e.message.contains(&p.cockroach_principal)) => Err(Error::new(
             ErrorCode::MemberNotFound,
@@ -188,7 +204,11 @@ pub(crate) async fn create_key_ring(run: &Run<'_>, ring: &str) -> Result<StepDon
     let (parent, id) = ring.rsplit_once("/keyRings/").ok_or_else(|| Error::internal(format!("not a key ring name: {ring}")))?;
     match kms.create_key_ring(parent, id).await {
         Ok(_) => {}
-        Err(e) if e.code == ErrorCode::AlreadyExists => return Ok((StepOutcome::Adopted, format!("{ring} already existed; reusing it."))),
+        Err(e) if e.code == ErrorCode::AlreadyExists => {
+            // Lost a race with another writer: read it back before adopting it (B02).
+            kms.get_key_ring(ring).await?.ok_or_else(|| Error::internal(format!("{ring}: Google said it exists but it cannot be read")))?;
+            return Ok((StepOutcome::Adopted, format!("{ring} already existed; reusing it.")));
+        }
         Err(e) => return Err(e),
     }
     run.mark_fresh(ring);
@@ -267,6 +287,10 @@ async fn ensure_enabled_primary(run: &Run<'_>, name: &str, mut key: CryptoKey) -
 /// Encrypter/Decrypter for the service account on the key.
 pub(crate) async fn grant_encrypter_decrypter(run: &Run<'_>, key: &str) -> Result<StepDone> {
     let email = &run.plan.service_account_email;
-    let fresh = run.is_fresh(key) || run.is_fresh(email);
+    let fresh = match (run.is_fresh(key), run.is_fresh(email)) {
+        (true, _) => Fresh::Resource,
+        (false, true) => Fresh::Member,
+        (false, false) => Fresh::No,
+    };
     grant(run, PolicyTarget::Kms(key.to_owned()), Grant::new(ROLE_ENCRYPTER_DECRYPTER, service_account_member(email)), fresh).await
 }
