@@ -19,7 +19,11 @@ pub async fn validate_api_key(base_url: &str, api_key: &Secret) -> Result<Organi
     if api_key.expose().trim().is_empty() {
         return Err(Error::invalid_input("api key", "must not be empty"));
     }
-    let base = if base_url.ends_with('/') { base_url.to_owned() } else { format!("{base_url}/") };
+    let base = if base_url.ends_with('/') {
+        base_url.to_owned()
+    } else {
+        format!("{base_url}/")
+    };
     let url = url::Url::parse(&base)
         .and_then(|b| b.join("api/v1/organization"))
         .map_err(|_| Error::invalid_input("base url", "must be an absolute http(s) URL"))?;
@@ -34,7 +38,12 @@ pub async fn validate_api_key(base_url: &str, api_key: &Secret) -> Result<Organi
         .header("Cc-Version", COCKROACH_API_VERSION)
         .send()
         .await
-        .map_err(|e| Error::new(ErrorCode::Unavailable, format!("CockroachDB Cloud is unreachable: {}", without_url(&e))))?;
+        .map_err(|e| {
+            Error::new(
+                ErrorCode::Unavailable,
+                format!("CockroachDB Cloud is unreachable: {}", without_url(&e)),
+            )
+        })?;
     let status = resp.status().as_u16();
     match status {
         200 => resp
@@ -49,5 +58,11 @@ pub async fn validate_api_key(base_url: &str, api_key: &Secret) -> Result<Organi
 }
 
 fn without_url(e: &reqwest::Error) -> String {
-    if e.is_timeout() { "timed out".into() } else if e.is_connect() { "could not connect".into() } else { "request failed".into() }
+    if e.is_timeout() {
+        "timed out".into()
+    } else if e.is_connect() {
+        "could not connect".into()
+    } else {
+        "request failed".into()
+    }
 }

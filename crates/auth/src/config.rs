@@ -20,7 +20,11 @@ pub const GOOGLE_TOKEN_URL: &str = "https://oauth2.googleapis.com/token";
 pub const GOOGLE_REVOKE_URL: &str = "https://oauth2.googleapis.com/revoke";
 pub const GOOGLE_USERINFO_URL: &str = "https://openidconnect.googleapis.com/v1/userinfo";
 /// `openid email` show who signed in; `cloud-platform` covers KMS, IAM, CRM and Service Usage.
-pub const GOOGLE_SCOPES: [&str; 3] = ["openid", "email", "https://www.googleapis.com/auth/cloud-platform"];
+pub const GOOGLE_SCOPES: [&str; 3] = [
+    "openid",
+    "email",
+    "https://www.googleapis.com/auth/cloud-platform",
+];
 /// Env var holding the OAuth client id.
 pub const ENV_CLIENT_ID: &str = "CMEK_DESK_OAUTH_CLIENT_ID";
 /// Env var holding the OAuth client secret.
@@ -77,15 +81,23 @@ impl OAuthConfig {
 
     /// From `CMEK_DESK_OAUTH_CLIENT_ID` / `CMEK_DESK_OAUTH_CLIENT_SECRET`; `None` without an id.
     pub fn from_env() -> Option<Self> {
-        let id = std::env::var(ENV_CLIENT_ID).ok().filter(|s| !s.trim().is_empty())?;
-        let secret = std::env::var(ENV_CLIENT_SECRET).ok().filter(|s| !s.is_empty()).map(Secret::new);
+        let id = std::env::var(ENV_CLIENT_ID)
+            .ok()
+            .filter(|s| !s.trim().is_empty())?;
+        let secret = std::env::var(ENV_CLIENT_SECRET)
+            .ok()
+            .filter(|s| !s.is_empty())
+            .map(Secret::new);
         Some(Self::google(id.trim(), secret))
     }
 
     /// From a JSON file (see the module doc for the two accepted shapes).
     pub fn from_file(path: &Path) -> Result<Self, AuthError> {
         let text = std::fs::read_to_string(path).map_err(|e| {
-            AuthError::new(AuthErrorKind::NotConfigured, format!("Cannot read {}: {e}", path.display()))
+            AuthError::new(
+                AuthErrorKind::NotConfigured,
+                format!("Cannot read {}: {e}", path.display()),
+            )
         })?;
         Self::from_json(&text)
     }
@@ -97,8 +109,14 @@ impl OAuthConfig {
             client_id: String,
             client_secret: Option<Secret>,
         }
-        let bad = |why: &str| AuthError::new(AuthErrorKind::NotConfigured, format!("OAuth client JSON: {why}"));
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|_| bad("not valid JSON"))?;
+        let bad = |why: &str| {
+            AuthError::new(
+                AuthErrorKind::NotConfigured,
+                format!("OAuth client JSON: {why}"),
+            )
+        };
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|_| bad("not valid JSON"))?;
         if value.get("web").is_some() {
             return Err(AuthError::new(
                 AuthErrorKind::ClientConfiguration,
@@ -111,7 +129,10 @@ impl OAuthConfig {
         if flat.client_id.trim().is_empty() {
             return Err(bad("empty client_id"));
         }
-        Ok(Self::google(flat.client_id.trim(), flat.client_secret.filter(|s| !s.is_empty())))
+        Ok(Self::google(
+            flat.client_id.trim(),
+            flat.client_secret.filter(|s| !s.is_empty()),
+        ))
     }
 }
 
@@ -125,14 +146,23 @@ mod tests {
         assert_eq!(c.auth_url, "https://accounts.google.com/o/oauth2/v2/auth");
         assert_eq!(c.token_url, "https://oauth2.googleapis.com/token");
         assert_eq!(c.revoke_url, "https://oauth2.googleapis.com/revoke");
-        assert_eq!(c.userinfo_url, "https://openidconnect.googleapis.com/v1/userinfo");
-        assert_eq!(c.scopes.join(" "), "openid email https://www.googleapis.com/auth/cloud-platform");
+        assert_eq!(
+            c.userinfo_url,
+            "https://openidconnect.googleapis.com/v1/userinfo"
+        );
+        assert_eq!(
+            c.scopes.join(" "),
+            "openid email https://www.googleapis.com/auth/cloud-platform"
+        );
     }
 
     #[test]
     fn reads_flat_and_google_installed_json() {
         let c = OAuthConfig::from_json(r#"{"client_id":"a.apps","client_secret":"s"}"#).unwrap();
-        assert_eq!((c.client_id.as_str(), c.client_secret.unwrap().expose()), ("a.apps", "s"));
+        assert_eq!(
+            (c.client_id.as_str(), c.client_secret.unwrap().expose()),
+            ("a.apps", "s")
+        );
         let g = r#"{"installed":{"client_id":"b.apps","client_secret":"t","auth_uri":"x","redirect_uris":["http://localhost"]}}"#;
         assert_eq!(OAuthConfig::from_json(g).unwrap().client_id, "b.apps");
     }

@@ -50,7 +50,11 @@ pub struct AuthError {
 
 impl AuthError {
     pub fn new(kind: AuthErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into(), http_status: None }
+        Self {
+            kind,
+            message: message.into(),
+            http_status: None,
+        }
     }
 
     pub(crate) fn with_status(mut self, status: u16) -> Self {
@@ -61,7 +65,10 @@ impl AuthError {
     /// True when the stored refresh token is dead: delete it from the keychain and ask the
     /// user to sign in again (B34). Never retry these in a loop.
     pub fn requires_new_sign_in(&self) -> bool {
-        matches!(self.kind, AuthErrorKind::InvalidGrant | AuthErrorKind::InvalidRapt)
+        matches!(
+            self.kind,
+            AuthErrorKind::InvalidGrant | AuthErrorKind::InvalidRapt
+        )
     }
 
     /// The `ErrorCode` the UI switches on.
@@ -69,7 +76,9 @@ impl AuthError {
         use AuthErrorKind as K;
         match self.kind {
             K::NotConfigured => ErrorCode::InvalidInput,
-            K::PortBind | K::AccessDenied | K::ClientConfiguration | K::Provider => ErrorCode::SignIn,
+            K::PortBind | K::AccessDenied | K::ClientConfiguration | K::Provider => {
+                ErrorCode::SignIn
+            }
             K::InvalidGrant | K::InvalidRapt | K::Credentials => ErrorCode::Unauthenticated,
             K::Timeout => ErrorCode::Timeout,
             K::Cancelled => ErrorCode::Cancelled,
@@ -102,9 +111,15 @@ pub(crate) enum Stage {
 }
 
 /// Maps an OAuth `error` (+ Google's `error_subtype`) to an [`AuthError`].
-pub(crate) fn classify(stage: Stage, error: &str, subtype: Option<&str>, description: Option<&str>) -> AuthError {
+pub(crate) fn classify(
+    stage: Stage,
+    error: &str,
+    subtype: Option<&str>,
+    description: Option<&str>,
+) -> AuthError {
     use AuthErrorKind as K;
-    let rapt = subtype == Some("invalid_rapt") || description.is_some_and(|d| d.contains("invalid_rapt"));
+    let rapt =
+        subtype == Some("invalid_rapt") || description.is_some_and(|d| d.contains("invalid_rapt"));
     let code = sanitize(error);
     match error {
         "invalid_grant" if rapt => AuthError::new(
@@ -130,21 +145,26 @@ pub(crate) fn classify(stage: Stage, error: &str, subtype: Option<&str>, descrip
             "Sign-in was declined in the browser (access_denied). CMEK Desk needs the requested \
              access to manage your keys; sign in again and allow it.",
         ),
-        "invalid_client" | "unauthorized_client" | "redirect_uri_mismatch" | "invalid_request" => AuthError::new(
-            K::ClientConfiguration,
-            format!(
+        "invalid_client" | "unauthorized_client" | "redirect_uri_mismatch" | "invalid_request" => {
+            AuthError::new(
+                K::ClientConfiguration,
+                format!(
                 "The OAuth client is misconfigured ({code}). CMEK Desk needs an OAuth client of \
                  type \"Desktop app\" (loopback redirects are refused for other types); check \
                  CMEK_DESK_OAUTH_CLIENT_ID / CMEK_DESK_OAUTH_CLIENT_SECRET or oauth-client.json."
             ),
-        ),
+            )
+        }
         _ => AuthError::new(
             K::Provider,
-            format!("Google sign-in failed ({code}{}).", match stage {
-                Stage::Authorize => " in the browser",
-                Stage::Exchange => " while exchanging the code",
-                Stage::Refresh => " while refreshing the access token",
-            }),
+            format!(
+                "Google sign-in failed ({code}{}).",
+                match stage {
+                    Stage::Authorize => " in the browser",
+                    Stage::Exchange => " while exchanging the code",
+                    Stage::Refresh => " while refreshing the access token",
+                }
+            ),
         ),
     }
 }
@@ -152,7 +172,10 @@ pub(crate) fn classify(stage: Stage, error: &str, subtype: Option<&str>, descrip
 /// Keeps an OAuth error string to `[a-z0-9_]`, at most 64 characters, so a hostile callback
 /// cannot inject text into the UI.
 pub(crate) fn sanitize(s: &str) -> String {
-    s.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(64).collect()
+    s.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .take(64)
+        .collect()
 }
 
 #[cfg(test)]
@@ -172,14 +195,24 @@ mod tests {
     fn invalid_rapt_is_its_own_kind() {
         let e = classify(Stage::Refresh, "invalid_grant", Some("invalid_rapt"), None);
         assert_eq!(e.kind, AuthErrorKind::InvalidRapt);
-        let e = classify(Stage::Refresh, "invalid_grant", None, Some("reauth related error (invalid_rapt)"));
+        let e = classify(
+            Stage::Refresh,
+            "invalid_grant",
+            None,
+            Some("reauth related error (invalid_rapt)"),
+        );
         assert_eq!(e.kind, AuthErrorKind::InvalidRapt);
         assert!(e.requires_new_sign_in());
     }
 
     #[test]
     fn b36_client_errors_are_client_configuration() {
-        for err in ["invalid_client", "invalid_request", "unauthorized_client", "redirect_uri_mismatch"] {
+        for err in [
+            "invalid_client",
+            "invalid_request",
+            "unauthorized_client",
+            "redirect_uri_mismatch",
+        ] {
             let e = classify(Stage::Exchange, err, None, None);
             assert_eq!(e.kind, AuthErrorKind::ClientConfiguration, "{err}");
             assert!(e.message.contains("Desktop app"));

@@ -66,9 +66,15 @@ impl std::fmt::Debug for PendingSignIn {
 /// available from [`PendingSignIn::authorization_url`] for the user to copy (B33).
 ///
 /// Errors: `NotConfigured` without a client id; `PortBind` when 127.0.0.1 cannot be bound.
-pub fn start_sign_in(config: &OAuthConfig, opener: &dyn BrowserOpener) -> Result<PendingSignIn, AuthError> {
+pub fn start_sign_in(
+    config: &OAuthConfig,
+    opener: &dyn BrowserOpener,
+) -> Result<PendingSignIn, AuthError> {
     if config.client_id.trim().is_empty() {
-        return Err(AuthError::new(AuthErrorKind::NotConfigured, "No OAuth client id is configured."));
+        return Err(AuthError::new(
+            AuthErrorKind::NotConfigured,
+            "No OAuth client id is configured.",
+        ));
     }
     let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).map_err(|e| {
         AuthError::new(
@@ -76,13 +82,25 @@ pub fn start_sign_in(config: &OAuthConfig, opener: &dyn BrowserOpener) -> Result
             format!("Cannot listen on 127.0.0.1 for the sign-in redirect ({e}). Check that the loopback interface is up and not blocked by a firewall or sandbox."),
         )
     })?;
-    listener.set_nonblocking(true).map_err(|e| AuthError::new(AuthErrorKind::PortBind, format!("Cannot configure the sign-in listener ({e}).")))?;
-    let port = listener.local_addr().map_err(|e| AuthError::new(AuthErrorKind::PortBind, e.to_string()))?.port();
+    listener.set_nonblocking(true).map_err(|e| {
+        AuthError::new(
+            AuthErrorKind::PortBind,
+            format!("Cannot configure the sign-in listener ({e})."),
+        )
+    })?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| AuthError::new(AuthErrorKind::PortBind, e.to_string()))?
+        .port();
     let redirect_uri = format!("http://127.0.0.1:{port}/");
     let pkce = Pkce::new();
     let state = Secret::new(random_urlsafe(32));
-    let mut url = url::Url::parse(&config.auth_url)
-        .map_err(|_| AuthError::new(AuthErrorKind::NotConfigured, "The OAuth authorization URL is not a valid URL."))?;
+    let mut url = url::Url::parse(&config.auth_url).map_err(|_| {
+        AuthError::new(
+            AuthErrorKind::NotConfigured,
+            "The OAuth authorization URL is not a valid URL.",
+        )
+    })?;
     url.query_pairs_mut()
         .append_pair("client_id", &config.client_id)
         .append_pair("redirect_uri", &redirect_uri)
@@ -137,9 +155,15 @@ impl PendingSignIn {
     /// an error page and are otherwise ignored (B30, B37); the first matching callback ends
     /// the wait (B32). Errors: `Timeout`, `Cancelled`, `AccessDenied`, `InvalidGrant`,
     /// `ClientConfiguration`, `Provider`, `Network`, `InvalidResponse`.
-    pub async fn wait(self, timeout: Duration, cancel: &Cancellation) -> Result<SignedIn, AuthError> {
+    pub async fn wait(
+        self,
+        timeout: Duration,
+        cancel: &Cancellation,
+    ) -> Result<SignedIn, AuthError> {
         let deadline = tokio::time::Instant::now() + timeout;
-        let listener = tokio::net::TcpListener::from_std(self.listener.try_clone().map_err(bind_err)?).map_err(bind_err)?;
+        let listener =
+            tokio::net::TcpListener::from_std(self.listener.try_clone().map_err(bind_err)?)
+                .map_err(bind_err)?;
         loop {
             let mut stream = tokio::select! {
                 accepted = listener.accept() => match accepted {
@@ -152,10 +176,20 @@ impl PendingSignIn {
                 )),
                 _ = cancel.cancelled() => return Err(AuthError::new(AuthErrorKind::Cancelled, "Sign-in was cancelled.")),
             };
-            let read_for = READ_TIMEOUT.min(deadline.saturating_duration_since(tokio::time::Instant::now()));
-            let Ok(Some(req)) = tokio::time::timeout(read_for, read_request(&mut stream)).await else { continue };
+            let read_for =
+                READ_TIMEOUT.min(deadline.saturating_duration_since(tokio::time::Instant::now()));
+            let Ok(Some(req)) = tokio::time::timeout(read_for, read_request(&mut stream)).await
+            else {
+                continue;
+            };
             if req.method != "GET" {
-                respond(&mut stream, "405 Method Not Allowed", "Not allowed", "This address only accepts the browser's sign-in redirect.").await;
+                respond(
+                    &mut stream,
+                    "405 Method Not Allowed",
+                    "Not allowed",
+                    "This address only accepts the browser's sign-in redirect.",
+                )
+                .await;
                 continue;
             }
             if req.path != "/" {
@@ -163,12 +197,19 @@ impl PendingSignIn {
                 continue;
             }
             if req.param("state") != Some(self.state.expose()) {
-                tracing::warn!("ignored a loopback callback whose state does not match this sign-in");
+                tracing::warn!(
+                    "ignored a loopback callback whose state does not match this sign-in"
+                );
                 respond(&mut stream, "400 Bad Request", "Unknown sign-in", "This link does not belong to the sign-in in progress. Return to CMEK Desk and start the sign-in there.").await;
                 continue;
             }
             if let Some(error) = req.param("error") {
-                let err = classify(Stage::Authorize, error, None, req.param("error_description"));
+                let err = classify(
+                    Stage::Authorize,
+                    error,
+                    None,
+                    req.param("error_description"),
+                );
                 let body = if err.kind == AuthErrorKind::AccessDenied {
                     "You declined access, so CMEK Desk is not signed in. You can close this tab and try again from CMEK Desk."
                 } else {
@@ -178,37 +219,78 @@ impl PendingSignIn {
                 return Err(err);
             }
             let Some(code) = req.param("code").map(Secret::new) else {
-                respond(&mut stream, "400 Bad Request", "Missing code", "The redirect carried no authorization code.").await;
+                respond(
+                    &mut stream,
+                    "400 Bad Request",
+                    "Missing code",
+                    "The redirect carried no authorization code.",
+                )
+                .await;
                 continue;
             };
             let result = self.exchange(&code).await;
             match &result {
-                Ok(_) => respond(&mut stream, "200 OK", "Signed in", "You can close this tab and return to CMEK Desk.").await,
-                Err(e) => respond(&mut stream, "200 OK", "Sign-in failed", &html_escape(&e.message)).await,
+                Ok(_) => {
+                    respond(
+                        &mut stream,
+                        "200 OK",
+                        "Signed in",
+                        "You can close this tab and return to CMEK Desk.",
+                    )
+                    .await
+                }
+                Err(e) => {
+                    respond(
+                        &mut stream,
+                        "200 OK",
+                        "Sign-in failed",
+                        &html_escape(&e.message),
+                    )
+                    .await
+                }
             }
             return result;
         }
     }
 
     async fn exchange(&self, code: &Secret) -> Result<SignedIn, AuthError> {
-        let tokens = self.client.exchange_code(code, &self.verifier, &self.redirect_uri).await?;
+        let tokens = self
+            .client
+            .exchange_code(code, &self.verifier, &self.redirect_uri)
+            .await?;
         let refresh_token = tokens.refresh_token.ok_or_else(|| {
             AuthError::new(AuthErrorKind::InvalidResponse, "Google returned no refresh token; sign in again (the app asks for prompt=consent).")
         })?;
         let mut email = tokens.id_token.as_ref().and_then(id_token_email);
         if email.is_none() {
-            email = self.client.userinfo_email(&tokens.access_token).await.unwrap_or(None);
+            email = self
+                .client
+                .userinfo_email(&tokens.access_token)
+                .await
+                .unwrap_or(None);
         }
-        let expires_at = OffsetDateTime::now_utc() + Duration::from_secs(tokens.expires_in.unwrap_or(3600));
+        let expires_at =
+            OffsetDateTime::now_utc() + Duration::from_secs(tokens.expires_in.unwrap_or(3600));
         tracing::info!("sign-in completed");
-        Ok(SignedIn { email, refresh_token, access_token: tokens.access_token, expires_at })
+        Ok(SignedIn {
+            email,
+            refresh_token,
+            access_token: tokens.access_token,
+            expires_at,
+        })
     }
 }
 
 fn bind_err(e: std::io::Error) -> AuthError {
-    AuthError::new(AuthErrorKind::PortBind, format!("Cannot use the sign-in listener ({e})."))
+    AuthError::new(
+        AuthErrorKind::PortBind,
+        format!("Cannot use the sign-in listener ({e})."),
+    )
 }
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }

@@ -39,14 +39,21 @@ pub struct GoogleCredentials {
 
 impl std::fmt::Debug for GoogleCredentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GoogleCredentials").field("identity", &self.identity).field("source", &self.source).finish_non_exhaustive()
+        f.debug_struct("GoogleCredentials")
+            .field("identity", &self.identity)
+            .field("source", &self.source)
+            .finish_non_exhaustive()
     }
 }
 
 impl GoogleCredentials {
     /// A `cloud-platform` access token (gcp_auth caches it and renews it 20 s before expiry).
     pub async fn access_token(&self) -> Result<Secret, AuthError> {
-        let token = self.provider.token(&[CLOUD_PLATFORM_SCOPE]).await.map_err(cred_err)?;
+        let token = self
+            .provider
+            .token(&[CLOUD_PLATFORM_SCOPE])
+            .await
+            .map_err(cred_err)?;
         Ok(Secret::new(token.as_str()))
     }
 
@@ -58,43 +65,77 @@ impl GoogleCredentials {
 
 /// Resolves `source` to a working token provider (one token is fetched to prove it).
 /// Errors: `Credentials` with a message naming the source and the fix.
-pub async fn resolve_google_credentials(source: GoogleCredentialSource) -> Result<GoogleCredentials, AuthError> {
-    let (provider, identity, email, project_id): (Arc<dyn gcp_auth::TokenProvider>, String, Option<String>, Option<String>) =
-        match &source {
-            GoogleCredentialSource::ServiceAccountKeyFile(path) => {
-                let sa = gcp_auth::CustomServiceAccount::from_file(path).map_err(|e| {
-                    AuthError::new(AuthErrorKind::Credentials, format!("Cannot use the service-account key {}: {e}", path.display()))
-                })?;
-                let email = std::fs::read_to_string(path).ok().and_then(|t| json_field(&t, "client_email"));
-                let project = sa.project_id().map(str::to_owned);
-                let identity = format!("service account {}", email.as_deref().unwrap_or("(unknown email)"));
-                (Arc::new(sa), identity, email, project)
-            }
-            GoogleCredentialSource::ApplicationDefault => {
-                let adc = gcp_auth::ConfigDefaultCredentials::new().await.map_err(|e| {
+pub async fn resolve_google_credentials(
+    source: GoogleCredentialSource,
+) -> Result<GoogleCredentials, AuthError> {
+    let (provider, identity, email, project_id): (
+        Arc<dyn gcp_auth::TokenProvider>,
+        String,
+        Option<String>,
+        Option<String>,
+    ) = match &source {
+        GoogleCredentialSource::ServiceAccountKeyFile(path) => {
+            let sa = gcp_auth::CustomServiceAccount::from_file(path).map_err(|e| {
+                AuthError::new(
+                    AuthErrorKind::Credentials,
+                    format!("Cannot use the service-account key {}: {e}", path.display()),
+                )
+            })?;
+            let email = std::fs::read_to_string(path)
+                .ok()
+                .and_then(|t| json_field(&t, "client_email"));
+            let project = sa.project_id().map(str::to_owned);
+            let identity = format!(
+                "service account {}",
+                email.as_deref().unwrap_or("(unknown email)")
+            );
+            (Arc::new(sa), identity, email, project)
+        }
+        GoogleCredentialSource::ApplicationDefault => {
+            let adc = gcp_auth::ConfigDefaultCredentials::new().await.map_err(|e| {
                     AuthError::new(
                         AuthErrorKind::Credentials,
                         format!("No usable Application Default Credentials ({e}). Run `gcloud auth application-default login`."),
                     )
                 })?;
-                (Arc::new(adc), "Application Default Credentials user".into(), None, None)
-            }
-            GoogleCredentialSource::GcloudUser => {
-                let user = gcp_auth::GCloudAuthorizedUser::new().await.map_err(|e| {
-                    AuthError::new(AuthErrorKind::Credentials, format!("The gcloud CLI has no usable account ({e}). Run `gcloud auth login`."))
-                })?;
-                let email = gcloud_account().await;
-                let identity = format!("gcloud user {}", email.as_deref().unwrap_or("(active account)"));
-                (Arc::new(user), identity, email, None)
-            }
-        };
-    provider.token(&[CLOUD_PLATFORM_SCOPE]).await.map_err(cred_err)?;
+            (
+                Arc::new(adc),
+                "Application Default Credentials user".into(),
+                None,
+                None,
+            )
+        }
+        GoogleCredentialSource::GcloudUser => {
+            let user = gcp_auth::GCloudAuthorizedUser::new().await.map_err(|e| {
+                AuthError::new(
+                    AuthErrorKind::Credentials,
+                    format!("The gcloud CLI has no usable account ({e}). Run `gcloud auth login`."),
+                )
+            })?;
+            let email = gcloud_account().await;
+            let identity = format!(
+                "gcloud user {}",
+                email.as_deref().unwrap_or("(active account)")
+            );
+            (Arc::new(user), identity, email, None)
+        }
+    };
+    provider
+        .token(&[CLOUD_PLATFORM_SCOPE])
+        .await
+        .map_err(cred_err)?;
     let project_id = match project_id {
         Some(p) => Some(p),
         None => provider.project_id().await.ok().map(|p| p.to_string()),
     };
     tracing::info!(%identity, "resolved existing Google credentials");
-    Ok(GoogleCredentials { provider, identity, email, project_id, source })
+    Ok(GoogleCredentials {
+        provider,
+        identity,
+        email,
+        project_id,
+        source,
+    })
 }
 
 fn json_field(text: &str, field: &str) -> Option<String> {
@@ -104,7 +145,9 @@ fn json_field(text: &str, field: &str) -> Option<String> {
 
 async fn gcloud_account() -> Option<String> {
     let out = tokio::task::spawn_blocking(|| {
-        std::process::Command::new("gcloud").args(["config", "get-value", "account"]).output()
+        std::process::Command::new("gcloud")
+            .args(["config", "get-value", "account"])
+            .output()
     })
     .await
     .ok()?
@@ -114,5 +157,8 @@ async fn gcloud_account() -> Option<String> {
 }
 
 fn cred_err(e: gcp_auth::Error) -> AuthError {
-    AuthError::new(AuthErrorKind::Credentials, format!("Google did not issue a token for these credentials: {e}"))
+    AuthError::new(
+        AuthErrorKind::Credentials,
+        format!("Google did not issue a token for these credentials: {e}"),
+    )
 }

@@ -24,10 +24,12 @@ mod token_source;
 pub use cancel::Cancellation;
 pub use cockroach::{validate_api_key, COCKROACH_API_VERSION, COCKROACH_CLOUD_URL};
 pub use config::{
-    OAuthConfig, CONFIG_FILE, ENV_CLIENT_ID, ENV_CLIENT_SECRET, GOOGLE_AUTH_URL, GOOGLE_REVOKE_URL, GOOGLE_SCOPES,
-    GOOGLE_TOKEN_URL, GOOGLE_USERINFO_URL,
+    OAuthConfig, CONFIG_FILE, ENV_CLIENT_ID, ENV_CLIENT_SECRET, GOOGLE_AUTH_URL, GOOGLE_REVOKE_URL,
+    GOOGLE_SCOPES, GOOGLE_TOKEN_URL, GOOGLE_USERINFO_URL,
 };
 pub use error::{AuthError, AuthErrorKind};
 pub use flow::{start_sign_in, BrowserOpener, PendingSignIn, SignedIn};
-pub use google::{resolve_google_credentials, GoogleCredentialSource, GoogleCredentials, CLOUD_PLATFORM_SCOPE};
+pub use google::{
+    resolve_google_credentials, GoogleCredentialSource, GoogleCredentials, CLOUD_PLATFORM_SCOPE,
+};
 pub use token_source::{TokenSource, DEFAULT_REFRESH_MARGIN};

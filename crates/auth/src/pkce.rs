@@ -23,7 +23,10 @@ impl Pkce {
     pub fn new() -> Self {
         let verifier = random_urlsafe(32);
         let challenge = challenge_s256(&verifier);
-        Self { verifier: Secret::new(verifier), challenge }
+        Self {
+            verifier: Secret::new(verifier),
+            challenge,
+        }
     }
 }
 
@@ -49,7 +52,11 @@ mod tests {
         let a = Pkce::new();
         let b = Pkce::new();
         assert_eq!(a.verifier.expose().len(), 43);
-        assert!(a.verifier.expose().chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert!(a
+            .verifier
+            .expose()
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
         assert_ne!(a.verifier, b.verifier);
         assert_eq!(a.challenge, challenge_s256(a.verifier.expose()));
     }

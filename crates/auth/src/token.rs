@@ -49,7 +49,12 @@ impl OAuthClient {
     }
 
     /// `grant_type=authorization_code` with the PKCE verifier (RFC 7636 §4.5).
-    pub async fn exchange_code(&self, code: &Secret, verifier: &Secret, redirect_uri: &str) -> Result<TokenResponse, AuthError> {
+    pub async fn exchange_code(
+        &self,
+        code: &Secret,
+        verifier: &Secret,
+        redirect_uri: &str,
+    ) -> Result<TokenResponse, AuthError> {
         let mut form = vec![
             ("grant_type", "authorization_code"),
             ("code", code.expose()),
@@ -76,38 +81,71 @@ impl OAuthClient {
         self.token_request(Stage::Refresh, &form).await
     }
 
-    async fn token_request(&self, stage: Stage, form: &[(&str, &str)]) -> Result<TokenResponse, AuthError> {
-        let resp = self.http.post(&self.config.token_url).form(form).send().await.map_err(network)?;
+    async fn token_request(
+        &self,
+        stage: Stage,
+        form: &[(&str, &str)],
+    ) -> Result<TokenResponse, AuthError> {
+        let resp = self
+            .http
+            .post(&self.config.token_url)
+            .form(form)
+            .send()
+            .await
+            .map_err(network)?;
         let status = resp.status();
         let body = resp.bytes().await.map_err(network)?;
         if status.is_success() {
             return serde_json::from_slice(&body).map_err(|_| {
-                AuthError::new(AuthErrorKind::InvalidResponse, "The token endpoint answered without an access_token.")
-                    .with_status(status.as_u16())
+                AuthError::new(
+                    AuthErrorKind::InvalidResponse,
+                    "The token endpoint answered without an access_token.",
+                )
+                .with_status(status.as_u16())
             });
         }
         if status.is_server_error() {
-            return Err(AuthError::new(AuthErrorKind::Network, format!("The token endpoint failed (HTTP {status}); try again later."))
-                .with_status(status.as_u16()));
+            return Err(AuthError::new(
+                AuthErrorKind::Network,
+                format!("The token endpoint failed (HTTP {status}); try again later."),
+            )
+            .with_status(status.as_u16()));
         }
         match serde_json::from_slice::<ErrorBody>(&body) {
-            Ok(e) => Err(classify(stage, &e.error, e.error_subtype.as_deref(), e.error_description.as_deref())
-                .with_status(status.as_u16())),
-            Err(_) => Err(AuthError::new(AuthErrorKind::InvalidResponse, format!("The token endpoint answered HTTP {status} without an OAuth error."))
-                .with_status(status.as_u16())),
+            Ok(e) => Err(classify(
+                stage,
+                &e.error,
+                e.error_subtype.as_deref(),
+                e.error_description.as_deref(),
+            )
+            .with_status(status.as_u16())),
+            Err(_) => Err(AuthError::new(
+                AuthErrorKind::InvalidResponse,
+                format!("The token endpoint answered HTTP {status} without an OAuth error."),
+            )
+            .with_status(status.as_u16())),
         }
     }
 
     /// Revokes a token (RFC 7009). Revoking a refresh token also kills its access tokens.
     /// An already invalid token (`400 invalid_token`) counts as revoked.
     pub async fn revoke(&self, token: &Secret) -> Result<(), AuthError> {
-        let resp = self.http.post(&self.config.revoke_url).form(&[("token", token.expose())]).send().await.map_err(network)?;
+        let resp = self
+            .http
+            .post(&self.config.revoke_url)
+            .form(&[("token", token.expose())])
+            .send()
+            .await
+            .map_err(network)?;
         let status = resp.status();
         if status.is_success() || status == reqwest::StatusCode::BAD_REQUEST {
             return Ok(());
         }
-        Err(AuthError::new(AuthErrorKind::Network, format!("Revoking the Google sign-in failed (HTTP {status})."))
-            .with_status(status.as_u16()))
+        Err(AuthError::new(
+            AuthErrorKind::Network,
+            format!("Revoking the Google sign-in failed (HTTP {status})."),
+        )
+        .with_status(status.as_u16()))
     }
 
     /// The `email` claim from the OIDC userinfo endpoint.
@@ -116,7 +154,13 @@ impl OAuthClient {
         struct UserInfo {
             email: Option<String>,
         }
-        let resp = self.http.get(&self.config.userinfo_url).bearer_auth(access_token.expose()).send().await.map_err(network)?;
+        let resp = self
+            .http
+            .get(&self.config.userinfo_url)
+            .bearer_auth(access_token.expose())
+            .send()
+            .await
+            .map_err(network)?;
         if !resp.status().is_success() {
             return Ok(None);
         }
@@ -135,8 +179,17 @@ pub(crate) fn id_token_email(id_token: &Secret) -> Option<String> {
 }
 
 fn network(e: reqwest::Error) -> AuthError {
-    let what = if e.is_timeout() { "timed out" } else if e.is_connect() { "could not connect" } else { "failed" };
-    AuthError::new(AuthErrorKind::Network, format!("The request to Google {what}; check the network and try again."))
+    let what = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else {
+        "failed"
+    };
+    AuthError::new(
+        AuthErrorKind::Network,
+        format!("The request to Google {what}; check the network and try again."),
+    )
 }
 
 #[cfg(test)]

@@ -15,7 +15,10 @@ pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
 enum State {
     Empty,
-    Cached { token: Secret, expires_at: OffsetDateTime },
+    Cached {
+        token: Secret,
+        expires_at: OffsetDateTime,
+    },
     /// The refresh token is dead (`invalid_grant`/`invalid_rapt`) or signed out: every call
     /// returns this error without contacting Google again (B34: never retry in a loop).
     Dead(AuthError),
@@ -32,21 +35,30 @@ pub struct TokenSource {
 
 impl std::fmt::Debug for TokenSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenSource").field("margin", &self.margin).finish_non_exhaustive()
+        f.debug_struct("TokenSource")
+            .field("margin", &self.margin)
+            .finish_non_exhaustive()
     }
 }
 
 impl TokenSource {
     /// From a refresh token read from the keychain; the first call refreshes.
     pub fn new(config: OAuthConfig, refresh_token: Secret) -> Self {
-        Self { client: OAuthClient::new(config), refresh_token, margin: DEFAULT_REFRESH_MARGIN, state: Mutex::new(State::Empty) }
+        Self {
+            client: OAuthClient::new(config),
+            refresh_token,
+            margin: DEFAULT_REFRESH_MARGIN,
+            state: Mutex::new(State::Empty),
+        }
     }
 
     /// From a fresh sign-in, reusing its access token until it nears expiry.
     pub fn from_signed_in(config: OAuthConfig, signed_in: &SignedIn) -> Self {
         let source = Self::new(config, signed_in.refresh_token.clone());
-        *source.state.try_lock().expect("new mutex") =
-            State::Cached { token: signed_in.access_token.clone(), expires_at: signed_in.expires_at };
+        *source.state.try_lock().expect("new mutex") = State::Cached {
+            token: signed_in.access_token.clone(),
+            expires_at: signed_in.expires_at,
+        };
         source
     }
 
@@ -64,15 +76,21 @@ impl TokenSource {
         let mut state = self.state.lock().await;
         match &*state {
             State::Dead(err) => return Err(err.clone()),
-            State::Cached { token, expires_at } if *expires_at - self.margin > OffsetDateTime::now_utc() => {
+            State::Cached { token, expires_at }
+                if *expires_at - self.margin > OffsetDateTime::now_utc() =>
+            {
                 return Ok(token.clone());
             }
             _ => {}
         }
         match self.client.refresh(&self.refresh_token).await {
             Ok(tokens) => {
-                let expires_at = OffsetDateTime::now_utc() + Duration::from_secs(tokens.expires_in.unwrap_or(3600));
-                *state = State::Cached { token: tokens.access_token.clone(), expires_at };
+                let expires_at = OffsetDateTime::now_utc()
+                    + Duration::from_secs(tokens.expires_in.unwrap_or(3600));
+                *state = State::Cached {
+                    token: tokens.access_token.clone(),
+                    expires_at,
+                };
                 Ok(tokens.access_token)
             }
             Err(err) => {
@@ -98,7 +116,10 @@ impl TokenSource {
     /// whatever the result. Later [`TokenSource::access_token`] calls fail with `InvalidGrant`.
     pub async fn sign_out(&self) -> Result<(), AuthError> {
         let mut state = self.state.lock().await;
-        *state = State::Dead(AuthError::new(AuthErrorKind::InvalidGrant, "Signed out of Google. Sign in again."));
+        *state = State::Dead(AuthError::new(
+            AuthErrorKind::InvalidGrant,
+            "Signed out of Google. Sign in again.",
+        ));
         self.client.revoke(&self.refresh_token).await
     }
 }

@@ -40,13 +40,18 @@ impl InMemoryStore {
     fn check(&self, key: &str) -> Result<()> {
         validate_key(key)?;
         if self.unavailable.load(Ordering::SeqCst) {
-            return Err(Error::new(ErrorCode::Keychain, "the in-memory test keychain is set unavailable"));
+            return Err(Error::new(
+                ErrorCode::Keychain,
+                "the in-memory test keychain is set unavailable",
+            ));
         }
         Ok(())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Secret>> {
-        self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.entries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -108,7 +113,10 @@ mod tests {
         store.persist("k", &Secret::new("v")).unwrap();
         store.set_unavailable(true);
         assert_eq!(store.retrieve("k").unwrap_err().code, ErrorCode::Keychain);
-        assert_eq!(store.persist("k", &Secret::new("v")).unwrap_err().code, ErrorCode::Keychain);
+        assert_eq!(
+            store.persist("k", &Secret::new("v")).unwrap_err().code,
+            ErrorCode::Keychain
+        );
         assert_eq!(store.delete("k").unwrap_err().code, ErrorCode::Keychain);
         store.set_unavailable(false);
         assert_eq!(store.retrieve("k").unwrap().unwrap().expose(), "v");

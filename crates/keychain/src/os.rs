@@ -28,7 +28,9 @@ pub struct OsKeychain {
 
 impl std::fmt::Debug for OsKeychain {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OsKeychain").field("namespace", &self.namespace).finish()
+        f.debug_struct("OsKeychain")
+            .field("namespace", &self.namespace)
+            .finish()
     }
 }
 
@@ -40,7 +42,10 @@ impl OsKeychain {
         let store = platform_store().map_err(|e| {
             Error::new(
                 ErrorCode::Keychain,
-                format!("The OS keychain is not reachable ({}). Fix: {FIX}.", describe(&e)),
+                format!(
+                    "The OS keychain is not reachable ({}). Fix: {FIX}.",
+                    describe(&e)
+                ),
             )
         })?;
         Ok(Self { store, namespace })
@@ -126,7 +131,10 @@ fn describe(e: &keyring_core::Error) -> String {
 fn map_error(op: &str, key: &str, e: keyring_core::Error) -> Error {
     Error::new(
         ErrorCode::Keychain,
-        format!("Could not {op} the keychain entry {key:?}: {}. Fix: {FIX}.", describe(&e)),
+        format!(
+            "Could not {op} the keychain entry {key:?}: {}. Fix: {FIX}.",
+            describe(&e)
+        ),
     )
     .with_resource(key)
 }

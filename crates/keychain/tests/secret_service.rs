@@ -26,7 +26,10 @@ fn session_bus_or_skip(test: &str) -> bool {
 
 /// A key no other run (or a developer's real entries) can collide with.
 fn unique_key(label: &str) -> String {
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
     format!("it-{label}-{}-{nanos}", std::process::id())
 }
 
@@ -40,10 +43,15 @@ fn persist_retrieve_delete_through_the_real_secret_service() {
     kc.persist(&key, &Secret::new("s3cret-1")).unwrap();
     assert_eq!(kc.retrieve(&key).unwrap().unwrap().expose(), "s3cret-1");
     kc.persist(&key, &Secret::new("s3cret-2")).unwrap();
-    assert_eq!(kc.retrieve(&key).unwrap().unwrap().expose(), "s3cret-2", "persist replaces");
+    assert_eq!(
+        kc.retrieve(&key).unwrap().unwrap().expose(),
+        "s3cret-2",
+        "persist replaces"
+    );
     kc.delete(&key).unwrap();
     assert_eq!(kc.retrieve(&key).unwrap(), None);
-    kc.delete(&key).expect("deleting a missing entry is not an error");
+    kc.delete(&key)
+        .expect("deleting a missing entry is not an error");
 }
 
 #[test]
@@ -56,10 +64,21 @@ fn namespaces_do_not_share_entries() {
     let release_ns = OsKeychain::open(Namespace::Release).unwrap();
     let key = unique_key("isolation");
     test_ns.persist(&key, &Secret::new("test-only")).unwrap();
-    assert_eq!(dev_ns.retrieve(&key).unwrap(), None, "development must not see test entries");
-    assert_eq!(release_ns.retrieve(&key).unwrap(), None, "release must not see test entries");
+    assert_eq!(
+        dev_ns.retrieve(&key).unwrap(),
+        None,
+        "development must not see test entries"
+    );
+    assert_eq!(
+        release_ns.retrieve(&key).unwrap(),
+        None,
+        "release must not see test entries"
+    );
     dev_ns.delete(&key).unwrap();
-    assert!(test_ns.retrieve(&key).unwrap().is_some(), "a delete elsewhere must not reach us");
+    assert!(
+        test_ns.retrieve(&key).unwrap().is_some(),
+        "a delete elsewhere must not reach us"
+    );
     test_ns.delete(&key).unwrap();
 }
 
@@ -68,7 +87,10 @@ fn the_secret_service_is_usable_from_spawn_blocking_inside_tokio() {
     if !session_bus_or_skip("spawn_blocking") {
         return;
     }
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
     rt.block_on(async {
         let key = unique_key("tokio");
         tokio::task::spawn_blocking(move || {
@@ -90,18 +112,31 @@ fn the_secret_service_is_usable_from_spawn_blocking_inside_tokio() {
 #[test]
 fn no_secret_service_is_a_keychain_error_naming_the_fix() {
     if std::env::var_os("CMEK_KEYCHAIN_CHILD").is_some() {
-        let err = OsKeychain::open(Namespace::Test).and_then(|kc| kc.retrieve("probe")).unwrap_err();
+        let err = OsKeychain::open(Namespace::Test)
+            .and_then(|kc| kc.retrieve("probe"))
+            .unwrap_err();
         assert_eq!(err.code, ErrorCode::Keychain);
         assert!(err.message.contains("gnome-keyring"), "{}", err.message);
-        assert!(err.message.contains("never stores secrets in files"), "{}", err.message);
+        assert!(
+            err.message.contains("never stores secrets in files"),
+            "{}",
+            err.message
+        );
         return;
     }
     let exe = std::env::current_exe().unwrap();
     let status = std::process::Command::new(exe)
-        .args(["--exact", "no_secret_service_is_a_keychain_error_naming_the_fix", "--nocapture"])
+        .args([
+            "--exact",
+            "no_secret_service_is_a_keychain_error_naming_the_fix",
+            "--nocapture",
+        ])
         .env("CMEK_KEYCHAIN_CHILD", "1")
         .env_remove("DBUS_SESSION_BUS_ADDRESS")
-        .env("XDG_RUNTIME_DIR", std::env::temp_dir().join("cmek-keychain-no-bus"))
+        .env(
+            "XDG_RUNTIME_DIR",
+            std::env::temp_dir().join("cmek-keychain-no-bus"),
+        )
         .status()
         .unwrap();
     assert!(status.success(), "child test failed");

@@ -26,16 +26,26 @@ fn server_dir() -> PathBuf {
 /// `None` = skip (no node and not in CI).
 fn ensure_node_modules() -> Option<()> {
     let skip_or_fail = |why: String| {
-        assert!(std::env::var_os("CI").is_none(), "CI is set but the OAuth test server cannot run: {why}");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but the OAuth test server cannot run: {why}"
+        );
         eprintln!("SKIPPED: {why}");
         None
     };
-    if std::process::Command::new("node").arg("--version").output().is_err() {
+    if std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         return skip_or_fail("node is not installed".into());
     }
     static INSTALL: Mutex<()> = Mutex::new(());
     let _guard = INSTALL.lock().unwrap_or_else(|p| p.into_inner());
-    if !server_dir().join("node_modules/oauth2-mock-server").exists() {
+    if !server_dir()
+        .join("node_modules/oauth2-mock-server")
+        .exists()
+    {
         let status = std::process::Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund"])
             .current_dir(server_dir())
@@ -66,8 +76,15 @@ impl MockServer {
             .expect("OAuth server printed nothing");
         let v: serde_json::Value = serde_json::from_str(&first).unwrap();
         let port = v["port"].as_u64().unwrap() as u16;
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Some(Self { port, _child: child, http })
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        Some(Self {
+            port,
+            _child: child,
+            http,
+        })
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -75,7 +92,10 @@ impl MockServer {
     }
 
     pub fn config(&self) -> OAuthConfig {
-        let mut c = OAuthConfig::google("cmek-desk-test.apps.example", Some(Secret::new("test-client-secret")));
+        let mut c = OAuthConfig::google(
+            "cmek-desk-test.apps.example",
+            Some(Secret::new("test-client-secret")),
+        );
         c.auth_url = self.url("/authorize");
         c.token_url = self.url("/token");
         c.revoke_url = self.url("/revoke");
@@ -84,16 +104,36 @@ impl MockServer {
     }
 
     pub async fn control(&self, body: serde_json::Value) {
-        let r = self.http.post(self.url("/__control")).json(&body).send().await.unwrap();
+        let r = self
+            .http
+            .post(self.url("/__control"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         assert!(r.status().is_success());
     }
 
     pub async fn stats(&self) -> serde_json::Value {
-        self.http.get(self.url("/__stats")).send().await.unwrap().json().await.unwrap()
+        self.http
+            .get(self.url("/__stats"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
     }
 
     pub async fn get_json(&self, path: &str) -> serde_json::Value {
-        self.http.get(self.url(path)).send().await.unwrap().json().await.unwrap()
+        self.http
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
     }
 
     /// Plays the browser's first half: GET the authorization URL, return the redirect target.
@@ -134,12 +174,25 @@ impl BrowserOpener for NoBrowser {
 /// Replaces one query parameter of `url`.
 pub fn with_param(url: &str, name: &str, value: &str) -> String {
     let mut u = url::Url::parse(url).unwrap();
-    let pairs: Vec<(String, String)> =
-        u.query_pairs().map(|(k, v)| { let v = if k == name { value.to_owned() } else { v.into_owned() }; (k.into_owned(), v) }).collect();
+    let pairs: Vec<(String, String)> = u
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if k == name {
+                value.to_owned()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
+        .collect();
     u.query_pairs_mut().clear().extend_pairs(pairs);
     u.to_string()
 }
 
 pub fn param(url: &str, name: &str) -> Option<String> {
-    url::Url::parse(url).unwrap().query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+    url::Url::parse(url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
 }
