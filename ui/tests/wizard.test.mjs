@@ -214,3 +214,19 @@ test("a NOT_ELIGIBLE error on the plan screen leads back to the cluster list", a
   await page.waitForSelector('[data-testid="cluster-table"]');
   await page.close();
 });
+
+test("an INVALID_INPUT error marks the named field and its action focuses it", async () => {
+  const { page } = await openApp(
+    harness,
+    backend({ plan_setup: () => { throw { code: "INVALID_INPUT", message: "key_ring: must be 1-63 characters", resource: "key_ring" }; } }),
+  );
+  await toClusters(page);
+  await page.click('[data-testid="select-cluster-payments"]');
+  await page.click('[data-testid="review-plan"]');
+  await page.waitForSelector('[data-testid="error-banner"][data-code="INVALID_INPUT"]');
+  assert.equal(await page.getAttribute("#f-ring", "aria-invalid"), "true");
+  assert.equal(await page.getAttribute("#f-project", "aria-invalid"), "false");
+  await page.click('[data-testid="error-action"]');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "f-ring");
+  await page.close();
+});
