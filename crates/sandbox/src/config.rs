@@ -37,6 +37,10 @@ pub struct SandboxConfig {
     pub cmek_polls_before_done: u32,
     /// Artificial latency added to every request.
     pub latency: Duration,
+    /// Validate every request and response against the embedded API contracts (`cmek-spec`):
+    /// invalid requests get 400 INVALID_ARGUMENT naming the field; invalid sandbox responses
+    /// become 500 and are recorded (see `SandboxHandle::spec_violations`).
+    pub validate_against_spec: bool,
 }
 
 impl SandboxConfig {
@@ -53,6 +57,7 @@ impl SandboxConfig {
             cmek_transition: Duration::ZERO,
             cmek_polls_before_done: 1,
             latency: Duration::ZERO,
+            validate_against_spec: true,
         }
     }
 
@@ -101,6 +106,11 @@ impl SandboxConfig {
     /// Sets [`SandboxConfig::latency`].
     pub fn with_latency(mut self, d: Duration) -> Self {
         self.latency = d;
+        self
+    }
+    /// Sets [`SandboxConfig::validate_against_spec`].
+    pub fn with_spec_validation(mut self, on: bool) -> Self {
+        self.validate_against_spec = on;
         self
     }
     /// Starts empty (no projects, no clusters, no organisation).

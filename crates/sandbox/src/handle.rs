@@ -112,6 +112,11 @@ impl SandboxHandle {
         self.lock().requests.iter().filter(|r| r.is_write).count()
     }
 
+    /// Spec violations found in the sandbox's own responses (should stay empty).
+    pub fn spec_violations(&self) -> Vec<String> {
+        self.lock().spec_violations.clone()
+    }
+
     /// Forgets the request log.
     pub fn clear_requests(&self) {
         self.lock().requests.clear();

@@ -78,16 +78,105 @@ pub struct RouteInfo {
     pub is_write: bool,
 }
 
-/// Hook where `cmek-spec` request validation plugs in. Returns field violations.
-/// Not wired to a validator yet: always accepts.
-pub fn validate_request_against_spec(_service: Service, _operation: &str, _body: &Value) -> Result<(), Vec<String>> {
-    Ok(())
+fn google_service(svc: Service, api_version: &str) -> Option<cmek_spec::GoogleService> {
+    use cmek_spec::GoogleService as G;
+    Some(match svc {
+        Service::Kms => G::CloudKms,
+        Service::Iam => G::Iam,
+        Service::ServiceUsage => G::ServiceUsage,
+        Service::Crm if api_version == "v3" => G::CloudResourceManagerV3,
+        Service::Crm => G::CloudResourceManagerV1,
+        Service::Cockroach => return None,
+    })
 }
 
-/// Hook where `cmek-spec` response validation plugs in. Returns schema violations.
-/// Not wired to a validator yet: always accepts.
-pub fn validate_response_against_spec(_service: Service, _operation: &str, _status: u16, _body: &Value) -> Result<(), Vec<String>> {
-    Ok(())
+fn messages(v: Vec<cmek_spec::Violation>) -> Vec<String> {
+    v.into_iter().map(|v| v.to_string()).collect()
+}
+
+fn snake(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_ascii_uppercase() {
+            if !out.is_empty() {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A request-body field that violates the spec, named the way Google names it
+/// (`crypto_key.rotation_period`; JSON pointer for CockroachDB).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldViolation {
+    pub field: String,
+    pub description: String,
+    /// JSON Schema keyword that failed (`type`, `additionalProperties`, `enum`, ...).
+    pub rule: String,
+}
+
+/// Spec validation of a request body (the `cmek-spec` hook). Bodiless requests pass.
+/// `query` selects the enum encoding (`$alt=json;enum-encoding=int`).
+pub fn validate_request_against_spec(svc: Service, api_version: &str, operation: &str, query: &str, body: &Value) -> Result<(), Vec<FieldViolation>> {
+    if body.is_null() {
+        return Ok(());
+    }
+    let spec = cmek_spec::Spec::load();
+    let (result, prefix) = match google_service(svc, api_version) {
+        Some(g) => {
+            // Google names fields of a resource body after the request message field
+            // (`crypto_key.rotation_period`); `*Request` bodies are the message itself.
+            let prefix = spec
+                .google_method(g, operation)
+                .and_then(|m| m.request_schema.clone())
+                .filter(|n| !n.ends_with("Request"))
+                .map(|n| snake(&n));
+            (spec.validate_google_request_with((g, operation), body, cmek_spec::EnumEncoding::from_query(query)), prefix)
+        }
+        None => (spec.validate_cockroach_request(operation, body), None),
+    };
+    result.map_err(|vs| {
+        vs.into_iter()
+            .map(|v| {
+                let parts: Vec<String> = v.pointer.split('/').filter(|p| !p.is_empty()).map(|p| if svc == Service::Cockroach { p.to_string() } else { snake(p) }).collect();
+                let field = prefix.iter().cloned().chain(parts).collect::<Vec<_>>().join(".");
+                FieldViolation { field, description: v.message, rule: v.rule }
+            })
+            .collect()
+    })
+}
+
+fn spec_rejection(svc: Service, vs: &[FieldViolation]) -> Resp {
+    let first = &vs[0];
+    if svc == Service::Cockroach {
+        return CError::invalid(format!("invalid request body: {}: {}", first.field, first.description)).render();
+    }
+    let message = if first.rule == "additionalProperties" {
+        let (parent, name) = first.field.rsplit_once('.').unwrap_or(("", &first.field));
+        format!("Invalid JSON payload received. Unknown name \"{name}\" at '{parent}': Cannot find field.")
+    } else {
+        format!("Invalid value at '{}': {}", first.field, first.description)
+    };
+    let violations: Vec<Value> = vs.iter().map(|v| json!({"field": v.field, "description": v.description})).collect();
+    GError::invalid(message)
+        .with_detail(json!({"@type": "type.googleapis.com/google.rpc.BadRequest", "fieldViolations": violations}))
+        .render(svc.legacy_errors())
+}
+
+/// Spec validation of a response (the `cmek-spec` hook): 2xx bodies against the method's
+/// response schema, errors against the error schema.
+pub fn validate_response_against_spec(svc: Service, api_version: &str, operation: &str, query: &str, status: u16, body: &Value) -> Result<(), Vec<String>> {
+    let spec = cmek_spec::Spec::load();
+    match google_service(svc, api_version) {
+        Some(g) => spec
+            .validate_google_response_with((g, operation), status, body, cmek_spec::EnumEncoding::from_query(query))
+            .map_err(messages),
+        None => spec.validate_cockroach_response(operation, status, body).map_err(messages),
+    }
 }
 
 fn parse_query(q: &str) -> Vec<(String, String)> {
@@ -152,7 +241,7 @@ pub(crate) async fn dispatch(shared: Arc<Mutex<State>>, req: Request<Body>) -> R
     let (resp, operation, is_write) = match (service, info) {
         (Some(svc), Some(info)) => {
             let mut r = Req { method: method.clone(), segs, verb, query: parse_query(&query_str), headers, body: body.clone(), member: String::new() };
-            let resp = run(&mut state, svc, &info, &mut r, body_is_bad_json);
+            let resp = run(&mut state, svc, &info, &mut r, body_is_bad_json, &query_str);
             (resp, info.operation, info.is_write)
         }
         (svc, _) => {
@@ -178,7 +267,7 @@ pub(crate) async fn dispatch(shared: Arc<Mutex<State>>, req: Request<Body>) -> R
     to_http(resp)
 }
 
-fn run(state: &mut State, svc: Service, info: &RouteInfo, r: &mut Req, bad_json: bool) -> Resp {
+fn run(state: &mut State, svc: Service, info: &RouteInfo, r: &mut Req, bad_json: bool, raw_query: &str) -> Resp {
     let op = info.operation.as_str();
     let gerr = |e: GError| e.render(svc.legacy_errors());
     // 1. authentication
@@ -222,12 +311,13 @@ fn run(state: &mut State, svc: Service, info: &RouteInfo, r: &mut Req, bad_json:
         };
     }
     // 4. spec validation of the request (cmek-spec)
-    if let Err(v) = validate_request_against_spec(svc, op, &r.body) {
-        let msg = format!("Invalid request: {}", v.join("; "));
-        return match svc {
-            Service::Cockroach => CError::invalid(msg).render(),
-            _ => gerr(GError::invalid(msg)),
-        };
+    let validate = state.config.validate_against_spec;
+    let api_version = r.segs.first().cloned().unwrap_or_default();
+    let checked = if validate { validate_request_against_spec(svc, &api_version, op, raw_query, &r.body) } else { Ok(()) };
+    if let Err(v) = checked {
+        if !v.is_empty() {
+            return spec_rejection(svc, &v);
+        }
     }
     // 5. the handler
     let int_enums = r.q("$alt").is_some_and(|a| a.contains("enum-encoding=int"));
@@ -245,8 +335,10 @@ fn run(state: &mut State, svc: Service, info: &RouteInfo, r: &mut Req, bad_json:
         enums::to_ints(&mut resp.body);
     }
     // 6. spec validation of the response (cmek-spec)
-    if let Err(v) = validate_response_against_spec(svc, op, resp.status, &resp.body) {
+    let checked = if validate { validate_response_against_spec(svc, &api_version, op, raw_query, resp.status, &resp.body) } else { Ok(()) };
+    if let Err(v) = checked {
         tracing::error!(operation = op, violations = ?v, "sandbox response violates the API spec");
+        state.spec_violations.push(format!("{op} {}: {}", resp.status, v.join("; ")));
         resp = Resp { status: 500, body: json!({"error": {"code": 500, "status": "INTERNAL",
             "message": format!("sandbox response violates the spec: {}", v.join("; "))}}), headers: Vec::new() };
     }

@@ -117,6 +117,8 @@ pub struct State {
     pub(crate) hooks: Vec<(String, Hook)>,
     pub(crate) counter: u64,
     pub(crate) epoch: Instant,
+    /// Responses the sandbox produced that violate the API spec (each also answered 500).
+    pub(crate) spec_violations: Vec<String>,
 }
 
 impl State {
@@ -140,6 +142,7 @@ impl State {
             hooks: Vec::new(),
             counter: 0,
             epoch,
+            spec_violations: Vec::new(),
         }
     }
 

@@ -55,6 +55,16 @@ impl Api {
     }
 }
 
+/// Every test also checks that the sandbox never produced a response violating the spec.
+impl Drop for Api {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let v = self.sb.spec_violations();
+            assert!(v.is_empty(), "sandbox responses violate the API spec: {v:#?}");
+        }
+    }
+}
+
 pub fn kr(loc: &str, ring: &str) -> String {
     format!("projects/{P}/locations/{loc}/keyRings/{ring}")
 }
