@@ -62,7 +62,7 @@ fn commands_not_in_the_capability_are_denied() {
     let (_app, window) = main_window();
     // No shell/fs/http plugin is granted; an unknown command never runs.
     let error = call(&window, "plugin:shell|execute", json!({ "program": "sh" })).expect_err("denied");
-    assert!(!error.is_null());
+    assert!(error.as_str().is_some_and(|m| m.contains("not allowed")), "{error}");
 }
 
 #[test]
@@ -73,4 +73,10 @@ fn connect_sandbox_then_list_the_demo_clusters() {
     let clusters = call(&window, "list_clusters", json!({})).expect("list_clusters");
     let names: Vec<&str> = clusters.as_array().expect("array").iter().filter_map(|c| c["cluster"]["name"].as_str()).collect();
     assert!(names.contains(&"prod-payments") && names.contains(&"global-ledger"), "{names:?}");
+}
+
+#[test]
+fn cancel_apply_without_a_running_apply_is_a_no_op() {
+    let (_app, window) = main_window();
+    assert_eq!(call(&window, "cancel_apply", json!({})), Ok(Value::Null));
 }
