@@ -12,7 +12,9 @@ use crate::state::State;
 fn bearer(headers: &HeaderMap) -> Option<String> {
     let v = headers.get("authorization")?.to_str().ok()?;
     let (scheme, token) = v.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_string())
 }
 
 /// Maps the Bearer token to its IAM member, or 401 UNAUTHENTICATED.
@@ -56,15 +58,22 @@ pub(crate) fn service_title(service: &str) -> &'static str {
 /// (the permission check answers for them).
 pub(crate) fn require_service(state: &State, project: &str, service: &str) -> Result<(), GError> {
     match state.project(project) {
-        Some(p) if !p.services.get(service).copied().unwrap_or(false) => {
-            Err(GError::service_disabled(service, service_title(service), &p.number))
-        }
+        Some(p) if !p.services.get(service).copied().unwrap_or(false) => Err(
+            GError::service_disabled(service, service_title(service), &p.number),
+        ),
         _ => Ok(()),
     }
 }
 
 /// 403 PERMISSION_DENIED unless `member` holds `permission` on `chain` (resource then parents).
-pub(crate) fn authorize(state: &State, member: &str, chain: &[String], permission: &str, resource: &str, domain: &str) -> Result<(), GError> {
+pub(crate) fn authorize(
+    state: &State,
+    member: &str,
+    chain: &[String],
+    permission: &str,
+    resource: &str,
+    domain: &str,
+) -> Result<(), GError> {
     if granted(state, member, chain, permission) {
         Ok(())
     } else {
@@ -74,17 +83,29 @@ pub(crate) fn authorize(state: &State, member: &str, chain: &[String], permissio
 
 /// Canonical project policy key (`projects/{id}`) for an id or number; falls back to the input.
 pub(crate) fn project_key(state: &State, id_or_number: &str) -> String {
-    format!("projects/{}", state.project(id_or_number).map(|p| p.id.as_str()).unwrap_or(id_or_number))
+    format!(
+        "projects/{}",
+        state
+            .project(id_or_number)
+            .map(|p| p.id.as_str())
+            .unwrap_or(id_or_number)
+    )
 }
 
 /// Checks the routing header (`x-goog-request-params`, field report B17): its `name=`/`parent=`
 /// value must be the path's resource or one of its ancestors.
 pub(crate) fn check_routing_header(r: &Req, path_resource: &str) -> Result<(), GError> {
-    let Some(h) = r.headers.get("x-goog-request-params").and_then(|v| v.to_str().ok()) else {
+    let Some(h) = r
+        .headers
+        .get("x-goog-request-params")
+        .and_then(|v| v.to_str().ok())
+    else {
         return Ok(());
     };
     for part in h.split('&') {
-        let Some((k, v)) = part.split_once('=') else { continue };
+        let Some((k, v)) = part.split_once('=') else {
+            continue;
+        };
         if k != "name" && k != "parent" && k != "resource" {
             continue;
         }

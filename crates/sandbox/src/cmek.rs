@@ -16,14 +16,26 @@ pub const INSUFFICIENT_PERMISSIONS: &str =
 
 /// `crl-kms-user-{last 12 chars of cluster id}@{account_id}.iam.gserviceaccount.com`.
 pub fn crl_kms_principal(cluster_id: &str, account_id: &str) -> String {
-    let suffix: String = cluster_id.chars().rev().take(12).collect::<Vec<_>>().into_iter().rev().collect();
+    let suffix: String = cluster_id
+        .chars()
+        .rev()
+        .take(12)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     format!("crl-kms-user-{suffix}@{account_id}.iam.gserviceaccount.com")
 }
 
 /// Parses `projects/P/locations/L/keyRings/R/cryptoKeys/K` -> (P, L).
 pub(crate) fn parse_key_uri(uri: &str) -> Option<(String, String)> {
     let p: Vec<&str> = uri.split('/').collect();
-    let ok = p.len() == 8 && p[0] == "projects" && p[2] == "locations" && p[4] == "keyRings" && p[6] == "cryptoKeys" && p.iter().all(|s| !s.is_empty());
+    let ok = p.len() == 8
+        && p[0] == "projects"
+        && p[2] == "locations"
+        && p[4] == "keyRings"
+        && p[6] == "cryptoKeys"
+        && p.iter().all(|s| !s.is_empty());
     ok.then(|| (p[1].to_string(), p[3].to_string()))
 }
 
@@ -36,36 +48,58 @@ pub(crate) fn location_compatible(location: &str, region: &str) -> bool {
 pub(crate) fn check_gcp_access(state: &State, cluster: &Value, spec: &Value) -> Result<(), String> {
     let uri = spec["uri"].as_str().unwrap_or_default();
     let sa = spec["auth_principal"].as_str().unwrap_or_default();
-    let principal = crl_kms_principal(cluster["id"].as_str().unwrap_or_default(), cluster["account_id"].as_str().unwrap_or_default());
+    let principal = crl_kms_principal(
+        cluster["id"].as_str().unwrap_or_default(),
+        cluster["account_id"].as_str().unwrap_or_default(),
+    );
     let Some((key_project, _)) = parse_key_uri(uri) else {
         return Err(format!("invalid GCP key URI {uri}"));
     };
     if !service_account_known(state, sa) {
-        return Err(format!("The service account {sa} does not exist. Check auth_principal."));
+        return Err(format!(
+            "The service account {sa} does not exist. Check auth_principal."
+        ));
     }
     let Some(entry) = state.service_accounts.get(sa) else {
-        return Err(format!("The service account {sa} is not in a customer project."));
+        return Err(format!(
+            "The service account {sa} is not in a customer project."
+        ));
     };
     if entry.value.get("disabled") == Some(&json!(true)) {
-        return Err(format!("The service account {sa} is disabled; enable it and retry."));
+        return Err(format!(
+            "The service account {sa} is disabled; enable it and retry."
+        ));
     }
-    let sa_chain = vec![sa_resource(&entry.project, sa), format!("projects/{}", entry.project)];
-    if !granted(state, &format!("serviceAccount:{principal}"), &sa_chain, "iam.serviceAccounts.getAccessToken") {
+    let sa_chain = vec![
+        sa_resource(&entry.project, sa),
+        format!("projects/{}", entry.project),
+    ];
+    if !granted(
+        state,
+        &format!("serviceAccount:{principal}"),
+        &sa_chain,
+        "iam.serviceAccounts.getAccessToken",
+    ) {
         return Err(format!(
             "Insufficient permissions to access the KMS key: {principal} cannot impersonate {sa}. Grant roles/iam.serviceAccountTokenCreator on the service account to serviceAccount:{principal}."
         ));
     }
     if !state.service_enabled(&key_project, "cloudkms.googleapis.com") {
-        return Err(format!("The Cloud KMS API is disabled in project {key_project}."));
+        return Err(format!(
+            "The Cloud KMS API is disabled in project {key_project}."
+        ));
     }
     let Some(key) = state.crypto_key(uri) else {
         return Err(format!("Insufficient permissions to access the KMS key: key {uri} was not found or {sa} cannot see it."));
     };
     let key_chain = crate::kms::chain(state, uri);
     let member = format!("serviceAccount:{sa}");
-    let can_use = ["cloudkms.cryptoKeyVersions.useToEncrypt", "cloudkms.cryptoKeyVersions.useToDecrypt"]
-        .iter()
-        .all(|p| granted(state, &member, &key_chain, p));
+    let can_use = [
+        "cloudkms.cryptoKeyVersions.useToEncrypt",
+        "cloudkms.cryptoKeyVersions.useToDecrypt",
+    ]
+    .iter()
+    .all(|p| granted(state, &member, &key_chain, p));
     if !can_use {
         return Err(format!(
             "Insufficient permissions to access the KMS key: {sa} lacks roles/cloudkms.cryptoKeyEncrypterDecrypter on {uri}."
@@ -73,7 +107,9 @@ pub(crate) fn check_gcp_access(state: &State, cluster: &Value, spec: &Value) -> 
     }
     match key.pointer("/primary/state").and_then(Value::as_str) {
         Some("ENABLED") => Ok(()),
-        Some(s) => Err(format!("The primary version of {uri} is {s}; it must be ENABLED.")),
+        Some(s) => Err(format!(
+            "The primary version of {uri} is {s}; it must be ENABLED."
+        )),
         None => Err(format!("The key {uri} has no primary version.")),
     }
 }
@@ -87,7 +123,10 @@ pub(crate) fn key_info(spec: &Value, status: &str) -> Value {
 /// Starts an asynchronous transition of a region.
 pub(crate) fn start(region: &mut CmekRegion, status: &str) {
     region.status = status.to_string();
-    region.pending = Some(Pending { since: Instant::now(), polls: 0 });
+    region.pending = Some(Pending {
+        since: Instant::now(),
+        polls: 0,
+    });
 }
 
 /// Cluster-level status from the region statuses.
@@ -113,7 +152,9 @@ pub(crate) fn render_info(regions: &[CmekRegion]) -> Value {
 
 /// `operation_status` of a cluster given its CMEK state.
 pub(crate) fn operation_status(regions: Option<&Vec<CmekRegion>>) -> &'static str {
-    let Some(rs) = regions else { return "UNSPECIFIED" };
+    let Some(rs) = regions else {
+        return "UNSPECIFIED";
+    };
     if rs.iter().any(|r| r.pending.is_some()) {
         "CRDB_CMEK_OPERATION_RUNNING"
     } else if rs.iter().any(|r| r.status.ends_with("_FAILED")) {
@@ -125,11 +166,20 @@ pub(crate) fn operation_status(regions: Option<&Vec<CmekRegion>>) -> &'static st
 
 /// Advances pending transitions of a cluster; `poll` counts this call as a status poll.
 pub(crate) fn advance(state: &mut State, cluster_id: &str, poll: bool) {
-    let Some(cluster) = state.clusters.get(cluster_id).cloned() else { return };
-    let Some(mut regions) = state.cmek.remove(cluster_id) else { return };
-    let (need_polls, need_time) = (state.config.cmek_polls_before_done, state.config.cmek_transition);
+    let Some(cluster) = state.clusters.get(cluster_id).cloned() else {
+        return;
+    };
+    let Some(mut regions) = state.cmek.remove(cluster_id) else {
+        return;
+    };
+    let (need_polls, need_time) = (
+        state.config.cmek_polls_before_done,
+        state.config.cmek_transition,
+    );
     for r in &mut regions {
-        let Some(p) = r.pending.as_mut() else { continue };
+        let Some(p) = r.pending.as_mut() else {
+            continue;
+        };
         if p.polls < need_polls || p.since.elapsed() < need_time {
             if poll {
                 p.polls += 1;
@@ -140,7 +190,11 @@ pub(crate) fn advance(state: &mut State, cluster_id: &str, poll: bool) {
         let now = now_rfc3339();
         let last = r.key_infos.len().saturating_sub(1);
         let check = |spec: &Value| -> Result<(), String> {
-            if cluster["cloud_provider"] == "GCP" { check_gcp_access(state, &cluster, spec) } else { Ok(()) }
+            if cluster["cloud_provider"] == "GCP" {
+                check_gcp_access(state, &cluster, spec)
+            } else {
+                Ok(())
+            }
         };
         let (region_status, info_status, msg) = match r.status.as_str() {
             "ENABLING" => match check(&r.key_infos[last]["spec"]) {

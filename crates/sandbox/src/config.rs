@@ -47,7 +47,10 @@ impl SandboxConfig {
     /// Seeded, zero delays, one GET poll before CMEK transitions resolve.
     pub fn for_tests() -> Self {
         let mut google_tokens = BTreeMap::new();
-        google_tokens.insert(DEFAULT_GOOGLE_TOKEN.to_string(), DEFAULT_GOOGLE_MEMBER.to_string());
+        google_tokens.insert(
+            DEFAULT_GOOGLE_TOKEN.to_string(),
+            DEFAULT_GOOGLE_MEMBER.to_string(),
+        );
         Self {
             google_tokens,
             cockroach_api_keys: vec![DEFAULT_COCKROACH_KEY.to_string()],
@@ -74,7 +77,11 @@ impl SandboxConfig {
     }
 
     /// Adds (or replaces) a Google token mapped to `member`.
-    pub fn with_google_token(mut self, token: impl Into<String>, member: impl Into<String>) -> Self {
+    pub fn with_google_token(
+        mut self,
+        token: impl Into<String>,
+        member: impl Into<String>,
+    ) -> Self {
         self.google_tokens.insert(token.into(), member.into());
         self
     }

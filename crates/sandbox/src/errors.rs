@@ -15,7 +15,11 @@ pub struct Resp {
 impl Resp {
     /// 200 with a JSON body.
     pub fn ok(body: Value) -> Self {
-        Self { status: 200, body, headers: Vec::new() }
+        Self {
+            status: 200,
+            body,
+            headers: Vec::new(),
+        }
     }
 }
 
@@ -30,7 +34,12 @@ pub struct GError {
 
 impl GError {
     pub fn new(code: u16, status: &'static str, message: impl Into<String>) -> Self {
-        Self { code, status, message: message.into(), details: Vec::new() }
+        Self {
+            code,
+            status,
+            message: message.into(),
+            details: Vec::new(),
+        }
     }
     pub fn with_detail(mut self, d: Value) -> Self {
         self.details.push(d);
@@ -70,7 +79,9 @@ impl GError {
         Self::new(
             403,
             "PERMISSION_DENIED",
-            format!("Permission '{permission}' denied on resource '{resource}' (or it may not exist)."),
+            format!(
+                "Permission '{permission}' denied on resource '{resource}' (or it may not exist)."
+            ),
         )
         .with_detail(json!({
             "@type": "type.googleapis.com/google.rpc.ErrorInfo",
@@ -81,7 +92,11 @@ impl GError {
     }
     /// CRM's answer for unknown or inaccessible projects (never 404).
     pub fn caller_no_permission() -> Self {
-        Self::new(403, "PERMISSION_DENIED", "The caller does not have permission")
+        Self::new(
+            403,
+            "PERMISSION_DENIED",
+            "The caller does not have permission",
+        )
     }
     pub fn unauthenticated() -> Self {
         Self::new(
@@ -98,7 +113,9 @@ impl GError {
     }
     /// 403 SERVICE_DISABLED for `service` in the project with number `number`.
     pub fn service_disabled(service: &str, title: &str, number: &str) -> Self {
-        let url = format!("https://console.developers.google.com/apis/api/{service}/overview?project={number}");
+        let url = format!(
+            "https://console.developers.google.com/apis/api/{service}/overview?project={number}"
+        );
         Self::new(
             403,
             "PERMISSION_DENIED",
@@ -146,9 +163,16 @@ impl GError {
         }
         let mut headers = Vec::new();
         if self.code == 401 {
-            headers.push(("www-authenticate".to_string(), "Bearer realm=\"https://accounts.google.com/\"".to_string()));
+            headers.push((
+                "www-authenticate".to_string(),
+                "Bearer realm=\"https://accounts.google.com/\"".to_string(),
+            ));
         }
-        Resp { status: self.code, body: json!({"error": err}), headers }
+        Resp {
+            status: self.code,
+            body: json!({"error": err}),
+            headers,
+        }
     }
 }
 
@@ -163,16 +187,36 @@ pub struct CError {
 
 impl CError {
     pub fn invalid(message: impl Into<String>) -> Self {
-        Self { http: 400, code: 3, message: message.into(), details: Vec::new() }
+        Self {
+            http: 400,
+            code: 3,
+            message: message.into(),
+            details: Vec::new(),
+        }
     }
     pub fn not_found(message: impl Into<String>) -> Self {
-        Self { http: 404, code: 5, message: message.into(), details: Vec::new() }
+        Self {
+            http: 404,
+            code: 5,
+            message: message.into(),
+            details: Vec::new(),
+        }
     }
     pub fn unauthenticated() -> Self {
-        Self { http: 401, code: 16, message: "unauthenticated: invalid or missing API key".into(), details: Vec::new() }
+        Self {
+            http: 401,
+            code: 16,
+            message: "unauthenticated: invalid or missing API key".into(),
+            details: Vec::new(),
+        }
     }
     pub fn failed_precondition(message: impl Into<String>) -> Self {
-        Self { http: 400, code: 9, message: message.into(), details: Vec::new() }
+        Self {
+            http: 400,
+            code: 9,
+            message: message.into(),
+            details: Vec::new(),
+        }
     }
     pub fn render(&self) -> Resp {
         Resp {

@@ -49,7 +49,10 @@ impl Sandbox {
     }
 
     /// Binds `addr` and serves on the current tokio runtime.
-    pub async fn try_start_on(config: SandboxConfig, addr: SocketAddr) -> std::io::Result<SandboxHandle> {
+    pub async fn try_start_on(
+        config: SandboxConfig,
+        addr: SocketAddr,
+    ) -> std::io::Result<SandboxHandle> {
         let seed = config.seed_demo;
         let mut st = State::new(config);
         if seed {

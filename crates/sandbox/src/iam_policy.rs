@@ -28,7 +28,10 @@ fn has_conditions(p: &Value) -> bool {
 }
 
 fn bindings(p: &Value) -> Vec<Value> {
-    p.get("bindings").and_then(Value::as_array).cloned().unwrap_or_default()
+    p.get("bindings")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// Normalises a policy: dedupes members, drops empty bindings, sets version 1 or 3.
@@ -36,7 +39,12 @@ fn normalise(policy: &Value) -> Value {
     let mut out: Vec<Value> = Vec::new();
     for b in bindings(policy) {
         let mut members: Vec<String> = Vec::new();
-        for m in b.get("members").and_then(Value::as_array).into_iter().flatten() {
+        for m in b
+            .get("members")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if let Some(m) = m.as_str() {
                 if !members.iter().any(|x| x == m) {
                     members.push(m.to_string());
@@ -46,7 +54,8 @@ fn normalise(policy: &Value) -> Value {
         if members.is_empty() {
             continue;
         }
-        let mut nb = json!({"role": b.get("role").cloned().unwrap_or(Value::Null), "members": members});
+        let mut nb =
+            json!({"role": b.get("role").cloned().unwrap_or(Value::Null), "members": members});
         if let Some(c) = b.get("condition") {
             nb["condition"] = c.clone();
         }
@@ -60,7 +69,10 @@ fn normalise(policy: &Value) -> Value {
     if !out.is_empty() {
         p["bindings"] = Value::Array(out);
     }
-    if let Some(a) = policy.get("auditConfigs").filter(|a| a.as_array().is_some_and(|a| !a.is_empty())) {
+    if let Some(a) = policy
+        .get("auditConfigs")
+        .filter(|a| a.as_array().is_some_and(|a| !a.is_empty()))
+    {
         p["auditConfigs"] = a.clone();
     }
     p
@@ -76,7 +88,10 @@ pub(crate) fn write_policy(state: &mut State, resource: &str, policy: Value) -> 
     let entry = state
         .policies
         .entry(resource.to_string())
-        .or_insert_with(|| PolicyEntry { current: json!({}), history: Vec::new() });
+        .or_insert_with(|| PolicyEntry {
+            current: json!({}),
+            history: Vec::new(),
+        });
     entry.current = p.clone();
     entry.history.push((now, p.clone()));
     p
@@ -86,7 +101,10 @@ pub(crate) fn write_policy(state: &mut State, resource: &str, policy: Value) -> 
 pub(crate) fn seed_policy(state: &mut State, resource: &str, policy: Value) {
     write_policy(state, resource, policy);
     if let Some(e) = state.policies.get_mut(resource) {
-        let past = state.epoch.checked_sub(Duration::from_secs(86_400)).unwrap_or(state.epoch);
+        let past = state
+            .epoch
+            .checked_sub(Duration::from_secs(86_400))
+            .unwrap_or(state.epoch);
         for h in &mut e.history {
             h.0 = past;
         }
@@ -120,25 +138,47 @@ pub(crate) fn render_for_version(policy: &Value, requested_version: i64) -> Valu
 
 /// Whether a service-account email exists (sandbox SAs + CockroachDB principals).
 pub(crate) fn service_account_known(state: &State, email: &str) -> bool {
-    state.service_accounts.get(email).is_some_and(|s| !s.deleted)
+    state
+        .service_accounts
+        .get(email)
+        .is_some_and(|s| !s.deleted)
         || state.external_service_accounts.iter().any(|e| e == email)
 }
 
 fn validate_members(state: &State, policy: &Value) -> Result<(), GError> {
     for b in bindings(policy) {
         let role = b.get("role").and_then(Value::as_str).unwrap_or_default();
-        if !role.starts_with("roles/") && !role.starts_with("projects/") && !role.starts_with("organizations/") {
-            return Err(GError::invalid(format!("Role {role} is not supported for this resource.")));
+        if !role.starts_with("roles/")
+            && !role.starts_with("projects/")
+            && !role.starts_with("organizations/")
+        {
+            return Err(GError::invalid(format!(
+                "Role {role} is not supported for this resource."
+            )));
         }
-        for m in b.get("members").and_then(Value::as_array).into_iter().flatten() {
+        for m in b
+            .get("members")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let m = m.as_str().unwrap_or_default();
             if let Some(email) = m.strip_prefix("serviceAccount:") {
                 if !service_account_known(state, email) {
-                    return Err(GError::invalid(format!("Service account {email} does not exist.")));
+                    return Err(GError::invalid(format!(
+                        "Service account {email} does not exist."
+                    )));
                 }
-            } else if !["user:", "group:", "domain:", "deleted:", "principal://", "principalSet://"]
-                .iter()
-                .any(|p| m.starts_with(p))
+            } else if ![
+                "user:",
+                "group:",
+                "domain:",
+                "deleted:",
+                "principal://",
+                "principalSet://",
+            ]
+            .iter()
+            .any(|p| m.starts_with(p))
                 && m != "allUsers"
                 && m != "allAuthenticatedUsers"
             {
@@ -150,9 +190,16 @@ fn validate_members(state: &State, policy: &Value) -> Result<(), GError> {
 }
 
 /// `setIamPolicy` semantics shared by all services. `body` = `SetIamPolicyRequest`.
-pub(crate) fn set_iam_policy(state: &mut State, resource: &str, body: &Value) -> Result<Value, GError> {
+pub(crate) fn set_iam_policy(
+    state: &mut State,
+    resource: &str,
+    body: &Value,
+) -> Result<Value, GError> {
     let Some(policy) = body.get("policy").filter(|p| p.is_object()) else {
-        return Err(GError::invalid_field("policy", "Invalid JSON payload: 'policy' is required."));
+        return Err(GError::invalid_field(
+            "policy",
+            "Invalid JSON payload: 'policy' is required.",
+        ));
     };
     let version = policy.get("version").and_then(Value::as_i64).unwrap_or(0);
     if has_conditions(policy) && version < 3 {
@@ -173,7 +220,10 @@ pub(crate) fn set_iam_policy(state: &mut State, resource: &str, body: &Value) ->
         }
     }
     validate_members(state, policy)?;
-    let mask = body.get("updateMask").and_then(Value::as_str).unwrap_or("bindings,etag");
+    let mask = body
+        .get("updateMask")
+        .and_then(Value::as_str)
+        .unwrap_or("bindings,etag");
     let mut new_policy = current.clone();
     if mask.split(',').any(|f| f.trim() == "bindings") {
         new_policy["bindings"] = policy.get("bindings").cloned().unwrap_or(json!([]));
@@ -191,7 +241,13 @@ pub(crate) fn effective_policy(state: &State, resource: &str) -> Value {
     state
         .policies
         .get(resource)
-        .and_then(|e| e.history.iter().rev().find(|(t, _)| *t + prop <= now).map(|(_, p)| p.clone()))
+        .and_then(|e| {
+            e.history
+                .iter()
+                .rev()
+                .find(|(t, _)| *t + prop <= now)
+                .map(|(_, p)| p.clone())
+        })
         .unwrap_or_else(|| json!({}))
 }
 
@@ -203,14 +259,20 @@ pub(crate) fn granted(state: &State, member: &str, chain: &[String], permission:
             b.get("condition").is_none()
                 && role_grants(b["role"].as_str().unwrap_or_default(), permission)
                 && b["members"].as_array().is_some_and(|ms| {
-                    ms.iter().any(|m| m == member || m == "allUsers" || m == "allAuthenticatedUsers")
+                    ms.iter()
+                        .any(|m| m == member || m == "allUsers" || m == "allAuthenticatedUsers")
                 })
         })
     })
 }
 
 /// `testIamPermissions`: the subset of `body.permissions` that `member` holds.
-pub(crate) fn test_iam_permissions(state: &State, member: &str, chain: &[String], body: &Value) -> Value {
+pub(crate) fn test_iam_permissions(
+    state: &State,
+    member: &str,
+    chain: &[String],
+    body: &Value,
+) -> Value {
     let held: Vec<Value> = body
         .get("permissions")
         .and_then(Value::as_array)
@@ -229,7 +291,10 @@ pub(crate) fn test_iam_permissions(state: &State, member: &str, chain: &[String]
 /// Adds `member` to the unconditional binding of `role` (creating it).
 pub(crate) fn add_member(policy: &mut Value, role: &str, member: &str) {
     let mut bs = bindings(policy);
-    if let Some(b) = bs.iter_mut().find(|b| b["role"] == role && b.get("condition").is_none()) {
+    if let Some(b) = bs
+        .iter_mut()
+        .find(|b| b["role"] == role && b.get("condition").is_none())
+    {
         if let Some(ms) = b["members"].as_array_mut() {
             if !ms.iter().any(|m| m == member) {
                 ms.push(json!(member));
@@ -258,6 +323,9 @@ pub(crate) fn requested_version(query: &[(String, String)], body: &Value) -> i64
         .iter()
         .find(|(k, _)| k == "options.requestedPolicyVersion")
         .and_then(|(_, v)| v.parse().ok())
-        .or_else(|| body.pointer("/options/requestedPolicyVersion").and_then(Value::as_i64))
+        .or_else(|| {
+            body.pointer("/options/requestedPolicyVersion")
+                .and_then(Value::as_i64)
+        })
         .unwrap_or(0)
 }

@@ -5,8 +5,10 @@ use serde_json::{json, Value};
 
 use crate::auth::{authorize, check_routing_header, project_key, require_service};
 use crate::errors::GError;
-use crate::iam_policy::{render_for_version, requested_version, set_iam_policy, stored_policy, test_iam_permissions};
-use crate::kms_versions::{self as kv, validate_rotation};
+use crate::iam_policy::{
+    render_for_version, requested_version, set_iam_policy, stored_policy, test_iam_permissions,
+};
+use crate::kms_versions as kv;
 use crate::router::{paginate, Req};
 use crate::state::{now_rfc3339, State};
 
@@ -15,12 +17,26 @@ const DOMAIN: &str = "cloudkms.googleapis.com";
 
 /// Locations the fake offers (regions, multi-regions and `global`).
 pub const LOCATIONS: &[&str] = &[
-    "global", "us", "europe", "asia", "us-central1", "us-east1", "us-east4", "us-west1", "us-west2",
-    "europe-west1", "europe-west2", "europe-west4", "asia-northeast1", "asia-southeast1",
+    "global",
+    "us",
+    "europe",
+    "asia",
+    "us-central1",
+    "us-east1",
+    "us-east4",
+    "us-west1",
+    "us-west2",
+    "europe-west1",
+    "europe-west2",
+    "europe-west4",
+    "asia-northeast1",
+    "asia-southeast1",
 ];
 
 fn seg_ok(segs: &[String], names: &[(usize, &str)]) -> bool {
-    names.iter().all(|(i, n)| segs.get(*i).is_some_and(|s| s == n))
+    names
+        .iter()
+        .all(|(i, n)| segs.get(*i).is_some_and(|s| s == n))
 }
 
 /// (operation id, is_write) for a KMS request.
@@ -31,8 +47,15 @@ pub(crate) fn route(method: &str, segs: &[String], verb: Option<&str>) -> Option
     let base = match segs.len() {
         4 | 5 => OP.to_string(),
         6 | 7 if seg_ok(segs, &[(5, "keyRings")]) => format!("{OP}.keyRings"),
-        8 | 9 if seg_ok(segs, &[(5, "keyRings"), (7, "cryptoKeys")]) => format!("{OP}.keyRings.cryptoKeys"),
-        10 | 11 if seg_ok(segs, &[(5, "keyRings"), (7, "cryptoKeys"), (9, "cryptoKeyVersions")]) => {
+        8 | 9 if seg_ok(segs, &[(5, "keyRings"), (7, "cryptoKeys")]) => {
+            format!("{OP}.keyRings.cryptoKeys")
+        }
+        10 | 11
+            if seg_ok(
+                segs,
+                &[(5, "keyRings"), (7, "cryptoKeys"), (9, "cryptoKeyVersions")],
+            ) =>
+        {
             format!("{OP}.keyRings.cryptoKeys.cryptoKeyVersions")
         }
         _ => return None,
@@ -43,10 +66,18 @@ pub(crate) fn route(method: &str, segs: &[String], verb: Option<&str>) -> Option
         (true, "POST", None) if segs.len() > 4 => ("create", true),
         (false, "GET", None) => ("get", false),
         (false, "PATCH", None) if segs.len() >= 9 => ("patch", true),
-        (false, "GET", Some("getIamPolicy")) if segs.len() == 7 || segs.len() == 9 => ("getIamPolicy", false),
-        (false, "POST", Some("setIamPolicy")) if segs.len() == 7 || segs.len() == 9 => ("setIamPolicy", true),
-        (false, "POST", Some("testIamPermissions")) if segs.len() == 7 || segs.len() == 9 => ("testIamPermissions", false),
-        (false, "POST", Some("updatePrimaryVersion")) if segs.len() == 9 => ("updatePrimaryVersion", true),
+        (false, "GET", Some("getIamPolicy")) if segs.len() == 7 || segs.len() == 9 => {
+            ("getIamPolicy", false)
+        }
+        (false, "POST", Some("setIamPolicy")) if segs.len() == 7 || segs.len() == 9 => {
+            ("setIamPolicy", true)
+        }
+        (false, "POST", Some("testIamPermissions")) if segs.len() == 7 || segs.len() == 9 => {
+            ("testIamPermissions", false)
+        }
+        (false, "POST", Some("updatePrimaryVersion")) if segs.len() == 9 => {
+            ("updatePrimaryVersion", true)
+        }
         (false, "POST", Some("destroy")) if segs.len() == 11 => ("destroy", true),
         (false, "POST", Some("restore")) if segs.len() == 11 => ("restore", true),
         _ => return None,
@@ -64,19 +95,30 @@ pub(crate) fn chain(state: &State, name: &str) -> Vec<String> {
     if parts.len() >= 6 {
         out.push(parts[..6].join("/"));
     }
-    out.push(project_key(state, parts.get(1).copied().unwrap_or_default()));
+    out.push(project_key(
+        state,
+        parts.get(1).copied().unwrap_or_default(),
+    ));
     out
 }
 
-fn valid_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 63 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+pub(crate) fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 63
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// Renders a stored key with its `primary` version, as `cryptoKeys.get` returns it.
 pub(crate) fn render_key(state: &State, name: &str) -> Option<Value> {
     let mut k = state.crypto_keys.get(name)?.clone();
     let primary = k.as_object_mut()?.remove("_primaryId");
-    if let Some(id) = primary.as_ref().and_then(Value::as_str).and_then(|s| s.parse::<usize>().ok()) {
+    if let Some(id) = primary
+        .as_ref()
+        .and_then(Value::as_str)
+        .and_then(|s| s.parse::<usize>().ok())
+    {
         if let Some(v) = state.versions.get(name).and_then(|vs| vs.get(id - 1)) {
             k["primary"] = v.clone();
         }
@@ -105,9 +147,20 @@ pub(crate) fn handle(state: &mut State, r: &Req, op: &str) -> Result<Value, GErr
     };
     // create/list are checked on the parent; others on the resource itself.
     let is_collection = depth.is_multiple_of(2);
-    let auth_res = if is_collection { r.name(1, depth - 1) } else { path_name.clone() };
+    let auth_res = if is_collection {
+        r.name(1, depth - 1)
+    } else {
+        path_name.clone()
+    };
     if !perm.is_empty() {
-        authorize(state, &r.member, &chain(state, &auth_res), &perm, &auth_res, DOMAIN)?;
+        authorize(
+            state,
+            &r.member,
+            &chain(state, &auth_res),
+            &perm,
+            &auth_res,
+            DOMAIN,
+        )?;
     }
     match (kind, method) {
         ("locations", "list") => {
@@ -117,44 +170,66 @@ pub(crate) fn handle(state: &mut State, r: &Req, op: &str) -> Result<Value, GErr
         ("locations", "get") => {
             let l = &r.segs[4];
             if !LOCATIONS.contains(&l.as_str()) {
-                return Err(GError::not_found(format!("Location {path_name} not found.")));
+                return Err(GError::not_found(format!(
+                    "Location {path_name} not found."
+                )));
             }
             Ok(location(&project, l))
         }
         ("keyRings", "create") => create_key_ring(state, r, &auth_res),
         ("keyRings", "list") => {
             let prefix = format!("{auth_res}/keyRings/");
-            let items = state.key_rings.iter().filter(|(k, _)| k.starts_with(&prefix)).map(|(_, v)| v.clone()).collect();
+            let items = state
+                .key_rings
+                .iter()
+                .filter(|(k, _)| k.starts_with(&prefix))
+                .map(|(_, v)| v.clone())
+                .collect();
             Ok(paginate(items, r, "keyRings", 1000, true))
         }
         ("keyRings", "get") => key_ring(state, &path_name).cloned(),
         ("cryptoKeys", "create") => {
             key_ring(state, &auth_res)?;
-            create_key(state, r, &auth_res)
+            crate::kms_keys::create_key(state, r, &auth_res)
         }
         ("cryptoKeys", "list") => {
             key_ring(state, &auth_res)?;
             let prefix = format!("{auth_res}/cryptoKeys/");
-            let names: Vec<String> = state.crypto_keys.keys().filter(|k| k.starts_with(&prefix)).cloned().collect();
+            let names: Vec<String> = state
+                .crypto_keys
+                .keys()
+                .filter(|k| k.starts_with(&prefix))
+                .cloned()
+                .collect();
             let items = names.iter().filter_map(|n| render_key(state, n)).collect();
             Ok(paginate(items, r, "cryptoKeys", 1000, true))
         }
         ("cryptoKeys", "get") => key(state, &path_name),
-        ("cryptoKeys", "patch") => patch_key(state, r, &path_name),
+        ("cryptoKeys", "patch") => crate::kms_keys::patch_key(state, r, &path_name),
         ("cryptoKeys", "updatePrimaryVersion") => kv::update_primary(state, r, &path_name),
         ("keyRings" | "cryptoKeys", "getIamPolicy") => {
             exists(state, kind, &path_name)?;
-            Ok(render_for_version(&stored_policy(state, &path_name), requested_version(&r.query, &r.body)))
+            Ok(render_for_version(
+                &stored_policy(state, &path_name),
+                requested_version(&r.query, &r.body),
+            ))
         }
         ("keyRings" | "cryptoKeys", "setIamPolicy") => {
             exists(state, kind, &path_name)?;
             set_iam_policy(state, &path_name, &r.body)
         }
-        ("keyRings" | "cryptoKeys", "testIamPermissions") => {
-            Ok(test_iam_permissions(state, &r.member, &chain(state, &path_name), &r.body))
-        }
+        ("keyRings" | "cryptoKeys", "testIamPermissions") => Ok(test_iam_permissions(
+            state,
+            &r.member,
+            &chain(state, &path_name),
+            &r.body,
+        )),
         ("cryptoKeyVersions", _) => kv::handle(state, r, method, &path_name, &auth_res),
-        _ => Err(GError::new(501, "UNIMPLEMENTED", format!("{op} is not implemented by the sandbox"))),
+        _ => Err(GError::new(
+            501,
+            "UNIMPLEMENTED",
+            format!("{op} is not implemented by the sandbox"),
+        )),
     }
 }
 
@@ -178,7 +253,10 @@ fn location(project: &str, l: &str) -> Value {
 }
 
 fn key_ring<'a>(state: &'a State, name: &str) -> Result<&'a Value, GError> {
-    state.key_rings.get(name).ok_or_else(|| GError::not_found(format!("KeyRing {name} not found.")))
+    state
+        .key_rings
+        .get(name)
+        .ok_or_else(|| GError::not_found(format!("KeyRing {name} not found.")))
 }
 
 pub(crate) fn key(state: &State, name: &str) -> Result<Value, GError> {
@@ -196,92 +274,11 @@ fn create_key_ring(state: &mut State, r: &Req, parent: &str) -> Result<Value, GE
     }
     let name = format!("{parent}/keyRings/{id}");
     if state.key_rings.contains_key(&name) {
-        return Err(GError::already_exists(format!("KeyRing {name} already exists.")));
+        return Err(GError::already_exists(format!(
+            "KeyRing {name} already exists."
+        )));
     }
     let v = json!({"name": name, "createTime": now_rfc3339()});
     state.key_rings.insert(name, v.clone());
     Ok(v)
-}
-
-fn create_key(state: &mut State, r: &Req, parent: &str) -> Result<Value, GError> {
-    let id = r.q("cryptoKeyId").unwrap_or_default();
-    if !valid_id(id) {
-        return Err(GError::invalid_field("crypto_key_id", format!("Invalid resource id: '{id}'. The id must match the regular expression [a-zA-Z0-9_-]{{1,63}}.")));
-    }
-    let name = format!("{parent}/cryptoKeys/{id}");
-    if state.crypto_keys.contains_key(&name) {
-        return Err(GError::already_exists(format!("CryptoKey {name} already exists.")));
-    }
-    let b = if r.body.is_object() { r.body.clone() } else { json!({}) };
-    let purpose = b.get("purpose").and_then(Value::as_str).unwrap_or_default().to_string();
-    if !crate::enums::valid_purpose(&purpose) {
-        return Err(GError::invalid_field("crypto_key.purpose", "The request must specify a valid crypto_key.purpose."));
-    }
-    let tmpl = b.get("versionTemplate").cloned().unwrap_or(json!({}));
-    let default_alg = if purpose == "ENCRYPT_DECRYPT" { "GOOGLE_SYMMETRIC_ENCRYPTION" } else { "" };
-    let alg = tmpl.get("algorithm").and_then(Value::as_str).unwrap_or(default_alg).to_string();
-    if !crate::enums::valid_algorithm(&alg) {
-        return Err(GError::invalid_field("crypto_key.version_template.algorithm", "The request must specify a valid crypto_key.version_template.algorithm."));
-    }
-    let pl = tmpl.get("protectionLevel").and_then(Value::as_str).unwrap_or("SOFTWARE").to_string();
-    if !crate::enums::valid_protection_level(&pl) {
-        return Err(GError::invalid_field("crypto_key.version_template.protection_level", "Invalid protection level."));
-    }
-    validate_rotation(&b, &purpose)?;
-    let mut k = json!({
-        "name": name, "purpose": purpose, "createTime": now_rfc3339(),
-        "versionTemplate": {"algorithm": alg, "protectionLevel": pl},
-        "destroyScheduledDuration": b.get("destroyScheduledDuration").cloned().unwrap_or(json!("2592000s")),
-    });
-    for f in ["labels", "rotationPeriod", "nextRotationTime", "importOnly", "cryptoKeyBackend"] {
-        if let Some(v) = b.get(f).filter(|v| !v.is_null() && *v != &json!({}) && *v != &json!(false)) {
-            k[f] = v.clone();
-        }
-    }
-    state.crypto_keys.insert(name.clone(), k);
-    state.versions.insert(name.clone(), Vec::new());
-    if r.q("skipInitialVersionCreation") != Some("true") {
-        kv::new_version(state, &name, "ENABLED");
-        if let Some(k) = state.crypto_keys.get_mut(&name) {
-            k["_primaryId"] = json!("1");
-        }
-    }
-    key(state, &name)
-}
-
-const PATCHABLE: &[&str] = &["labels", "rotationPeriod", "nextRotationTime", "versionTemplate.algorithm", "keyAccessJustificationsPolicy"];
-const IMMUTABLE: &[&str] = &["purpose", "destroyScheduledDuration", "versionTemplate.protectionLevel", "importOnly", "cryptoKeyBackend", "name", "primary", "createTime"];
-
-fn patch_key(state: &mut State, r: &Req, name: &str) -> Result<Value, GError> {
-    let current = key(state, name)?;
-    let mask = r.q("updateMask").unwrap_or_default();
-    if mask.trim().is_empty() {
-        return Err(GError::invalid_field("update_mask", "The request must specify an update_mask."));
-    }
-    let mut stored = state.crypto_keys.get(name).cloned().unwrap_or_default();
-    for f in mask.split(',').map(str::trim) {
-        if IMMUTABLE.contains(&f) {
-            return Err(GError::invalid_field("update_mask", format!("Field {f} is immutable and cannot be updated.")));
-        }
-        if !PATCHABLE.contains(&f) {
-            return Err(GError::invalid_field("update_mask", format!("Invalid update_mask path: {f}")));
-        }
-        if f == "versionTemplate.algorithm" {
-            if let Some(a) = r.body.pointer("/versionTemplate/algorithm") {
-                stored["versionTemplate"]["algorithm"] = a.clone();
-            }
-            continue;
-        }
-        match r.body.get(f).filter(|v| !v.is_null()) {
-            Some(v) => stored[f] = v.clone(),
-            None => {
-                if let Some(o) = stored.as_object_mut() {
-                    o.remove(f);
-                }
-            }
-        }
-    }
-    validate_rotation(&stored, current["purpose"].as_str().unwrap_or_default())?;
-    state.crypto_keys.insert(name.to_string(), stored);
-    key(state, name)
 }

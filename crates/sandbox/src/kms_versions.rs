@@ -28,7 +28,10 @@ pub(crate) fn validate_rotation(k: &Value, purpose: &str) -> Result<(), GError> 
             ));
         };
         if purpose != "ENCRYPT_DECRYPT" {
-            return Err(GError::invalid_field("crypto_key.rotation_period", "Automatic rotation is only supported for ENCRYPT_DECRYPT keys."));
+            return Err(GError::invalid_field(
+                "crypto_key.rotation_period",
+                "Automatic rotation is only supported for ENCRYPT_DECRYPT keys.",
+            ));
         }
         if !(86_400.0..=876_000.0 * 3600.0).contains(&secs) {
             return Err(GError::invalid_field(
@@ -56,7 +59,11 @@ pub(crate) fn validate_rotation(k: &Value, purpose: &str) -> Result<(), GError> 
 
 /// Appends a new version (next sequential id) to `key` and returns it.
 pub(crate) fn new_version(state: &mut State, key: &str, st: &str) -> Value {
-    let tmpl = state.crypto_keys.get(key).map(|k| k["versionTemplate"].clone()).unwrap_or(json!({}));
+    let tmpl = state
+        .crypto_keys
+        .get(key)
+        .map(|k| k["versionTemplate"].clone())
+        .unwrap_or(json!({}));
     let vs = state.versions.entry(key.to_string()).or_default();
     let now = now_rfc3339();
     let mut v = json!({
@@ -74,11 +81,15 @@ pub(crate) fn new_version(state: &mut State, key: &str, st: &str) -> Value {
 }
 
 fn version_index(state: &State, name: &str) -> Result<(String, usize), GError> {
-    let (key, id) = name.rsplit_once("/cryptoKeyVersions/").unwrap_or((name, ""));
+    let (key, id) = name
+        .rsplit_once("/cryptoKeyVersions/")
+        .unwrap_or((name, ""));
     let idx = id.parse::<usize>().ok().filter(|i| *i >= 1);
     match (state.versions.get(key), idx) {
         (Some(vs), Some(i)) if i <= vs.len() => Ok((key.to_string(), i - 1)),
-        _ => Err(GError::not_found(format!("CryptoKeyVersion {name} not found."))),
+        _ => Err(GError::not_found(format!(
+            "CryptoKeyVersion {name} not found."
+        ))),
     }
 }
 
@@ -86,17 +97,36 @@ fn version_index(state: &State, name: &str) -> Result<(String, usize), GError> {
 pub(crate) fn update_primary(state: &mut State, r: &Req, key: &str) -> Result<Value, GError> {
     let k = crate::kms::key(state, key)?;
     if k["purpose"] != "ENCRYPT_DECRYPT" {
-        return Err(GError::failed_precondition_state(key, k["purpose"].as_str().unwrap_or_default(), "crypto_key.purpose"));
+        return Err(GError::failed_precondition_state(
+            key,
+            k["purpose"].as_str().unwrap_or_default(),
+            "crypto_key.purpose",
+        ));
     }
-    let id = r.body.get("cryptoKeyVersionId").and_then(Value::as_str).unwrap_or_default().to_string();
+    let id = r
+        .body
+        .get("cryptoKeyVersionId")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     if id.is_empty() {
-        return Err(GError::invalid_field("crypto_key_version_id", "The request must specify crypto_key_version_id."));
+        return Err(GError::invalid_field(
+            "crypto_key_version_id",
+            "The request must specify crypto_key_version_id.",
+        ));
     }
     let vname = format!("{key}/cryptoKeyVersions/{id}");
     let (_, i) = version_index(state, &vname)?;
-    let st = state.versions[key][i]["state"].as_str().unwrap_or_default().to_string();
+    let st = state.versions[key][i]["state"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     if st != "ENABLED" {
-        return Err(GError::failed_precondition_state(&vname, &st, "crypto_key_version.state"));
+        return Err(GError::failed_precondition_state(
+            &vname,
+            &st,
+            "crypto_key_version.state",
+        ));
     }
     if let Some(k) = state.crypto_keys.get_mut(key) {
         k["_primaryId"] = json!(id);
@@ -105,16 +135,33 @@ pub(crate) fn update_primary(state: &mut State, r: &Req, key: &str) -> Result<Va
 }
 
 /// Handles the `cryptoKeyVersions.*` methods (authorization already done by the caller).
-pub(crate) fn handle(state: &mut State, r: &Req, method: &str, name: &str, parent: &str) -> Result<Value, GError> {
+pub(crate) fn handle(
+    state: &mut State,
+    r: &Req,
+    method: &str,
+    name: &str,
+    parent: &str,
+) -> Result<Value, GError> {
     match method {
         "create" => {
             let k = crate::kms::key(state, parent)?;
             if k.get("importOnly") == Some(&json!(true)) {
-                return Err(GError::failed_precondition_state(parent, "true", "crypto_key.import_only"));
+                return Err(GError::failed_precondition_state(
+                    parent,
+                    "true",
+                    "crypto_key.import_only",
+                ));
             }
-            let st = r.body.get("state").and_then(Value::as_str).unwrap_or("ENABLED");
+            let st = r
+                .body
+                .get("state")
+                .and_then(Value::as_str)
+                .unwrap_or("ENABLED");
             if st != "ENABLED" && st != "DISABLED" {
-                return Err(GError::invalid_field("crypto_key_version.state", format!("Invalid initial state {st}.")));
+                return Err(GError::invalid_field(
+                    "crypto_key_version.state",
+                    format!("Invalid initial state {st}."),
+                ));
             }
             Ok(new_version(state, parent, st))
         }
@@ -131,9 +178,17 @@ pub(crate) fn handle(state: &mut State, r: &Req, method: &str, name: &str, paren
             let (k, i) = version_index(state, name)?;
             let mask = r.q("updateMask").unwrap_or_default();
             if mask.split(',').map(str::trim).any(|f| f != "state") || mask.is_empty() {
-                return Err(GError::invalid_field("update_mask", format!("Invalid update_mask: '{mask}'; only 'state' can be updated.")));
+                return Err(GError::invalid_field(
+                    "update_mask",
+                    format!("Invalid update_mask: '{mask}'; only 'state' can be updated."),
+                ));
             }
-            let want = r.body.get("state").and_then(Value::as_str).unwrap_or_default().to_string();
+            let want = r
+                .body
+                .get("state")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
             if want != "ENABLED" && want != "DISABLED" {
                 return Err(GError::invalid_field(
                     "crypto_key_version.state",
@@ -143,18 +198,30 @@ pub(crate) fn handle(state: &mut State, r: &Req, method: &str, name: &str, paren
             let v = &mut state.versions.get_mut(&k).expect("checked")[i];
             let cur = v["state"].as_str().unwrap_or_default().to_string();
             if cur != "ENABLED" && cur != "DISABLED" {
-                return Err(GError::failed_precondition_state(name, &cur, "crypto_key_version.state"));
+                return Err(GError::failed_precondition_state(
+                    name,
+                    &cur,
+                    "crypto_key_version.state",
+                ));
             }
             v["state"] = json!(want);
             Ok(v.clone())
         }
         "destroy" => {
             let (k, i) = version_index(state, name)?;
-            let dur = state.crypto_keys.get(&k).and_then(|c| crate::kms_versions::parse_duration(&c["destroyScheduledDuration"])).unwrap_or(2_592_000.0);
+            let dur = state
+                .crypto_keys
+                .get(&k)
+                .and_then(|c| crate::kms_versions::parse_duration(&c["destroyScheduledDuration"]))
+                .unwrap_or(2_592_000.0);
             let v = &mut state.versions.get_mut(&k).expect("checked")[i];
             let cur = v["state"].as_str().unwrap_or_default().to_string();
             if cur != "ENABLED" && cur != "DISABLED" {
-                return Err(GError::failed_precondition_state(name, &cur, "crypto_key_version.state"));
+                return Err(GError::failed_precondition_state(
+                    name,
+                    &cur,
+                    "crypto_key_version.state",
+                ));
             }
             let at = time::OffsetDateTime::now_utc() + time::Duration::seconds_f64(dur);
             v["state"] = json!("DESTROY_SCHEDULED");
@@ -166,7 +233,11 @@ pub(crate) fn handle(state: &mut State, r: &Req, method: &str, name: &str, paren
             let v = &mut state.versions.get_mut(&k).expect("checked")[i];
             let cur = v["state"].as_str().unwrap_or_default().to_string();
             if cur != "DESTROY_SCHEDULED" {
-                return Err(GError::failed_precondition_state(name, &cur, "crypto_key_version.state"));
+                return Err(GError::failed_precondition_state(
+                    name,
+                    &cur,
+                    "crypto_key_version.state",
+                ));
             }
             v["state"] = json!("DISABLED");
             if let Some(o) = v.as_object_mut() {
@@ -174,6 +245,10 @@ pub(crate) fn handle(state: &mut State, r: &Req, method: &str, name: &str, paren
             }
             Ok(v.clone())
         }
-        _ => Err(GError::new(501, "UNIMPLEMENTED", format!("cryptoKeyVersions.{method} is not implemented"))),
+        _ => Err(GError::new(
+            501,
+            "UNIMPLEMENTED",
+            format!("cryptoKeyVersions.{method} is not implemented"),
+        )),
     }
 }

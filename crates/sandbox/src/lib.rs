@@ -23,17 +23,22 @@ pub mod errors;
 mod handle;
 mod iam_policy;
 mod kms;
+mod kms_keys;
 mod kms_versions;
-pub mod roles;
 mod resource_manager;
+pub mod roles;
 pub mod router;
 pub mod seed;
 mod service_accounts;
 mod service_usage;
+mod spec_check;
 pub mod state;
 
 pub use cmek::{crl_kms_principal, INSUFFICIENT_PERMISSIONS};
-pub use config::{SandboxConfig, COCKROACH_API_VERSION, DEFAULT_COCKROACH_KEY, DEFAULT_GOOGLE_MEMBER, DEFAULT_GOOGLE_TOKEN};
+pub use config::{
+    SandboxConfig, COCKROACH_API_VERSION, DEFAULT_COCKROACH_KEY, DEFAULT_GOOGLE_MEMBER,
+    DEFAULT_GOOGLE_TOKEN,
+};
 pub use handle::{Endpoints, Sandbox, SandboxHandle};
 pub use iam_policy::EMPTY_ETAG;
 pub use kms::LOCATIONS;

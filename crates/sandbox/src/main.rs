@@ -14,8 +14,13 @@ async fn main() {
         .and_then(|i| args.get(i + 1))
         .and_then(|p| p.parse::<u16>().ok())
         .unwrap_or(0);
-    let config = if args.iter().any(|a| a == "--tests") { SandboxConfig::for_tests() } else { SandboxConfig::demo() };
-    let handle = match Sandbox::try_start_on(config, SocketAddr::from(([127, 0, 0, 1], port))).await {
+    let config = if args.iter().any(|a| a == "--tests") {
+        SandboxConfig::for_tests()
+    } else {
+        SandboxConfig::demo()
+    };
+    let handle = match Sandbox::try_start_on(config, SocketAddr::from(([127, 0, 0, 1], port))).await
+    {
         Ok(h) => h,
         Err(e) => {
             eprintln!("cmek-sandbox: cannot bind 127.0.0.1:{port}: {e}");
@@ -24,8 +29,15 @@ async fn main() {
     };
     println!("{}", handle.base_url());
     let e = handle.endpoints();
-    eprintln!("kms={} iam={} serviceusage={} crm={} cockroach={}", e.kms, e.iam, e.serviceusage, e.crm, e.cockroach);
-    eprintln!("google token: {}  cockroach key: {}", cmek_sandbox::DEFAULT_GOOGLE_TOKEN, cmek_sandbox::DEFAULT_COCKROACH_KEY);
+    eprintln!(
+        "kms={} iam={} serviceusage={} crm={} cockroach={}",
+        e.kms, e.iam, e.serviceusage, e.crm, e.cockroach
+    );
+    eprintln!(
+        "google token: {}  cockroach key: {}",
+        cmek_sandbox::DEFAULT_GOOGLE_TOKEN,
+        cmek_sandbox::DEFAULT_COCKROACH_KEY
+    );
     let _ = tokio::signal::ctrl_c().await;
     handle.shutdown();
 }

@@ -4,7 +4,10 @@
 use serde_json::{json, Value};
 
 use crate::errors::GError;
-use crate::iam_policy::{granted, render_for_version, requested_version, set_iam_policy, stored_policy, test_iam_permissions};
+use crate::iam_policy::{
+    granted, render_for_version, requested_version, set_iam_policy, stored_policy,
+    test_iam_permissions,
+};
 use crate::router::{paginate, Req};
 use crate::state::{Project, State};
 
@@ -16,7 +19,9 @@ pub(crate) fn route(method: &str, segs: &[String], verb: Option<&str>) -> Option
         (["v1" | "v3", "projects"], "GET", None) => ("list", false),
         (["v1" | "v3", "projects", _], "GET", None) => ("get", false),
         (["v1" | "v3", "projects", _], "POST", Some("getIamPolicy")) => ("getIamPolicy", false),
-        (["v1" | "v3", "projects", _], "POST", Some("testIamPermissions")) => ("testIamPermissions", false),
+        (["v1" | "v3", "projects", _], "POST", Some("testIamPermissions")) => {
+            ("testIamPermissions", false)
+        }
         (["v1" | "v3", "projects", _], "POST", Some("setIamPolicy")) => ("setIamPolicy", true),
         _ => return None,
     };
@@ -40,12 +45,19 @@ fn v1(p: &Project) -> Value {
 }
 
 fn visible(state: &State, member: &str, p: &Project) -> bool {
-    granted(state, member, &[format!("projects/{}", p.id)], "resourcemanager.projects.get")
+    granted(
+        state,
+        member,
+        &[format!("projects/{}", p.id)],
+        "resourcemanager.projects.get",
+    )
 }
 
 fn matches_query(p: &Project, q: &str) -> bool {
     q.split_whitespace().all(|term| {
-        let Some((k, v)) = term.split_once(':').or_else(|| term.split_once('=')) else { return true };
+        let Some((k, v)) = term.split_once(':').or_else(|| term.split_once('=')) else {
+            return true;
+        };
         let v = v.trim_matches('"');
         let field = match k.to_ascii_lowercase().as_str() {
             "id" | "projectid" => p.id.as_str(),
@@ -66,10 +78,17 @@ pub(crate) fn handle(state: &mut State, r: &Req, op: &str) -> Result<Value, GErr
     let method = op.rsplit('.').next().unwrap_or_default();
     let is_v1 = r.segs[0] == "v1";
     if r.segs.len() == 2 {
-        let q = r.q("query").or_else(|| r.q("filter")).unwrap_or_default().to_string();
+        let q = r
+            .q("query")
+            .or_else(|| r.q("filter"))
+            .unwrap_or_default()
+            .to_string();
         let parent = r.q("parent").map(String::from);
         if method == "list" && !is_v1 && parent.is_none() {
-            return Err(GError::invalid_field("parent", "Request must specify a parent."));
+            return Err(GError::invalid_field(
+                "parent",
+                "Request must specify a parent.",
+            ));
         }
         let items: Vec<Value> = state
             .projects
@@ -95,17 +114,35 @@ pub(crate) fn handle(state: &mut State, r: &Req, op: &str) -> Result<Value, GErr
     }
     match method {
         "get" => Ok(if is_v1 { v1(&project) } else { v3(&project) }),
-        "getIamPolicy" => Ok(render_for_version(&stored_policy(state, &res), requested_version(&r.query, &r.body))),
+        "getIamPolicy" => Ok(render_for_version(
+            &stored_policy(state, &res),
+            requested_version(&r.query, &r.body),
+        )),
         "setIamPolicy" => {
-            let public = r.body.pointer("/policy/bindings").and_then(Value::as_array).into_iter().flatten().any(|b| {
-                b["members"].as_array().is_some_and(|ms| ms.iter().any(|m| m == "allUsers" || m == "allAuthenticatedUsers"))
-            });
+            let public = r
+                .body
+                .pointer("/policy/bindings")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .any(|b| {
+                    b["members"].as_array().is_some_and(|ms| {
+                        ms.iter()
+                            .any(|m| m == "allUsers" || m == "allAuthenticatedUsers")
+                    })
+                });
             if public {
-                return Err(GError::invalid("allUsers and allAuthenticatedUsers cannot be added to a project policy."));
+                return Err(GError::invalid(
+                    "allUsers and allAuthenticatedUsers cannot be added to a project policy.",
+                ));
             }
             set_iam_policy(state, &res, &r.body)
         }
         "testIamPermissions" => Ok(test_iam_permissions(state, &r.member, &[res], &r.body)),
-        _ => Err(GError::new(501, "UNIMPLEMENTED", format!("{op} is not implemented by the sandbox"))),
+        _ => Err(GError::new(
+            501,
+            "UNIMPLEMENTED",
+            format!("{op} is not implemented by the sandbox"),
+        )),
     }
 }

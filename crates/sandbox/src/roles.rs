@@ -14,7 +14,10 @@ pub const KNOWN_ROLES: &[&str] = &[
     "roles/resourcemanager.projectIamAdmin",
 ];
 
-const KMS_USE: &[&str] = &["cloudkms.cryptoKeyVersions.useToEncrypt", "cloudkms.cryptoKeyVersions.useToDecrypt"];
+const KMS_USE: &[&str] = &[
+    "cloudkms.cryptoKeyVersions.useToEncrypt",
+    "cloudkms.cryptoKeyVersions.useToDecrypt",
+];
 const TOKEN_CREATOR: &[&str] = &[
     "iam.serviceAccounts.getAccessToken",
     "iam.serviceAccounts.getOpenIdToken",
@@ -39,7 +42,12 @@ pub fn role_grants(role: &str, permission: &str) -> bool {
         }
         "roles/cloudkms.cryptoKeyEncrypterDecrypter" => {
             KMS_USE.contains(&permission)
-                || matches!(permission, "cloudkms.locations.get" | "cloudkms.locations.list" | "resourcemanager.projects.get")
+                || matches!(
+                    permission,
+                    "cloudkms.locations.get"
+                        | "cloudkms.locations.list"
+                        | "resourcemanager.projects.get"
+                )
         }
         "roles/iam.serviceAccountAdmin" => {
             permission.starts_with("iam.serviceAccounts.") && !TOKEN_CREATOR.contains(&permission)
@@ -51,7 +59,9 @@ pub fn role_grants(role: &str, permission: &str) -> bool {
         }
         "roles/resourcemanager.projectIamAdmin" => matches!(
             permission,
-            "resourcemanager.projects.getIamPolicy" | "resourcemanager.projects.setIamPolicy" | "resourcemanager.projects.get"
+            "resourcemanager.projects.getIamPolicy"
+                | "resourcemanager.projects.setIamPolicy"
+                | "resourcemanager.projects.get"
         ),
         _ => false,
     }

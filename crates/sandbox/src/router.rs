@@ -10,6 +10,10 @@ use axum::http::{HeaderMap, Request, Response, StatusCode};
 use serde_json::{json, Value};
 
 use crate::errors::{CError, GError, Resp};
+use crate::spec_check::spec_rejection;
+pub use crate::spec_check::{
+    validate_request_against_spec, validate_response_against_spec, FieldViolation,
+};
 use crate::state::{RecordedRequest, State};
 use crate::{auth, cockroach, enums, kms, resource_manager, service_accounts, service_usage};
 
@@ -35,12 +39,18 @@ impl Service {
         }
     }
     fn from_prefix(p: &str) -> Option<Self> {
-        [Service::Kms, Service::Iam, Service::ServiceUsage, Service::Crm, Service::Cockroach]
-            .into_iter()
-            .find(|s| s.prefix() == p)
+        [
+            Service::Kms,
+            Service::Iam,
+            Service::ServiceUsage,
+            Service::Crm,
+            Service::Cockroach,
+        ]
+        .into_iter()
+        .find(|s| s.prefix() == p)
     }
     /// v1-era Google APIs add the legacy `errors` array to error bodies.
-    fn legacy_errors(self) -> bool {
+    pub(crate) fn legacy_errors(self) -> bool {
         matches!(self, Service::Iam | Service::ServiceUsage | Service::Crm)
     }
 }
@@ -63,7 +73,10 @@ pub struct Req {
 impl Req {
     /// First query value of `k`.
     pub fn q(&self, k: &str) -> Option<&str> {
-        self.query.iter().find(|(a, _)| a == k).map(|(_, v)| v.as_str())
+        self.query
+            .iter()
+            .find(|(a, _)| a == k)
+            .map(|(_, v)| v.as_str())
     }
     /// `segs[from..to]` joined with `/`.
     pub fn name(&self, from: usize, to: usize) -> String {
@@ -78,107 +91,6 @@ pub struct RouteInfo {
     pub is_write: bool,
 }
 
-fn google_service(svc: Service, api_version: &str) -> Option<cmek_spec::GoogleService> {
-    use cmek_spec::GoogleService as G;
-    Some(match svc {
-        Service::Kms => G::CloudKms,
-        Service::Iam => G::Iam,
-        Service::ServiceUsage => G::ServiceUsage,
-        Service::Crm if api_version == "v3" => G::CloudResourceManagerV3,
-        Service::Crm => G::CloudResourceManagerV1,
-        Service::Cockroach => return None,
-    })
-}
-
-fn messages(v: Vec<cmek_spec::Violation>) -> Vec<String> {
-    v.into_iter().map(|v| v.to_string()).collect()
-}
-
-fn snake(s: &str) -> String {
-    let mut out = String::new();
-    for c in s.chars() {
-        if c.is_ascii_uppercase() {
-            if !out.is_empty() {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// A request-body field that violates the spec, named the way Google names it
-/// (`crypto_key.rotation_period`; JSON pointer for CockroachDB).
-#[derive(Debug, Clone, PartialEq)]
-pub struct FieldViolation {
-    pub field: String,
-    pub description: String,
-    /// JSON Schema keyword that failed (`type`, `additionalProperties`, `enum`, ...).
-    pub rule: String,
-}
-
-/// Spec validation of a request body (the `cmek-spec` hook). Bodiless requests pass.
-/// `query` selects the enum encoding (`$alt=json;enum-encoding=int`).
-pub fn validate_request_against_spec(svc: Service, api_version: &str, operation: &str, query: &str, body: &Value) -> Result<(), Vec<FieldViolation>> {
-    if body.is_null() {
-        return Ok(());
-    }
-    let spec = cmek_spec::Spec::load();
-    let (result, prefix) = match google_service(svc, api_version) {
-        Some(g) => {
-            // Google names fields of a resource body after the request message field
-            // (`crypto_key.rotation_period`); `*Request` bodies are the message itself.
-            let prefix = spec
-                .google_method(g, operation)
-                .and_then(|m| m.request_schema.clone())
-                .filter(|n| !n.ends_with("Request"))
-                .map(|n| snake(&n));
-            (spec.validate_google_request_with((g, operation), body, cmek_spec::EnumEncoding::from_query(query)), prefix)
-        }
-        None => (spec.validate_cockroach_request(operation, body), None),
-    };
-    result.map_err(|vs| {
-        vs.into_iter()
-            .map(|v| {
-                let parts: Vec<String> = v.pointer.split('/').filter(|p| !p.is_empty()).map(|p| if svc == Service::Cockroach { p.to_string() } else { snake(p) }).collect();
-                let field = prefix.iter().cloned().chain(parts).collect::<Vec<_>>().join(".");
-                FieldViolation { field, description: v.message, rule: v.rule }
-            })
-            .collect()
-    })
-}
-
-fn spec_rejection(svc: Service, vs: &[FieldViolation]) -> Resp {
-    let first = &vs[0];
-    if svc == Service::Cockroach {
-        return CError::invalid(format!("invalid request body: {}: {}", first.field, first.description)).render();
-    }
-    let message = if first.rule == "additionalProperties" {
-        let (parent, name) = first.field.rsplit_once('.').unwrap_or(("", &first.field));
-        format!("Invalid JSON payload received. Unknown name \"{name}\" at '{parent}': Cannot find field.")
-    } else {
-        format!("Invalid value at '{}': {}", first.field, first.description)
-    };
-    let violations: Vec<Value> = vs.iter().map(|v| json!({"field": v.field, "description": v.description})).collect();
-    GError::invalid(message)
-        .with_detail(json!({"@type": "type.googleapis.com/google.rpc.BadRequest", "fieldViolations": violations}))
-        .render(svc.legacy_errors())
-}
-
-/// Spec validation of a response (the `cmek-spec` hook): 2xx bodies against the method's
-/// response schema, errors against the error schema.
-pub fn validate_response_against_spec(svc: Service, api_version: &str, operation: &str, query: &str, status: u16, body: &Value) -> Result<(), Vec<String>> {
-    let spec = cmek_spec::Spec::load();
-    match google_service(svc, api_version) {
-        Some(g) => spec
-            .validate_google_response_with((g, operation), status, body, cmek_spec::EnumEncoding::from_query(query))
-            .map_err(messages),
-        None => spec.validate_cockroach_response(operation, status, body).map_err(messages),
-    }
-}
-
 fn parse_query(q: &str) -> Vec<(String, String)> {
     q.split('&')
         .filter(|s| !s.is_empty())
@@ -190,7 +102,9 @@ fn parse_query(q: &str) -> Vec<(String, String)> {
 }
 
 pub(crate) fn decode(s: &str) -> String {
-    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 fn route(service: Service, method: &str, segs: &[String], verb: Option<&str>) -> Option<RouteInfo> {
@@ -201,7 +115,10 @@ fn route(service: Service, method: &str, segs: &[String], verb: Option<&str>) ->
         Service::Crm => resource_manager::route(method, segs, verb)?,
         Service::Cockroach => cockroach::route(method, segs)?,
     };
-    Some(RouteInfo { operation: op.to_string(), is_write: w })
+    Some(RouteInfo {
+        operation: op.to_string(),
+        is_write: w,
+    })
 }
 
 /// Handles one HTTP request end to end.
@@ -209,7 +126,9 @@ pub(crate) async fn dispatch(shared: Arc<Mutex<State>>, req: Request<Body>) -> R
     let method = req.method().as_str().to_uppercase();
     let uri = req.uri().clone();
     let headers = req.headers().clone();
-    let bytes = to_bytes(req.into_body(), 16 * 1024 * 1024).await.unwrap_or_default();
+    let bytes = to_bytes(req.into_body(), 16 * 1024 * 1024)
+        .await
+        .unwrap_or_default();
     let latency = shared.lock().map(|s| s.config.latency).unwrap_or_default();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -230,7 +149,11 @@ pub(crate) async fn dispatch(shared: Arc<Mutex<State>>, req: Request<Body>) -> R
         }
     }
     let segs: Vec<String> = raw_segs.iter().map(|s| decode(s)).collect();
-    let body: Value = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::Null) };
+    let body: Value = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+    };
     let body_is_bad_json = !bytes.is_empty() && serde_json::from_slice::<Value>(&bytes).is_err();
 
     let mut state = match shared.lock() {
@@ -240,7 +163,15 @@ pub(crate) async fn dispatch(shared: Arc<Mutex<State>>, req: Request<Body>) -> R
     let info = service.and_then(|s| route(s, &method, &segs, verb.as_deref()));
     let (resp, operation, is_write) = match (service, info) {
         (Some(svc), Some(info)) => {
-            let mut r = Req { method: method.clone(), segs, verb, query: parse_query(&query_str), headers, body: body.clone(), member: String::new() };
+            let mut r = Req {
+                method: method.clone(),
+                segs,
+                verb,
+                query: parse_query(&query_str),
+                headers,
+                body: body.clone(),
+                member: String::new(),
+            };
             let resp = run(&mut state, svc, &info, &mut r, body_is_bad_json, &query_str);
             (resp, info.operation, info.is_write)
         }
@@ -267,7 +198,14 @@ pub(crate) async fn dispatch(shared: Arc<Mutex<State>>, req: Request<Body>) -> R
     to_http(resp)
 }
 
-fn run(state: &mut State, svc: Service, info: &RouteInfo, r: &mut Req, bad_json: bool, raw_query: &str) -> Resp {
+fn run(
+    state: &mut State,
+    svc: Service,
+    info: &RouteInfo,
+    r: &mut Req,
+    bad_json: bool,
+    raw_query: &str,
+) -> Resp {
     let op = info.operation.as_str();
     let gerr = |e: GError| e.render(svc.legacy_errors());
     // 1. authentication
@@ -292,10 +230,18 @@ fn run(state: &mut State, svc: Service, info: &RouteInfo, r: &mut Req, bad_json:
         }
     }
     // 3. injected faults
-    if let Some(idx) = state.faults.iter().position(|f| f.operation == op && f.times > 0) {
+    if let Some(idx) = state
+        .faults
+        .iter()
+        .position(|f| f.operation == op && f.times > 0)
+    {
         let f = &mut state.faults[idx];
         f.times -= 1;
-        let mut resp = Resp { status: f.status, body: f.body.clone(), headers: Vec::new() };
+        let mut resp = Resp {
+            status: f.status,
+            body: f.body.clone(),
+            headers: Vec::new(),
+        };
         if let Some(s) = f.retry_after_secs {
             resp.headers.push(("retry-after".into(), s.to_string()));
         }
@@ -313,7 +259,11 @@ fn run(state: &mut State, svc: Service, info: &RouteInfo, r: &mut Req, bad_json:
     // 4. spec validation of the request (cmek-spec)
     let validate = state.config.validate_against_spec;
     let api_version = r.segs.first().cloned().unwrap_or_default();
-    let checked = if validate { validate_request_against_spec(svc, &api_version, op, raw_query, &r.body) } else { Ok(()) };
+    let checked = if validate {
+        validate_request_against_spec(svc, &api_version, op, raw_query, &r.body)
+    } else {
+        Ok(())
+    };
     if let Err(v) = checked {
         if !v.is_empty() {
             return spec_rejection(svc, &v);
@@ -326,21 +276,39 @@ fn run(state: &mut State, svc: Service, info: &RouteInfo, r: &mut Req, bad_json:
     }
     let mut resp = match svc {
         Service::Kms => kms::handle(state, r, op).map(Resp::ok).unwrap_or_else(gerr),
-        Service::Iam => service_accounts::handle(state, r, op).map(Resp::ok).unwrap_or_else(gerr),
-        Service::ServiceUsage => service_usage::handle(state, r, op).map(Resp::ok).unwrap_or_else(gerr),
-        Service::Crm => resource_manager::handle(state, r, op).map(Resp::ok).unwrap_or_else(gerr),
-        Service::Cockroach => cockroach::handle(state, r, op).map(Resp::ok).unwrap_or_else(|e| e.render()),
+        Service::Iam => service_accounts::handle(state, r, op)
+            .map(Resp::ok)
+            .unwrap_or_else(gerr),
+        Service::ServiceUsage => service_usage::handle(state, r, op)
+            .map(Resp::ok)
+            .unwrap_or_else(gerr),
+        Service::Crm => resource_manager::handle(state, r, op)
+            .map(Resp::ok)
+            .unwrap_or_else(gerr),
+        Service::Cockroach => cockroach::handle(state, r, op)
+            .map(Resp::ok)
+            .unwrap_or_else(|e| e.render()),
     };
     if int_enums && resp.status == 200 {
         enums::to_ints(&mut resp.body);
     }
     // 6. spec validation of the response (cmek-spec)
-    let checked = if validate { validate_response_against_spec(svc, &api_version, op, raw_query, resp.status, &resp.body) } else { Ok(()) };
+    let checked = if validate {
+        validate_response_against_spec(svc, &api_version, op, raw_query, resp.status, &resp.body)
+    } else {
+        Ok(())
+    };
     if let Err(v) = checked {
         tracing::error!(operation = op, violations = ?v, "sandbox response violates the API spec");
-        state.spec_violations.push(format!("{op} {}: {}", resp.status, v.join("; ")));
-        resp = Resp { status: 500, body: json!({"error": {"code": 500, "status": "INTERNAL",
-            "message": format!("sandbox response violates the spec: {}", v.join("; "))}}), headers: Vec::new() };
+        state
+            .spec_violations
+            .push(format!("{op} {}: {}", resp.status, v.join("; ")));
+        resp = Resp {
+            status: 500,
+            body: json!({"error": {"code": 500, "status": "INTERNAL",
+            "message": format!("sandbox response violates the spec: {}", v.join("; "))}}),
+            headers: Vec::new(),
+        };
     }
     resp
 }
@@ -353,14 +321,28 @@ fn to_http(resp: Resp) -> Response<Body> {
         b = b.header(k.as_str(), v.as_str());
     }
     let text = serde_json::to_string_pretty(&resp.body).unwrap_or_else(|_| "{}".into());
-    b.body(Body::from(text)).unwrap_or_else(|_| Response::new(Body::empty()))
+    b.body(Body::from(text))
+        .unwrap_or_else(|_| Response::new(Body::empty()))
 }
 
 /// Pages `items` with `pageSize`/`pageToken` (token = offset) into `{field: [...], nextPageToken}`.
 /// Empty results render as `{}` (Google omits empty lists). `total` adds `totalSize`.
-pub(crate) fn paginate(items: Vec<Value>, r: &Req, field: &str, default_size: usize, total: bool) -> Value {
-    let size = r.q("pageSize").and_then(|s| s.parse::<usize>().ok()).filter(|s| *s > 0).unwrap_or(default_size);
-    let start = r.q("pageToken").and_then(|s| s.parse::<usize>().ok()).unwrap_or(0);
+pub(crate) fn paginate(
+    items: Vec<Value>,
+    r: &Req,
+    field: &str,
+    default_size: usize,
+    total: bool,
+) -> Value {
+    let size = r
+        .q("pageSize")
+        .and_then(|s| s.parse::<usize>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(default_size);
+    let start = r
+        .q("pageToken")
+        .and_then(|s| s.parse::<usize>().ok())
+        .unwrap_or(0);
     let n = items.len();
     let page: Vec<Value> = items.into_iter().skip(start).take(size).collect();
     let mut out = json!({});

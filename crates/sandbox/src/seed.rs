@@ -26,9 +26,11 @@ pub const FRESH_PROJECT_NUMBER: &str = "234567890123";
 /// GCP organisation that owns both projects.
 pub const GCP_ORGANIZATION: &str = "organizations/998877665544";
 /// A pre-existing key ring in the demo project (us-east4).
-pub const EXISTING_KEY_RING: &str = "projects/cmek-demo-project/locations/us-east4/keyRings/existing-ring";
+pub const EXISTING_KEY_RING: &str =
+    "projects/cmek-demo-project/locations/us-east4/keyRings/existing-ring";
 /// A pre-existing key (version 1 ENABLED, primary) in [`EXISTING_KEY_RING`].
-pub const EXISTING_KEY: &str = "projects/cmek-demo-project/locations/us-east4/keyRings/existing-ring/cryptoKeys/existing-key";
+pub const EXISTING_KEY: &str =
+    "projects/cmek-demo-project/locations/us-east4/keyRings/existing-ring/cryptoKeys/existing-key";
 
 /// GCP ADVANCED PRIVATE cluster in `us-east4`, CREATED, eligible for CMEK.
 pub const SINGLE_REGION_CLUSTER_ID: &str = "0f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b";
@@ -73,7 +75,16 @@ fn project(id: &str, number: &str, name: &str, kms: bool) -> Project {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn cluster(id: &str, name: &str, account: &str, provider: &str, plan: &str, vis: &str, regions: &[&str], machine: &str) -> Value {
+fn cluster(
+    id: &str,
+    name: &str,
+    account: &str,
+    provider: &str,
+    plan: &str,
+    vis: &str,
+    regions: &[&str],
+    machine: &str,
+) -> Value {
     let short = &id[..8];
     let regions: Vec<Value> = regions
         .iter()
@@ -110,9 +121,16 @@ pub(crate) fn seed(state: &mut State) {
     ] {
         let key = format!("projects/{}", p.id);
         state.projects.insert(p.id.clone(), p);
-        seed_policy(state, &key, json!({"bindings": [{"role": "roles/owner", "members": [DEFAULT_GOOGLE_MEMBER]}]}));
+        seed_policy(
+            state,
+            &key,
+            json!({"bindings": [{"role": "roles/owner", "members": [DEFAULT_GOOGLE_MEMBER]}]}),
+        );
     }
-    state.key_rings.insert(EXISTING_KEY_RING.into(), json!({"name": EXISTING_KEY_RING, "createTime": "2025-04-01T08:00:00.000000Z"}));
+    state.key_rings.insert(
+        EXISTING_KEY_RING.into(),
+        json!({"name": EXISTING_KEY_RING, "createTime": "2025-04-01T08:00:00.000000Z"}),
+    );
     state.crypto_keys.insert(
         EXISTING_KEY.into(),
         json!({"name": EXISTING_KEY, "purpose": "ENCRYPT_DECRYPT", "createTime": "2025-04-01T08:01:00.000000Z",
@@ -122,10 +140,46 @@ pub(crate) fn seed(state: &mut State) {
     crate::kms_versions::new_version(state, EXISTING_KEY, "ENABLED");
 
     let clusters = [
-        cluster(SINGLE_REGION_CLUSTER_ID, "prod-payments", SINGLE_REGION_ACCOUNT_ID, "GCP", "ADVANCED", "PRIVATE", &["us-east4"], "n2-standard-4"),
-        cluster(MULTI_REGION_CLUSTER_ID, "global-ledger", MULTI_REGION_ACCOUNT_ID, "GCP", "ADVANCED", "PRIVATE", MULTI_REGION_REGIONS, "n2-standard-4"),
-        cluster(AWS_CLUSTER_ID, "aws-analytics", AWS_ACCOUNT_ID, "AWS", "ADVANCED", "PRIVATE", &["us-east-1"], "m6i.xlarge"),
-        cluster(STANDARD_CLUSTER_ID, "dev-sandbox", STANDARD_ACCOUNT_ID, "GCP", "STANDARD", "PUBLIC", &["us-central1"], ""),
+        cluster(
+            SINGLE_REGION_CLUSTER_ID,
+            "prod-payments",
+            SINGLE_REGION_ACCOUNT_ID,
+            "GCP",
+            "ADVANCED",
+            "PRIVATE",
+            &["us-east4"],
+            "n2-standard-4",
+        ),
+        cluster(
+            MULTI_REGION_CLUSTER_ID,
+            "global-ledger",
+            MULTI_REGION_ACCOUNT_ID,
+            "GCP",
+            "ADVANCED",
+            "PRIVATE",
+            MULTI_REGION_REGIONS,
+            "n2-standard-4",
+        ),
+        cluster(
+            AWS_CLUSTER_ID,
+            "aws-analytics",
+            AWS_ACCOUNT_ID,
+            "AWS",
+            "ADVANCED",
+            "PRIVATE",
+            &["us-east-1"],
+            "m6i.xlarge",
+        ),
+        cluster(
+            STANDARD_CLUSTER_ID,
+            "dev-sandbox",
+            STANDARD_ACCOUNT_ID,
+            "GCP",
+            "STANDARD",
+            "PUBLIC",
+            &["us-central1"],
+            "",
+        ),
     ];
     for c in clusters {
         let id = c["id"].as_str().unwrap_or_default().to_string();

@@ -6,7 +6,9 @@ use serde_json::{json, Value};
 
 use crate::auth::{authorize, project_key, require_service};
 use crate::errors::GError;
-use crate::iam_policy::{render_for_version, requested_version, set_iam_policy, stored_policy, test_iam_permissions};
+use crate::iam_policy::{
+    render_for_version, requested_version, set_iam_policy, stored_policy, test_iam_permissions,
+};
 use crate::router::{paginate, Req};
 use crate::state::{SaEntry, State};
 
@@ -14,7 +16,10 @@ const DOMAIN: &str = "iam.googleapis.com";
 
 /// (operation id, is_write) for an IAM request.
 pub(crate) fn route(method: &str, segs: &[String], verb: Option<&str>) -> Option<(String, bool)> {
-    if segs.first().map(String::as_str) != Some("v1") || segs.get(1).map(String::as_str) != Some("projects") || segs.get(3).map(String::as_str) != Some("serviceAccounts") {
+    if segs.first().map(String::as_str) != Some("v1")
+        || segs.get(1).map(String::as_str) != Some("projects")
+        || segs.get(3).map(String::as_str) != Some("serviceAccounts")
+    {
         return None;
     }
     let m = match (segs.len(), method, verb) {
@@ -40,7 +45,8 @@ fn valid_account_id(id: &str) -> bool {
     let b = id.as_bytes();
     (6..=30).contains(&b.len())
         && b[0].is_ascii_lowercase()
-        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
         && b[b.len() - 1] != b'-'
 }
 
@@ -53,9 +59,24 @@ pub(crate) fn handle(state: &mut State, r: &Req, op: &str) -> Result<Value, GErr
     }
     if r.segs.len() == 4 {
         let pk = project_key(state, &p);
-        let perm = if method == "list" { "iam.serviceAccounts.list" } else { "iam.serviceAccounts.create" };
-        authorize(state, &r.member, std::slice::from_ref(&pk), perm, &pk, DOMAIN)?;
-        return if method == "list" { list(state, r, &p) } else { create(state, r, &p) };
+        let perm = if method == "list" {
+            "iam.serviceAccounts.list"
+        } else {
+            "iam.serviceAccounts.create"
+        };
+        authorize(
+            state,
+            &r.member,
+            std::slice::from_ref(&pk),
+            perm,
+            &pk,
+            DOMAIN,
+        )?;
+        return if method == "list" {
+            list(state, r, &p)
+        } else {
+            create(state, r, &p)
+        };
     }
     // Resolve the account (email or unique id) without revealing existence before authz.
     let ident = r.segs[4].clone();
@@ -66,7 +87,19 @@ pub(crate) fn handle(state: &mut State, r: &Req, op: &str) -> Result<Value, GErr
         .map(|(e, s)| (e.clone(), s.project.clone()));
     let (email, sa_project) = match &found {
         Some((e, sp)) => (e.clone(), sp.clone()),
-        None => (ident.clone(), if p == "-" { ident.split('@').nth(1).and_then(|d| d.split('.').next()).unwrap_or("-").to_string() } else { p.clone() }),
+        None => (
+            ident.clone(),
+            if p == "-" {
+                ident
+                    .split('@')
+                    .nth(1)
+                    .and_then(|d| d.split('.').next())
+                    .unwrap_or("-")
+                    .to_string()
+            } else {
+                p.clone()
+            },
+        ),
     };
     let res = sa_resource(&sa_project, &email);
     let chain = vec![res.clone(), project_key(state, &sa_project)];
@@ -76,13 +109,24 @@ pub(crate) fn handle(state: &mut State, r: &Req, op: &str) -> Result<Value, GErr
         m => format!("iam.serviceAccounts.{m}"),
     };
     if !perm.is_empty() {
-        authorize(state, &r.member, &chain, &perm, &format!("projects/{p}/serviceAccounts/{ident}"), DOMAIN)?;
+        authorize(
+            state,
+            &r.member,
+            &chain,
+            &perm,
+            &format!("projects/{p}/serviceAccounts/{ident}"),
+            DOMAIN,
+        )?;
     }
     if method == "testIamPermissions" {
         return Ok(test_iam_permissions(state, &r.member, &chain, &r.body));
     }
     let not_found = || GError::not_found("Unknown service account");
-    let Some(entry) = state.service_accounts.get_mut(&email).filter(|s| !s.deleted && (p == "-" || state_project_matches(&s.project, &p))) else {
+    let Some(entry) = state
+        .service_accounts
+        .get_mut(&email)
+        .filter(|s| !s.deleted && (p == "-" || state_project_matches(&s.project, &p)))
+    else {
         return Err(not_found());
     };
     match method {
@@ -94,16 +138,27 @@ pub(crate) fn handle(state: &mut State, r: &Req, op: &str) -> Result<Value, GErr
             Ok(entry.value.clone())
         }
         "patch" => {
-            let mask = r.body.get("updateMask").and_then(Value::as_str).unwrap_or_default().to_string();
+            let mask = r
+                .body
+                .get("updateMask")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
             if mask.is_empty() {
-                return Err(GError::invalid_field("update_mask", "Field mask must not be empty."));
+                return Err(GError::invalid_field(
+                    "update_mask",
+                    "Field mask must not be empty.",
+                ));
             }
             let src = r.body.get("serviceAccount").cloned().unwrap_or(json!({}));
             // The real response is partial: `name` plus the masked fields (recording).
             let mut partial = json!({"name": entry.value["name"]});
             for f in mask.split(',').map(str::trim) {
                 if f != "displayName" && f != "description" {
-                    return Err(GError::invalid_field("update_mask", format!("Invalid update mask path: {f}")));
+                    return Err(GError::invalid_field(
+                        "update_mask",
+                        format!("Invalid update mask path: {f}"),
+                    ));
                 }
                 match src.get(f) {
                     Some(v) => {
@@ -133,9 +188,16 @@ pub(crate) fn handle(state: &mut State, r: &Req, op: &str) -> Result<Value, GErr
             entry.deleted = true;
             Ok(json!({}))
         }
-        "getIamPolicy" => Ok(render_for_version(&stored_policy(state, &res), requested_version(&r.query, &r.body))),
+        "getIamPolicy" => Ok(render_for_version(
+            &stored_policy(state, &res),
+            requested_version(&r.query, &r.body),
+        )),
         "setIamPolicy" => set_iam_policy(state, &res, &r.body),
-        _ => Err(GError::new(501, "UNIMPLEMENTED", format!("{op} is not implemented by the sandbox"))),
+        _ => Err(GError::new(
+            501,
+            "UNIMPLEMENTED",
+            format!("{op} is not implemented by the sandbox"),
+        )),
     }
 }
 
@@ -144,13 +206,28 @@ fn state_project_matches(sa_project: &str, p: &str) -> bool {
 }
 
 fn list(state: &State, r: &Req, p: &str) -> Result<Value, GError> {
-    let id = state.project(p).map(|x| x.id.clone()).unwrap_or_else(|| p.to_string());
-    let items = state.service_accounts.values().filter(|s| !s.deleted && s.project == id).map(|s| s.value.clone()).collect();
+    let id = state
+        .project(p)
+        .map(|x| x.id.clone())
+        .unwrap_or_else(|| p.to_string());
+    let items = state
+        .service_accounts
+        .values()
+        .filter(|s| !s.deleted && s.project == id)
+        .map(|s| s.value.clone())
+        .collect();
     Ok(paginate(items, r, "accounts", 20, false))
 }
 
 /// Inserts a service account (used by `create` and the seed).
-pub(crate) fn insert_sa(state: &mut State, project: &str, account_id: &str, display_name: Option<&str>, description: Option<&str>, misses: u32) -> Value {
+pub(crate) fn insert_sa(
+    state: &mut State,
+    project: &str,
+    account_id: &str,
+    display_name: Option<&str>,
+    description: Option<&str>,
+    misses: u32,
+) -> Value {
     let email = format!("{account_id}@{project}.iam.gserviceaccount.com");
     let n = state.next_counter();
     let unique = format!("1{:020}", 4_213_370_000_000_u64 + n * 7_919);
@@ -164,7 +241,15 @@ pub(crate) fn insert_sa(state: &mut State, project: &str, account_id: &str, disp
     if let Some(d) = description.filter(|d| !d.is_empty()) {
         v["description"] = json!(d);
     }
-    state.service_accounts.insert(email, SaEntry { value: v.clone(), project: project.to_string(), get_misses_left: misses, deleted: false });
+    state.service_accounts.insert(
+        email,
+        SaEntry {
+            value: v.clone(),
+            project: project.to_string(),
+            get_misses_left: misses,
+            deleted: false,
+        },
+    );
     v
 }
 
@@ -172,7 +257,12 @@ fn create(state: &mut State, r: &Req, p: &str) -> Result<Value, GError> {
     let Some(project) = state.project(p).map(|x| x.id.clone()) else {
         return Err(GError::not_found(format!("Project {p} not found.")));
     };
-    let account_id = r.body.get("accountId").and_then(Value::as_str).unwrap_or_default().to_string();
+    let account_id = r
+        .body
+        .get("accountId")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     if !valid_account_id(&account_id) {
         return Err(GError::invalid_field(
             "account_id",
@@ -180,11 +270,22 @@ fn create(state: &mut State, r: &Req, p: &str) -> Result<Value, GError> {
         ));
     }
     let email = format!("{account_id}@{project}.iam.gserviceaccount.com");
-    if state.service_accounts.get(&email).is_some_and(|s| !s.deleted) {
+    if state
+        .service_accounts
+        .get(&email)
+        .is_some_and(|s| !s.deleted)
+    {
         return Err(GError::already_exists(format!("Service account {account_id} already exists within project projects/{project}."))
             .with_detail(json!({"@type": "type.googleapis.com/google.rpc.ResourceInfo", "resourceName": sa_resource(&project, &email)})));
     }
     let sa = r.body.get("serviceAccount").cloned().unwrap_or(json!({}));
     let misses = state.config.sa_get_not_found_after_create;
-    Ok(insert_sa(state, &project, &account_id, sa["displayName"].as_str(), sa["description"].as_str(), misses))
+    Ok(insert_sa(
+        state,
+        &project,
+        &account_id,
+        sa["displayName"].as_str(),
+        sa["description"].as_str(),
+        misses,
+    ))
 }

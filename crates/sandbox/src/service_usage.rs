@@ -14,12 +14,16 @@ const DOMAIN: &str = "serviceusage.googleapis.com";
 pub(crate) fn route(method: &str, segs: &[String], verb: Option<&str>) -> Option<(String, bool)> {
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
     let m = match (s.as_slice(), method, verb) {
-        (["v1", "operations", ..], "GET", None) if s.len() >= 3 => return Some(("serviceusage.operations.get".into(), false)),
+        (["v1", "operations", ..], "GET", None) if s.len() >= 3 => {
+            return Some(("serviceusage.operations.get".into(), false))
+        }
         (["v1", "projects", _, "services"], "GET", None) => ("list", false),
         (["v1", "projects", _, "services"], "GET", Some("batchGet")) => ("batchGet", false),
         (["v1", "projects", _, "services"], "POST", Some("batchEnable")) => ("batchEnable", true),
         (["v1", "projects", _, "services", _], "GET", None) => ("get", false),
-        (["v1", "projects", _, "services", _], "POST", Some(v @ ("enable" | "disable"))) => (v, true),
+        (["v1", "projects", _, "services", _], "POST", Some(v @ ("enable" | "disable"))) => {
+            (v, true)
+        }
         _ => return None,
     };
     Some((format!("serviceusage.services.{}", m.0), m.1))
@@ -41,7 +45,11 @@ pub(crate) fn handle(state: &mut State, r: &Req, op: &str) -> Result<Value, GErr
         if name == "operations/noop.DONE_OPERATION" {
             return Err(GError::invalid(format!("Invalid operation name: {name}")));
         }
-        return state.operations.get(&name).cloned().ok_or_else(|| GError::not_found(format!("Operation {name} not found.")));
+        return state
+            .operations
+            .get(&name)
+            .cloned()
+            .ok_or_else(|| GError::not_found(format!("Operation {name} not found.")));
     }
     let p = r.segs[2].clone();
     let method = op.rsplit('.').next().unwrap_or_default();
@@ -51,18 +59,34 @@ pub(crate) fn handle(state: &mut State, r: &Req, op: &str) -> Result<Value, GErr
         m => format!("serviceusage.services.{m}"),
     };
     let pk = project_key(state, &p);
-    let target = if r.segs.len() == 5 { format!("projects/{p}/services/{}", r.segs[4]) } else { format!("projects/{p}") };
+    let target = if r.segs.len() == 5 {
+        format!("projects/{p}/services/{}", r.segs[4])
+    } else {
+        format!("projects/{p}")
+    };
     authorize(state, &r.member, &[pk], &perm, &target, DOMAIN)?;
     let Some(project) = state.project(&p).cloned() else {
         return Err(GError::caller_no_permission());
     };
     let num = project.number.clone();
     match method {
-        "get" => Ok(service_json(&num, &r.segs[4], state.service_enabled(&p, &r.segs[4]))),
+        "get" => Ok(service_json(
+            &num,
+            &r.segs[4],
+            state.service_enabled(&p, &r.segs[4]),
+        )),
         "batchGet" => {
-            let names: Vec<&String> = r.query.iter().filter(|(k, _)| k == "names").map(|(_, v)| v).collect();
+            let names: Vec<&String> = r
+                .query
+                .iter()
+                .filter(|(k, _)| k == "names")
+                .map(|(_, v)| v)
+                .collect();
             if names.is_empty() || names.len() > 30 {
-                return Err(GError::invalid_field("names", "Between 1 and 30 service names must be given."));
+                return Err(GError::invalid_field(
+                    "names",
+                    "Between 1 and 30 service names must be given.",
+                ));
             }
             let items: Vec<Value> = names
                 .iter()
@@ -90,28 +114,58 @@ pub(crate) fn handle(state: &mut State, r: &Req, op: &str) -> Result<Value, GErr
                 return Ok(json!({"name": "operations/noop.DONE_OPERATION", "done": true}));
             }
             state.set_service_enabled(&p, &svc, want);
-            let kind = if want { "EnableServiceResponse" } else { "DisableServiceResponse" };
-            Ok(new_operation(state, &num, json!({"@type": format!("type.googleapis.com/google.api.serviceusage.v1.{kind}"), "service": service_json(&num, &svc, want)})))
+            let kind = if want {
+                "EnableServiceResponse"
+            } else {
+                "DisableServiceResponse"
+            };
+            Ok(new_operation(
+                state,
+                &num,
+                json!({"@type": format!("type.googleapis.com/google.api.serviceusage.v1.{kind}"), "service": service_json(&num, &svc, want)}),
+            ))
         }
         "batchEnable" => {
-            let ids: Vec<String> = r.body.get("serviceIds").and_then(Value::as_array).into_iter().flatten().filter_map(|v| v.as_str().map(String::from)).collect();
+            let ids: Vec<String> = r
+                .body
+                .get("serviceIds")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect();
             if ids.is_empty() || ids.len() > 20 {
-                return Err(GError::invalid_field("service_ids", "Between 1 and 20 service ids must be given."));
+                return Err(GError::invalid_field(
+                    "service_ids",
+                    "Between 1 and 20 service ids must be given.",
+                ));
             }
             for s in &ids {
                 state.set_service_enabled(&p, s, true);
             }
             let services: Vec<Value> = ids.iter().map(|s| service_json(&num, s, true)).collect();
-            Ok(new_operation(state, &num, json!({"@type": "type.googleapis.com/google.api.serviceusage.v1.BatchEnableServicesResponse", "services": services})))
+            Ok(new_operation(
+                state,
+                &num,
+                json!({"@type": "type.googleapis.com/google.api.serviceusage.v1.BatchEnableServicesResponse", "services": services}),
+            ))
         }
-        _ => Err(GError::new(501, "UNIMPLEMENTED", format!("{op} is not implemented by the sandbox"))),
+        _ => Err(GError::new(
+            501,
+            "UNIMPLEMENTED",
+            format!("{op} is not implemented by the sandbox"),
+        )),
     }
 }
 
 /// Stores a finished LRO (visible as done on the first poll) and returns the initial view.
 fn new_operation(state: &mut State, number: &str, response: Value) -> Value {
     let name = format!("operations/acat.p2-{number}-{}", uuid::Uuid::new_v4());
-    let metadata = json!({"@type": "type.googleapis.com/google.api.serviceusage.v1.OperationMetadata"});
-    state.operations.insert(name.clone(), json!({"name": name, "done": true, "metadata": metadata, "response": response}));
+    let metadata =
+        json!({"@type": "type.googleapis.com/google.api.serviceusage.v1.OperationMetadata"});
+    state.operations.insert(
+        name.clone(),
+        json!({"name": name, "done": true, "metadata": metadata, "response": response}),
+    );
     json!({"name": name, "metadata": metadata})
 }

@@ -207,7 +207,10 @@ impl State {
 
     /// A service account by email.
     pub fn service_account(&self, email: &str) -> Option<Value> {
-        self.service_accounts.get(email).filter(|s| !s.deleted).map(|s| s.value.clone())
+        self.service_accounts
+            .get(email)
+            .filter(|s| !s.deleted)
+            .map(|s| s.value.clone())
     }
 
     /// Enables or disables an API in a project.
@@ -220,12 +223,16 @@ impl State {
 
     /// The CockroachDB `CMEKClusterInfo` of a cluster (None if CMEK never enabled).
     pub fn cmek_info(&self, cluster_id: &str) -> Option<Value> {
-        self.cmek.get(cluster_id).map(|r| crate::cmek::render_info(r))
+        self.cmek
+            .get(cluster_id)
+            .map(|r| crate::cmek::render_info(r))
     }
 
     /// A CockroachDB cluster as `GET /api/v1/clusters/{id}` returns it.
     pub fn cluster(&self, cluster_id: &str) -> Option<Value> {
-        self.clusters.get(cluster_id).map(|c| crate::cockroach::render_cluster(self, c))
+        self.clusters
+            .get(cluster_id)
+            .map(|c| crate::cockroach::render_cluster(self, c))
     }
 }
 

@@ -1,6 +1,4 @@
-//! Cloud KMS behaviour over HTTP: key rings, keys, rotation validation (B19/B20), the version
-//! state machine, enum encoding, routing headers (B17) and authentication.
-
+//! Cloud KMS over HTTP: key rings, keys, rotation validation (B19/B20) and authentication.
 mod common;
 
 use common::{kr, start, P};
@@ -11,29 +9,67 @@ use serde_json::json;
 async fn key_ring_create_get_and_409() {
     let api = start().await;
     let name = kr("europe-west4", "crdb");
-    let (s, b) = api.google(Method::GET, &format!("kms/v1/{name}?alt=json&prettyPrint=false"), None).await;
+    let (s, b) = api
+        .google(
+            Method::GET,
+            &format!("kms/v1/{name}?alt=json&prettyPrint=false"),
+            None,
+        )
+        .await;
     assert_eq!(s, 404);
     assert_eq!(b["error"]["message"], format!("KeyRing {name} not found."));
     assert_eq!(b["error"]["status"], "NOT_FOUND");
-    assert!(b["error"].get("errors").is_none(), "KMS has no legacy errors array");
+    assert!(
+        b["error"].get("errors").is_none(),
+        "KMS has no legacy errors array"
+    );
 
-    let (s, b) = api.google(Method::POST, &format!("kms/v1/projects/{P}/locations/europe-west4/keyRings?keyRingId=crdb"), Some(json!({}))).await;
+    let (s, b) = api
+        .google(
+            Method::POST,
+            &format!("kms/v1/projects/{P}/locations/europe-west4/keyRings?keyRingId=crdb"),
+            Some(json!({})),
+        )
+        .await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["name"], name);
     assert!(b["createTime"].as_str().unwrap().ends_with('Z'));
 
-    let (s, b2) = api.google(Method::GET, &format!("kms/v1/{name}"), None).await;
+    let (s, b2) = api
+        .google(Method::GET, &format!("kms/v1/{name}"), None)
+        .await;
     assert_eq!((s, &b2), (200, &b));
 
-    let (s, b) = api.google(Method::POST, &format!("kms/v1/projects/{P}/locations/europe-west4/keyRings?keyRingId=crdb"), Some(json!({}))).await;
+    let (s, b) = api
+        .google(
+            Method::POST,
+            &format!("kms/v1/projects/{P}/locations/europe-west4/keyRings?keyRingId=crdb"),
+            Some(json!({})),
+        )
+        .await;
     assert_eq!(s, 409);
     assert_eq!(b["error"]["status"], "ALREADY_EXISTS");
-    assert_eq!(b["error"]["message"], format!("KeyRing {name} already exists."));
+    assert_eq!(
+        b["error"]["message"],
+        format!("KeyRing {name} already exists.")
+    );
 
-    let (s, b) = api.google(Method::POST, &format!("kms/v1/projects/{P}/locations/europe-west4/keyRings?keyRingId=bad.id"), Some(json!({}))).await;
+    let (s, b) = api
+        .google(
+            Method::POST,
+            &format!("kms/v1/projects/{P}/locations/europe-west4/keyRings?keyRingId=bad.id"),
+            Some(json!({})),
+        )
+        .await;
     assert_eq!(s, 400, "{b}");
 
-    let (s, b) = api.google(Method::GET, &format!("kms/v1/projects/{P}/locations/europe-west4/keyRings"), None).await;
+    let (s, b) = api
+        .google(
+            Method::GET,
+            &format!("kms/v1/projects/{P}/locations/europe-west4/keyRings"),
+            None,
+        )
+        .await;
     assert_eq!(s, 200);
     assert_eq!(b["totalSize"], 1);
     assert_eq!(b["keyRings"][0]["name"], name);
@@ -43,35 +79,76 @@ async fn key_ring_create_get_and_409() {
 async fn key_gets_auto_primary_and_defaults() {
     let api = start().await;
     let ring = kr("us-east4", "r1");
-    api.google(Method::POST, &format!("kms/v1/projects/{P}/locations/us-east4/keyRings?keyRingId=r1"), Some(json!({}))).await;
+    api.google(
+        Method::POST,
+        &format!("kms/v1/projects/{P}/locations/us-east4/keyRings?keyRingId=r1"),
+        Some(json!({})),
+    )
+    .await;
     let (s, k) = api
-        .google(Method::POST, &format!("kms/v1/{ring}/cryptoKeys?cryptoKeyId=k1"), Some(json!({"purpose": "ENCRYPT_DECRYPT"})))
+        .google(
+            Method::POST,
+            &format!("kms/v1/{ring}/cryptoKeys?cryptoKeyId=k1"),
+            Some(json!({"purpose": "ENCRYPT_DECRYPT"})),
+        )
         .await;
     assert_eq!(s, 200, "{k}");
-    assert_eq!(k["primary"]["name"], format!("{ring}/cryptoKeys/k1/cryptoKeyVersions/1"));
+    assert_eq!(
+        k["primary"]["name"],
+        format!("{ring}/cryptoKeys/k1/cryptoKeyVersions/1")
+    );
     assert_eq!(k["primary"]["state"], "ENABLED");
     assert_eq!(k["destroyScheduledDuration"], "2592000s");
-    assert_eq!(k["versionTemplate"], json!({"algorithm": "GOOGLE_SYMMETRIC_ENCRYPTION", "protectionLevel": "SOFTWARE"}));
-    assert!(k.get("labels").is_none() && k.get("rotationPeriod").is_none(), "defaults omitted: {k}");
+    assert_eq!(
+        k["versionTemplate"],
+        json!({"algorithm": "GOOGLE_SYMMETRIC_ENCRYPTION", "protectionLevel": "SOFTWARE"})
+    );
+    assert!(
+        k.get("labels").is_none() && k.get("rotationPeriod").is_none(),
+        "defaults omitted: {k}"
+    );
 
     // skipInitialVersionCreation -> no primary (B23)
     let (s, k) = api
-        .google(Method::POST, &format!("kms/v1/{ring}/cryptoKeys?cryptoKeyId=k2&skipInitialVersionCreation=true"), Some(json!({"purpose": "ENCRYPT_DECRYPT"})))
+        .google(
+            Method::POST,
+            &format!("kms/v1/{ring}/cryptoKeys?cryptoKeyId=k2&skipInitialVersionCreation=true"),
+            Some(json!({"purpose": "ENCRYPT_DECRYPT"})),
+        )
         .await;
     assert_eq!(s, 200);
     assert!(k.get("primary").is_none());
     // purpose required
-    let (s, b) = api.google(Method::POST, &format!("kms/v1/{ring}/cryptoKeys?cryptoKeyId=k3"), Some(json!({}))).await;
+    let (s, b) = api
+        .google(
+            Method::POST,
+            &format!("kms/v1/{ring}/cryptoKeys?cryptoKeyId=k3"),
+            Some(json!({})),
+        )
+        .await;
     assert_eq!(s, 400);
     assert_eq!(b["error"]["status"], "INVALID_ARGUMENT");
     // duplicate
     let (s, b) = api
-        .google(Method::POST, &format!("kms/v1/{ring}/cryptoKeys?cryptoKeyId=k1"), Some(json!({"purpose": "ENCRYPT_DECRYPT"})))
+        .google(
+            Method::POST,
+            &format!("kms/v1/{ring}/cryptoKeys?cryptoKeyId=k1"),
+            Some(json!({"purpose": "ENCRYPT_DECRYPT"})),
+        )
         .await;
     assert_eq!(s, 409);
-    assert_eq!(b["error"]["message"], format!("CryptoKey {ring}/cryptoKeys/k1 already exists."));
+    assert_eq!(
+        b["error"]["message"],
+        format!("CryptoKey {ring}/cryptoKeys/k1 already exists.")
+    );
     // list with versionView=FULL shows the primary
-    let (s, b) = api.google(Method::GET, &format!("kms/v1/{ring}/cryptoKeys?versionView=FULL"), None).await;
+    let (s, b) = api
+        .google(
+            Method::GET,
+            &format!("kms/v1/{ring}/cryptoKeys?versionView=FULL"),
+            None,
+        )
+        .await;
     assert_eq!(s, 200);
     assert_eq!(b["totalSize"], 2);
     assert_eq!(b["cryptoKeys"][0]["primary"]["state"], "ENABLED");
@@ -81,36 +158,72 @@ async fn key_gets_auto_primary_and_defaults() {
 async fn rotation_validation_b19_b20() {
     let api = start().await;
     let ring = kr("us-east4", "rot");
-    api.google(Method::POST, &format!("kms/v1/projects/{P}/locations/us-east4/keyRings?keyRingId=rot"), Some(json!({}))).await;
+    api.google(
+        Method::POST,
+        &format!("kms/v1/projects/{P}/locations/us-east4/keyRings?keyRingId=rot"),
+        Some(json!({})),
+    )
+    .await;
     let url = |id: &str| format!("kms/v1/{ring}/cryptoKeys?cryptoKeyId={id}");
     // B20: duration encoded as a number
     let (s, b) = api.google(Method::POST, &url("a"), Some(json!({"purpose": "ENCRYPT_DECRYPT", "rotationPeriod": 7776000, "nextRotationTime": "2030-01-01T00:00:00Z"}))).await;
     assert_eq!(s, 400);
-    assert!(b["error"]["message"].as_str().unwrap().contains("crypto_key.rotation_period"), "{b}");
-    assert_eq!(b["error"]["details"][0]["fieldViolations"][0]["field"], "crypto_key.rotation_period");
+    assert!(
+        b["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("crypto_key.rotation_period"),
+        "{b}"
+    );
+    assert_eq!(
+        b["error"]["details"][0]["fieldViolations"][0]["field"],
+        "crypto_key.rotation_period"
+    );
     // B19: below one day
     let (s, b) = api.google(Method::POST, &url("b"), Some(json!({"purpose": "ENCRYPT_DECRYPT", "rotationPeriod": "3600s", "nextRotationTime": "2030-01-01T00:00:00Z"}))).await;
     assert_eq!(s, 400);
-    assert!(b["error"]["message"].as_str().unwrap().contains("crypto_key.rotation_period"));
+    assert!(b["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("crypto_key.rotation_period"));
     // above 876000 h
     let (s, _) = api.google(Method::POST, &url("c"), Some(json!({"purpose": "ENCRYPT_DECRYPT", "rotationPeriod": "3153600001s", "nextRotationTime": "2030-01-01T00:00:00Z"}))).await;
     assert_eq!(s, 400);
     // missing nextRotationTime
-    let (s, b) = api.google(Method::POST, &url("d"), Some(json!({"purpose": "ENCRYPT_DECRYPT", "rotationPeriod": "7776000s"}))).await;
+    let (s, b) = api
+        .google(
+            Method::POST,
+            &url("d"),
+            Some(json!({"purpose": "ENCRYPT_DECRYPT", "rotationPeriod": "7776000s"})),
+        )
+        .await;
     assert_eq!(s, 400);
-    assert!(b["error"]["message"].as_str().unwrap().contains("next_rotation_time"));
+    assert!(b["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("next_rotation_time"));
     // valid
     let (s, k) = api.google(Method::POST, &url("e"), Some(json!({"purpose": "ENCRYPT_DECRYPT", "rotationPeriod": "7776000s", "nextRotationTime": "2030-01-01T00:00:00Z"}))).await;
     assert_eq!(s, 200, "{k}");
     assert_eq!(k["rotationPeriod"], "7776000s");
     // clearing rotation with updateMask and omitted fields
     let (s, k) = api
-        .google(Method::PATCH, &format!("kms/v1/{ring}/cryptoKeys/e?updateMask=rotationPeriod,nextRotationTime"), Some(json!({})))
+        .google(
+            Method::PATCH,
+            &format!("kms/v1/{ring}/cryptoKeys/e?updateMask=rotationPeriod,nextRotationTime"),
+            Some(json!({})),
+        )
         .await;
     assert_eq!(s, 200, "{k}");
     assert!(k.get("rotationPeriod").is_none() && k.get("nextRotationTime").is_none());
     // immutable field
-    let (s, _) = api.google(Method::PATCH, &format!("kms/v1/{ring}/cryptoKeys/e?updateMask=purpose"), Some(json!({"purpose": "MAC"}))).await;
+    let (s, _) = api
+        .google(
+            Method::PATCH,
+            &format!("kms/v1/{ring}/cryptoKeys/e?updateMask=purpose"),
+            Some(json!({"purpose": "MAC"})),
+        )
+        .await;
     assert_eq!(s, 400);
     // the sandbox recorded the request body for client-side assertions (B20)
     let reqs = api.sb.requests();
@@ -118,118 +231,50 @@ async fn rotation_validation_b19_b20() {
 }
 
 #[tokio::test]
-async fn version_state_machine_and_primary() {
-    let api = start().await;
-    let ring = kr("us-east4", "sm");
-    api.google(Method::POST, &format!("kms/v1/projects/{P}/locations/us-east4/keyRings?keyRingId=sm"), Some(json!({}))).await;
-    api.google(Method::POST, &format!("kms/v1/{ring}/cryptoKeys?cryptoKeyId=k"), Some(json!({"purpose": "ENCRYPT_DECRYPT"}))).await;
-    let key = format!("{ring}/cryptoKeys/k");
-    let v1 = format!("{key}/cryptoKeyVersions/1");
-    // rotate now: create v2 (not primary), then promote
-    let (s, v2) = api.google(Method::POST, &format!("kms/v1/{key}/cryptoKeyVersions"), Some(json!({}))).await;
-    assert_eq!((s, v2["name"].as_str().unwrap()), (200, format!("{key}/cryptoKeyVersions/2").as_str()));
-    assert_eq!(api.sb.crypto_key(&key).unwrap()["primary"]["name"], v1);
-    let (s, k) = api.google(Method::POST, &format!("kms/v1/{key}:updatePrimaryVersion"), Some(json!({"cryptoKeyVersionId": "2"}))).await;
-    assert_eq!(s, 200);
-    assert_eq!(k["primary"]["name"], format!("{key}/cryptoKeyVersions/2"));
-    // disable v1, re-enable, disable again
-    let (s, v) = api.google(Method::PATCH, &format!("kms/v1/{v1}?updateMask=state"), Some(json!({"state": "DISABLED"}))).await;
-    assert_eq!((s, v["state"].as_str()), (200, Some("DISABLED")));
-    // cannot promote a disabled version
-    let (s, b) = api.google(Method::POST, &format!("kms/v1/{key}:updatePrimaryVersion"), Some(json!({"cryptoKeyVersionId": "1"}))).await;
-    assert_eq!(s, 400);
-    assert_eq!(b["error"]["status"], "FAILED_PRECONDITION");
-    // destroy -> DESTROY_SCHEDULED with destroyTime ~30 days ahead
-    let (s, v) = api.google(Method::POST, &format!("kms/v1/{v1}:destroy"), Some(json!({}))).await;
-    assert_eq!(s, 200);
-    assert_eq!(v["state"], "DESTROY_SCHEDULED");
-    assert!(v["destroyTime"].is_string());
-    // patch while DESTROY_SCHEDULED -> FAILED_PRECONDITION with the real message shape
-    let (s, b) = api.google(Method::PATCH, &format!("kms/v1/{v1}?updateMask=state"), Some(json!({"state": "ENABLED"}))).await;
-    assert_eq!(s, 400);
-    assert_eq!(b["error"]["status"], "FAILED_PRECONDITION");
-    assert_eq!(
-        b["error"]["message"],
-        format!("The request cannot be fulfilled. Resource {v1} has value DESTROY_SCHEDULED in field crypto_key_version.state.")
-    );
-    // destroy twice -> FAILED_PRECONDITION
-    let (s, _) = api.google(Method::POST, &format!("kms/v1/{v1}:destroy"), Some(json!({}))).await;
-    assert_eq!(s, 400);
-    // restore -> DISABLED (not ENABLED), destroyTime cleared
-    let (s, v) = api.google(Method::POST, &format!("kms/v1/{v1}:restore"), Some(json!({}))).await;
-    assert_eq!(s, 200);
-    assert_eq!(v["state"], "DISABLED");
-    assert!(v.get("destroyTime").is_none());
-    // restore again -> FAILED_PRECONDITION
-    let (s, _) = api.google(Method::POST, &format!("kms/v1/{v1}:restore"), Some(json!({}))).await;
-    assert_eq!(s, 400);
-    // patch to DESTROYED is INVALID_ARGUMENT
-    let (s, b) = api.google(Method::PATCH, &format!("kms/v1/{v1}?updateMask=state"), Some(json!({"state": "DESTROYED"}))).await;
-    assert_eq!((s, b["error"]["status"].as_str()), (400, Some("INVALID_ARGUMENT")));
-    // then re-enable
-    let (s, v) = api.google(Method::PATCH, &format!("kms/v1/{v1}?updateMask=state"), Some(json!({"state": "ENABLED"}))).await;
-    assert_eq!((s, v["state"].as_str()), (200, Some("ENABLED")));
-    let (s, b) = api.google(Method::GET, &format!("kms/v1/{key}/cryptoKeyVersions"), None).await;
-    assert_eq!(s, 200);
-    assert_eq!(b["totalSize"], 2);
-    let (s, _) = api.google(Method::GET, &format!("kms/v1/{key}/cryptoKeyVersions/9"), None).await;
-    assert_eq!(s, 404);
-}
-
-#[tokio::test]
-async fn int_enum_encoding_like_the_recordings() {
-    let api = start().await;
-    let ring = kr("us-central1", "ints");
-    api.google(Method::POST, &format!("kms/v1/projects/{P}/locations/us-central1/keyRings?keyRingId=ints"), Some(json!({}))).await;
-    let (s, k) = api
-        .google(
-            Method::POST,
-            &format!("kms/v1/{ring}/cryptoKeys?%24alt=json%3Benum-encoding%3Dint&cryptoKeyId=k"),
-            Some(json!({"purpose": 1, "versionTemplate": {"algorithm": 1, "protectionLevel": 1}})),
-        )
-        .await;
-    assert_eq!(s, 200, "{k}");
-    assert_eq!(k["purpose"], 1);
-    assert_eq!(k["primary"]["state"], 1, "ENABLED is proto number 1 (as in the recording), not discovery index 2");
-    let (_, k) = api.google(Method::GET, &format!("kms/v1/{ring}/cryptoKeys/k"), None).await;
-    assert_eq!(k["purpose"], "ENCRYPT_DECRYPT");
-    assert_eq!(k["primary"]["state"], "ENABLED");
-}
-
-#[tokio::test]
-async fn routing_header_must_match_location_b17() {
-    let api = start().await;
-    let ring = kr("europe-west4", "routed");
-    api.google(Method::POST, &format!("kms/v1/projects/{P}/locations/europe-west4/keyRings?keyRingId=routed"), Some(json!({}))).await;
-    let url = format!("{}/kms/v1/{ring}", api.sb.base_url());
-    let send = |hdr: String| {
-        api.http.get(url.clone()).bearer_auth(&api.token).header("x-goog-request-params", hdr).send()
-    };
-    let ok = send(format!("name={}", ring.replace('/', "%2F"))).await.unwrap();
-    assert_eq!(ok.status().as_u16(), 200);
-    let wrong = send(format!("name=projects%2F{P}%2Flocations%2Fglobal%2FkeyRings%2Frouted")).await.unwrap();
-    assert_eq!(wrong.status().as_u16(), 400);
-    let body: serde_json::Value = wrong.json().await.unwrap();
-    assert!(body["error"]["message"].as_str().unwrap().contains("global"));
-}
-
-#[tokio::test]
 async fn auth_and_permissions() {
     let api = start_with_stranger().await;
-    let (s, b) = api.google_as("nope", Method::GET, &format!("kms/v1/projects/{P}/locations"), None).await;
+    let (s, b) = api
+        .google_as(
+            "nope",
+            Method::GET,
+            &format!("kms/v1/projects/{P}/locations"),
+            None,
+        )
+        .await;
     assert_eq!(s, 401);
     assert_eq!(b["error"]["status"], "UNAUTHENTICATED");
-    let (s, b) = api.google_as("stranger-token", Method::GET, &format!("kms/v1/{}", cmek_sandbox::seed::EXISTING_KEY), None).await;
+    let (s, b) = api
+        .google_as(
+            "stranger-token",
+            Method::GET,
+            &format!("kms/v1/{}", cmek_sandbox::seed::EXISTING_KEY),
+            None,
+        )
+        .await;
     assert_eq!(s, 403);
     assert_eq!(b["error"]["details"][0]["reason"], "IAM_PERMISSION_DENIED");
-    assert_eq!(b["error"]["details"][0]["metadata"]["permission"], "cloudkms.cryptoKeys.get");
+    assert_eq!(
+        b["error"]["details"][0]["metadata"]["permission"],
+        "cloudkms.cryptoKeys.get"
+    );
     assert_eq!(
         b["error"]["message"],
-        format!("Permission 'cloudkms.cryptoKeys.get' denied on resource '{}' (or it may not exist).", cmek_sandbox::seed::EXISTING_KEY)
+        format!(
+            "Permission 'cloudkms.cryptoKeys.get' denied on resource '{}' (or it may not exist).",
+            cmek_sandbox::seed::EXISTING_KEY
+        )
     );
     // testIamPermissions returns the held subset (empty -> {})
     let (s, b) = api
-        .google_as("stranger-token", Method::POST, &format!("kms/v1/{}:testIamPermissions", cmek_sandbox::seed::EXISTING_KEY), Some(json!({"permissions": ["cloudkms.cryptoKeys.get"]})))
+        .google_as(
+            "stranger-token",
+            Method::POST,
+            &format!(
+                "kms/v1/{}:testIamPermissions",
+                cmek_sandbox::seed::EXISTING_KEY
+            ),
+            Some(json!({"permissions": ["cloudkms.cryptoKeys.get"]})),
+        )
         .await;
     assert_eq!((s, b), (200, json!({})));
     let (s, b) = api
@@ -240,5 +285,9 @@ async fn auth_and_permissions() {
 }
 
 async fn start_with_stranger() -> common::Api {
-    common::start_with(cmek_sandbox::SandboxConfig::for_tests().with_google_token("stranger-token", "user:stranger@example.com")).await
+    common::start_with(
+        cmek_sandbox::SandboxConfig::for_tests()
+            .with_google_token("stranger-token", "user:stranger@example.com"),
+    )
+    .await
 }

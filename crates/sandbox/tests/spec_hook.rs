@@ -13,7 +13,12 @@ use serde_json::json;
 #[tokio::test]
 async fn unknown_request_field_is_rejected_with_google_field_path() {
     let api = start().await;
-    api.google(Method::POST, &format!("kms/v1/projects/{P}/locations/us-east4/keyRings?keyRingId=spec"), Some(json!({}))).await;
+    api.google(
+        Method::POST,
+        &format!("kms/v1/projects/{P}/locations/us-east4/keyRings?keyRingId=spec"),
+        Some(json!({})),
+    )
+    .await;
     let (s, b) = api
         .google(
             Method::POST,
@@ -26,16 +31,30 @@ async fn unknown_request_field_is_rejected_with_google_field_path() {
         b["error"]["message"],
         "Invalid JSON payload received. Unknown name \"bogus_field\" at 'crypto_key.version_template': Cannot find field."
     );
-    assert_eq!(b["error"]["details"][0]["fieldViolations"][0]["field"], "crypto_key.version_template.bogus_field");
-    assert_eq!(api.sb.write_count(), 2, "rejected writes are still recorded");
-    assert!(api.sb.crypto_key(&format!("{}/cryptoKeys/k", kr("us-east4", "spec"))).is_none());
+    assert_eq!(
+        b["error"]["details"][0]["fieldViolations"][0]["field"],
+        "crypto_key.version_template.bogus_field"
+    );
+    assert_eq!(
+        api.sb.write_count(),
+        2,
+        "rejected writes are still recorded"
+    );
+    assert!(api
+        .sb
+        .crypto_key(&format!("{}/cryptoKeys/k", kr("us-east4", "spec")))
+        .is_none());
 }
 
 #[tokio::test]
 async fn cockroach_request_with_unknown_field_is_400() {
     let api = start().await;
     let (s, b) = api
-        .crdb(Method::PATCH, &format!("clusters/{SINGLE_REGION_CLUSTER_ID}/cmek"), Some(json!({"action": "REVOKE", "force": true})))
+        .crdb(
+            Method::PATCH,
+            &format!("clusters/{SINGLE_REGION_CLUSTER_ID}/cmek"),
+            Some(json!({"action": "REVOKE", "force": true})),
+        )
         .await;
     assert_eq!(s, 400, "{b}");
     assert!(b["message"].as_str().unwrap().contains("force"), "{b}");
@@ -44,7 +63,12 @@ async fn cockroach_request_with_unknown_field_is_400() {
 #[tokio::test]
 async fn validation_can_be_switched_off() {
     let api = start_with(SandboxConfig::for_tests().with_spec_validation(false)).await;
-    api.google(Method::POST, &format!("kms/v1/projects/{P}/locations/us-east4/keyRings?keyRingId=spec"), Some(json!({}))).await;
+    api.google(
+        Method::POST,
+        &format!("kms/v1/projects/{P}/locations/us-east4/keyRings?keyRingId=spec"),
+        Some(json!({})),
+    )
+    .await;
     let (s, b) = api
         .google(
             Method::POST,
@@ -58,10 +82,35 @@ async fn validation_can_be_switched_off() {
 #[test]
 fn response_validation_is_not_vacuous() {
     use cmek_sandbox::router::{validate_response_against_spec, Service};
-    let ok = json!({"name": "projects/p/locations/l/keyRings/r", "createTime": "2026-01-01T00:00:00Z"});
-    assert!(validate_response_against_spec(Service::Kms, "v1", "cloudkms.projects.locations.keyRings.get", "", 200, &ok).is_ok());
+    let ok =
+        json!({"name": "projects/p/locations/l/keyRings/r", "createTime": "2026-01-01T00:00:00Z"});
+    assert!(validate_response_against_spec(
+        Service::Kms,
+        "v1",
+        "cloudkms.projects.locations.keyRings.get",
+        "",
+        200,
+        &ok
+    )
+    .is_ok());
     let bad = json!({"name": 5, "unexpected": true});
-    assert!(validate_response_against_spec(Service::Kms, "v1", "cloudkms.projects.locations.keyRings.get", "", 200, &bad).is_err());
+    assert!(validate_response_against_spec(
+        Service::Kms,
+        "v1",
+        "cloudkms.projects.locations.keyRings.get",
+        "",
+        200,
+        &bad
+    )
+    .is_err());
     let bad_cluster = json!({"id": 5});
-    assert!(validate_response_against_spec(Service::Cockroach, "", "CockroachCloud_GetCluster", "", 200, &bad_cluster).is_err());
+    assert!(validate_response_against_spec(
+        Service::Cockroach,
+        "",
+        "CockroachCloud_GetCluster",
+        "",
+        200,
+        &bad_cluster
+    )
+    .is_err());
 }

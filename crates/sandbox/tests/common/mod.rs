@@ -1,7 +1,12 @@
 //! Shared helpers for the sandbox's HTTP-level tests: start a sandbox and call it with reqwest.
 #![allow(dead_code)]
 
-use cmek_sandbox::{Sandbox, SandboxConfig, SandboxHandle, COCKROACH_API_VERSION, DEFAULT_COCKROACH_KEY, DEFAULT_GOOGLE_TOKEN};
+pub mod crdb;
+
+use cmek_sandbox::{
+    Sandbox, SandboxConfig, SandboxHandle, COCKROACH_API_VERSION, DEFAULT_COCKROACH_KEY,
+    DEFAULT_GOOGLE_TOKEN,
+};
 use reqwest::Method;
 use serde_json::Value;
 
@@ -19,23 +24,40 @@ pub async fn start() -> Api {
 
 pub async fn start_with(cfg: SandboxConfig) -> Api {
     let sb = Sandbox::start(cfg).await;
-    Api { sb, http: reqwest::Client::new(), token: DEFAULT_GOOGLE_TOKEN.to_string() }
+    Api {
+        sb,
+        http: reqwest::Client::new(),
+        token: DEFAULT_GOOGLE_TOKEN.to_string(),
+    }
 }
 
 impl Api {
     /// Calls `{base}/{path}` (path includes the service prefix, e.g. `kms/v1/...`).
     pub async fn google(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        self.google_as(&self.token.clone(), method, path, body).await
+        self.google_as(&self.token.clone(), method, path, body)
+            .await
     }
 
-    pub async fn google_as(&self, token: &str, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut rb = self.http.request(method, format!("{}/{path}", self.sb.base_url())).bearer_auth(token);
+    pub async fn google_as(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut rb = self
+            .http
+            .request(method, format!("{}/{path}", self.sb.base_url()))
+            .bearer_auth(token);
         if let Some(b) = body {
             rb = rb.json(&b);
         }
         let resp = rb.send().await.expect("send");
         let status = resp.status().as_u16();
-        let ct = resp.headers().get("content-type").map(|v| v.to_str().unwrap_or("").to_string());
+        let ct = resp
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap_or("").to_string());
         assert_eq!(ct.as_deref(), Some("application/json; charset=UTF-8"));
         (status, resp.json().await.unwrap_or(Value::Null))
     }
@@ -43,7 +65,10 @@ impl Api {
     pub async fn crdb(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
         let mut rb = self
             .http
-            .request(method, format!("{}cockroach/api/v1/{path}", self.sb.base_url() + "/"))
+            .request(
+                method,
+                format!("{}cockroach/api/v1/{path}", self.sb.base_url() + "/"),
+            )
             .bearer_auth(DEFAULT_COCKROACH_KEY)
             .header("Cc-Version", COCKROACH_API_VERSION);
         if let Some(b) = body {
@@ -60,7 +85,10 @@ impl Drop for Api {
     fn drop(&mut self) {
         if !std::thread::panicking() {
             let v = self.sb.spec_violations();
-            assert!(v.is_empty(), "sandbox responses violate the API spec: {v:#?}");
+            assert!(
+                v.is_empty(),
+                "sandbox responses violate the API spec: {v:#?}"
+            );
         }
     }
 }
