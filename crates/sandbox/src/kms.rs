@@ -130,6 +130,7 @@ pub(crate) fn render_key(state: &State, name: &str) -> Option<Value> {
 pub(crate) fn handle(state: &mut State, r: &Req, op: &str) -> Result<Value, GError> {
     let project = r.segs[2].clone();
     require_service(state, &project, "cloudkms.googleapis.com")?;
+    kv::tick(state);
     let path_name = r.name(1, r.segs.len());
     check_routing_header(r, &path_name)?;
     let method = op.rsplit('.').next().unwrap_or_default();

@@ -65,6 +65,15 @@ pub(crate) fn create_key(state: &mut State, r: &Req, parent: &str) -> Result<Val
         ));
     }
     validate_rotation(&b, &purpose)?;
+    if let Some(d) = b.get("destroyScheduledDuration").filter(|v| !v.is_null()) {
+        let ok = kv::parse_duration(d).is_some_and(|s| (86_400.0..=10_368_000.0).contains(&s));
+        if !ok {
+            return Err(GError::invalid_field(
+                "crypto_key.destroy_scheduled_duration",
+                format!("Invalid destroy_scheduled_duration {d}: it must be between 86400s (24 hours) and 10368000s (120 days)."),
+            ));
+        }
+    }
     let mut k = json!({
         "name": name, "purpose": purpose, "createTime": now_rfc3339(),
         "versionTemplate": {"algorithm": alg, "protectionLevel": pl},

@@ -252,3 +252,65 @@ pub(crate) fn handle(
         )),
     }
 }
+
+/// Applies time-driven KMS changes before each KMS request: DESTROY_SCHEDULED versions whose
+/// `destroyTime` passed become DESTROYED, and keys whose `nextRotationTime` passed get a new
+/// primary version with `nextRotationTime` advanced by `rotationPeriod`.
+pub(crate) fn tick(state: &mut State) {
+    let now = time::OffsetDateTime::now_utc();
+    for vs in state.versions.values_mut() {
+        for v in vs.iter_mut() {
+            let due = v["destroyTime"]
+                .as_str()
+                .and_then(parse_rfc3339)
+                .is_some_and(|t| t <= now);
+            if v["state"] == "DESTROY_SCHEDULED" && due {
+                v["state"] = json!("DESTROYED");
+                v["destroyEventTime"] = json!(rfc3339(now));
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("destroyTime");
+                }
+            }
+        }
+    }
+    let due: Vec<String> = state
+        .crypto_keys
+        .iter()
+        .filter(|(_, k)| {
+            k["nextRotationTime"]
+                .as_str()
+                .and_then(parse_rfc3339)
+                .is_some_and(|t| t <= now)
+        })
+        .map(|(n, _)| n.clone())
+        .collect();
+    for name in due {
+        let Some(k) = state.crypto_keys.get(&name).cloned() else {
+            continue;
+        };
+        let period = parse_duration(&k["rotationPeriod"]).unwrap_or(0.0);
+        let mut next = k["nextRotationTime"]
+            .as_str()
+            .and_then(parse_rfc3339)
+            .unwrap_or(now);
+        if period >= 1.0 {
+            while next <= now {
+                next += time::Duration::seconds_f64(period);
+            }
+        }
+        let v = new_version(state, &name, "ENABLED");
+        let id = v["name"]
+            .as_str()
+            .and_then(|n| n.rsplit('/').next())
+            .unwrap_or("1")
+            .to_string();
+        if let Some(k) = state.crypto_keys.get_mut(&name) {
+            k["_primaryId"] = json!(id);
+            if period >= 1.0 {
+                k["nextRotationTime"] = json!(rfc3339(next));
+            } else if let Some(o) = k.as_object_mut() {
+                o.remove("nextRotationTime");
+            }
+        }
+    }
+}

@@ -186,6 +186,11 @@ pub(crate) fn handle(state: &mut State, r: &Req, op: &str) -> Result<Value, GErr
         }
         "delete" => {
             entry.deleted = true;
+            let uid = entry.value["uniqueId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            mark_deleted_member(state, &email, &uid);
             Ok(json!({}))
         }
         "getIamPolicy" => Ok(render_for_version(
@@ -288,4 +293,29 @@ fn create(state: &mut State, r: &Req, p: &str) -> Result<Value, GError> {
         sa["description"].as_str(),
         misses,
     ))
+}
+
+/// After deletion, policies name the account `deleted:serviceAccount:{email}?uid={id}`.
+fn mark_deleted_member(state: &mut State, email: &str, uid: &str) {
+    let live = format!("serviceAccount:{email}");
+    let dead = format!("deleted:serviceAccount:{email}?uid={uid}");
+    let resources: Vec<String> = state
+        .policies
+        .iter()
+        .filter(|(_, e)| e.current.to_string().contains(&format!("\"{live}\"")))
+        .map(|(k, _)| k.clone())
+        .collect();
+    for res in resources {
+        let mut p = state.iam_policy(&res);
+        if let Some(bs) = p.get_mut("bindings").and_then(Value::as_array_mut) {
+            for b in bs.iter_mut() {
+                if let Some(ms) = b.get_mut("members").and_then(Value::as_array_mut) {
+                    for m in ms.iter_mut().filter(|m| **m == live.as_str()) {
+                        *m = json!(dead);
+                    }
+                }
+            }
+        }
+        crate::iam_policy::write_policy(state, &res, p);
+    }
 }

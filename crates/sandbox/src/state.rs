@@ -200,6 +200,17 @@ impl State {
         crate::kms::render_key(self, name)
     }
 
+    /// Test hook: every DESTROY_SCHEDULED version reaches its `destroyTime` now (the next KMS
+    /// request turns it DESTROYED), instead of waiting `destroyScheduledDuration`.
+    pub fn expire_scheduled_destruction(&mut self) {
+        let now = now_rfc3339();
+        for v in self.versions.values_mut().flatten() {
+            if v["state"] == "DESTROY_SCHEDULED" {
+                v["destroyTime"] = Value::from(now.clone());
+            }
+        }
+    }
+
     /// All versions of a crypto key.
     pub fn crypto_key_versions(&self, key: &str) -> Vec<Value> {
         self.versions.get(key).cloned().unwrap_or_default()

@@ -101,11 +101,25 @@ async fn service_accounts_crud_and_409() {
     assert_eq!((s, p), (200, json!({"etag": "ACAB"})));
     let (_, l) = api.google(Method::GET, &url, None).await;
     assert_eq!(l["accounts"].as_array().unwrap().len(), 1);
+    let key = cmek_sandbox::seed::EXISTING_KEY;
+    api.sb.with_state(|st| {
+        st.add_binding_direct(
+            key,
+            "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+            &format!("serviceAccount:{email}"),
+        );
+    });
     let (s, _) = api
         .google(Method::DELETE, &format!("{url}/{email}"), None)
         .await;
     assert_eq!(s, 200);
     assert!(api.sb.service_account(&email).is_none());
+    let uid = sa["uniqueId"].as_str().unwrap();
+    assert_eq!(
+        api.sb.iam_policy(key)["bindings"][0]["members"][0],
+        format!("deleted:serviceAccount:{email}?uid={uid}"),
+        "policies show the deleted member form"
+    );
 }
 
 #[tokio::test]

@@ -223,3 +223,81 @@ async fn routing_header_must_match_location_b17() {
         .unwrap()
         .contains("global"));
 }
+
+#[tokio::test]
+async fn scheduled_destruction_ends_in_destroyed() {
+    let api = start().await;
+    let key = cmek_sandbox::seed::EXISTING_KEY;
+    let v1 = format!("{key}/cryptoKeyVersions/1");
+    let (s, _) = api
+        .google(
+            Method::POST,
+            &format!("kms/v1/{v1}:destroy"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(s, 200);
+    api.sb.with_state(|st| st.expire_scheduled_destruction());
+    let (_, v) = api.google(Method::GET, &format!("kms/v1/{v1}"), None).await;
+    assert_eq!(v["state"], "DESTROYED", "{v}");
+    assert!(v["destroyEventTime"].is_string() && v.get("destroyTime").is_none());
+    let (s, b) = api
+        .google(
+            Method::POST,
+            &format!("kms/v1/{v1}:restore"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(s, 400);
+    assert!(b["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("has value DESTROYED"));
+}
+
+#[tokio::test]
+async fn automatic_rotation_at_next_rotation_time() {
+    let api = start().await;
+    let ring = kr("us-east4", "auto");
+    api.google(
+        Method::POST,
+        &format!("kms/v1/projects/{P}/locations/us-east4/keyRings?keyRingId=auto"),
+        Some(json!({})),
+    )
+    .await;
+    let next = time::OffsetDateTime::now_utc() + time::Duration::milliseconds(600);
+    let next = next
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let (s, k) = api
+        .google(
+            Method::POST,
+            &format!("kms/v1/{ring}/cryptoKeys?cryptoKeyId=k"),
+            Some(json!({"purpose": "ENCRYPT_DECRYPT", "rotationPeriod": "86400s", "nextRotationTime": next})),
+        )
+        .await;
+    assert_eq!(s, 200, "{k}");
+    assert!(k["primary"]["name"].as_str().unwrap().ends_with("/1"));
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let (_, k) = api
+        .google(Method::GET, &format!("kms/v1/{ring}/cryptoKeys/k"), None)
+        .await;
+    assert!(
+        k["primary"]["name"].as_str().unwrap().ends_with("/2"),
+        "{k}"
+    );
+    assert_ne!(
+        k["nextRotationTime"].as_str().unwrap(),
+        next,
+        "advanced by rotationPeriod"
+    );
+    // destroyScheduledDuration must be within 24 h .. 120 days
+    let (s, _) = api
+        .google(
+            Method::POST,
+            &format!("kms/v1/{ring}/cryptoKeys?cryptoKeyId=short"),
+            Some(json!({"purpose": "ENCRYPT_DECRYPT", "destroyScheduledDuration": "60s"})),
+        )
+        .await;
+    assert_eq!(s, 400);
+}
