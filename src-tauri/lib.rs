@@ -44,5 +44,8 @@ fn init_logging() {
         EnvFilter::new("warn,cmek_desk=info,cmek_setup=info,cmek_sandbox=info")
     });
     // A second init (e.g. in tests) is harmless; ignore "already set".
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }

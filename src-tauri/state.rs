@@ -12,7 +12,7 @@ pub struct AppState {
     /// The connection every command uses; `None` until the user connects.
     connection: RwLock<Option<Arc<Connection>>>,
     /// The in-process sandbox, kept alive while the app talks to it.
-    pub sandbox: Mutex<Option<crate::sandbox::Running>>,
+    pub sandbox: crate::sandbox::Slot,
     /// The control of the latest apply, so "Stop" can cancel it.
     apply_control: Mutex<Option<ApplyControl>>,
 }
@@ -22,7 +22,10 @@ impl AppState {
     /// Returns a clone of the `Arc` so no lock is held during long calls (apply).
     pub async fn connection(&self) -> Result<Arc<Connection>> {
         self.connection.read().await.clone().ok_or_else(|| {
-            Error::new(ErrorCode::Unauthenticated, "Not connected. Choose Sandbox or a Google account first.")
+            Error::new(
+                ErrorCode::Unauthenticated,
+                "Not connected. Choose Sandbox or a Google account first.",
+            )
         })
     }
 

@@ -22,14 +22,26 @@ fn request(cmd: &str, args: Value) -> InvokeRequest {
 }
 
 /// The app as shipped (real config + capabilities), on the mock runtime, with its "main" window.
-fn main_window() -> (tauri::App<tauri::test::MockRuntime>, WebviewWindow<tauri::test::MockRuntime>) {
-    let app = with_handlers(mock_builder()).build(tauri::generate_context!()).expect("app builds with the real context");
-    let window = WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("main window");
+fn main_window() -> (
+    tauri::App<tauri::test::MockRuntime>,
+    WebviewWindow<tauri::test::MockRuntime>,
+) {
+    let app = with_handlers(mock_builder())
+        .build(tauri::generate_context!())
+        .expect("app builds with the real context");
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("main window");
     (app, window)
 }
 
-fn call(window: &WebviewWindow<tauri::test::MockRuntime>, cmd: &str, args: Value) -> Result<Value, Value> {
-    get_ipc_response(window, request(cmd, args)).map(|body| body.deserialize::<Value>().expect("JSON response"))
+fn call(
+    window: &WebviewWindow<tauri::test::MockRuntime>,
+    cmd: &str,
+    args: Value,
+) -> Result<Value, Value> {
+    get_ipc_response(window, request(cmd, args))
+        .map(|body| body.deserialize::<Value>().expect("JSON response"))
 }
 
 #[test]
@@ -44,7 +56,12 @@ fn commands_before_connecting_fail_with_unauthenticated_code() {
     ] {
         let error = call(&window, cmd, args).expect_err(cmd);
         assert_eq!(error["code"], "UNAUTHENTICATED", "{cmd}: {error}");
-        assert!(error["message"].as_str().is_some_and(|m| m.contains("Not connected")), "{cmd}: {error}");
+        assert!(
+            error["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("Not connected")),
+            "{cmd}: {error}"
+        );
     }
 }
 
@@ -61,8 +78,12 @@ fn arguments_use_the_names_the_ui_sends() {
 fn commands_not_in_the_capability_are_denied() {
     let (_app, window) = main_window();
     // No shell/fs/http plugin is granted; an unknown command never runs.
-    let error = call(&window, "plugin:shell|execute", json!({ "program": "sh" })).expect_err("denied");
-    assert!(error.as_str().is_some_and(|m| m.contains("not allowed")), "{error}");
+    let error =
+        call(&window, "plugin:shell|execute", json!({ "program": "sh" })).expect_err("denied");
+    assert!(
+        error.as_str().is_some_and(|m| m.contains("not allowed")),
+        "{error}"
+    );
 }
 
 #[test]
@@ -71,8 +92,16 @@ fn connect_sandbox_then_list_the_demo_clusters() {
     let info = call(&window, "connect_sandbox", json!({})).expect("connect_sandbox");
     assert_eq!(info["mode"], "sandbox", "{info}");
     let clusters = call(&window, "list_clusters", json!({})).expect("list_clusters");
-    let names: Vec<&str> = clusters.as_array().expect("array").iter().filter_map(|c| c["cluster"]["name"].as_str()).collect();
-    assert!(names.contains(&"prod-payments") && names.contains(&"global-ledger"), "{names:?}");
+    let names: Vec<&str> = clusters
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|c| c["cluster"]["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"prod-payments") && names.contains(&"global-ledger"),
+        "{names:?}"
+    );
 }
 
 #[test]

@@ -29,7 +29,10 @@ async fn sandbox_setup_enables_cmek_on_single_and_multi_region_clusters() {
     let Some(url) = driver_url() else { return };
     let mut caps = serde_json::Map::new();
     caps.insert("browserName".into(), json!("wry"));
-    caps.insert("tauri:options".into(), json!({ "application": env!("CARGO_BIN_EXE_cmek-desk") }));
+    caps.insert(
+        "tauri:options".into(),
+        json!({ "application": env!("CARGO_BIN_EXE_cmek-desk") }),
+    );
     let client = ClientBuilder::native()
         .capabilities(caps)
         .connect(&url)
@@ -47,7 +50,9 @@ async fn sandbox_setup_enables_cmek_on_single_and_multi_region_clusters() {
     if let Err(failure) = &outcome {
         // Leave evidence for the reader: the window as it was, and any error banner.
         let _ = screenshot(&client, "failure").await;
-        let banner = text_of(&client, "[data-testid=error-banner]").await.unwrap_or_default();
+        let banner = text_of(&client, "[data-testid=error-banner]")
+            .await
+            .unwrap_or_default();
         eprintln!("E2E failed: {failure}\nerror banner: {banner}");
     }
     let _ = client.close().await;
@@ -55,11 +60,20 @@ async fn sandbox_setup_enables_cmek_on_single_and_multi_region_clusters() {
 }
 
 /// One pass of the wizard for `cluster`, from the cluster list to the Result screen.
-async fn set_up_cmek(c: &Client, cluster: &str, regions_ok: fn(usize) -> bool) -> Result<(), String> {
+async fn set_up_cmek(
+    c: &Client,
+    cluster: &str,
+    regions_ok: fn(usize) -> bool,
+) -> Result<(), String> {
     let row = wait_testid(c, &format!("cluster-row-{cluster}"), UI_TIMEOUT).await?;
-    let regions: usize = attr(&row, "data-region-count").await?.parse().map_err(|e| format!("{e}"))?;
+    let regions: usize = attr(&row, "data-region-count")
+        .await?
+        .parse()
+        .map_err(|e| format!("{e}"))?;
     if !regions_ok(regions) {
-        return Err(format!("{cluster} has {regions} regions, not the kind this pass expects"));
+        return Err(format!(
+            "{cluster} has {regions} regions, not the kind this pass expects"
+        ));
     }
     if attr(&row, "data-eligible").await? != "true" {
         return Err(format!("{cluster} is listed as ineligible"));
@@ -72,24 +86,42 @@ async fn set_up_cmek(c: &Client, cluster: &str, regions_ok: fn(usize) -> bool) -
     click(c, "confirm-apply").await?;
 
     // Every step must end in a success state; a failed step stops the test with its message.
-    wait_testid(c, "view-result", APPLY_TIMEOUT).await.map_err(|e| format!("apply did not finish: {e}"))?;
-    for step in c.find_all(Locator::Css("[data-testid^='step-']")).await.map_err(err)? {
+    wait_testid(c, "view-result", APPLY_TIMEOUT)
+        .await
+        .map_err(|e| format!("apply did not finish: {e}"))?;
+    for step in c
+        .find_all(Locator::Css("[data-testid^='step-']"))
+        .await
+        .map_err(err)?
+    {
         let state = attr(&step, "data-state").await?;
         if !matches!(state.as_str(), "done" | "adopted" | "unchanged") {
-            return Err(format!("step ended {state}: {}", step.text().await.map_err(err)?));
+            return Err(format!(
+                "step ended {state}: {}",
+                step.text().await.map_err(err)?
+            ));
         }
     }
 
     click(c, "view-result").await?;
     let status = wait_testid(c, "result-status", UI_TIMEOUT).await?;
-    let badges = c.find_all(Locator::Css("[data-testid^='region-status-']")).await.map_err(err)?;
+    let badges = c
+        .find_all(Locator::Css("[data-testid^='region-status-']"))
+        .await
+        .map_err(err)?;
     if badges.len() != regions {
-        return Err(format!("{} region statuses shown, cluster has {regions} regions", badges.len()));
+        return Err(format!(
+            "{} region statuses shown, cluster has {regions} regions",
+            badges.len()
+        ));
     }
     for badge in &badges {
         let region_status = attr(badge, "data-status").await?;
         if region_status != "ENABLED" {
-            return Err(format!("{}: {region_status}", attr(badge, "data-testid").await?));
+            return Err(format!(
+                "{}: {region_status}",
+                attr(badge, "data-testid").await?
+            ));
         }
     }
     let cluster_status = attr(&status, "data-status").await?;
@@ -129,7 +161,10 @@ async fn click(c: &Client, testid: &str) -> Result<(), String> {
     loop {
         let element = wait_testid(c, testid, UI_TIMEOUT).await?;
         if element.is_enabled().await.map_err(err)? {
-            return element.click().await.map_err(|e| format!("clicking {testid}: {e}"));
+            return element
+                .click()
+                .await
+                .map_err(|e| format!("clicking {testid}: {e}"));
         }
         if tokio::time::Instant::now() > deadline {
             return Err(format!("{testid} stayed disabled"));
@@ -139,11 +174,20 @@ async fn click(c: &Client, testid: &str) -> Result<(), String> {
 }
 
 async fn attr(element: &Element, name: &str) -> Result<String, String> {
-    element.attr(name).await.map_err(err)?.ok_or_else(|| format!("missing attribute {name}"))
+    element
+        .attr(name)
+        .await
+        .map_err(err)?
+        .ok_or_else(|| format!("missing attribute {name}"))
 }
 
 async fn text_of(c: &Client, css: &str) -> Result<String, String> {
-    c.find(Locator::Css(css)).await.map_err(err)?.text().await.map_err(err)
+    c.find(Locator::Css(css))
+        .await
+        .map_err(err)?
+        .text()
+        .await
+        .map_err(err)
 }
 
 async fn screenshot(c: &Client, name: &str) -> Result<(), String> {

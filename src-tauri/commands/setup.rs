@@ -10,7 +10,10 @@ use tauri::State;
 #[tauri::command]
 pub async fn suggest_setup(cluster_id: String, state: State<'_, AppState>) -> Result<SetupRequest> {
     let connection = state.connection().await?;
-    super::logged("suggest_setup", cmek_setup::suggest_request(&connection, &cluster_id).await)
+    super::logged(
+        "suggest_setup",
+        cmek_setup::suggest_request(&connection, &cluster_id).await,
+    )
 }
 
 /// Reads the current state and returns what applying would do. Makes no write call.
@@ -35,7 +38,10 @@ pub async fn apply_setup(
             tracing::warn!(%error, "could not deliver an apply event to the window");
         }
     };
-    super::logged("apply_setup", cmek_setup::apply(&connection, &plan, &control, &send).await)
+    super::logged(
+        "apply_setup",
+        cmek_setup::apply(&connection, &plan, &control, &send).await,
+    )
 }
 
 /// Asks the running apply to stop before its next step or poll; what is done stays done and

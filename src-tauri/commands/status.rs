@@ -6,7 +6,13 @@ use cmek_core::Result;
 use tauri::State;
 
 #[tauri::command]
-pub async fn cmek_status(cluster_id: String, state: State<'_, AppState>) -> Result<CmekClusterInfo> {
+pub async fn cmek_status(
+    cluster_id: String,
+    state: State<'_, AppState>,
+) -> Result<CmekClusterInfo> {
     let connection = state.connection().await?;
-    super::logged("cmek_status", cmek_setup::cmek_status(&connection, &cluster_id).await)
+    super::logged(
+        "cmek_status",
+        cmek_setup::cmek_status(&connection, &cluster_id).await,
+    )
 }
