@@ -120,6 +120,12 @@ impl SandboxHandle {
         self.lock().spec_violations.clone()
     }
 
+    /// Requests the sandbox rejected with 400 because their body broke the API spec
+    /// (`operation: field (rule)`). A client test that leaves one has sent an invalid request.
+    pub fn spec_rejections(&self) -> Vec<String> {
+        self.lock().spec_rejections.clone()
+    }
+
     /// Forgets the request log.
     pub fn clear_requests(&self) {
         self.lock().requests.clear();

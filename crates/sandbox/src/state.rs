@@ -119,6 +119,8 @@ pub struct State {
     pub(crate) epoch: Instant,
     /// Responses the sandbox produced that violate the API spec (each also answered 500).
     pub(crate) spec_violations: Vec<String>,
+    /// Requests rejected because their body broke the spec (operation and fields).
+    pub(crate) spec_rejections: Vec<String>,
 }
 
 impl State {
@@ -143,6 +145,7 @@ impl State {
             counter: 0,
             epoch,
             spec_violations: Vec::new(),
+            spec_rejections: Vec::new(),
         }
     }
 
@@ -198,6 +201,19 @@ impl State {
     /// A crypto key as `cryptoKeys.get` returns it (with `primary`), if it exists.
     pub fn crypto_key(&self, name: &str) -> Option<Value> {
         crate::kms::render_key(self, name)
+    }
+
+    /// Test hook: CockroachDB has not provisioned this principal yet (e.g. a cluster created
+    /// minutes ago), so IAM answers "Service account … does not exist" for it (field report B08).
+    pub fn unprovision_external_service_account(&mut self, email: &str) {
+        self.external_service_accounts.retain(|e| e != email);
+    }
+
+    /// Test hook: CockroachDB's principal appears (the counterpart of the above).
+    pub fn provision_external_service_account(&mut self, email: &str) {
+        if !self.external_service_accounts.iter().any(|e| e == email) {
+            self.external_service_accounts.push(email.to_owned());
+        }
     }
 
     /// Test hook: every DESTROY_SCHEDULED version reaches its `destroyTime` now (the next KMS

@@ -4,7 +4,7 @@
 mod common;
 use cmek_core::plan::{KeyLayout, StepOutcome};
 use cmek_core::ErrorCode;
-use cmek_sandbox::{seed, Fault, Sandbox, SandboxConfig};
+use cmek_sandbox::{seed, Fault, SandboxConfig};
 use common::*;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -84,7 +84,7 @@ async fn b06_the_same_error_on_a_resource_we_did_not_create_is_not_retried() {
 
 #[tokio::test]
 async fn b07_a_new_service_account_is_polled_until_google_shows_it() {
-    let sb = Sandbox::start(SandboxConfig::for_tests().with_sa_get_not_found_after_create(2)).await;
+    let sb = start(SandboxConfig::for_tests().with_sa_get_not_found_after_create(2)).await;
     let conn = connect(&sb).await;
     let (r, events) = plan_and_apply(&conn, single_region_request(&conn).await).await;
     r.unwrap_or_else(|e| panic!("{e:?}"));
@@ -95,7 +95,7 @@ async fn b07_a_new_service_account_is_polled_until_google_shows_it() {
 
 #[tokio::test]
 async fn b09_enable_is_retried_while_iam_propagates_with_visible_progress() {
-    let sb = Sandbox::start(SandboxConfig::for_tests().with_iam_propagation(Duration::from_millis(400))).await;
+    let sb = start(SandboxConfig::for_tests().with_iam_propagation(Duration::from_millis(400))).await;
     let conn = connect(&sb).await;
     let (r, events) = plan_and_apply(&conn, single_region_request(&conn).await).await;
     let r = r.unwrap_or_else(|e| panic!("{e:?}"));
@@ -224,7 +224,7 @@ async fn b23_a_key_without_primary_gets_one_promoted_explicitly() {
 
 #[tokio::test]
 async fn b40_missing_permissions_are_named_before_any_write() {
-    let sb = Sandbox::start(SandboxConfig::for_tests().with_google_token("auditor-token", "user:auditor@example.com")).await;
+    let sb = start(SandboxConfig::for_tests().with_google_token("auditor-token", "user:auditor@example.com")).await;
     sb.with_state(|s| s.add_binding_direct(&format!("projects/{}", seed::DEMO_PROJECT_ID), "roles/viewer", "user:auditor@example.com"));
     let conn = connect_as(&sb, "auditor-token", "user:auditor@example.com").await;
     let plan = cmek_setup::plan(&conn, single_region_request(&conn).await).await.unwrap();
@@ -237,3 +237,24 @@ async fn b40_missing_permissions_are_named_before_any_write() {
     assert_eq!(sb.write_count(), 0, "nothing written");
 }
 
+
+#[tokio::test]
+async fn b08_a_missing_cockroach_identity_writes_nothing_and_says_why_then_retry_works() {
+    let sb = sandbox().await;
+    let conn = connect(&sb).await;
+    let plan = cmek_setup::plan(&conn, single_region_request(&conn).await).await.unwrap();
+    let principal = plan.cockroach_principal.clone();
+    sb.with_state(|s| s.unprovision_external_service_account(&principal));
+    let sa_resource = format!("projects/{}/serviceAccounts/{}", seed::DEMO_PROJECT_ID, plan.service_account_email);
+    let (r, events) = apply(&conn, &plan).await;
+    let e = r.unwrap_err();
+    assert_eq!(e.code, ErrorCode::MemberNotFound);
+    assert!(e.message.contains(&principal) && e.message.contains("not provisioned") || e.message.contains("has not provisioned"), "{}", e.message);
+    assert!(e.message.contains("nothing was written"), "{}", e.message);
+    assert!(!sb.iam_policy(&sa_resource).to_string().contains(&principal), "nothing written");
+    assert!(events.iter().any(|ev| matches!(ev, cmek_core::plan::ApplyEvent::StepFailed { step_id, .. } if step_id.starts_with("grantTokenCreator"))));
+    // The identity appears; applying again (the offered retry) finishes.
+    sb.with_state(|s| s.provision_external_service_account(&principal));
+    let (r2, _) = apply(&conn, &plan).await;
+    assert_eq!(r2.unwrap().cmek.status, "ENABLED");
+}

@@ -35,7 +35,7 @@ async fn single_region_cluster_reaches_enabled_with_the_right_bindings() {
 }
 
 #[tokio::test]
-async fn multi_region_cluster_gets_a_key_per_region_and_every_region_enabled() {
+async fn b17_multi_region_cluster_gets_a_regional_key_per_region_and_every_region_enabled() {
     let sb = sandbox().await;
     let conn = connect(&sb).await;
     let req = multi_region_request(&conn).await;
@@ -111,4 +111,33 @@ async fn ineligible_and_aws_clusters_are_refused_with_the_reason() {
     assert!(e.message.contains("PUBLIC"), "{}", e.message);
     req.cluster_id = seed::AWS_CLUSTER_ID.into();
     assert_eq!(cmek_setup::plan(&conn, req).await.unwrap_err().code, ErrorCode::NotEligible);
+}
+
+#[tokio::test]
+async fn a_request_the_spec_rejects_gets_a_400_and_is_recorded_against_the_sender() {
+    // A client bug (an unknown field in a crypto key) must not pass silently: the sandbox
+    // answers 400 like Google and records the rejection, which fails the sending test.
+    let sb = cmek_sandbox::Sandbox::start(cmek_sandbox::SandboxConfig::for_tests()).await;
+    let conn = connect(&sb).await;
+    let ring = format!("projects/{}/locations/us-east4/keyRings/r1", seed::DEMO_PROJECT_ID);
+    conn.google.kms.create_key_ring(&format!("projects/{}/locations/us-east4", seed::DEMO_PROJECT_ID), "r1").await.unwrap();
+    let mut key = cmek_core::kms::CryptoKey { purpose: Some("ENCRYPT_DECRYPT".into()), ..Default::default() };
+    key.labels.insert("ok".into(), json!("yes"));
+    let url = format!("{}v1/{ring}/cryptoKeys?cryptoKeyId=k1", sb.endpoints().kms);
+    let resp = reqwest::Client::new()
+        .post(url)
+        .bearer_auth(cmek_sandbox::DEFAULT_GOOGLE_TOKEN)
+        .json(&json!({"purpose": "ENCRYPT_DECRYPT", "rotationPeriodSeconds": 86400}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 400);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert!(body["error"]["message"].as_str().unwrap().contains("rotationPeriodSeconds"), "{body}");
+    let rejections = sb.spec_rejections();
+    assert_eq!(rejections.len(), 1, "{rejections:?}");
+    assert!(rejections[0].contains("cryptoKeys.create"));
+    // The typed client's body for the same key is valid.
+    conn.google.kms.create_crypto_key(&ring, "k1", &key).await.unwrap();
+    assert_eq!(sb.spec_rejections().len(), 1);
 }

@@ -9,8 +9,34 @@ use cmek_sandbox::{seed, Sandbox, SandboxConfig, SandboxHandle, DEFAULT_COCKROAC
 use cmek_setup::{ApplyControl, Connection, Timing};
 use std::sync::{Arc, Mutex};
 
-pub async fn sandbox() -> SandboxHandle {
-    Sandbox::start(SandboxConfig::for_tests()).await
+/// A sandbox that fails the test if any request or response it saw broke the API contracts
+/// (discovery documents / OpenAPI spec, checked by the sandbox with `cmek-spec`).
+pub struct Checked(pub SandboxHandle);
+
+impl std::ops::Deref for Checked {
+    type Target = SandboxHandle;
+    fn deref(&self) -> &SandboxHandle {
+        &self.0
+    }
+}
+
+impl Drop for Checked {
+    fn drop(&mut self) {
+        let violations = self.0.spec_violations();
+        let rejected = self.0.spec_rejections();
+        if !std::thread::panicking() {
+            assert!(violations.is_empty(), "the sandbox answered outside the spec: {violations:#?}");
+            assert!(rejected.is_empty(), "a request broke the spec: {rejected:#?}");
+        }
+    }
+}
+
+pub async fn sandbox() -> Checked {
+    start(SandboxConfig::for_tests()).await
+}
+
+pub async fn start(config: SandboxConfig) -> Checked {
+    Checked(Sandbox::start(config).await)
 }
 
 pub async fn connect(sb: &SandboxHandle) -> Connection {
