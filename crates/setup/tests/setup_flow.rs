@@ -133,7 +133,7 @@ async fn a_request_the_spec_rejects_gets_a_400_and_is_recorded_against_the_sende
         .unwrap();
     assert_eq!(resp.status(), 400);
     let body: serde_json::Value = resp.json().await.unwrap();
-    assert!(body["error"]["message"].as_str().unwrap().contains("rotationPeriodSeconds"), "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("Unknown name \"rotation_period_seconds\""), "{body}");
     let rejections = sb.spec_rejections();
     assert_eq!(rejections.len(), 1, "{rejections:?}");
     assert!(rejections[0].contains("cryptoKeys.create"));
