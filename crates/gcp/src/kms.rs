@@ -38,6 +38,28 @@ impl KmsClient {
         format!("{}v1/{path}", self.base)
     }
 
+    /// `cloudkms.projects.locations.list` (all pages): location names `projects/P/locations/L`.
+    pub async fn list_locations(&self, project: &str) -> Result<Vec<String>> {
+        let parent = format!("projects/{project}");
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut call = Call::new(Method::GET, self.url(&format!("{parent}/locations")))
+                .query("pageSize", "100")
+                .route("name", &parent);
+            if let Some(t) = &token {
+                call = call.query("pageToken", t.clone());
+            }
+            let page: Value = self.http.send(call).await?;
+            let names = page["locations"].as_array().into_iter().flatten();
+            out.extend(names.filter_map(|l| l["name"].as_str().map(str::to_owned)));
+            match page["nextPageToken"].as_str().filter(|t| !t.is_empty()) {
+                Some(t) => token = Some(t.to_owned()),
+                None => return Ok(out),
+            }
+        }
+    }
+
     /// `cloudkms.projects.locations.keyRings.get`.
     pub async fn get_key_ring(&self, name: &str) -> Result<Option<KeyRing>> {
         found(self.http.send(Call::new(Method::GET, self.url(name)).route("name", name)).await)

@@ -84,7 +84,7 @@ pub async fn edit_policy(google: &Google, target: &PolicyTarget, add: &[Grant], 
             // Never write without an etag: that would overwrite concurrent changes (B10).
             return Err(Error::internal(format!("{target}: the policy read carried no etag; refusing to write it")));
         }
-        writes += 1;
+        writes = attempt;
         match google.set_policy(target, &next).await {
             Ok(after) => return Ok(PolicyEdit { before, after, outcome, writes }),
             Err(e) if e.code == ErrorCode::Conflict && attempt < MAX_POLICY_ATTEMPTS => {
