@@ -1,6 +1,16 @@
 //! CockroachDB's side of CMEK, simulated honestly: the access check CockroachDB performs through
 //! the *effective* (propagated) GCP IAM state, and the asynchronous region state machine
 //! (ENABLING/ROTATING/REVOKING -> ENABLED/ENABLE_FAILED/ROTATE_FAILED/REVOKED).
+//!
+//! Key access after enablement ([`recheck_key_access`], `SandboxHandle::recheck_key_access`):
+//! removing IAM access alone does not stop a running cluster (managing-cmek.md, field report
+//! B42), so nothing changes on its own. The knob simulates CockroachDB's periodic key access
+//! check / a node restart: every settled ENABLED region re-runs the IAM chain check on its
+//! current spec. The `CMEKStatus` enum has no "access lost" value and the docs never say the
+//! status changes, so the region *stays `ENABLED`* and its current key info's `user_message`
+//! (which "elaborates on the key's status") becomes [`KEY_ACCESS_FAILING`] plus the reason;
+//! a later recheck that passes clears it. REVOKE is independent of this: it is the customer
+//! telling CockroachDB, and goes REVOKING -> REVOKED whatever the IAM state.
 
 use std::time::Instant;
 
@@ -225,4 +235,40 @@ pub(crate) fn advance(state: &mut State, cluster_id: &str, poll: bool) {
         }
     }
     state.cmek.insert(cluster_id.to_string(), regions);
+}
+
+/// Prefix of the `user_message` of an ENABLED region whose key access check fails.
+pub const KEY_ACCESS_FAILING: &str = "Key access is failing; restarted nodes will not be able to rejoin the cluster";
+
+/// Re-runs CockroachDB's key access check on every settled ENABLED region of a cluster (see
+/// the module doc). Returns (region, access ok) for each region checked.
+pub(crate) fn recheck_key_access(state: &mut State, cluster_id: &str) -> Vec<(String, bool)> {
+    let Some(cluster) = state.clusters.get(cluster_id).cloned() else {
+        return Vec::new();
+    };
+    let Some(mut regions) = state.cmek.remove(cluster_id) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for r in regions.iter_mut().filter(|r| r.pending.is_none() && r.status == "ENABLED") {
+        let Some(i) = r.key_infos.iter_mut().rev().find(|i| i["status"] == "ENABLED") else {
+            continue;
+        };
+        let res = if cluster["cloud_provider"] == "GCP" {
+            check_gcp_access(state, &cluster, &i["spec"])
+        } else {
+            Ok(())
+        };
+        let msg = match &res {
+            Ok(()) => String::new(),
+            Err(m) => format!("{KEY_ACCESS_FAILING}: {m}"),
+        };
+        if i["user_message"] != json!(msg) {
+            i["user_message"] = json!(msg);
+            i["updated_at"] = json!(now_rfc3339());
+        }
+        out.push((r.region.clone(), res.is_ok()));
+    }
+    state.cmek.insert(cluster_id.to_string(), regions);
+    out
 }

@@ -169,6 +169,14 @@ impl SandboxHandle {
         self.lock().cmek_info(cluster_id)
     }
 
+    /// Simulates CockroachDB re-checking key access (its periodic check, or a node restart):
+    /// a settled ENABLED region whose IAM chain is broken keeps status `ENABLED` and gets a
+    /// `user_message` starting with [`crate::cmek::KEY_ACCESS_FAILING`]; a passing check clears
+    /// it. Returns (region, access ok) per checked region.
+    pub fn recheck_key_access(&self, cluster_id: &str) -> Vec<(String, bool)> {
+        crate::cmek::recheck_key_access(&mut self.lock(), cluster_id)
+    }
+
     /// Enables/disables an API (`cloudkms.googleapis.com`, ...) in a project.
     pub fn set_service_enabled(&self, project: &str, service: &str, enabled: bool) {
         self.lock().set_service_enabled(project, service, enabled);
