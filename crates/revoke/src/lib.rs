@@ -1,0 +1,102 @@
+//! One-click CMEK revocation with exact recovery, and key-level emergency actions
+//! (issue #5; cmek-procedure.md §12; gcp-apis.md §4, §8; field reports B04, B05, B24, B25, B42).
+//!
+//! - [`preview_revoke`] (reads only) returns everything the confirmation shows: the cluster,
+//!   its regions, what stops working, which clusters share its service account or key, and the
+//!   three [`Lever`]s with their reach, delay and the exact grants each would remove.
+//! - [`revoke`] runs the steps snapshot → remove access → REVOKE → wait → verify, with progress
+//!   through a sink and a cancel flag; [`resume_revoke`] finishes one a crash interrupted.
+//! - [`recover`] restores exactly what a revocation's snapshot removed and builds the support
+//!   request (nodes do not recover by themselves).
+//! - [`key_actions`]: disable every enabled version, restore versions scheduled for
+//!   destruction, and the destroy guard.
+//!
+//! Every change is written to the [`cmek_activity::ActivityLog`] before (intent) and after
+//! (outcome); IAM writes go only through `cmek_gcp::edit_policy` (ARCHITECTURE.md invariant 4).
+
+pub mod blast_radius;
+pub mod key_actions;
+pub mod lever;
+pub mod recover;
+pub mod revoke;
+pub mod snapshot;
+
+pub use blast_radius::{key_uses, preview_revoke, ClusterKeyUse, RevokePreview, SharingCluster};
+pub use key_actions::{
+    destroy_guard, disable_all_versions, preview_key, restore_scheduled_versions, DestroyGuard, KeyActionReport,
+    KeyPreview, VersionOutcome, VersionResult, VersionView,
+};
+pub use lever::{IamResource, Lever, LeverInfo, Reach, Removal};
+pub use recover::{recover, RecoverReport, SupportRequest};
+pub use revoke::{resume_revoke, revoke, RevokeControl, RevokeEvent, RevokeReport, RevokeRequest, RevokeStep, StepStatus};
+pub use snapshot::{ObservedState, PolicyRecord, RecoverySnapshot, ServiceAccountRecord};
+
+use cmek_cockroach::CockroachClient;
+use cmek_gcp::Google;
+use std::time::Duration;
+
+/// Progress sink: called synchronously for every event, from the task running the operation.
+pub type Sink<'a> = &'a (dyn Fn(RevokeEvent) + Send + Sync);
+
+/// The clients and identity one operation runs with.
+#[derive(Clone)]
+pub struct RevokeContext {
+    pub google: Google,
+    pub cockroach: CockroachClient,
+    /// Who acts, as written to the activity log (the signed-in Google identity, `user:…`).
+    pub actor: String,
+    pub timing: RevokeTiming,
+}
+
+/// Bounds and pacing of the waits and writes. All durations are wall-clock.
+#[derive(Debug, Clone, Copy)]
+pub struct RevokeTiming {
+    /// Between polls of `GET …/cmek` (production 5 s).
+    pub poll_interval: Duration,
+    /// How long to wait for REVOKED / REVOKE_FAILED: 2 h (TF `clusterUpdateTimeout`, cmek-procedure §10).
+    pub settle_timeout: Duration,
+    /// Pause between KMS version writes: 1.1 s keeps under the 60 write QPM quota (gcp-apis §4, B24).
+    pub key_write_interval: Duration,
+    /// Extra attempts of one version write after 429 RESOURCE_EXHAUSTED (beyond the HTTP layer's).
+    pub rate_limit_retries: u32,
+}
+
+impl Default for RevokeTiming {
+    fn default() -> Self {
+        Self {
+            poll_interval: Duration::from_secs(5),
+            settle_timeout: Duration::from_secs(7200),
+            key_write_interval: Duration::from_millis(1100),
+            rate_limit_retries: 5,
+        }
+    }
+}
+
+impl RevokeTiming {
+    /// Short bounds for the sandbox and tests (same logic, smaller numbers).
+    pub fn fast() -> Self {
+        Self {
+            poll_interval: Duration::from_millis(20),
+            settle_timeout: Duration::from_secs(30),
+            key_write_interval: Duration::ZERO,
+            rate_limit_retries: 3,
+        }
+    }
+}
+
+impl RevokeContext {
+    /// A context with production timing.
+    pub fn new(google: Google, cockroach: CockroachClient, actor: impl Into<String>) -> Self {
+        Self { google, cockroach, actor: actor.into(), timing: RevokeTiming::default() }
+    }
+
+    pub fn with_timing(mut self, timing: RevokeTiming) -> Self {
+        self.timing = timing;
+        self
+    }
+}
+
+/// RFC 3339 UTC now.
+pub(crate) fn now() -> String {
+    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}

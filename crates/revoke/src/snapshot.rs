@@ -1,0 +1,131 @@
+//! The recovery snapshot taken before a revocation changes anything (exact grants to remove,
+//! the policies with their etags, service-account states, CMEK status), and the observed state
+//! re-read after every revoke or recover (B05: show what is, not what was intended).
+
+use cmek_core::cockroach::CmekClusterInfo;
+use cmek_core::iam::{Grant, Policy};
+use cmek_core::Result;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::lever::{service_account_project, IamResource, Lever, Removal};
+use crate::RevokeContext;
+
+/// One IAM policy as read: its etag and every (role, member, condition) grant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PolicyRecord {
+    pub resource: IamResource,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+    pub grants: Vec<Grant>,
+}
+
+impl PolicyRecord {
+    pub fn of(resource: &IamResource, p: &Policy) -> Self {
+        Self { resource: resource.clone(), etag: p.etag.clone(), grants: p.grants_list() }
+    }
+}
+
+/// A service account's enabled/disabled state as read (`exists` false on 404).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ServiceAccountRecord {
+    pub project: String,
+    pub email: String,
+    pub exists: bool,
+    pub disabled: bool,
+}
+
+/// What recovery needs, saved in the activity database before the first change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct RecoverySnapshot {
+    pub operation_id: String,
+    pub taken_at: String,
+    pub actor: String,
+    pub cluster_id: String,
+    pub cluster_name: String,
+    pub organization_id: String,
+    pub regions: Vec<String>,
+    pub lever: Lever,
+    /// Exactly the grants the revocation removes (and recovery restores).
+    pub removals: Vec<Removal>,
+    /// Service accounts the revocation disables.
+    pub disables: Vec<String>,
+    /// Every policy touched, as it was (etag + grants).
+    pub policies: Vec<PolicyRecord>,
+    /// Service accounts of the cluster's specs, as they were.
+    pub service_accounts: Vec<ServiceAccountRecord>,
+    pub cmek: CmekClusterInfo,
+}
+
+/// The state re-read after an operation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ObservedState {
+    pub read_at: String,
+    pub policies: Vec<PolicyRecord>,
+    pub service_accounts: Vec<ServiceAccountRecord>,
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cmek: Option<CmekClusterInfo>,
+}
+
+impl ObservedState {
+    /// True when `grant` is in the observed policy of `resource`.
+    pub fn has(&self, resource: &IamResource, grant: &Grant) -> bool {
+        self.policies.iter().any(|p| &p.resource == resource && p.grants.contains(grant))
+    }
+
+    /// The observed record of a service account.
+    pub fn service_account(&self, email: &str) -> Option<&ServiceAccountRecord> {
+        self.service_accounts.iter().find(|s| s.email == email)
+    }
+}
+
+/// Reads a service account's state.
+pub async fn read_service_account(ctx: &RevokeContext, email: &str) -> Result<ServiceAccountRecord> {
+    let project = service_account_project(email);
+    let sa = ctx.google.iam.get_service_account(&project, email).await?;
+    Ok(ServiceAccountRecord {
+        project,
+        email: email.to_owned(),
+        exists: sa.is_some(),
+        disabled: sa.is_some_and(|s| s.disabled),
+    })
+}
+
+/// Re-reads the policies, service accounts and (if `cluster_id`) the CMEK status.
+pub async fn observe(ctx: &RevokeContext, resources: &[IamResource], service_accounts: &[String], cluster_id: Option<&str>) -> Result<ObservedState> {
+    let mut policies = Vec::new();
+    for r in resources {
+        policies.push(PolicyRecord::of(r, &ctx.google.get_policy(&r.target()).await?));
+    }
+    let mut sas = Vec::new();
+    for e in service_accounts {
+        sas.push(read_service_account(ctx, e).await?);
+    }
+    let cmek = match cluster_id {
+        Some(id) => ctx.cockroach.get_cmek(id).await?,
+        None => None,
+    };
+    Ok(ObservedState { read_at: crate::now(), policies, service_accounts: sas, cmek })
+}
+
+impl RecoverySnapshot {
+    /// Every IAM resource the snapshot covers.
+    pub fn resources(&self) -> Vec<IamResource> {
+        self.policies.iter().map(|p| p.resource.clone()).collect()
+    }
+
+    /// Emails of the service accounts the snapshot covers.
+    pub fn service_account_emails(&self) -> Vec<String> {
+        self.service_accounts.iter().map(|s| s.email.clone()).collect()
+    }
+}
