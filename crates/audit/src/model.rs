@@ -1,0 +1,355 @@
+//! IPC types of the audit: what a scan is asked for ([`ScanOptions`]), what it reports while
+//! running ([`ScanEvent`]) and what it returns ([`AuditReport`]: inventory rows, links from keys
+//! to CockroachDB clusters, findings). All derive `ts_rs::TS` (exported to
+//! `ui/src/lib/bindings/` by `cargo test`) and serialise camelCase. The JSON export is this
+//! report verbatim, versioned by [`AuditReport::schema_version`] ([`SCHEMA_VERSION`]).
+
+use cmek_core::cockroach::CmekClusterInfo;
+use cmek_core::iam::Expr;
+use cmek_core::Error;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use ts_rs::TS;
+
+/// Version of the report schema (JSON export, IPC). Bump on any breaking change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// What to scan and how fast.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", default)]
+#[ts(export)]
+pub struct ScanOptions {
+    /// Project ids chosen by the user (from Resource Manager search).
+    pub projects: Vec<String>,
+    /// Cloud KMS read calls per minute per project (quota `Read requests per minute`,
+    /// default 300/min/project). The limiter's burst is one second's worth (`max(1, n/60)`).
+    pub kms_reads_per_minute: u32,
+    /// Calls in flight at once per project (≥ 1).
+    pub concurrency_per_project: u32,
+    /// Also read CockroachDB Cloud clusters and their CMEK state (links keys to clusters).
+    pub include_cockroach: bool,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        Self { projects: Vec::new(), kms_reads_per_minute: 300, concurrency_per_project: 8, include_cockroach: true }
+    }
+}
+
+/// Progress of a scan, sent in order through the sink (a Tauri `Channel` in the app).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(tag = "event", rename_all = "camelCase")]
+#[ts(export)]
+pub enum ScanEvent {
+    /// The scan began for these projects.
+    Started { projects: Vec<String> },
+    /// Counts so far for one project (sent after each key ring / key is read).
+    #[serde(rename_all = "camelCase")]
+    ProjectProgress { project: String, key_rings: u32, keys: u32, versions: u32, policies: u32, kms_calls: u32 },
+    /// One project finished; `error` is set when it failed (its partial rows are kept).
+    #[serde(rename_all = "camelCase")]
+    ProjectFinished { project: String, keys: u32, error: Option<Error> },
+    /// CockroachDB clusters and their CMEK state were read.
+    #[serde(rename_all = "camelCase")]
+    ClustersRead { clusters: u32, error: Option<Error> },
+    /// Checks ran; the report is complete.
+    #[serde(rename_all = "camelCase")]
+    Finished { findings: u32, cancelled: bool },
+}
+
+/// The level of the resource hierarchy an IAM binding comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum PolicyLevel {
+    Key,
+    KeyRing,
+    Project,
+    ServiceAccount,
+}
+
+/// One (role, member) pair of an effective policy, with where it comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct EffectiveBinding {
+    pub role: String,
+    /// Member exactly as in the policy (`user:…`, `group:…`, `deleted:serviceAccount:…?uid=…`,
+    /// `principalSet://…`, `allUsers`, …).
+    pub member: String,
+    pub level: PolicyLevel,
+    /// Resource name of the policy the binding is in.
+    pub resource: String,
+    /// The CEL condition, kept verbatim (conditional grants may not apply at all times).
+    pub condition: Option<Expr>,
+}
+
+/// One crypto key version.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct VersionRow {
+    /// Full resource name `…/cryptoKeyVersions/N`.
+    pub name: String,
+    pub id: String,
+    /// `ENABLED`, `DISABLED`, `DESTROY_SCHEDULED`, `DESTROYED`, … (kept as sent).
+    pub state: String,
+    pub protection_level: Option<String>,
+    pub algorithm: Option<String>,
+    /// RFC 3339 times.
+    pub create_time: Option<String>,
+    pub generate_time: Option<String>,
+    /// Set in DESTROY_SCHEDULED: the restore deadline.
+    pub destroy_time: Option<String>,
+    pub destroy_event_time: Option<String>,
+    pub is_primary: bool,
+}
+
+/// One place a CockroachDB cluster uses (or used) a key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct KeyUse {
+    pub cluster_id: String,
+    pub cluster_name: String,
+    pub region: String,
+    /// True for the region's newest key info (the key in use now); false for past key infos.
+    pub current: bool,
+    /// Status of that key info (`ENABLED`, `DISABLED`, `ENABLE_FAILED`, …).
+    pub status: String,
+    pub auth_principal: String,
+    pub created_at: String,
+}
+
+/// One crypto key with its versions, effective IAM and the clusters that use it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct KeyRow {
+    /// `projects/P/locations/L/keyRings/R/cryptoKeys/K` (no version).
+    pub name: String,
+    pub project: String,
+    pub location: String,
+    pub key_ring: String,
+    pub key_id: String,
+    /// As sent (`ENCRYPT_DECRYPT`, `ASYMMETRIC_SIGN`, `MAC`, unknown values kept).
+    pub purpose: Option<String>,
+    pub protection_level: Option<String>,
+    pub algorithm: Option<String>,
+    pub create_time: Option<String>,
+    /// `rotationPeriod` as sent (`"7776000s"`) and parsed to whole seconds (rounded up).
+    pub rotation_period: Option<String>,
+    #[ts(type = "number | null")]
+    pub rotation_period_seconds: Option<i64>,
+    pub next_rotation_time: Option<String>,
+    pub destroy_scheduled_duration: Option<String>,
+    #[ts(type = "number | null")]
+    pub destroy_scheduled_duration_seconds: Option<i64>,
+    pub import_only: bool,
+    pub labels: BTreeMap<String, String>,
+    pub primary_id: Option<String>,
+    pub primary_state: Option<String>,
+    pub versions: Vec<VersionRow>,
+    /// Key + key ring + project bindings, each with its level.
+    pub effective_bindings: Vec<EffectiveBinding>,
+    pub used_by: Vec<KeyUse>,
+}
+
+/// One key ring.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct KeyRingRow {
+    pub name: String,
+    pub location: String,
+    pub create_time: Option<String>,
+    pub keys: u32,
+}
+
+/// One project's inventory. `error` is set when part of it could not be read; the rows that
+/// were read are kept.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ProjectRow {
+    pub project_id: String,
+    pub locations: Vec<String>,
+    pub key_rings: Vec<KeyRingRow>,
+    pub keys: Vec<KeyRow>,
+    /// Project-level bindings (policy version 3).
+    pub bindings: Vec<EffectiveBinding>,
+    pub error: Option<Error>,
+    /// Cloud KMS calls made for this project.
+    pub kms_calls: u32,
+}
+
+/// A service account named as a CockroachDB `auth_principal`, with its own IAM policy.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ServiceAccountRow {
+    pub email: String,
+    /// Project parsed from the email (`…@P.iam.gserviceaccount.com`).
+    pub project: String,
+    /// False when IAM answered 404 (deleted or never created).
+    pub exists: bool,
+    pub disabled: bool,
+    /// Bindings of the account's own policy (level `serviceAccount`).
+    pub bindings: Vec<EffectiveBinding>,
+    /// Bindings of its project's policy (level `project`), for project-wide grants.
+    pub project_bindings: Vec<EffectiveBinding>,
+    pub error: Option<Error>,
+}
+
+/// One CockroachDB Cloud cluster with its CMEK state.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct ClusterRow {
+    pub id: String,
+    pub name: String,
+    pub cloud_provider: String,
+    pub account_id: String,
+    pub plan: String,
+    /// Region names from the cluster (sorted).
+    pub regions: Vec<String>,
+    /// `GET /api/v1/clusters/{id}/cmek`; `None` when CMEK was never enabled (404).
+    pub cmek: Option<CmekClusterInfo>,
+    pub error: Option<Error>,
+}
+
+/// Severity, highest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[ts(export)]
+pub enum Severity {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+/// Whether a finding is a failed condition or a check that could not run here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[ts(export)]
+pub enum FindingStatus {
+    /// The condition failed on this resource.
+    Fail,
+    /// The check needs inventory this version does not read (AWS, Cloud Monitoring); stated
+    /// explicitly, never silently skipped.
+    NotApplicable,
+}
+
+/// Where a check comes from (empty when a source has no equivalent).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct CheckSources {
+    pub cis: Vec<String>,
+    pub prowler: Vec<String>,
+    pub scoutsuite: Vec<String>,
+    pub scc: Vec<String>,
+    pub other: Vec<String>,
+}
+
+/// A check of the catalogue (see `checks::catalogue`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct CheckInfo {
+    /// `A01`…`A16`, `C01`…`C13`.
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    /// The exact condition that makes the check fail.
+    pub condition: String,
+    pub sources: CheckSources,
+    pub remediation: String,
+}
+
+/// One field value that decided a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Evidence {
+    pub field: String,
+    pub value: String,
+}
+
+/// One result of one check on one resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct Finding {
+    pub check_id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub status: FindingStatus,
+    /// Resource name (key, project, `clusters/{id}/regions/{r}`, service-account email).
+    pub resource: String,
+    pub project: Option<String>,
+    pub message: String,
+    pub evidence: Vec<Evidence>,
+    pub remediation: String,
+    pub sources: CheckSources,
+}
+
+/// The whole result of a scan: the JSON export is this value (schema [`SCHEMA_VERSION`]).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AuditReport {
+    pub schema_version: u32,
+    /// RFC 3339 UTC time the scan started.
+    pub scan_time: String,
+    /// The signed-in Google identity (`user:…`).
+    pub identity: String,
+    pub app_version: String,
+    pub cancelled: bool,
+    #[ts(type = "number")]
+    pub duration_ms: u64,
+    pub projects: Vec<ProjectRow>,
+    pub service_accounts: Vec<ServiceAccountRow>,
+    pub clusters: Vec<ClusterRow>,
+    /// Error reading CockroachDB clusters, if any (the Google inventory is kept).
+    pub cockroach_error: Option<Error>,
+    pub checks: Vec<CheckInfo>,
+    pub findings: Vec<Finding>,
+}
+
+impl AuditReport {
+    /// Every key of every project.
+    pub fn keys(&self) -> impl Iterator<Item = &KeyRow> {
+        self.projects.iter().flat_map(|p| p.keys.iter())
+    }
+
+    /// Findings of one check.
+    pub fn findings_of<'a>(&'a self, check_id: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
+        self.findings.iter().filter(move |f| f.check_id == check_id)
+    }
+}
+
+impl Severity {
+    /// The serialised name (`CRITICAL`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Critical => "CRITICAL",
+            Self::High => "HIGH",
+            Self::Medium => "MEDIUM",
+            Self::Low => "LOW",
+            Self::Info => "INFO",
+        }
+    }
+}
+
+impl FindingStatus {
+    /// The serialised name (`FAIL`, `NOT_APPLICABLE`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Fail => "FAIL",
+            Self::NotApplicable => "NOT_APPLICABLE",
+        }
+    }
+}

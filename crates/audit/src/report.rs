@@ -1,0 +1,66 @@
+//! The audit entry point: scan the inventory ([`crate::inventory`], [`crate::crdb`]), link keys
+//! to clusters, run every check ([`crate::checks`]) and return one [`AuditReport`] stamped with
+//! the scan time (RFC 3339), the signed-in identity and the app version.
+
+use crate::checks::{self, Inputs};
+use crate::crdb::{auth_principals, link_keys, read_clusters, read_service_accounts};
+use crate::inventory::{scan_project, Sink};
+use crate::model::{AuditReport, ScanEvent, ScanOptions, SCHEMA_VERSION};
+use crate::time_util::rfc3339;
+use cmek_cockroach::CockroachClient;
+use cmek_gcp::Google;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+use time::OffsetDateTime;
+
+/// Version of this crate (= the app version; the workspace shares one version).
+pub const APP_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Where the audit reads from.
+#[derive(Clone, Copy)]
+pub struct AuditClients<'a> {
+    pub google: &'a Google,
+    /// `None` skips the CockroachDB side (no key-to-cluster links, no C checks).
+    pub cockroach: Option<&'a CockroachClient>,
+    /// The signed-in Google identity (`user:…`), recorded in the report.
+    pub identity: &'a str,
+}
+
+/// Runs the whole audit. Never fails as a whole: per-project errors are on their rows, the
+/// CockroachDB error on [`AuditReport::cockroach_error`]; on cancel the partial report is
+/// returned with `cancelled = true`.
+pub async fn run_audit(clients: AuditClients<'_>, options: &ScanOptions, cancel: &AtomicBool, sink: Sink<'_>) -> AuditReport {
+    let started = Instant::now();
+    let now = OffsetDateTime::now_utc();
+    let mut projects: Vec<String> = options.projects.clone();
+    projects.sort();
+    projects.dedup();
+    sink(ScanEvent::Started { projects: projects.clone() });
+    let google_side = futures::future::join_all(projects.iter().map(|p| scan_project(clients.google, p, options, cancel, sink)));
+    let crdb_side = async {
+        match clients.cockroach {
+            Some(c) if options.include_cockroach => read_clusters(c, cancel, sink).await,
+            _ => (Vec::new(), None),
+        }
+    };
+    let (mut project_rows, (clusters, cockroach_error)) = tokio::join!(google_side, crdb_side);
+    let service_accounts = read_service_accounts(clients.google, auth_principals(&clusters), &project_rows, cancel).await;
+    link_keys(&mut project_rows, &clusters);
+    let findings = checks::run_all(&Inputs { projects: &project_rows, service_accounts: &service_accounts, clusters: &clusters, now });
+    let cancelled = cancel.load(Ordering::Relaxed);
+    sink(ScanEvent::Finished { findings: findings.len() as u32, cancelled });
+    AuditReport {
+        schema_version: SCHEMA_VERSION,
+        scan_time: rfc3339(now),
+        identity: clients.identity.to_owned(),
+        app_version: APP_VERSION.to_owned(),
+        cancelled,
+        duration_ms: started.elapsed().as_millis() as u64,
+        projects: project_rows,
+        service_accounts,
+        clusters,
+        cockroach_error,
+        checks: checks::catalogue(),
+        findings,
+    }
+}
