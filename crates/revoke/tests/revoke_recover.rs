@@ -123,7 +123,7 @@ async fn disabling_the_service_account_is_undone_by_recovery() {
     provision_shared(&env.ctx).await;
     let (_, sink) = collector();
     let r = revoke(&env.ctx, &env.log, &req(Lever::DisableServiceAccount), &RevokeControl::default(), &sink).await.unwrap();
-    assert_eq!(r.observed.service_account(SA).unwrap().disabled, true);
+    assert!(r.observed.service_account(SA).unwrap().disabled);
     assert_eq!(env.sb.service_account(SA).unwrap()["disabled"], json!(true));
     let rec = recover(&env.ctx, &env.log, &r.operation_id, &sink).await.unwrap();
     assert_eq!(rec.reenabled_service_accounts, vec![SA]);
