@@ -3,6 +3,14 @@
 
 /// Every `#[tauri::command]` registered in `lib.rs::with_handlers`; keep both lists in sync.
 const COMMANDS: &[&str] = &[
+    "session_status",
+    "sign_in_google",
+    "cancel_sign_in",
+    "use_google_credentials",
+    "save_cockroach_key",
+    "forget_cockroach_key",
+    "sign_out",
+    "connect_live",
     "connect_sandbox",
     "list_clusters",
     "suggest_setup",

@@ -7,16 +7,51 @@
 
 pub mod commands;
 pub mod sandbox;
+pub mod session;
+pub mod settings;
 pub mod state;
+pub mod wire;
 
+use std::sync::Arc;
+use tauri::Manager;
+use tauri_plugin_opener::OpenerExt;
 use tracing_subscriber::EnvFilter;
 
-/// Registers the app state and every command on any runtime (Wry for the app, MockRuntime
-/// for tests). Keep the list in sync with `COMMANDS` in `build.rs`.
+/// Registers the default app state (settings from the environment, the OS keychain) and every
+/// command on any runtime (Wry for the app, MockRuntime for tests).
 pub fn with_handlers<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    with_state(builder, state::AppState::default())
+}
+
+/// Like [`with_handlers`] with a given state (tests: an `InMemoryStore` keychain).
+/// Keep the command list in sync with `COMMANDS` in `build.rs`.
+pub fn with_state<R: tauri::Runtime>(
+    builder: tauri::Builder<R>,
+    state: state::AppState,
+) -> tauri::Builder<R> {
     builder
-        .manage(state::AppState::default())
+        // Opens the system browser from Rust; the webview is granted none of its commands.
+        .plugin(tauri_plugin_opener::init())
+        .manage(state)
+        .setup(|app| {
+            let state = app.state::<state::AppState>();
+            state
+                .session
+                .set_opener(Arc::new(SystemBrowser(app.handle().clone())));
+            if let Ok(dir) = app.path().app_config_dir() {
+                state.session.set_config_dir(dir);
+            }
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
+            commands::session::session_status,
+            commands::session::sign_in_google,
+            commands::session::cancel_sign_in,
+            commands::session::use_google_credentials,
+            commands::session::save_cockroach_key,
+            commands::session::forget_cockroach_key,
+            commands::session::sign_out,
+            commands::session::connect_live,
             commands::connection::connect_sandbox,
             commands::clusters::list_clusters,
             commands::setup::suggest_setup,
@@ -37,15 +72,47 @@ pub fn run() {
         .expect("error while running the CMEK Desk window");
 }
 
-/// Logs to stderr, filtered by `RUST_LOG` (default: info for our crates, warn otherwise).
-/// Tokens never reach a log: they are `cmek_core::Secret`, whose `Debug`/`Display` redact.
+/// Opens URLs in the system browser through tauri-plugin-opener (cmek-auth's `BrowserOpener`).
+struct SystemBrowser<R: tauri::Runtime>(tauri::AppHandle<R>);
+
+impl<R: tauri::Runtime> cmek_auth::BrowserOpener for SystemBrowser<R> {
+    fn open(&self, url: &str) -> Result<(), String> {
+        self.0
+            .opener()
+            .open_url(url, None::<&str>)
+            .map_err(|e| format!("The system browser could not be opened ({e})."))
+    }
+}
+
+/// Logs to stderr (and to `CMEK_DESK_LOG_FILE` when set), filtered by `CMEK_DESK_LOG` or
+/// `RUST_LOG` (default: info for our crates, warn otherwise). Tokens never reach a log: they
+/// are `cmek_core::Secret`, whose `Debug`/`Display` redact.
 fn init_logging() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        EnvFilter::new("warn,cmek_desk=info,cmek_setup=info,cmek_sandbox=info")
+    use tracing_subscriber::fmt::writer::MakeWriterExt;
+    let settings = settings::Settings::from_environment();
+    let filter = settings
+        .log_filter()
+        .and_then(|f| EnvFilter::try_new(f).ok())
+        .unwrap_or_else(|| {
+            EnvFilter::new("warn,cmek_desk=info,cmek_setup=info,cmek_sandbox=info,cmek_auth=info")
+        });
+    let file = settings.log_file().and_then(|path| {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .ok()
     });
     // A second init (e.g. in tests) is harmless; ignore "already set".
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    let _ = match file {
+        Some(file) => tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_ansi(false)
+            .with_writer(std::io::stderr.and(std::sync::Mutex::new(file)))
+            .try_init(),
+        None => tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .try_init(),
+    };
 }

@@ -9,7 +9,11 @@ use tauri::State;
 #[tauri::command]
 pub async fn connect_sandbox(state: State<'_, AppState>) -> Result<ConnectionInfo> {
     tracing::info!("connecting to the sandbox");
-    let connection = super::logged("connect_sandbox", sandbox::connect(&state.sandbox).await)?;
+    let connection = super::logged_as(
+        "connect_sandbox",
+        sandbox::connect(&state.sandbox).await,
+        |c| &c.info,
+    )?;
     let info = connection.info.clone();
     state.set_connection(connection).await;
     Ok(info)

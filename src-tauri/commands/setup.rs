@@ -33,11 +33,7 @@ pub async fn apply_setup(
     let connection = state.connection().await?;
     let control = state.start_apply().await;
     tracing::info!(cluster = %plan.cluster.id, steps = plan.steps.len(), "applying setup plan");
-    let send = move |event: ApplyEvent| {
-        if let Err(error) = on_event.send(event) {
-            tracing::warn!(%error, "could not deliver an apply event to the window");
-        }
-    };
+    let send = move |event: ApplyEvent| super::send_event(&on_event, "apply_setup", event);
     super::logged(
         "apply_setup",
         cmek_setup::apply(&connection, &plan, &control, &send).await,

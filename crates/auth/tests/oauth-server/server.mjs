@@ -11,8 +11,18 @@
 // `GET /__stats` returns counters: token requests per grant_type, revoked tokens, last
 // token-request fields (names and non-secret values) for assertions.
 import http from "node:http";
+import fs from "node:fs";
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { OAuth2Issuer, OAuth2Service } from "oauth2-mock-server";
+
+// With OAUTH_ISSUED_FILE set (CMEK Desk's app tests), tokens get distinctive values and every
+// secret that passes through (codes, verifiers, client secret, tokens) is appended to that file,
+// one per line, for the secret scan of scripts/test.sh.
+const ISSUED = process.env.OAUTH_ISSUED_FILE;
+const issued = (...values) => {
+  if (!ISSUED) return;
+  for (const v of values) if (typeof v === "string" && v) fs.appendFileSync(ISSUED, v + "\n");
+};
 
 const issuer = new OAuth2Issuer();
 await issuer.keys.generate("RS256");
@@ -35,6 +45,7 @@ app.response.send = function (body) {
 };
 
 service.on("beforeAuthorizeRedirect", (redirect) => {
+  issued(redirect.url.searchParams.get("code"));
   if (mode.authorizeError) {
     redirect.url.searchParams.delete("code");
     redirect.url.searchParams.set("error", mode.authorizeError);
@@ -49,6 +60,7 @@ service.on("beforeResponse", (response, req) => {
   const grant = req.body.grant_type;
   stats.token[grant] = (stats.token[grant] ?? 0) + 1;
   const b = req.body;
+  issued(b.code, b.code_verifier, b.client_secret, b.refresh_token);
   stats.lastToken = {
     grant_type: grant, client_id: b.client_id, redirect_uri: b.redirect_uri,
     has_client_secret: "client_secret" in b, has_code_verifier: "code_verifier" in b,
@@ -63,6 +75,11 @@ service.on("beforeResponse", (response, req) => {
   }
   if (mode.expiresIn !== null) response.body.expires_in = mode.expiresIn;
   if (grant === "refresh_token") delete response.body.refresh_token; // Google does not rotate
+  if (ISSUED) {
+    response.body.access_token = `ya29.e2e-access-${randomUUID()}`;
+    if (response.body.refresh_token) response.body.refresh_token = `1//e2e-refresh-${randomUUID()}`;
+    issued(response.body.access_token, response.body.refresh_token, response.body.id_token);
+  }
 });
 service.on("beforeUserinfo", (response) => {
   stats.userinfo += 1;
@@ -96,6 +113,7 @@ const server = http.createServer(async (req, res) => {
   if (req.method === "POST" && url.pathname === "/revoke") {
     // The mock's revoke route has no body parser; parse the form here for the stats.
     const form = new URLSearchParams(await readBody(req));
+    issued(form.get("token"));
     stats.revoked.push(form.get("token"));
     res.writeHead(form.get("token") ? 200 : 400, { "content-type": "application/json" });
     return res.end(form.get("token") ? "" : JSON.stringify({ error: "invalid_token" }));

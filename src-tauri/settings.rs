@@ -1,0 +1,202 @@
+//! Every endpoint and switch the app reads from its environment, in one place, read once at
+//! startup ([`Settings::from_environment`]). All are optional: without any, the app talks to
+//! Google and CockroachDB Cloud in production (after sign-in) or to the built-in sandbox.
+//!
+//! Each setting is an environment variable, or the same `NAME=value` pair given as a
+//! command-line argument (tauri-driver can pass arguments to the app but not environment
+//! variables; arguments win over the environment). Documented in README.md ("Configuration").
+//!
+//! | Name | Default | What |
+//! |---|---|---|
+//! | `CMEK_DESK_OAUTH_CLIENT_ID` / `_SECRET` | `<app_config_dir>/oauth-client.json` | the "Desktop app" OAuth client (as `cmek_auth::OAuthConfig::load`) |
+//! | `CMEK_DESK_OAUTH_AUTH_URL` | Google's | OAuth authorization endpoint |
+//! | `CMEK_DESK_OAUTH_TOKEN_URL` | Google's | OAuth token endpoint |
+//! | `CMEK_DESK_OAUTH_REVOKE_URL` | Google's | OAuth revocation endpoint |
+//! | `CMEK_DESK_OAUTH_USERINFO_URL` | Google's | OpenID userinfo endpoint |
+//! | `CMEK_DESK_GOOGLE_API_BASE` | the four `*.googleapis.com` | one base URL for KMS, IAM, Service Usage and Resource Manager (a sandbox) |
+//! | `CMEK_DESK_COCKROACH_API_BASE` | `https://cockroachlabs.cloud/` | CockroachDB Cloud API |
+//! | `CMEK_DESK_OPEN_BROWSER` | `1` | `0`: never open the system browser; the sign-in link is shown to copy |
+//! | `CMEK_DESK_KEYCHAIN_NAMESPACE` | per build | debug builds only: `test` selects the test namespace of the keychain |
+//! | `CMEK_DESK_LOG` | `RUST_LOG`, else info | tracing filter; `cmek_desk::ipc=trace` logs every command response |
+//! | `CMEK_DESK_LOG_FILE` | stderr only | also append the log to this file |
+
+use cmek_auth::OAuthConfig;
+use cmek_core::{Error, ErrorCode, Result, Secret};
+use cmek_gcp::GoogleEndpoints;
+use cmek_keychain::Namespace;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Prefix of every setting's name.
+pub const PREFIX: &str = "CMEK_DESK_";
+
+/// The settings of this run. Holds the OAuth client secret only inside a `Secret`.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    values: HashMap<String, String>,
+}
+
+impl Settings {
+    /// The environment's `CMEK_DESK_*` variables, overridden by `CMEK_DESK_*=value` arguments.
+    pub fn from_environment() -> Self {
+        let env = std::env::vars().filter(|(k, _)| k.starts_with(PREFIX));
+        let args = std::env::args().skip(1).filter_map(|a| {
+            let (k, v) = a.split_once('=')?;
+            k.starts_with(PREFIX).then(|| (k.to_owned(), v.to_owned()))
+        });
+        Self::from_pairs(env.chain(args))
+    }
+
+    /// From explicit pairs (tests); later pairs win.
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        let values = pairs
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .filter(|(_, v)| !v.trim().is_empty())
+            .collect();
+        Self { values }
+    }
+
+    fn get(&self, name: &str) -> Option<&str> {
+        self.values
+            .get(&format!("{PREFIX}{name}"))
+            .map(|v| v.trim())
+    }
+
+    /// The OAuth client: `CMEK_DESK_OAUTH_CLIENT_ID`/`_SECRET`, else
+    /// `<config_dir>/oauth-client.json`; then the endpoint overrides.
+    pub fn oauth_config(&self, config_dir: Option<&Path>) -> Result<OAuthConfig> {
+        let mut config = match self.get("OAUTH_CLIENT_ID") {
+            Some(id) => OAuthConfig::google(id, self.get("OAUTH_CLIENT_SECRET").map(Secret::new)),
+            None => {
+                let dir = config_dir
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| PathBuf::from("."));
+                OAuthConfig::load(&dir)?
+            }
+        };
+        for (name, field) in [
+            ("OAUTH_AUTH_URL", &mut config.auth_url),
+            ("OAUTH_TOKEN_URL", &mut config.token_url),
+            ("OAUTH_REVOKE_URL", &mut config.revoke_url),
+            ("OAUTH_USERINFO_URL", &mut config.userinfo_url),
+        ] {
+            if let Some(url) = self.get(name) {
+                *field = url.to_owned();
+            }
+        }
+        Ok(config)
+    }
+
+    /// Google API bases: `CMEK_DESK_GOOGLE_API_BASE` for all four, else production.
+    pub fn google_endpoints(&self) -> GoogleEndpoints {
+        match self.get("GOOGLE_API_BASE") {
+            Some(base) => {
+                let base = with_slash(base);
+                GoogleEndpoints {
+                    kms: base.clone(),
+                    iam: base.clone(),
+                    serviceusage: base.clone(),
+                    crm: base,
+                }
+            }
+            None => GoogleEndpoints::production(),
+        }
+    }
+
+    /// CockroachDB Cloud API base (with a trailing slash).
+    pub fn cockroach_base(&self) -> String {
+        with_slash(
+            self.get("COCKROACH_API_BASE")
+                .unwrap_or(cmek_auth::COCKROACH_CLOUD_URL),
+        )
+    }
+
+    /// False when `CMEK_DESK_OPEN_BROWSER=0`: sign-in shows the link instead of opening it.
+    pub fn open_browser(&self) -> bool {
+        !matches!(self.get("OPEN_BROWSER"), Some("0" | "false" | "no"))
+    }
+
+    /// The keychain namespace: per build; debug builds accept `CMEK_DESK_KEYCHAIN_NAMESPACE=test`.
+    pub fn keychain_namespace(&self) -> Namespace {
+        if cfg!(debug_assertions) && self.get("KEYCHAIN_NAMESPACE") == Some("test") {
+            Namespace::Test
+        } else {
+            Namespace::for_this_build()
+        }
+    }
+
+    /// The tracing filter (`CMEK_DESK_LOG`, else `RUST_LOG`), if any.
+    pub fn log_filter(&self) -> Option<String> {
+        self.get("LOG")
+            .map(str::to_owned)
+            .or_else(|| std::env::var("RUST_LOG").ok())
+    }
+
+    /// `CMEK_DESK_LOG_FILE`, if set.
+    pub fn log_file(&self) -> Option<PathBuf> {
+        self.get("LOG_FILE").map(PathBuf::from)
+    }
+}
+
+fn with_slash(url: &str) -> String {
+    if url.ends_with('/') {
+        url.to_owned()
+    } else {
+        format!("{url}/")
+    }
+}
+
+/// The error for a sign-in attempted without an OAuth client (kept here with its fix).
+pub fn no_oauth_client(e: Error) -> Error {
+    if e.code == ErrorCode::InvalidInput {
+        Error::new(ErrorCode::SignIn, e.message)
+    } else {
+        e
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_are_overridable_and_default_to_production() {
+        let s = Settings::default();
+        assert_eq!(s.google_endpoints().kms, "https://cloudkms.googleapis.com/");
+        assert_eq!(s.cockroach_base(), "https://cockroachlabs.cloud/");
+        assert!(s.open_browser());
+        let s = Settings::from_pairs([
+            ("CMEK_DESK_GOOGLE_API_BASE", "http://127.0.0.1:9"),
+            ("CMEK_DESK_COCKROACH_API_BASE", "http://127.0.0.1:8/"),
+            ("CMEK_DESK_OAUTH_CLIENT_ID", "id.apps"),
+            ("CMEK_DESK_OAUTH_TOKEN_URL", "http://127.0.0.1:7/token"),
+            ("CMEK_DESK_OPEN_BROWSER", "0"),
+        ]);
+        let g = s.google_endpoints();
+        assert_eq!(
+            (g.kms.as_str(), g.crm.as_str()),
+            ("http://127.0.0.1:9/", "http://127.0.0.1:9/")
+        );
+        assert_eq!(s.cockroach_base(), "http://127.0.0.1:8/");
+        let o = s.oauth_config(None).unwrap();
+        assert_eq!(
+            (o.client_id.as_str(), o.token_url.as_str()),
+            ("id.apps", "http://127.0.0.1:7/token")
+        );
+        assert_eq!(o.auth_url, cmek_auth::GOOGLE_AUTH_URL);
+        assert!(!s.open_browser());
+    }
+
+    #[test]
+    fn test_namespace_only_on_request() {
+        assert_eq!(
+            Settings::default().keychain_namespace(),
+            Namespace::for_this_build()
+        );
+        let s = Settings::from_pairs([("CMEK_DESK_KEYCHAIN_NAMESPACE", "test")]);
+        assert_eq!(s.keychain_namespace(), Namespace::Test);
+    }
+}

@@ -1,0 +1,103 @@
+//! IPC types of sign-in and credentials (exported to `ui/src/lib/bindings` by ts-rs when the
+//! tests run). None carries a secret: the only secret crossing IPC is the inbound argument of
+//! `save_cockroach_key`, taken as a `cmek_core::Secret` and never echoed.
+
+use cmek_core::cockroach::Organization;
+use cmek_core::Error;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// How the app is signed in to Google.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum GoogleMethod {
+    /// Interactive sign-in in the system browser (refresh token in the keychain).
+    #[serde(rename = "oauth")]
+    OAuth,
+    ServiceAccountKeyFile,
+    ApplicationDefault,
+    GcloudUser,
+}
+
+/// The Google identity in use.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct GoogleAccount {
+    pub method: GoogleMethod,
+    /// Human-readable identity, e.g. `officer@example.com` or `service account x@p.iam…`.
+    pub identity: String,
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// A sign-in waiting for the browser.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct PendingSignIn {
+    /// The authorization URL (no secret: PKCE challenge and single-use state only).
+    pub authorization_url: String,
+    /// Why the browser could not be opened: the UI then shows the URL to copy.
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub browser_error: Option<String>,
+}
+
+/// Messages of `sign_in_google`'s channel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+#[ts(export)]
+pub enum SignInEvent {
+    /// The browser was asked to open the URL (or could not be: `browserError`).
+    #[serde(rename_all = "camelCase")]
+    Waiting {
+        authorization_url: String,
+        #[ts(optional)]
+        #[serde(skip_serializing_if = "Option::is_none")]
+        browser_error: Option<String>,
+    },
+}
+
+/// Everything the Connect screen and the header show about credentials.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct SessionStatus {
+    /// `KEYCHAIN` error with the fix when no OS keychain is usable (nothing is then stored).
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keychain_error: Option<Error>,
+    /// Why Google sign-in cannot start (no OAuth client configured), with where to configure it.
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oauth_config_error: Option<Error>,
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub google: Option<GoogleAccount>,
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_sign_in: Option<PendingSignIn>,
+    /// A CockroachDB Cloud API key is in the keychain (its value never leaves Rust).
+    pub cockroach_key_stored: bool,
+    /// The organization the stored key belongs to, once validated.
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cockroach_organization: Option<Organization>,
+    /// An expired or revoked credential (`UNAUTHENTICATED`): the UI offers "Sign in again".
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problem: Option<Error>,
+}
+
+/// Where to take existing Google credentials from (`use_google_credentials`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+#[ts(export)]
+pub enum CredentialSource {
+    ServiceAccountKeyFile { path: String },
+    ApplicationDefault,
+    GcloudUser,
+}
