@@ -16,7 +16,7 @@ pub(crate) fn parse_duration(v: &Value) -> Option<f64> {
     s.parse().ok()
 }
 
-/// Rotation rules: valid duration encoding, 1 day <= period <= 876000 h, next time required.
+/// Rotation rules: valid duration encoding, `0s` or 1 day <= period <= 876000 h, valid next time.
 pub(crate) fn validate_rotation(k: &Value, purpose: &str) -> Result<(), GError> {
     let rp = k.get("rotationPeriod").filter(|v| !v.is_null());
     let nrt = k.get("nextRotationTime").filter(|v| !v.is_null());
@@ -33,18 +33,16 @@ pub(crate) fn validate_rotation(k: &Value, purpose: &str) -> Result<(), GError> 
                 "Automatic rotation is only supported for ENCRYPT_DECRYPT keys.",
             ));
         }
-        if !(86_400.0..=876_000.0 * 3600.0).contains(&secs) {
+        // "0s" is the proto default: no automatic rotation (recording kms-cryptokey #10).
+        if secs != 0.0 && !(86_400.0..=876_000.0 * 3600.0).contains(&secs) {
             return Err(GError::invalid_field(
                 "crypto_key.rotation_period",
                 format!("Invalid rotation period: crypto_key.rotation_period must be at least 86400s (1 day) and at most 3153600000s (876000 hours), got {}.", rp.as_str().unwrap_or_default()),
             ));
         }
-        if nrt.is_none() {
-            return Err(GError::invalid_field(
-                "crypto_key.next_rotation_time",
-                "crypto_key.next_rotation_time must be set when crypto_key.rotation_period is set.",
-            ));
-        }
+        // A period without `nextRotationTime` is accepted and stored as is: real KMS answers
+        // 200 and fills in no `nextRotationTime`, so nothing rotates until one is set
+        // (recording kms-cryptokey #4-#7).
     }
     if let Some(t) = nrt {
         if t.as_str().and_then(parse_rfc3339).is_none() {
