@@ -110,9 +110,10 @@ pub(crate) fn valid_id(id: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
-/// Renders a stored key with its `primary` version, as `cryptoKeys.get` returns it.
+/// Renders a stored key with its live `primary` version, as `cryptoKeys.get` returns it.
 pub(crate) fn render_key(state: &State, name: &str) -> Option<Value> {
     let mut k = state.crypto_keys.get(name)?.clone();
+    k.as_object_mut()?.remove(PRIMARY_COPY);
     let primary = k.as_object_mut()?.remove("_primaryId");
     if let Some(id) = primary
         .as_ref()
@@ -124,6 +125,37 @@ pub(crate) fn render_key(state: &State, name: &str) -> Option<Value> {
         }
     }
     Some(k)
+}
+
+/// Stored copy of the primary version, as the key last showed it on a read.
+const PRIMARY_COPY: &str = "_primaryCopy";
+
+/// Reads refresh the key's copy of its primary version (see [`render_key_as_stored`]).
+fn remember_primary(state: &mut State, rendered: &Value) {
+    let Some(name) = rendered["name"].as_str() else {
+        return;
+    };
+    if let (Some(k), Some(p)) = (state.crypto_keys.get_mut(name), rendered.get("primary")) {
+        k[PRIMARY_COPY] = p.clone();
+    }
+}
+
+/// The key with `primary` as the key's stored copy: KMS keeps a copy of the primary version
+/// on the key (API reference: "A copy of the primary CryptoKeyVersion") that reads refresh,
+/// while `cryptoKeys.patch` answers with the stored copy. A version state change since the
+/// last read is therefore not in a patch response (recording kms-cryptokey #9 destroys the
+/// primary, #10 patches and still shows it ENABLED).
+pub(crate) fn render_key_as_stored(state: &State, name: &str) -> Result<Value, GError> {
+    let mut k = key(state, name)?;
+    let copy = state
+        .crypto_keys
+        .get(name)
+        .and_then(|s| s.get(PRIMARY_COPY))
+        .cloned();
+    if let Some(c) = copy.filter(|c| c["name"] == k["primary"]["name"]) {
+        k["primary"] = c;
+    }
+    Ok(k)
 }
 
 /// Handles a routed KMS request.
@@ -202,10 +234,15 @@ pub(crate) fn handle(state: &mut State, r: &Req, op: &str) -> Result<Value, GErr
                 .filter(|k| k.starts_with(&prefix))
                 .cloned()
                 .collect();
-            let items = names.iter().filter_map(|n| render_key(state, n)).collect();
+            let items: Vec<Value> = names.iter().filter_map(|n| render_key(state, n)).collect();
+            items.iter().for_each(|k| remember_primary(state, k));
             Ok(paginate(items, r, "cryptoKeys", 1000, true))
         }
-        ("cryptoKeys", "get") => key(state, &path_name),
+        ("cryptoKeys", "get") => {
+            let k = key(state, &path_name)?;
+            remember_primary(state, &k);
+            Ok(k)
+        }
         ("cryptoKeys", "patch") => crate::kms_keys::patch_key(state, r, &path_name),
         ("cryptoKeys", "updatePrimaryVersion") => kv::update_primary(state, r, &path_name),
         ("keyRings" | "cryptoKeys", "getIamPolicy") => {

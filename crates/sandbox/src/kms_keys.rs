@@ -162,5 +162,5 @@ pub(crate) fn patch_key(state: &mut State, r: &Req, name: &str) -> Result<Value,
     }
     validate_rotation(&stored, current["purpose"].as_str().unwrap_or_default())?;
     state.crypto_keys.insert(name.to_string(), stored);
-    key(state, name)
+    crate::kms::render_key_as_stored(state, name)
 }
