@@ -30,10 +30,17 @@ pub(crate) fn route(method: &str, segs: &[String], verb: Option<&str>) -> Option
 }
 
 fn service_json(number: &str, svc: &str, enabled: bool) -> Value {
+    let mut s = op_service_json(number, svc, enabled);
+    s["config"] = json!({"name": svc, "title": service_title(svc)});
+    s
+}
+
+/// A service as an operation's response carries it: without `config` (recording
+/// serviceusage-service-crud #1, #3).
+fn op_service_json(number: &str, svc: &str, enabled: bool) -> Value {
     json!({
         "name": format!("projects/{number}/services/{svc}"),
         "parent": format!("projects/{number}"),
-        "config": {"name": svc, "title": service_title(svc)},
         "state": if enabled { "ENABLED" } else { "DISABLED" },
     })
 }
@@ -119,10 +126,12 @@ pub(crate) fn handle(state: &mut State, r: &Req, op: &str) -> Result<Value, GErr
             } else {
                 "DisableServiceResponse"
             };
+            // Single-service operations carry an empty metadata (recording #3).
             Ok(new_operation(
                 state,
                 &num,
-                json!({"@type": format!("type.googleapis.com/google.api.serviceusage.v1.{kind}"), "service": service_json(&num, &svc, want)}),
+                json!({"@type": "type.googleapis.com/google.protobuf.Empty", "value": {}}),
+                json!({"@type": format!("type.googleapis.com/google.api.serviceusage.v1.{kind}"), "service": op_service_json(&num, &svc, want)}),
             ))
         }
         "batchEnable" => {
@@ -143,10 +152,11 @@ pub(crate) fn handle(state: &mut State, r: &Req, op: &str) -> Result<Value, GErr
             for s in &ids {
                 state.set_service_enabled(&p, s, true);
             }
-            let services: Vec<Value> = ids.iter().map(|s| service_json(&num, s, true)).collect();
+            let services: Vec<Value> = ids.iter().map(|s| op_service_json(&num, s, true)).collect();
             Ok(new_operation(
                 state,
                 &num,
+                json!({"@type": "type.googleapis.com/google.api.serviceusage.v1.OperationMetadata"}),
                 json!({"@type": "type.googleapis.com/google.api.serviceusage.v1.BatchEnableServicesResponse", "services": services}),
             ))
         }
@@ -158,14 +168,13 @@ pub(crate) fn handle(state: &mut State, r: &Req, op: &str) -> Result<Value, GErr
     }
 }
 
-/// Stores a finished LRO (visible as done on the first poll) and returns the initial view.
-fn new_operation(state: &mut State, number: &str, response: Value) -> Value {
+/// Stores a finished LRO (visible as done on the first poll, with `metadata`) and returns the
+/// initial view, which is the bare operation name (recording serviceusage-service-crud #0, #2).
+fn new_operation(state: &mut State, number: &str, metadata: Value, response: Value) -> Value {
     let name = format!("operations/acat.p2-{number}-{}", uuid::Uuid::new_v4());
-    let metadata =
-        json!({"@type": "type.googleapis.com/google.api.serviceusage.v1.OperationMetadata"});
     state.operations.insert(
         name.clone(),
         json!({"name": name, "done": true, "metadata": metadata, "response": response}),
     );
-    json!({"name": name, "metadata": metadata})
+    json!({"name": name})
 }
