@@ -145,6 +145,36 @@ pub(crate) fn service_account_known(state: &State, email: &str) -> bool {
         || state.external_service_accounts.iter().any(|e| e == email)
 }
 
+/// Project of a user-managed service-account email (`name@PROJECT.iam.gserviceaccount.com`).
+fn service_account_project(email: &str) -> Option<&str> {
+    email
+        .split_once('@')?
+        .1
+        .strip_suffix(".iam.gserviceaccount.com")
+}
+
+/// Whether the sandbox simulates the IAM of `project`: its own projects and the CockroachDB
+/// account projects (of its GCP clusters and known CockroachDB principals). Only there can it
+/// tell that a service account does not exist; elsewhere Google accepts the member
+/// (recordings kms-keyring-iam #4, kms-cryptokey-iam #7 grant `test-sa@test-project`).
+fn simulates_project(state: &State, project: &str) -> bool {
+    state.project(project).is_some()
+        || state
+            .clusters
+            .values()
+            .any(|c| c["cloud_provider"] == "GCP" && c["account_id"] == project)
+        || state
+            .external_service_accounts
+            .iter()
+            .any(|e| service_account_project(e) == Some(project))
+}
+
+/// Whether a `serviceAccount:` member must be rejected as missing (field report B08).
+fn service_account_missing(state: &State, email: &str) -> bool {
+    service_account_project(email).is_some_and(|p| simulates_project(state, p))
+        && !service_account_known(state, email)
+}
+
 fn validate_members(state: &State, policy: &Value) -> Result<(), GError> {
     for b in bindings(policy) {
         let role = b.get("role").and_then(Value::as_str).unwrap_or_default();
@@ -164,7 +194,7 @@ fn validate_members(state: &State, policy: &Value) -> Result<(), GError> {
         {
             let m = m.as_str().unwrap_or_default();
             if let Some(email) = m.strip_prefix("serviceAccount:") {
-                if !service_account_known(state, email) {
+                if service_account_missing(state, email) {
                     return Err(GError::invalid(format!(
                         "Service account {email} does not exist."
                     )));

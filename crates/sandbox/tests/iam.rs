@@ -3,7 +3,9 @@
 mod common;
 
 use cmek_sandbox::crl_kms_principal;
-use cmek_sandbox::seed::{EXISTING_KEY, SINGLE_REGION_ACCOUNT_ID, SINGLE_REGION_CLUSTER_ID};
+use cmek_sandbox::seed::{
+    DEMO_PROJECT_ID as P, EXISTING_KEY, SINGLE_REGION_ACCOUNT_ID, SINGLE_REGION_CLUSTER_ID,
+};
 use common::start;
 use reqwest::Method;
 use serde_json::json;
@@ -159,7 +161,8 @@ async fn conditional_bindings_need_v3_and_are_kept() {
 async fn unknown_service_account_member_is_rejected_b08() {
     let api = start().await;
     let before = api.sb.iam_policy(EXISTING_KEY);
-    let ghost = "crl-kms-user-000000000000@crl-prod-zzz.iam.gserviceaccount.com";
+    // A missing SA in a project the sandbox simulates (a seeded cluster's CockroachDB account).
+    let ghost = "crl-kms-user-000000000000@crl-prod-abc.iam.gserviceaccount.com";
     let (s, b) = api
         .google(Method::POST, &key_url("setIamPolicy"), Some(json!({"policy": {"bindings": [{"role": "roles/cloudkms.cryptoKeyEncrypterDecrypter", "members": [format!("serviceAccount:{ghost}")]}]}})))
         .await;
@@ -169,6 +172,19 @@ async fn unknown_service_account_member_is_rejected_b08() {
         format!("Service account {ghost} does not exist.")
     );
     assert_eq!(api.sb.iam_policy(EXISTING_KEY), before, "nothing written");
+    // ... and one in the sandbox's own project
+    let ghost = format!("ghost-sa@{P}.iam.gserviceaccount.com");
+    let (s, _) = api
+        .google(Method::POST, &key_url("setIamPolicy"), Some(json!({"policy": {"bindings": [{"role": "roles/viewer", "members": [format!("serviceAccount:{ghost}")]}]}})))
+        .await;
+    assert_eq!(s, 400);
+    // Projects the sandbox knows nothing about: accepted, as real IAM did in the recordings.
+    let foreign = "test-sa@test-project.iam.gserviceaccount.com";
+    let (s, p) = api
+        .google(Method::POST, &key_url("setIamPolicy"), Some(json!({"policy": {"bindings": [{"role": "roles/viewer", "members": [format!("serviceAccount:{foreign}")]}]}})))
+        .await;
+    assert_eq!(s, 200, "{p}");
+    assert_eq!(p["version"], 1);
     // the seeded cluster's CockroachDB principal is known
     let known = crl_kms_principal(SINGLE_REGION_CLUSTER_ID, SINGLE_REGION_ACCOUNT_ID);
     assert_eq!(
