@@ -41,6 +41,9 @@ pub struct SandboxConfig {
     /// invalid requests get 400 INVALID_ARGUMENT naming the field; invalid sandbox responses
     /// become 500 and are recorded (see `SandboxHandle::spec_violations`).
     pub validate_against_spec: bool,
+    /// Also seed the audit organisation (`seed_audit`: one misconfiguration per audit check and
+    /// a clean twin for each). Off by default.
+    pub seed_audit: bool,
 }
 
 impl SandboxConfig {
@@ -61,6 +64,7 @@ impl SandboxConfig {
             cmek_polls_before_done: 1,
             latency: Duration::ZERO,
             validate_against_spec: true,
+            seed_audit: false,
         }
     }
 
@@ -118,6 +122,15 @@ impl SandboxConfig {
     /// Sets [`SandboxConfig::validate_against_spec`].
     pub fn with_spec_validation(mut self, on: bool) -> Self {
         self.validate_against_spec = on;
+        self
+    }
+    /// The test configuration plus the audit organisation (`crate::seed_audit`).
+    pub fn audit_demo() -> Self {
+        Self::for_tests().with_audit_seed()
+    }
+    /// Sets [`SandboxConfig::seed_audit`].
+    pub fn with_audit_seed(mut self) -> Self {
+        self.seed_audit = true;
         self
     }
     /// Starts empty (no projects, no clusters, no organisation).

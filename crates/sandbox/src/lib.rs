@@ -29,6 +29,7 @@ mod resource_manager;
 pub mod roles;
 pub mod router;
 pub mod seed;
+pub mod seed_audit;
 mod service_accounts;
 mod service_usage;
 mod spec_check;

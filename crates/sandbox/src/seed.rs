@@ -189,4 +189,7 @@ pub(crate) fn seed(state: &mut State) {
         }
         state.clusters.insert(id, c);
     }
+    if state.config.seed_audit {
+        crate::seed_audit::seed_audit(state);
+    }
 }
