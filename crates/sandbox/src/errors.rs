@@ -1,5 +1,5 @@
 //! Error bodies exactly as the real services send them: `google.rpc.Status` JSON (with the
-//! legacy `errors` array for the v1-era IAM, Resource Manager and Service Usage APIs) and the
+//! legacy `errors` array for the v1-era IAM and Service Usage APIs) and the
 //! CockroachDB Cloud `Status` object.
 
 use serde_json::{json, Value};

@@ -282,18 +282,31 @@ pub(crate) fn effective_policy(state: &State, resource: &str) -> Value {
 }
 
 /// Whether `member` holds `permission` through the effective policies of `chain`
-/// (resource first, then its parents). Conditional bindings are not evaluated and never grant.
+/// (resource first, then its parents; a project's folder or organisation is added, as IAM
+/// inherits from it). Conditional bindings are not evaluated and never grant.
 pub(crate) fn granted(state: &State, member: &str, chain: &[String], permission: &str) -> bool {
-    chain.iter().any(|res| {
-        bindings(&effective_policy(state, res)).iter().any(|b| {
-            b.get("condition").is_none()
-                && role_grants(b["role"].as_str().unwrap_or_default(), permission)
-                && b["members"].as_array().is_some_and(|ms| {
-                    ms.iter()
-                        .any(|m| m == member || m == "allUsers" || m == "allAuthenticatedUsers")
-                })
+    let parents = chain.iter().filter_map(|res| {
+        let id = res
+            .strip_prefix("projects/")
+            .filter(|id| !id.contains('/'))?;
+        state.project(id).map(|p| p.parent.clone())
+    });
+    let chain: Vec<String> = chain.iter().cloned().chain(parents).collect();
+    let created = chain.iter().any(|res| {
+        res.strip_prefix("projects/")
+            .is_some_and(|id| crate::resource_manager::is_creator(state, id, member))
+    });
+    created
+        || chain.iter().any(|res| {
+            bindings(&effective_policy(state, res)).iter().any(|b| {
+                b.get("condition").is_none()
+                    && role_grants(b["role"].as_str().unwrap_or_default(), permission)
+                    && b["members"].as_array().is_some_and(|ms| {
+                        ms.iter()
+                            .any(|m| m == member || m == "allUsers" || m == "allAuthenticatedUsers")
+                    })
+            })
         })
-    })
 }
 
 /// `testIamPermissions`: the subset of `body.permissions` that `member` holds.

@@ -1,5 +1,11 @@
-//! Cloud Resource Manager (`{base}/crm/v1/...` and `{base}/crm/v3/...`): project search/get
-//! and project IAM policies. Unknown or inaccessible projects answer 403, never 404.
+//! Cloud Resource Manager (`{base}/crm/v1/...` and `{base}/crm/v3/...`): project search/get,
+//! v1 create/delete with operation polling (in `lifecycle`) and project IAM policies. Unknown
+//! or inaccessible projects answer 403, never 404.
+
+mod lifecycle;
+
+use lifecycle::lifecycle_state;
+pub(crate) use lifecycle::{is_creator, ProjectMeta};
 
 use serde_json::{json, Value};
 
@@ -14,8 +20,13 @@ use crate::state::{Project, State};
 /// (operation id, is_write) for a Resource Manager request.
 pub(crate) fn route(method: &str, segs: &[String], verb: Option<&str>) -> Option<(String, bool)> {
     let s: Vec<&str> = segs.iter().map(String::as_str).collect();
+    if let (["v1", "operations", _, ..], "GET", None) = (s.as_slice(), method, verb) {
+        return Some(("cloudresourcemanager.operations.get".into(), false));
+    }
     let m = match (s.as_slice(), method, verb) {
         (["v3", "projects"], "GET", Some("search")) => ("search", false),
+        (["v1", "projects"], "POST", None) => ("create", true),
+        (["v1", "projects", _], "DELETE", None) => ("delete", true),
         (["v1" | "v3", "projects"], "GET", None) => ("list", false),
         (["v1" | "v3", "projects", _], "GET", None) => ("get", false),
         (["v1" | "v3", "projects", _], "POST", Some("getIamPolicy")) => ("getIamPolicy", false),
@@ -28,20 +39,51 @@ pub(crate) fn route(method: &str, segs: &[String], verb: Option<&str>) -> Option
     Some((format!("cloudresourcemanager.projects.{}", m.0), m.1))
 }
 
-fn v3(p: &Project) -> Value {
-    json!({
-        "name": format!("projects/{}", p.number), "parent": p.parent, "projectId": p.id,
-        "state": "ACTIVE", "displayName": p.display_name, "createTime": p.create_time,
-        "updateTime": p.create_time, "etag": "W/\"b1a2c3d4e5f60718\"",
-    })
+fn labels(state: &State, p: &Project) -> Option<Value> {
+    state
+        .project_meta
+        .get(&p.id)
+        .filter(|m| !m.labels.is_empty())
+        .map(|m| Value::Object(m.labels.clone()))
 }
 
-fn v1(p: &Project) -> Value {
-    let (t, id) = p.parent.split_once('/').unwrap_or(("organizations", ""));
-    json!({
-        "projectNumber": p.number, "projectId": p.id, "lifecycleState": "ACTIVE", "name": p.display_name,
-        "createTime": p.create_time, "parent": {"type": t.trim_end_matches('s'), "id": id},
-    })
+pub(super) fn v3(state: &State, p: &Project) -> Value {
+    let mut out = json!({
+        "name": format!("projects/{}", p.number), "projectId": p.id,
+        "state": lifecycle_state(state, &p.id), "displayName": p.display_name,
+        "createTime": p.create_time, "etag": "W/\"b1a2c3d4e5f60718\"",
+    });
+    let meta = state.project_meta.get(&p.id);
+    if meta.is_none() {
+        out["updateTime"] = json!(p.create_time);
+    }
+    if let Some(t) = meta.and_then(|m| m.delete_time.clone()) {
+        out["deleteTime"] = json!(t);
+    }
+    if !p.parent.is_empty() {
+        out["parent"] = json!(p.parent);
+    }
+    if let Some(l) = labels(state, p) {
+        out["labels"] = l;
+    }
+    out
+}
+
+pub(super) fn v1(state: &State, p: &Project) -> Value {
+    let mut out = json!({
+        "projectNumber": p.number, "projectId": p.id, "lifecycleState": lifecycle_state(state, &p.id),
+        "createTime": p.create_time,
+    });
+    if !p.display_name.is_empty() {
+        out["name"] = json!(p.display_name);
+    }
+    if let Some((t, id)) = p.parent.split_once('/') {
+        out["parent"] = json!({"type": t.trim_end_matches('s'), "id": id});
+    }
+    if let Some(l) = labels(state, p) {
+        out["labels"] = l;
+    }
+    out
 }
 
 fn visible(state: &State, member: &str, p: &Project) -> bool {
@@ -53,7 +95,8 @@ fn visible(state: &State, member: &str, p: &Project) -> bool {
     )
 }
 
-fn matches_query(p: &Project, q: &str) -> bool {
+fn matches_query(state: &State, p: &Project, q: &str) -> bool {
+    let lifecycle = lifecycle_state(state, &p.id);
     q.split_whitespace().all(|term| {
         let Some((k, v)) = term.split_once(':').or_else(|| term.split_once('=')) else {
             return true;
@@ -63,7 +106,7 @@ fn matches_query(p: &Project, q: &str) -> bool {
             "id" | "projectid" => p.id.as_str(),
             "displayname" | "name" => p.display_name.as_str(),
             "parent" => p.parent.as_str(),
-            "state" | "lifecyclestate" => "ACTIVE",
+            "state" | "lifecyclestate" => lifecycle,
             _ => return true,
         };
         match v.strip_suffix('*') {
@@ -77,6 +120,11 @@ fn matches_query(p: &Project, q: &str) -> bool {
 pub(crate) fn handle(state: &mut State, r: &Req, op: &str) -> Result<Value, GError> {
     let method = op.rsplit('.').next().unwrap_or_default();
     let is_v1 = r.segs[0] == "v1";
+    match method {
+        "create" => return lifecycle::create(state, r),
+        "get" if r.segs[1] == "operations" => return lifecycle::get_operation(state, r),
+        _ => {}
+    }
     if r.segs.len() == 2 {
         let q = r
             .q("query")
@@ -90,12 +138,16 @@ pub(crate) fn handle(state: &mut State, r: &Req, op: &str) -> Result<Value, GErr
                 "Request must specify a parent.",
             ));
         }
+        // v3 hides projects pending deletion unless asked for (`showDeleted`, a state query).
+        let show_deleted =
+            is_v1 || r.q("showDeleted") == Some("true") || q.contains("DELETE_REQUESTED");
         let items: Vec<Value> = state
             .projects
             .values()
-            .filter(|p| visible(state, &r.member, p) && matches_query(p, &q))
+            .filter(|p| visible(state, &r.member, p) && matches_query(state, p, &q))
+            .filter(|p| show_deleted || lifecycle_state(state, &p.id) == "ACTIVE")
             .filter(|p| parent.as_deref().is_none_or(|x| x == p.parent))
-            .map(|p| if is_v1 { v1(p) } else { v3(p) })
+            .map(|p| if is_v1 { v1(state, p) } else { v3(state, p) })
             .collect();
         return Ok(paginate(items, r, "projects", 500, false));
     }
@@ -107,13 +159,19 @@ pub(crate) fn handle(state: &mut State, r: &Req, op: &str) -> Result<Value, GErr
         "get" => "resourcemanager.projects.get",
         "getIamPolicy" => "resourcemanager.projects.getIamPolicy",
         "setIamPolicy" => "resourcemanager.projects.setIamPolicy",
+        "delete" => "resourcemanager.projects.delete",
         _ => "",
     };
     if !perm.is_empty() && !granted(state, &r.member, std::slice::from_ref(&res), perm) {
         return Err(GError::caller_no_permission());
     }
     match method {
-        "get" => Ok(if is_v1 { v1(&project) } else { v3(&project) }),
+        "get" => Ok(if is_v1 {
+            v1(state, &project)
+        } else {
+            v3(state, &project)
+        }),
+        "delete" => Ok(lifecycle::delete(state, &project.id)),
         "getIamPolicy" => Ok(render_for_version(
             &stored_policy(state, &res),
             requested_version(&r.query, &r.body),

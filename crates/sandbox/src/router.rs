@@ -49,9 +49,10 @@ impl Service {
         .into_iter()
         .find(|s| s.prefix() == p)
     }
-    /// v1-era Google APIs add the legacy `errors` array to error bodies.
+    /// v1-era Google APIs add the legacy `errors` array to error bodies; Resource Manager does
+    /// not (recording resourcemanager-project-iam #0).
     pub(crate) fn legacy_errors(self) -> bool {
-        matches!(self, Service::Iam | Service::ServiceUsage | Service::Crm)
+        matches!(self, Service::Iam | Service::ServiceUsage)
     }
 }
 

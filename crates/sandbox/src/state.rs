@@ -109,6 +109,8 @@ pub struct State {
     /// Service-account emails that exist outside the sandbox projects (CockroachDB principals).
     pub(crate) external_service_accounts: Vec<String>,
     pub(crate) operations: HashMap<String, Value>,
+    /// Resource Manager data of projects beyond [`Project`] (labels, deletion), by project id.
+    pub(crate) project_meta: BTreeMap<String, crate::resource_manager::ProjectMeta>,
     pub(crate) organization: Value,
     pub(crate) clusters: BTreeMap<String, Value>,
     pub(crate) cmek: BTreeMap<String, Vec<CmekRegion>>,
@@ -136,6 +138,7 @@ impl State {
             service_accounts: BTreeMap::new(),
             external_service_accounts: Vec::new(),
             operations: HashMap::new(),
+            project_meta: BTreeMap::new(),
             organization: json!({}),
             clusters: BTreeMap::new(),
             cmek: BTreeMap::new(),
