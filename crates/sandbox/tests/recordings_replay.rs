@@ -6,9 +6,10 @@
 //!
 //! Placeholders map to the seeded demo organisation: `${projectId}` -> `DEMO_PROJECT_ID`,
 //! `${projectNumber}` -> `DEMO_PROJECT_NUMBER`, `${uniqueId}` -> a fixed id, `${operationID}`
-//! -> the id of the last operation the sandbox returned. Hosts the sandbox does not fake
-//! (pubsub, cloudbilling) are skipped. Exchanges in `KNOWN_GAPS` are reported, not asserted;
-//! every other exchange must replay exactly.
+//! -> the id of the last operation the sandbox returned. The recordings write *every* project
+//! number as `${projectNumber}`, so numbers of projects created during a replay (learnt from
+//! `projectNumber` / `projects/N` of a Project in a response) are mapped to it as well. Hosts the sandbox does not fake
+//! (pubsub, cloudbilling) are skipped. Every other exchange must replay exactly.
 
 use cmek_sandbox::seed::{DEMO_PROJECT_ID, DEMO_PROJECT_NUMBER};
 use cmek_sandbox::{Sandbox, SandboxConfig, DEFAULT_GOOGLE_TOKEN};
@@ -18,61 +19,6 @@ use serde_json::Value;
 
 const UNIQUE_ID: &str = "rp7x2k";
 
-/// Exchanges the sandbox does not reproduce yet: `(file, index, reason)`. Keep in sync with
-/// the report printed by the test (run with `--nocapture`).
-const KNOWN_GAPS: &[(&str, usize, &str)] = &[
-    ("iam-serviceaccount-crud.http.log", 2, "patch response differs"),
-    ("iam-serviceaccount-crud.http.log", 3, "patch response differs"),
-    ("kms-cryptokey-iam.http.log", 7, "sandbox rejects members of unknown SAs (real accepted); policy lacks version 1"),
-    ("kms-cryptokey-iam.http.log", 8, "sandbox rejects members of unknown SAs (real accepted); policy lacks version 1"),
-    ("kms-cryptokey-iam.http.log", 9, "sandbox rejects members of unknown SAs (real accepted); policy lacks version 1"),
-    ("kms-cryptokey-iam.http.log", 10, "sandbox rejects members of unknown SAs (real accepted); policy lacks version 1"),
-    ("kms-cryptokey-iam.http.log", 11, "sandbox rejects members of unknown SAs (real accepted); policy lacks version 1"),
-    ("kms-cryptokey-iam.http.log", 12, "sandbox rejects members of unknown SAs (real accepted); policy lacks version 1"),
-    ("kms-cryptokey.http.log", 4, "sandbox demands nextRotationTime with rotationPeriod (real KMS accepted it); later steps cascade"),
-    ("kms-cryptokey.http.log", 5, "sandbox demands nextRotationTime with rotationPeriod (real KMS accepted it); later steps cascade"),
-    ("kms-cryptokey.http.log", 6, "sandbox demands nextRotationTime with rotationPeriod (real KMS accepted it); later steps cascade"),
-    ("kms-cryptokey.http.log", 7, "sandbox demands nextRotationTime with rotationPeriod (real KMS accepted it); later steps cascade"),
-    ("kms-cryptokey.http.log", 8, "sandbox demands nextRotationTime with rotationPeriod (real KMS accepted it); later steps cascade"),
-    ("kms-cryptokey.http.log", 9, "sandbox demands nextRotationTime with rotationPeriod (real KMS accepted it); later steps cascade"),
-    ("kms-cryptokey.http.log", 10, "sandbox demands nextRotationTime with rotationPeriod (real KMS accepted it); later steps cascade"),
-    ("kms-keyring-iam.http.log", 4, "sandbox rejects members of unknown SAs (real accepted); policy lacks version 1"),
-    ("kms-keyring-iam.http.log", 5, "sandbox rejects members of unknown SAs (real accepted); policy lacks version 1"),
-    ("kms-keyring-iam.http.log", 6, "sandbox rejects members of unknown SAs (real accepted); policy lacks version 1"),
-    ("kms-keyring-iam.http.log", 7, "sandbox rejects members of unknown SAs (real accepted); policy lacks version 1"),
-    ("kms-keyring-iam.http.log", 8, "sandbox rejects members of unknown SAs (real accepted); policy lacks version 1"),
-    ("kms-keyring-iam.http.log", 9, "sandbox rejects members of unknown SAs (real accepted); policy lacks version 1"),
-    ("resourcemanager-project-crud.http.log", 0, "CRM v1 projects.create/delete + LRO not faked; unknown project -> 403"),
-    ("resourcemanager-project-crud.http.log", 1, "CRM v1 projects.create/delete + LRO not faked; unknown project -> 403"),
-    ("resourcemanager-project-crud.http.log", 2, "CRM v1 projects.create/delete + LRO not faked; unknown project -> 403"),
-    ("resourcemanager-project-crud.http.log", 3, "CRM v1 projects.create/delete + LRO not faked; unknown project -> 403"),
-    ("resourcemanager-project-crud.http.log", 4, "CRM v1 projects.create/delete + LRO not faked; unknown project -> 403"),
-    ("resourcemanager-project-crud.http.log", 5, "CRM v1 projects.create/delete + LRO not faked; unknown project -> 403"),
-    ("resourcemanager-project-iam.http.log", 0, "CRM v1 projects.create/delete + LRO not faked; unknown project -> 403"),
-    ("resourcemanager-project-iam.http.log", 1, "CRM v1 projects.create/delete + LRO not faked; unknown project -> 403"),
-    ("resourcemanager-project-iam.http.log", 2, "CRM v1 projects.create/delete + LRO not faked; unknown project -> 403"),
-    ("resourcemanager-project-iam.http.log", 3, "CRM v1 projects.create/delete + LRO not faked; unknown project -> 403"),
-    ("resourcemanager-project-iam.http.log", 5, "CRM v1 projects.create/delete + LRO not faked; unknown project -> 403"),
-    ("resourcemanager-project-iam.http.log", 7, "CRM v1 projects.create/delete + LRO not faked; unknown project -> 403"),
-    ("resourcemanager-project-iam.http.log", 8, "CRM v1 projects.create/delete + LRO not faked; unknown project -> 403"),
-    ("resourcemanager-project-iam.http.log", 9, "CRM v1 projects.create/delete + LRO not faked; unknown project -> 403"),
-    ("resourcemanager-project-iam.http.log", 10, "CRM v1 projects.create/delete + LRO not faked; unknown project -> 403"),
-    ("resourcemanager-project-iam.http.log", 11, "CRM v1 projects.create/delete + LRO not faked; unknown project -> 403"),
-    ("resourcemanager-project-iam.http.log", 12, "CRM v1 projects.create/delete + LRO not faked; unknown project -> 403"),
-    ("resourcemanager-project-iam.http.log", 13, "CRM v1 projects.create/delete + LRO not faked; unknown project -> 403"),
-    ("resourcemanager-project-iam.http.log", 14, "CRM v1 projects.create/delete + LRO not faked; unknown project -> 403"),
-    ("resourcemanager-project-iam.http.log", 15, "CRM v1 projects.create/delete + LRO not faked; unknown project -> 403"),
-    ("resourcemanager-project-iam.http.log", 16, "CRM v1 projects.create/delete + LRO not faked; unknown project -> 403"),
-    ("resourcemanager-project-iam.http.log", 17, "CRM v1 projects.create/delete + LRO not faked; unknown project -> 403"),
-    ("resourcemanager-project-iam.http.log", 18, "CRM v1 projects.create/delete + LRO not faked; unknown project -> 403"),
-    ("resourcemanager-project-iam.http.log", 19, "CRM v1 projects.create/delete + LRO not faked; unknown project -> 403"),
-    ("resourcemanager-project-iam.http.log", 21, "CRM v1 projects.create/delete + LRO not faked; unknown project -> 403"),
-    ("serviceusage-service-crud.http.log", 0, "LRO metadata/response shape differs"),
-    ("serviceusage-service-crud.http.log", 1, "LRO metadata/response shape differs"),
-    ("serviceusage-service-crud.http.log", 2, "LRO metadata/response shape differs"),
-    ("serviceusage-service-crud.http.log", 3, "LRO metadata/response shape differs"),
-];
-
 fn prefix(host: &str) -> Option<&'static str> {
     match host {
         "cloudkms.googleapis.com" => Some("kms"),
@@ -80,6 +26,46 @@ fn prefix(host: &str) -> Option<&'static str> {
         "serviceusage.googleapis.com" => Some("serviceusage"),
         "cloudresourcemanager.googleapis.com" => Some("crm"),
         _ => None,
+    }
+}
+
+/// Learns the numbers of projects in `v` (v1 `{projectId, projectNumber}`, v3
+/// `{projectId, name: "projects/N"}`).
+fn learn_project_numbers(v: &Value, numbers: &mut Vec<String>) {
+    match v {
+        Value::Object(o) => {
+            if o.contains_key("projectId") {
+                let n = o.get("projectNumber").and_then(Value::as_str).or_else(|| {
+                    o.get("name").and_then(Value::as_str).and_then(|n| n.strip_prefix("projects/"))
+                });
+                if let Some(n) = n.filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())) {
+                    if !numbers.iter().any(|x| x == n) {
+                        numbers.push(n.to_owned());
+                    }
+                }
+            }
+            o.values().for_each(|x| learn_project_numbers(x, numbers));
+        }
+        Value::Array(a) => a.iter().for_each(|x| learn_project_numbers(x, numbers)),
+        _ => {}
+    }
+}
+
+/// Writes every learnt project number in `v` as [`DEMO_PROJECT_NUMBER`] (the placeholder's value).
+fn alias_project_numbers(v: &mut Value, numbers: &[String]) {
+    match v {
+        Value::String(s) => {
+            for n in numbers {
+                if s == n {
+                    *s = DEMO_PROJECT_NUMBER.to_owned();
+                } else {
+                    *s = s.replace(&format!("projects/{n}"), &format!("projects/{DEMO_PROJECT_NUMBER}"));
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| alias_project_numbers(x, numbers)),
+        Value::Object(o) => o.values_mut().for_each(|x| alias_project_numbers(x, numbers)),
+        _ => {}
     }
 }
 
@@ -110,12 +96,13 @@ fn first_diff(path: &str, expected: &Value, actual: &Value) -> Option<String> {
 async fn recordings_replay() {
     let client = reqwest::Client::new();
     let spec = Spec::load();
-    let (mut passed, mut failures, mut gaps, mut skipped) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut passed, mut failures, mut skipped) = (Vec::new(), Vec::new(), Vec::new());
     for (file, text) in RECORDINGS {
         let sandbox = Sandbox::start(SandboxConfig::for_tests()).await;
         let mut operation_id = String::from("none");
         // Recorded request etags are normalised; send the etag the sandbox last returned.
         let mut last_etag: Option<String> = None;
+        let mut numbers: Vec<String> = Vec::new();
         for (i, exchange) in recordings::parse(text).into_iter().enumerate() {
             let label = format!("{file}#{i} {} {}", exchange.method, exchange.path());
             let Some(prefix) = prefix(exchange.host()) else {
@@ -162,6 +149,8 @@ async fn recordings_replay() {
             substitute(&mut expected, &vars);
             normalise(&mut expected);
             normalise(&mut actual);
+            learn_project_numbers(&actual, &mut numbers);
+            alias_project_numbers(&mut actual, &numbers);
             if status != exchange.status {
                 let got: String = actual.to_string().chars().take(300).collect();
                 problems.push(format!("status: expected {} got {status} {got}", exchange.status));
@@ -172,15 +161,14 @@ async fn recordings_replay() {
             if let Some(id) = new_operation {
                 operation_id = id;
             }
-            match (problems.is_empty(), KNOWN_GAPS.iter().find(|(f, n, _)| f == file && *n == i)) {
-                (true, _) => passed.push(label),
-                (false, Some((_, _, why))) => gaps.push(format!("{label} [{why}]: {}", problems.join(" | "))),
-                (false, None) => failures.push(format!("{label}: {}", problems.join(" | "))),
+            if problems.is_empty() {
+                passed.push(label);
+            } else {
+                failures.push(format!("{label}: {}", problems.join(" | ")));
             }
         }
     }
     println!("replayed OK ({}):\n  {}", passed.len(), passed.join("\n  "));
     println!("skipped, host not faked ({}):\n  {}", skipped.len(), skipped.join("\n  "));
-    println!("known gaps ({}):\n  {}", gaps.len(), gaps.join("\n  "));
     assert!(failures.is_empty(), "{} exchanges do not replay:\n  {}", failures.len(), failures.join("\n  "));
 }
