@@ -100,3 +100,24 @@ impl RevokeContext {
 pub(crate) fn now() -> String {
     time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    //! Tauri's async commands need `Send` futures: prove every entry point's future is `Send`.
+    use super::*;
+
+    fn is_send<T: Send>(_: &T) {}
+
+    #[allow(dead_code, clippy::diverging_sub_expression)]
+    async fn futures_are_send(ctx: RevokeContext, log: cmek_activity::ActivityLog, req: RevokeRequest, c: RevokeControl) {
+        let sink: Sink<'_> = &|_| {};
+        is_send(&preview_revoke(&ctx, ""));
+        is_send(&revoke(&ctx, &log, &req, &c, sink));
+        is_send(&resume_revoke(&ctx, &log, "", &c, sink));
+        is_send(&recover(&ctx, &log, "", sink));
+        is_send(&preview_key(&ctx, ""));
+        is_send(&disable_all_versions(&ctx, &log, "", "", &c, sink));
+        is_send(&restore_scheduled_versions(&ctx, &log, "", "", true, &c, sink));
+        is_send(&destroy_guard(&ctx, ""));
+    }
+}
