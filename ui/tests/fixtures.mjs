@@ -89,3 +89,12 @@ export const applyResult = (c = single) => ({
   },
   writeCalls: 7,
 });
+
+// Session statuses (SessionStatus binding).
+export const noSession = { cockroachKeyStored: false };
+export const signedIn = {
+  google: { method: "oauth", identity: "officer@example.com", email: "officer@example.com" },
+  cockroachKeyStored: true,
+  cockroachOrganization: { id: "org-1", name: "acme", label: "Acme Corp" },
+};
+export const liveConnection = { ...connection, mode: "live" };

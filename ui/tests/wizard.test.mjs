@@ -20,6 +20,7 @@ function backend(overrides = {}) {
   return async (cmd, args, ipc) => {
     if (overrides[cmd]) return overrides[cmd](args, ipc);
     switch (cmd) {
+      case "session_status": return fx.noSession;
       case "connect_sandbox": return fx.connection;
       case "list_clusters": return fx.clusters;
       case "suggest_setup": return fx.suggestion(fx.clusters.find((c) => c.cluster.id === args.clusterId).cluster);
@@ -43,12 +44,12 @@ async function toReviewedPlan(page) {
   await page.waitForSelector('[data-testid="plan-review"]');
 }
 
-test("starts in sandbox mode with Sandbox preselected and Google shown but disabled", async () => {
+test("starts in sandbox mode with Sandbox preselected and Google sign-in offered", async () => {
   const { page, pageErrors } = await openApp(harness, backend());
   assert.match(await page.textContent('[data-testid="sandbox-banner"]'), /Sandbox — no real cloud is touched/);
   assert.equal(await page.isChecked('[data-testid="target-sandbox"]'), true);
-  assert.equal(await page.isDisabled('input[value="google"]'), true);
-  assert.match(await page.textContent("#google-note"), /sign-in/);
+  assert.equal(await page.isDisabled('input[value="google"]'), false);
+  assert.match(await page.textContent("#google-note"), /Sign in with Google/);
   assert.deepEqual(pageErrors, []);
   await page.close();
 });

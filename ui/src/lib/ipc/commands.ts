@@ -10,6 +10,9 @@ import type { ConnectionInfo } from "../bindings/ConnectionInfo";
 import type { Error as IpcError } from "../bindings/Error";
 import type { Plan } from "../bindings/Plan";
 import type { SetupRequest } from "../bindings/SetupRequest";
+import type { SessionStatus } from "../bindings/SessionStatus";
+import type { SignInEvent } from "../bindings/SignInEvent";
+import type { CredentialSource } from "../bindings/CredentialSource";
 
 export type { IpcError };
 
@@ -20,12 +23,41 @@ export function toIpcError(e: unknown): IpcError {
   return { code: "INTERNAL", message: typeof e === "string" ? e : String(e) };
 }
 
+// Commands whose UNAUTHENTICATED means "this input was wrong", not "your sign-in died".
+const OWN_UNAUTHENTICATED = new Set(["save_cockroach_key", "sign_in_google", "use_google_credentials", "connect_sandbox"]);
+const unauthenticatedListeners = new Set<(error: IpcError) => void>();
+
+/** Calls `listener` whenever a command fails because a credential expired or was revoked. */
+export function onUnauthenticated(listener: (error: IpcError) => void): () => void {
+  unauthenticatedListeners.add(listener);
+  return () => unauthenticatedListeners.delete(listener);
+}
+
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(command, args);
   } catch (e) {
-    throw toIpcError(e);
+    const error = toIpcError(e);
+    if (error.code === "UNAUTHENTICATED" && !OWN_UNAUTHENTICATED.has(command)) {
+      for (const listener of unauthenticatedListeners) listener(error);
+    }
+    throw error;
   }
+}
+
+export const sessionStatus = () => call<SessionStatus>("session_status");
+export const cancelSignIn = () => call<null>("cancel_sign_in");
+export const useGoogleCredentials = (source: CredentialSource) => call<SessionStatus>("use_google_credentials", { source });
+/** The key goes to the backend once; it is validated and kept in the OS keychain, never returned. */
+export const saveCockroachKey = (key: string) => call<SessionStatus>("save_cockroach_key", { key });
+export const forgetCockroachKey = () => call<SessionStatus>("forget_cockroach_key");
+export const signOut = () => call<SessionStatus>("sign_out");
+export const connectLive = () => call<ConnectionInfo>("connect_live");
+
+/** Google sign-in in the system browser; `onEvent` gets the URL to show while waiting. */
+export function signInGoogle(onEvent: (event: SignInEvent) => void): Promise<SessionStatus> {
+  const channel = new Channel<SignInEvent>(onEvent);
+  return call<SessionStatus>("sign_in_google", { onEvent: channel });
 }
 
 export const connectSandbox = () => call<ConnectionInfo>("connect_sandbox");

@@ -1,0 +1,189 @@
+// UI tests of sign-in and credentials on the Connect screen and in the header, with mocked IPC:
+// waiting for the browser (cancel, copy the URL), the API key (masked, never shown again,
+// replace/forget), the keychain error, sign-out, and the "Sign in again" banner.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import path from "node:path";
+import fs from "node:fs";
+import { startHarness, openApp } from "./harness.mjs";
+import * as fx from "./fixtures.mjs";
+
+const SHOTS = path.resolve("target/ui-tests");
+let harness;
+before(async () => {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  harness = await startHarness();
+});
+after(async () => harness?.close());
+
+const URL = "http://127.0.0.1:9/authorize?client_id=x&code_challenge=abc&state=s1";
+
+/** A fake backend with a mutable session; `overrides[cmd]` replaces one command. */
+function backend(session, overrides = {}) {
+  const state = { session: structuredClone(session), signIn: null };
+  const handler = async (cmd, args, ipc) => {
+    if (overrides[cmd]) return overrides[cmd](args, ipc, state);
+    switch (cmd) {
+      case "session_status": return state.session;
+      case "sign_in_google":
+        // Waits until the test resolves or cancel_sign_in rejects it.
+        await ipc.send(args.onEvent, { kind: "waiting", authorizationUrl: URL, browserError: "Opening the browser is turned off." });
+        return new Promise((resolve, reject) => (state.signIn = { resolve, reject }));
+      case "cancel_sign_in":
+        state.signIn?.reject({ code: "CANCELLED", message: "Sign-in was cancelled." });
+        return null;
+      case "save_cockroach_key":
+        if (args.key !== "crl-good") throw { code: "UNAUTHENTICATED", message: "CockroachDB Cloud rejected the API key.", httpStatus: 401 };
+        state.session = { ...state.session, cockroachKeyStored: true, cockroachOrganization: fx.signedIn.cockroachOrganization };
+        return state.session;
+      case "forget_cockroach_key":
+        state.session = { ...state.session, cockroachKeyStored: false, cockroachOrganization: undefined };
+        return state.session;
+      case "sign_out":
+        state.session = { ...state.session, google: undefined };
+        return state.session;
+      case "connect_live": return fx.liveConnection;
+      case "connect_sandbox": return fx.connection;
+      case "list_clusters": return fx.clusters;
+      default: throw { code: "INTERNAL", message: `unexpected command ${cmd}` };
+    }
+  };
+  return { handler, state };
+}
+
+test("Google sign-in shows 'Waiting for the browser…', the URL to copy, and Cancel ends it", async () => {
+  const { handler, state } = backend(fx.noSession);
+  const { page, calls, pageErrors } = await openApp(harness, handler);
+  await page.click('[data-testid="target-google"]');
+  await page.click('[data-testid="sign-in-google"]');
+  await page.waitForSelector('[data-testid="sign-in-url"]');
+  assert.match(await page.textContent('[data-testid="sign-in-waiting"]'), /Waiting for the browser…/);
+  assert.match(await page.textContent('[data-testid="browser-error"]'), /turned off/);
+  assert.equal(await page.inputValue('[data-testid="sign-in-url"]'), URL);
+  // Copy: the clipboard gets exactly the URL.
+  await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: harness.url });
+  await page.click('[data-testid="copy-sign-in-url"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="copy-sign-in-url"]').textContent === "Copied");
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), URL);
+  await page.screenshot({ path: path.join(SHOTS, "sign-in-waiting.png"), fullPage: true });
+
+  await page.click('[data-testid="cancel-sign-in"]');
+  await page.waitForSelector('[data-testid="sign-in-google"]');
+  assert.equal(await page.locator('[data-testid="sign-in-waiting"]').count(), 0);
+  assert.equal(await page.locator('[data-testid="error-banner"]').count(), 0, "cancelling is not an error");
+  assert.ok(calls.some((c) => c.cmd === "cancel_sign_in"));
+  assert.equal(state.session.google, undefined);
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test("a completed sign-in shows the email in the header, and Sign out clears it", async () => {
+  const { handler, state } = backend(fx.noSession);
+  const { page, calls } = await openApp(harness, handler);
+  await page.click('[data-testid="target-google"]');
+  await page.click('[data-testid="sign-in-google"]');
+  await page.waitForSelector('[data-testid="sign-in-waiting"]');
+  // The browser step happened elsewhere: the backend answers the pending command.
+  state.session = { ...state.session, google: fx.signedIn.google };
+  state.signIn.resolve(state.session);
+  await page.waitForSelector('[data-testid="signed-in-email"]');
+  assert.equal(await page.textContent('[data-testid="signed-in-email"]'), "officer@example.com");
+  assert.match(await page.textContent('[data-testid="google-identity"]'), /officer@example\.com/);
+  await page.click('[data-testid="sign-out"]');
+  await page.waitForSelector('[data-testid="signed-in-email"]', { state: "detached" });
+  assert.ok(calls.some((c) => c.cmd === "sign_out"));
+  await page.close();
+});
+
+test("the API key field is masked, is cleared after saving and the key is never shown again", async () => {
+  const { handler } = backend({ ...fx.noSession, google: fx.signedIn.google });
+  const { page, calls } = await openApp(harness, handler);
+  await page.click('[data-testid="target-google"]');
+  const field = page.locator('[data-testid="cockroach-key"]');
+  assert.equal(await field.getAttribute("type"), "password");
+  assert.equal(await field.getAttribute("autocomplete"), "off");
+  assert.equal(await page.isDisabled('[data-testid="connect-live"]'), true, "no key yet");
+
+  // A rejected key: the error shows, nothing is stored, the message does not echo the key.
+  await field.fill("crl-bad");
+  await page.click('[data-testid="save-cockroach-key"]');
+  await page.waitForSelector('[data-testid="cockroach-section"] [data-testid="error-banner"][data-code="UNAUTHENTICATED"]');
+  assert.equal(await page.locator('[data-testid="sign-in-again-banner"]').count(), 0, "a wrong key is not an expired sign-in");
+
+  await field.fill("crl-good");
+  await page.click('[data-testid="save-cockroach-key"]');
+  await page.waitForSelector('[data-testid="cockroach-org"]');
+  assert.match(await page.textContent('[data-testid="cockroach-org"]'), /Acme Corp.*org-1/);
+  assert.equal(await page.locator('[data-testid="cockroach-key"]').count(), 0, "the field is gone");
+  const html = await page.content();
+  assert.ok(!html.includes("crl-good"), "the key is nowhere in the page");
+  assert.deepEqual(calls.filter((c) => c.cmd === "save_cockroach_key").map((c) => c.args), [{ key: "crl-bad" }, { key: "crl-good" }]);
+
+  // Replace shows an EMPTY masked field; cancel goes back; Forget deletes.
+  await page.click('[data-testid="replace-cockroach-key"]');
+  assert.equal(await page.inputValue('[data-testid="cockroach-key"]'), "");
+  assert.equal(await page.getAttribute('[data-testid="cockroach-key"]', "type"), "password");
+  await page.click('[data-testid="cancel-replace"]');
+  await page.click('[data-testid="forget-cockroach-key"]');
+  await page.waitForSelector('[data-testid="cockroach-key"]');
+  assert.ok(calls.some((c) => c.cmd === "forget_cockroach_key"));
+  await page.screenshot({ path: path.join(SHOTS, "api-key.png"), fullPage: true });
+  await page.close();
+});
+
+test("an UNAUTHENTICATED credential shows the 'Sign in again' banner, which starts a sign-in", async () => {
+  const problem = { code: "UNAUTHENTICATED", message: "Your Google sign-in has expired or was revoked (invalid_grant). Sign in again." };
+  const { handler } = backend({ ...fx.signedIn, problem });
+  const { page, calls } = await openApp(harness, handler);
+  await page.waitForSelector('[data-testid="sign-in-again-banner"]');
+  assert.equal(await page.getAttribute('[data-testid="sign-in-again-banner"]', "data-code"), "UNAUTHENTICATED");
+  assert.match(await page.textContent('[data-testid="sign-in-again-message"]'), /invalid_grant/);
+  await page.click('[data-testid="sign-in-again"]');
+  await page.waitForSelector('[data-testid="sign-in-waiting"]');
+  assert.ok(calls.some((c) => c.cmd === "sign_in_google"));
+  await page.close();
+});
+
+test("a credential dying mid-wizard raises the banner instead of a failed step", async () => {
+  const { handler } = backend(fx.signedIn, {
+    list_clusters: () => {
+      throw { code: "UNAUTHENTICATED", message: "Your Google sign-in has expired or was revoked (invalid_grant). Sign in again." };
+    },
+  });
+  const { page } = await openApp(harness, handler);
+  await page.click('[data-testid="connect-live"]');
+  await page.waitForSelector('[data-testid="sign-in-again-banner"]');
+  assert.match(await page.textContent('[data-testid="sign-in-again-message"]'), /invalid_grant/);
+  await page.screenshot({ path: path.join(SHOTS, "sign-in-again.png"), fullPage: true });
+  await page.close();
+});
+
+test("no keychain: the fix is shown and nothing can be stored", async () => {
+  const keychainError = { code: "KEYCHAIN", message: "The OS keychain is not reachable (no Secret Service). Fix: start a Secret Service such as gnome-keyring (and unlock its login collection) in your desktop session; CMEK Desk never stores secrets in files." };
+  const { handler } = backend({ ...fx.noSession, keychainError });
+  const { page } = await openApp(harness, handler);
+  await page.waitForSelector('[data-testid="keychain-error"]');
+  assert.match(await page.textContent('[data-testid="keychain-error"]'), /gnome-keyring/);
+  await page.click('[data-testid="target-google"]');
+  assert.equal(await page.isDisabled('[data-testid="sign-in-google"]'), true);
+  await page.fill('[data-testid="cockroach-key"]', "crl-good");
+  assert.equal(await page.isDisabled('[data-testid="save-cockroach-key"]'), true);
+  await page.close();
+});
+
+test("existing Google credentials show the identity they resolved to", async () => {
+  const { handler } = backend(fx.noSession, {
+    use_google_credentials: (args, _ipc, state) => {
+      assert.deepEqual(args.source, { kind: "serviceAccountKeyFile", path: "/keys/kms-admin.json" });
+      state.session = { ...state.session, google: { method: "serviceAccountKeyFile", identity: "service account kms-admin@p.iam.gserviceaccount.com", email: "kms-admin@p.iam.gserviceaccount.com" } };
+      return state.session;
+    },
+  });
+  const { page } = await openApp(harness, handler);
+  await page.click('[data-testid="target-credentials"]');
+  await page.fill('[data-testid="key-file-path"]', "/keys/kms-admin.json");
+  await page.click('[data-testid="use-credentials"]');
+  await page.waitForSelector('[data-testid="google-identity"]');
+  assert.match(await page.textContent('[data-testid="google-identity"]'), /service account kms-admin@p\.iam\.gserviceaccount\.com/);
+  await page.close();
+});
