@@ -20,7 +20,7 @@ case "${1:-}" in
     export XDG_DATA_HOME=$(mktemp -d /tmp/cmek-xdg-data.XXXXXX)
     trap 'rm -rf "$XDG_RUNTIME_DIR" "$XDG_DATA_HOME"' EXIT
     echo -n ci-pass | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-    keyctl session - "${NEXTEST[@]}" -E 'not binary(e2e)'
+    keyctl session - "${NEXTEST[@]}" -E 'not binary(e2e*)'
     exit ;;
   __e2e-session)
     # Inside xvfb-run + dbus-run-session: tauri-driver on a free port, then the E2E test.
@@ -32,7 +32,7 @@ case "${1:-}" in
     driver=$!
     trap 'kill $driver 2>/dev/null || true' EXIT
     for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.2; done
-    TAURI_DRIVER_URL="http://127.0.0.1:$port" "${NEXTEST[@]}" -E 'binary(e2e)' --no-capture
+    TAURI_DRIVER_URL="http://127.0.0.1:$port" "${NEXTEST[@]}" -E 'binary(e2e*)' --no-capture
     exit ;;
 esac
 
