@@ -9,6 +9,10 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 TOOLS="${TAURI_CI_TOOLS:-/tmp/tauri-ci-tools}"   # tauri-driver, kept between runs
+# The secret scan's inputs (scripts/scan-secrets.sh): the secrets the app's tests used (their
+# OAuth test server appends every code, verifier, client secret and token it sees to
+# issued-secrets.txt), the IPC payloads the MockRuntime tests received, and the E2E app's home.
+export SECRET_SCAN_DIR="$TARGET_DIR/secret-scan"
 # nextest: no fail-fast so one failure does not hide the others.
 NEXTEST=(cargo nextest run --locked --workspace --no-fail-fast)
 
@@ -23,14 +27,21 @@ case "${1:-}" in
     keyctl session - "${NEXTEST[@]}" -E 'not binary(e2e*)'
     exit ;;
   __e2e-session)
-    # Inside xvfb-run + dbus-run-session: tauri-driver on a free port, then the E2E test.
+    # Inside xvfb-run + dbus-run-session: an unlocked gnome-keyring in a fresh app home (the
+    # app's data/config/cache dirs, kept for the secret scan), tauri-driver on a free port,
+    # then the E2E tests, one WebDriver session at a time.
+    home="$SECRET_SCAN_DIR/e2e-home"
+    rm -rf "$home"; mkdir -p "$home/data" "$home/config" "$home/cache"
+    export XDG_DATA_HOME="$home/data" XDG_CONFIG_HOME="$home/config" XDG_CACHE_HOME="$home/cache"
+    export XDG_RUNTIME_DIR=$(mktemp -d /tmp/cmek-xdg-run.XXXXXX); chmod 700 "$XDG_RUNTIME_DIR"
+    echo -n ci-pass | gnome-keyring-daemon --unlock --components=secrets >/dev/null
     port=4444
     while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || (exec 3<>"/dev/tcp/127.0.0.1/$((port + 1))") 2>/dev/null; do
       port=$((port + 2))   # another run is using it
     done
     "$TOOLS/bin/tauri-driver" --port "$port" --native-port "$((port + 1))" >"$TARGET_DIR/e2e/tauri-driver.log" 2>&1 &
     driver=$!
-    trap 'kill $driver 2>/dev/null || true' EXIT
+    trap 'kill $driver 2>/dev/null || true; rm -rf "$XDG_RUNTIME_DIR"' EXIT
     for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.2; done
     TAURI_DRIVER_URL="http://127.0.0.1:$port" "${NEXTEST[@]}" -E 'binary(e2e*)' --no-capture
     exit ;;
@@ -55,6 +66,7 @@ build_ui
 
 step "cargo build --workspace"
 cargo build --locked --workspace
+rm -rf "$SECRET_SCAN_DIR" "$TARGET_DIR/e2e"; mkdir -p "$SECRET_SCAN_DIR" "$TARGET_DIR/e2e"
 
 phase "Rust tests (cargo nextest, D-Bus + gnome-keyring + session keyring)" \
   dbus-run-session -- bash scripts/test.sh __keyring-session
@@ -71,10 +83,11 @@ phase "UI tests (mocked IPC, headless Chromium)" env CHROMIUM="$(command -v chro
 
 step "tauri-driver 2.1.0"
 [ -x "$TOOLS/bin/tauri-driver" ] || cargo install tauri-driver --version 2.1.0 --locked --root "$TOOLS"
-mkdir -p "$TARGET_DIR/e2e"
-
 phase "E2E: real app window (Xvfb + tauri-driver + WebKitWebDriver), screenshots in $TARGET_DIR/e2e" \
   xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- bash scripts/test.sh __e2e-session
+
+phase "Secret scan: no token, code, verifier or key the tests used in logs, app data or IPC records" \
+  bash scripts/scan-secrets.sh "$SECRET_SCAN_DIR" "$TARGET_DIR/e2e"
 
 step "done in $((SECONDS - T0))s"
 if ((${#failed[@]})); then

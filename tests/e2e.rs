@@ -1,14 +1,23 @@
 //! End-to-end: the real `cmek-desk` binary in a real WebKitGTK window, driven through
 //! tauri-driver (port 4444) + WebKitWebDriver under Xvfb, against the in-process sandbox.
 //!
-//! Flow per cluster: Connect (sandbox) → pick the cluster → Review plan → Apply (confirm) →
-//! every step ends done/adopted/unchanged → Result shows every region ENABLED → screenshot in
-//! `target/e2e/`. The single-region cluster goes first, then "Set up another cluster" takes the
-//! multi-region one in the same session. One test function, so it is serial under any runner
-//! (tauri-driver serves one session at a time).
+//! Sandbox setup, per cluster: Connect (sandbox) → pick the cluster → Review plan → Apply
+//! (confirm) → every step ends done/adopted/unchanged → Result shows every region ENABLED →
+//! screenshot in `target/e2e/`. The single-region cluster goes first, then "Set up another
+//! cluster" takes the multi-region one in the same session.
+//!
+//! Google sign-in: against cmek-auth's OAuth test server, the test plays the browser (it reads
+//! the link the app shows and follows the redirect to the app's loopback listener), saves the
+//! CockroachDB API key, restarts the app (a new WebDriver session), finds itself signed in,
+//! signs out, and checks the OS keychain (Secret Service, via `secret-tool`) before and after.
+//!
+//! tauri-driver serves one session at a time: scripts/test.sh runs this binary with
+//! `--test-threads 1` (and `--no-capture`, which is serial too).
 //!
 //! Needs `TAURI_DRIVER_URL` (e.g. `http://127.0.0.1:4444`); `scripts/test.sh` sets it up.
 //! Without it the test skips with a message — except when `CI` is set, where it fails.
+
+mod support;
 
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -57,6 +66,181 @@ async fn sandbox_setup_enables_cmek_on_single_and_multi_region_clusters() {
     }
     let _ = client.close().await;
     outcome.expect("the sandbox setup went through");
+}
+
+/// The keychain namespace the E2E app uses (`CMEK_DESK_KEYCHAIN_NAMESPACE=test`).
+const KEYCHAIN_SERVICE: &str = "dev.cmekdesk.app.test";
+
+#[tokio::test]
+async fn google_sign_in_survives_a_restart_and_sign_out_empties_the_keychain() {
+    let Some(url) = driver_url() else { return };
+    let Some(server) = support::OAuthServer::start().await else {
+        return;
+    };
+    let log = e2e_dir().join("app-sign-in.log");
+    let mut args: Vec<String> = server
+        .app_settings()
+        .into_iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    args.push("CMEK_DESK_KEYCHAIN_NAMESPACE=test".into());
+    args.push(format!("CMEK_DESK_LOG_FILE={}", log.display()));
+    // Every IPC response and channel message is logged (trace) for the secret scan.
+    args.push("CMEK_DESK_LOG=warn,cmek_desk=debug,cmek_auth=debug,cmek_desk::ipc=trace".into());
+    assert_eq!(
+        keychain_lookup(support_keys::REFRESH),
+        None,
+        "keychain not empty before the test"
+    );
+
+    // Run 1: sign in through the browser step, save the API key.
+    let client = session(&url, &args).await;
+    let outcome = async {
+        click(&client, "target-google").await?;
+        click(&client, "sign-in-google").await?;
+        let link = wait_testid(&client, "sign-in-url", UI_TIMEOUT).await?;
+        let authorization_url = link.prop("value").await.map_err(err)?.unwrap_or_default();
+        if !authorization_url.starts_with(&server.url("/authorize")) {
+            return Err(format!("unexpected sign-in link {authorization_url}"));
+        }
+        server.play_browser(&authorization_url).await?;
+        wait_text(&client, "signed-in-email", "officer@example.com").await?;
+        let key = wait_testid(&client, "cockroach-key", UI_TIMEOUT).await?;
+        if key.attr("type").await.map_err(err)?.as_deref() != Some("password") {
+            return Err("the API key field is not masked".into());
+        }
+        key.send_keys(support::GOOD_API_KEY).await.map_err(err)?;
+        click(&client, "save-cockroach-key").await?;
+        wait_text(&client, "cockroach-org", "org-1").await?;
+        if keychain_lookup(support_keys::REFRESH).is_none() {
+            return Err("no refresh token in the keychain after sign-in".into());
+        }
+        if keychain_lookup(support_keys::API_KEY).as_deref() != Some(support::GOOD_API_KEY) {
+            return Err("the API key is not in the keychain".into());
+        }
+        screenshot(&client, "signed-in").await
+    }
+    .await;
+    finish(client, outcome).await;
+
+    // Run 2: a new app process restores the session from the keychain; sign out.
+    let client = session(&url, &args).await;
+    let outcome = async {
+        wait_text(&client, "signed-in-email", "officer@example.com").await?;
+        wait_text(&client, "cockroach-org", "org-1").await?;
+        screenshot(&client, "restarted-signed-in").await?;
+        let refresh = keychain_lookup(support_keys::REFRESH).ok_or("refresh token missing")?;
+        click(&client, "sign-out").await?;
+        wait_gone(&client, "signed-in-email").await?;
+        wait_testid(&client, "sign-in-google", UI_TIMEOUT).await?;
+        if keychain_lookup(support_keys::REFRESH).is_some() {
+            return Err("the refresh token is still in the keychain after sign-out".into());
+        }
+        let revoked = server.stats().await["revoked"].clone();
+        if !revoked
+            .as_array()
+            .is_some_and(|r| r.iter().any(|t| t == &json!(refresh)))
+        {
+            return Err("sign-out did not revoke the token at the provider".into());
+        }
+        screenshot(&client, "signed-out").await
+    }
+    .await;
+    finish(client, outcome).await;
+    // Leave the keychain as found (the API key is not part of sign-out).
+    let _ = std::process::Command::new("secret-tool")
+        .args([
+            "clear",
+            "service",
+            KEYCHAIN_SERVICE,
+            "username",
+            support_keys::API_KEY,
+        ])
+        .status();
+}
+
+mod support_keys {
+    pub const REFRESH: &str = "google-oauth-refresh-token";
+    pub const API_KEY: &str = "cockroach-cloud-api-key";
+}
+
+/// The keychain entry through the Secret Service (`secret-tool`, libsecret-tools), or `None`.
+fn keychain_lookup(user: &str) -> Option<String> {
+    let out = std::process::Command::new("secret-tool")
+        .args(["lookup", "service", KEYCHAIN_SERVICE, "username", user])
+        .output()
+        .expect("secret-tool (Debian package libsecret-tools) runs");
+    let value = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    (out.status.success() && !value.is_empty()).then_some(value)
+}
+
+async fn session(url: &str, args: &[String]) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), json!("wry"));
+    caps.insert(
+        "tauri:options".into(),
+        json!({ "application": env!("CARGO_BIN_EXE_cmek-desk"), "args": args }),
+    );
+    ClientBuilder::native()
+        .capabilities(caps)
+        .connect(url)
+        .await
+        .expect("tauri-driver session (is tauri-driver running under a display?)")
+}
+
+/// Closes the session; on failure leaves a screenshot and the banner text, then panics.
+async fn finish(client: Client, outcome: Result<(), String>) {
+    if let Err(failure) = &outcome {
+        let _ = screenshot(&client, "sign-in-failure").await;
+        let banner = text_of(&client, "[role=alert]").await.unwrap_or_default();
+        eprintln!("E2E failed: {failure}\nalert: {banner}");
+    }
+    let _ = client.close().await;
+    outcome.expect("the sign-in flow went through");
+}
+
+async fn wait_text(c: &Client, testid: &str, expected: &str) -> Result<(), String> {
+    let deadline = tokio::time::Instant::now() + UI_TIMEOUT;
+    loop {
+        let text = match c
+            .find(Locator::Css(&format!("[data-testid='{testid}']")))
+            .await
+        {
+            Ok(e) => e.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if text.contains(expected) {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Err(format!("{testid} shows {text:?}, expected {expected:?}"));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn wait_gone(c: &Client, testid: &str) -> Result<(), String> {
+    let deadline = tokio::time::Instant::now() + UI_TIMEOUT;
+    while c
+        .find(Locator::Css(&format!("[data-testid='{testid}']")))
+        .await
+        .is_ok()
+    {
+        if tokio::time::Instant::now() > deadline {
+            return Err(format!("{testid} is still shown"));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Ok(())
+}
+
+fn e2e_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let dir = target.join("e2e");
+    std::fs::create_dir_all(&dir).expect("target/e2e");
+    dir
 }
 
 /// One pass of the wizard for `cluster`, from the cluster list to the Result screen.
@@ -191,11 +375,7 @@ async fn text_of(c: &Client, css: &str) -> Result<String, String> {
 }
 
 async fn screenshot(c: &Client, name: &str) -> Result<(), String> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
-    let dir = target.join("e2e");
-    std::fs::create_dir_all(&dir).map_err(err)?;
+    let dir = e2e_dir();
     let png = c.screenshot().await.map_err(err)?;
     std::fs::write(dir.join(format!("{name}.png")), png).map_err(err)
 }

@@ -2,8 +2,9 @@
 //! (`crates/auth/tests/oauth-server/server.mjs`, oauth2-mock-server on 127.0.0.1:0) and a
 //! "browser" that follows its redirect to the app's loopback listener.
 //!
-//! With `OAUTH_ISSUED_FILE` set (scripts/test.sh), the server issues distinctive tokens and
-//! appends every secret it sees to that file for the secret scan.
+//! With `SECRET_SCAN_DIR` set (scripts/test.sh), the server issues distinctive tokens and
+//! appends every secret it sees to `$SECRET_SCAN_DIR/issued-secrets.txt` (its
+//! `OAUTH_ISSUED_FILE`) for the secret scan; the tests add the secrets they make up.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
@@ -43,9 +44,13 @@ pub fn client_secret() -> String {
         .clone()
 }
 
-/// Appends a secret the tests used to `OAUTH_ISSUED_FILE` (if set), for the scan.
+fn issued_file() -> Option<PathBuf> {
+    std::env::var_os("SECRET_SCAN_DIR").map(|d| PathBuf::from(d).join("issued-secrets.txt"))
+}
+
+/// Appends a secret the tests used to the scan's list (when `SECRET_SCAN_DIR` is set).
 pub fn record_secret(secret: &str) {
-    if let Some(path) = std::env::var_os("OAUTH_ISSUED_FILE") {
+    if let Some(path) = issued_file() {
         use std::io::Write;
         let mut f = std::fs::OpenOptions::new()
             .create(true)
@@ -93,7 +98,12 @@ impl OAuthServer {
     /// `None` = skip (no node, and not in CI).
     pub async fn start() -> Option<Self> {
         ensure_node_modules()?;
-        let mut child = Command::new("node")
+        record_secret(GOOD_API_KEY);
+        let mut command = Command::new("node");
+        if let Some(file) = issued_file() {
+            command.env("OAUTH_ISSUED_FILE", file);
+        }
+        let mut child = command
             .arg("server.mjs")
             .current_dir(server_dir())
             .stdin(Stdio::piped())
