@@ -18,6 +18,17 @@ const COMMANDS: &[&str] = &[
     "apply_setup",
     "cancel_apply",
     "cmek_status",
+    "preview_revoke",
+    "revoke_cluster",
+    "resume_revoke",
+    "recover_revoke",
+    "cancel_revoke",
+    "preview_key",
+    "disable_key_versions",
+    "restore_key_versions",
+    "activity_entries",
+    "pending_operations",
+    "export_activity",
 ];
 
 fn main() {

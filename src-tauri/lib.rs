@@ -5,6 +5,7 @@
 //! one thin adapter per command ([`commands`]). What does not: any CMEK logic; every command
 //! calls exactly one function of `cmek_setup` (or starts the sandbox) and returns its result.
 
+pub mod activity;
 pub mod commands;
 pub mod sandbox;
 pub mod session;
@@ -29,10 +30,13 @@ pub fn with_state<R: tauri::Runtime>(
     builder: tauri::Builder<R>,
     state: state::AppState,
 ) -> tauri::Builder<R> {
+    // The activity log: at CMEK_DESK_DATA_DIR now (tests, E2E), else in setup (app data folder).
+    let activity = activity::Activity::new(state.session.settings().data_dir());
     builder
         // Opens the system browser from Rust; the webview is granted none of its commands.
         .plugin(tauri_plugin_opener::init())
         .manage(state)
+        .manage(activity)
         .setup(|app| {
             let state = app.state::<state::AppState>();
             state
@@ -41,6 +45,8 @@ pub fn with_state<R: tauri::Runtime>(
             if let Ok(dir) = app.path().app_config_dir() {
                 state.session.set_config_dir(dir);
             }
+            app.state::<activity::Activity>()
+                .open_if_closed(app.path().app_data_dir().ok());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -59,6 +65,17 @@ pub fn with_state<R: tauri::Runtime>(
             commands::setup::apply_setup,
             commands::setup::cancel_apply,
             commands::status::cmek_status,
+            commands::revoke::preview_revoke,
+            commands::revoke::revoke_cluster,
+            commands::revoke::resume_revoke,
+            commands::revoke::recover_revoke,
+            commands::revoke::cancel_revoke,
+            commands::revoke::preview_key,
+            commands::revoke::disable_key_versions,
+            commands::revoke::restore_key_versions,
+            commands::activity::activity_entries,
+            commands::activity::pending_operations,
+            commands::activity::export_activity,
         ])
 }
 

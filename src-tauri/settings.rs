@@ -19,6 +19,7 @@
 //! | `CMEK_DESK_KEYCHAIN_NAMESPACE` | per build | debug builds only: `test` selects the test namespace of the keychain |
 //! | `CMEK_DESK_LOG` | `RUST_LOG`, else info | tracing filter; `cmek_desk::ipc=trace` logs every command response |
 //! | `CMEK_DESK_LOG_FILE` | stderr only | also append the log to this file |
+//! | `CMEK_DESK_DATA_DIR` | the app data folder | where the activity log (`activity.sqlite3`) and its exports live |
 
 use cmek_auth::OAuthConfig;
 use cmek_core::{Error, ErrorCode, Result, Secret};
@@ -138,6 +139,11 @@ impl Settings {
     /// `CMEK_DESK_LOG_FILE`, if set.
     pub fn log_file(&self) -> Option<PathBuf> {
         self.get("LOG_FILE").map(PathBuf::from)
+    }
+
+    /// `CMEK_DESK_DATA_DIR`, if set: the folder of the activity log (tests use a temp dir).
+    pub fn data_dir(&self) -> Option<PathBuf> {
+        self.get("DATA_DIR").map(PathBuf::from)
     }
 }
 

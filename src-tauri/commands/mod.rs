@@ -5,8 +5,10 @@
 //! `cmek_core::Error` (`{code, message, …}`); the UI switches on `code`. Logic in a command
 //! is a review blocker: it belongs in `cmek-setup`.
 
+pub mod activity;
 pub mod clusters;
 pub mod connection;
+pub mod revoke;
 pub mod session;
 pub mod setup;
 pub mod status;

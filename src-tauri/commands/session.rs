@@ -1,6 +1,7 @@
 //! Sign-in and credentials: Google (system browser or existing credentials), the CockroachDB
 //! Cloud API key, sign-out, and the live connection. Each calls one `Session` method.
 
+use crate::activity::Activity;
 use crate::state::AppState;
 use crate::wire::{CredentialSource, SessionStatus, SignInEvent};
 use cmek_core::plan::ConnectionInfo;
@@ -20,9 +21,20 @@ pub async fn session_status(state: State<'_, AppState>) -> Result<SessionStatus>
 pub async fn sign_in_google(
     on_event: Channel<SignInEvent>,
     state: State<'_, AppState>,
+    activity: State<'_, Activity>,
 ) -> Result<SessionStatus> {
     let send = |event| super::send_event(&on_event, "sign_in_google", event);
-    super::logged("sign_in_google", state.session.sign_in_google(send).await)
+    let status = super::logged("sign_in_google", state.session.sign_in_google(send).await)?;
+    if let Some(google) = &status.google {
+        activity.record(
+            &google.identity,
+            "sign_in",
+            &google.identity,
+            "Signed in with Google",
+            google,
+        );
+    }
+    Ok(status)
 }
 
 /// Stops a sign-in that waits for the browser (its `sign_in_google` ends with `CANCELLED`).
@@ -62,18 +74,37 @@ pub async fn forget_cockroach_key(state: State<'_, AppState>) -> Result<SessionS
 
 /// Revokes the Google token at Google and deletes it from the keychain.
 #[tauri::command]
-pub async fn sign_out(state: State<'_, AppState>) -> Result<SessionStatus> {
+pub async fn sign_out(
+    state: State<'_, AppState>,
+    activity: State<'_, Activity>,
+) -> Result<SessionStatus> {
+    let who = state.session.status().await.google.map(|g| g.identity);
     state.clear_live_connection().await;
-    super::logged("sign_out", state.session.sign_out().await)
+    let status = super::logged("sign_out", state.session.sign_out().await)?;
+    if let Some(who) = who {
+        activity.record(&who, "sign_out", &who, "Signed out", &());
+    }
+    Ok(status)
 }
 
 /// Connects to Google Cloud and CockroachDB Cloud with the session's credentials.
 #[tauri::command]
-pub async fn connect_live(state: State<'_, AppState>) -> Result<ConnectionInfo> {
+pub async fn connect_live(
+    state: State<'_, AppState>,
+    activity: State<'_, Activity>,
+) -> Result<ConnectionInfo> {
     let connection = super::logged_as("connect_live", state.session.connect_live().await, |c| {
         &c.info
     })?;
     let info = connection.info.clone();
     state.set_connection(connection).await;
+    let org = &info.organization.id;
+    activity.record(
+        &info.google_identity,
+        "connect",
+        org,
+        "Connected to Google Cloud and CockroachDB Cloud",
+        &info,
+    );
     Ok(info)
 }
