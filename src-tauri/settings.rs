@@ -13,7 +13,7 @@
 //! | `CMEK_DESK_OAUTH_TOKEN_URL` | Google's | OAuth token endpoint |
 //! | `CMEK_DESK_OAUTH_REVOKE_URL` | Google's | OAuth revocation endpoint |
 //! | `CMEK_DESK_OAUTH_USERINFO_URL` | Google's | OpenID userinfo endpoint |
-//! | `CMEK_DESK_GOOGLE_API_BASE` | the four `*.googleapis.com` | one base URL for KMS, IAM, Service Usage and Resource Manager (a sandbox) |
+//! | `CMEK_DESK_GOOGLE_API_BASE` | the four `*.googleapis.com` | one server for KMS, IAM, Service Usage and Resource Manager, at `<base>/kms/`, `/iam/`, `/serviceusage/`, `/crm/` (the cmek-sandbox layout) |
 //! | `CMEK_DESK_COCKROACH_API_BASE` | `https://cockroachlabs.cloud/` | CockroachDB Cloud API |
 //! | `CMEK_DESK_OPEN_BROWSER` | `1` | `0`: never open the system browser; the sign-in link is shown to copy |
 //! | `CMEK_DESK_KEYCHAIN_NAMESPACE` | per build | debug builds only: `test` selects the test namespace of the keychain |
@@ -91,16 +91,17 @@ impl Settings {
         Ok(config)
     }
 
-    /// Google API bases: `CMEK_DESK_GOOGLE_API_BASE` for all four, else production.
+    /// Google API bases: `CMEK_DESK_GOOGLE_API_BASE` serving all four under `kms/`, `iam/`,
+    /// `serviceusage/` and `crm/` (how cmek-sandbox serves them), else production.
     pub fn google_endpoints(&self) -> GoogleEndpoints {
         match self.get("GOOGLE_API_BASE") {
             Some(base) => {
                 let base = with_slash(base);
                 GoogleEndpoints {
-                    kms: base.clone(),
-                    iam: base.clone(),
-                    serviceusage: base.clone(),
-                    crm: base,
+                    kms: format!("{base}kms/"),
+                    iam: format!("{base}iam/"),
+                    serviceusage: format!("{base}serviceusage/"),
+                    crm: format!("{base}crm/"),
                 }
             }
             None => GoogleEndpoints::production(),
@@ -184,7 +185,7 @@ mod tests {
         let g = s.google_endpoints();
         assert_eq!(
             (g.kms.as_str(), g.crm.as_str()),
-            ("http://127.0.0.1:9/", "http://127.0.0.1:9/")
+            ("http://127.0.0.1:9/kms/", "http://127.0.0.1:9/crm/")
         );
         assert_eq!(s.cockroach_base(), "http://127.0.0.1:8/");
         let o = s.oauth_config(None).unwrap();

@@ -352,3 +352,88 @@ async fn the_opener_plugin_is_not_granted_to_the_window() {
     .expect_err("denied");
     assert!(e.as_str().is_some_and(|m| m.contains("not allowed")), "{e}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn connect_live_uses_the_sign_in_and_a_revoked_token_mid_session_raises_the_problem() {
+    use cmek_sandbox::{Sandbox, SandboxConfig, DEFAULT_COCKROACH_KEY, DEFAULT_GOOGLE_MEMBER};
+    let Some(server) = OAuthServer::start().await else {
+        return;
+    };
+    // The OAuth server issues one fixed access token, which the sandbox accepts as the officer;
+    // tokens live 30 s (< the 60 s refresh margin), so every Google call refreshes first.
+    let token = format!("ya29.e2e-access-fixed-{}", std::process::id());
+    support::record_secret(&token);
+    server
+        .control(json!({ "accessToken": token, "expiresIn": 30 }))
+        .await;
+    let mut config = SandboxConfig::for_tests();
+    config
+        .google_tokens
+        .insert(token.clone(), DEFAULT_GOOGLE_MEMBER.into());
+    let sandbox = Sandbox::start(config).await;
+    let mut settings = server.app_settings();
+    settings.push((
+        "CMEK_DESK_GOOGLE_API_BASE".into(),
+        format!("{}/", sandbox.base_url()),
+    ));
+    settings.push((
+        "CMEK_DESK_COCKROACH_API_BASE".into(),
+        sandbox.endpoints().cockroach,
+    ));
+    let store = Arc::new(InMemoryStore::new());
+    let app = app(settings, store.clone());
+
+    let e = call(&app.window, "connect_live", json!({}))
+        .await
+        .expect_err("not signed in yet");
+    assert_eq!(e["code"], "UNAUTHENTICATED", "{e}");
+    let (sign_in, url) = start_sign_in(&app.window).await;
+    server.play_browser(&url).await.expect("browser step");
+    sign_in.await.unwrap().expect("signed in");
+    call(
+        &app.window,
+        "save_cockroach_key",
+        json!({ "key": DEFAULT_COCKROACH_KEY }),
+    )
+    .await
+    .expect("the sandbox accepts its key");
+
+    let info = call(&app.window, "connect_live", json!({}))
+        .await
+        .expect("connect_live");
+    assert_eq!(info["mode"], "live", "{info}");
+    assert_eq!(info["googleIdentity"], "user:officer@example.com", "{info}");
+    assert!(!info.to_string().contains(&token), "{info}");
+    let clusters = call(&app.window, "list_clusters", json!({}))
+        .await
+        .expect("list_clusters");
+    assert!(clusters.to_string().contains("prod-payments"), "{clusters}");
+
+    // The refresh token is revoked elsewhere: the next Google call fails UNAUTHENTICATED and the
+    // session reports the problem (the UI's "Sign in again" banner), not a generic failure.
+    server
+        .control(json!({ "tokenError": { "grant": "refresh_token", "error": "invalid_grant", "sticky": true } }))
+        .await;
+    // (connect_live reads the Google projects, so it needs a fresh access token.)
+    let e = call(&app.window, "connect_live", json!({}))
+        .await
+        .expect_err("Google refuses the dead sign-in");
+    assert_eq!(e["code"], "UNAUTHENTICATED", "{e}");
+    let s = status(&app.window).await;
+    assert_eq!(s["problem"]["code"], "UNAUTHENTICATED", "{s} after {e:?}");
+    assert!(
+        s["problem"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("invalid_grant"),
+        "{s}"
+    );
+    // Signing out ends the live connection too.
+    call(&app.window, "sign_out", json!({}))
+        .await
+        .expect("sign_out");
+    let e = call(&app.window, "list_clusters", json!({}))
+        .await
+        .expect_err("disconnected");
+    assert_eq!(e["code"], "UNAUTHENTICATED", "{e}");
+}

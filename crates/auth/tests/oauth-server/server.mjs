@@ -7,7 +7,7 @@
 // prints one line `{"port":N}`. Control: `POST /__control` with a JSON body, e.g.
 //   {"authorizeError":"access_denied"}                    next authorize redirects with it
 //   {"tokenError":{"grant":"refresh_token","error":"invalid_grant","subtype":"invalid_rapt"}}
-//   {"expiresIn":30} {"email":"x@example.com"} {"reset":true}
+//   {"expiresIn":30} {"email":"x@example.com"} {"accessToken":"t"} {"reset":true}
 // `GET /__stats` returns counters: token requests per grant_type, revoked tokens, last
 // token-request fields (names and non-secret values) for assertions.
 import http from "node:http";
@@ -29,7 +29,7 @@ await issuer.keys.generate("RS256");
 const service = new OAuth2Service(issuer);
 const app = service.requestHandler;
 
-const fresh = () => ({ authorizeError: null, tokenError: null, expiresIn: null, email: "officer@example.com" });
+const fresh = () => ({ authorizeError: null, tokenError: null, expiresIn: null, email: "officer@example.com", accessToken: null });
 let mode = fresh();
 let stats = { token: {}, revoked: [], lastToken: null, userinfo: 0 };
 
@@ -80,6 +80,7 @@ service.on("beforeResponse", (response, req) => {
     if (response.body.refresh_token) response.body.refresh_token = `1//e2e-refresh-${randomUUID()}`;
     issued(response.body.access_token, response.body.refresh_token, response.body.id_token);
   }
+  if (mode.accessToken) response.body.access_token = mode.accessToken; // a token another fake accepts
 });
 service.on("beforeUserinfo", (response) => {
   stats.userinfo += 1;
@@ -106,7 +107,7 @@ const server = http.createServer(async (req, res) => {
   if (req.method === "POST" && url.pathname === "/__control") {
     const cmd = JSON.parse((await readBody(req)) || "{}");
     if (cmd.reset) { mode = fresh(); stats = { token: {}, revoked: [], lastToken: null, userinfo: 0 }; }
-    for (const k of ["authorizeError", "tokenError", "expiresIn", "email"]) if (k in cmd) mode[k] = cmd[k];
+    for (const k of ["authorizeError", "tokenError", "expiresIn", "email", "accessToken"]) if (k in cmd) mode[k] = cmd[k];
     return json(res, 200, { ok: true });
   }
   if (req.method === "GET" && url.pathname === "/__stats") return json(res, 200, stats);
