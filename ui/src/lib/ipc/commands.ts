@@ -72,3 +72,42 @@ export function applySetup(plan: Plan, onEvent: (event: ApplyEvent) => void): Pr
   const channel = new Channel<ApplyEvent>(onEvent);
   return call<ApplyResult>("apply_setup", { plan, onEvent: channel });
 }
+
+// Revoke, recover, key actions and the activity log (issue #5).
+import type { RevokePreview } from "../bindings/RevokePreview";
+import type { RevokeRequest } from "../bindings/RevokeRequest";
+import type { RevokeReport } from "../bindings/RevokeReport";
+import type { RevokeEvent } from "../bindings/RevokeEvent";
+import type { RecoverReport } from "../bindings/RecoverReport";
+import type { KeyPreview } from "../bindings/KeyPreview";
+import type { KeyActionReport } from "../bindings/KeyActionReport";
+import type { ActivityEntry } from "../bindings/ActivityEntry";
+import type { PendingOperation } from "../bindings/PendingOperation";
+import type { ExportFormat } from "../bindings/ExportFormat";
+
+export const previewRevoke = (clusterId: string) => call<RevokePreview>("preview_revoke", { clusterId });
+export const cancelRevoke = () => call<null>("cancel_revoke");
+export const previewKey = (key: string) => call<KeyPreview>("preview_key", { key });
+export const activityEntries = () => call<ActivityEntry[]>("activity_entries");
+export const pendingOperations = () => call<PendingOperation[]>("pending_operations");
+/** Writes the log into the app data folder; resolves with the file's path. */
+export const exportActivity = (format: ExportFormat) => call<string>("export_activity", { format });
+
+/** Revokes CMEK for a cluster (`confirmName` must be its name); `onEvent` gets every step. */
+export function revokeCluster(request: RevokeRequest, onEvent: (event: RevokeEvent) => void): Promise<RevokeReport> {
+  return call<RevokeReport>("revoke_cluster", { request, onEvent: new Channel<RevokeEvent>(onEvent) });
+}
+/** Finishes a revocation a crash interrupted. */
+export function resumeRevoke(operationId: string, onEvent: (event: RevokeEvent) => void): Promise<RevokeReport> {
+  return call<RevokeReport>("resume_revoke", { operationId, onEvent: new Channel<RevokeEvent>(onEvent) });
+}
+/** Restores exactly what revocation `operationId` removed (also rolls back an interrupted one). */
+export function recoverRevoke(operationId: string, onEvent: (event: RevokeEvent) => void): Promise<RecoverReport> {
+  return call<RecoverReport>("recover_revoke", { operationId, onEvent: new Channel<RevokeEvent>(onEvent) });
+}
+export function disableKeyVersions(key: string, confirmKey: string, onEvent: (event: RevokeEvent) => void): Promise<KeyActionReport> {
+  return call<KeyActionReport>("disable_key_versions", { key, confirmKey, onEvent: new Channel<RevokeEvent>(onEvent) });
+}
+export function restoreKeyVersions(key: string, confirmKey: string, enableAfter: boolean, onEvent: (event: RevokeEvent) => void): Promise<KeyActionReport> {
+  return call<KeyActionReport>("restore_key_versions", { key, confirmKey, enableAfter, onEvent: new Channel<RevokeEvent>(onEvent) });
+}

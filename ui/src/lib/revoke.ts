@@ -1,0 +1,71 @@
+// Live step states of a revocation, recovery or key action, folded from its RevokeEvents.
+import type { RevokeEvent } from "./bindings/RevokeEvent";
+import type { RevokeStep } from "./bindings/RevokeStep";
+import type { Grant } from "./bindings/Grant";
+import type { IamResource } from "./bindings/IamResource";
+
+export type RevokeStepState = "pending" | "running" | "done" | "skipped" | "failed" | "cancelled";
+
+export interface StepView {
+  step: RevokeStep;
+  title: string;
+  state: RevokeStepState;
+  /** Latest progress note or the finishing message. */
+  note?: string;
+}
+
+export const REVOKE_STEPS: [RevokeStep, string][] = [
+  ["snapshot", "Record a recovery snapshot"],
+  ["removeAccess", "Remove access"],
+  ["callRevoke", "Tell CockroachDB to revoke (REVOKE)"],
+  ["waitRevoked", "Wait for REVOKED"],
+  ["verify", "Re-read and show the observed state"],
+];
+export const RECOVER_STEPS: [RevokeStep, string][] = [
+  ["restoreAccess", "Restore exactly what was removed"],
+  ["verify", "Re-read and verify"],
+  ["supportRequest", "Prepare the support request"],
+];
+
+export function initialSteps(steps: [RevokeStep, string][]): StepView[] {
+  return steps.map(([step, title]) => ({ step, title, state: "pending" }));
+}
+
+/** The step list after `event` (a new array; unknown steps are appended). */
+export function applyEvent(steps: StepView[], event: RevokeEvent): StepView[] {
+  if (event.type === "operationStarted" || event.type === "versionDone") return steps;
+  const out = steps.map((s) => ({ ...s }));
+  let view = out.find((s) => s.step === event.step);
+  if (!view) {
+    view = { step: event.step, title: event.type === "stepStarted" ? event.title : event.step, state: "pending" };
+    out.push(view);
+  }
+  if (event.type === "stepStarted") {
+    view.state = "running";
+    view.title = event.title;
+  } else if (event.type === "stepProgress") {
+    view.note = event.message;
+  } else {
+    view.state = event.status;
+    view.note = event.message;
+  }
+  return out;
+}
+
+/** Marks the running step failed (the command rejected without a stepFinished). */
+export function failRunning(steps: StepView[], message: string): StepView[] {
+  return steps.map((s) => (s.state === "running" ? { ...s, state: "failed", note: message } : s));
+}
+
+export function resourceName(r: IamResource): string {
+  return r.kind === "kms" ? r.name : `projects/${r.project}/serviceAccounts/${r.email}`;
+}
+
+export function grantText(g: Grant): string {
+  return `${g.role} → ${g.member}${g.condition ? ` (if ${g.condition.title ?? g.condition.expression})` : ""}`;
+}
+
+/** The support request as one text to paste into a ticket. */
+export function supportText(s: { subject: string; body: string }): string {
+  return `Subject: ${s.subject}\n\n${s.body}`;
+}

@@ -1,0 +1,259 @@
+// UI tests of Revoke, Recover, the pending-operation banner and the Activity screen in headless
+// Chromium with mocked Tauri IPC (no backend). Run: npm run build && node --test ui/tests/.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import path from "node:path";
+import fs from "node:fs";
+import { startHarness, openApp } from "./harness.mjs";
+import * as fx from "./fixtures.mjs";
+
+const SHOTS = path.resolve("target/ui-tests");
+let harness;
+before(async () => {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  harness = await startHarness();
+});
+after(async () => harness?.close());
+
+const ID = fx.single.id;
+const SA = "crdb-cmek-payments@acme-keys.iam.gserviceaccount.com";
+const SA_RES = { kind: "serviceAccount", project: "acme-keys", email: SA };
+const KEY = "projects/acme-keys/locations/us-east1/keyRings/crdb-cmek/cryptoKeys/payments";
+const TC = { role: "roles/iam.serviceAccountTokenCreator", member: "serviceAccount:crl-kms-user-abc@crl-prod-abc.iam.gserviceaccount.com" };
+const ED = { role: "roles/cloudkms.cryptoKeyEncrypterDecrypter", member: `serviceAccount:${SA}` };
+const cmek = (status) => ({
+  status,
+  region_infos: [{ region: "us-east1", status, key_infos: [{ spec: { type: "GCP_CLOUD_KMS", uri: KEY, auth_principal: SA }, status, user_message: "", created_at: "2025-01-01T00:00:00Z", updated_at: "2025-01-01T00:00:00Z" }] }],
+});
+const lever = (lever, title, reachText, affected, removals, disables = [], isDefault = false) => ({
+  lever, title, reach: "THIS_CLUSTER", reachText, delayText: "IAM changes take effect in about 2 minutes.", typicalDelaySecs: lever === "DISABLE_SERVICE_ACCOUNT" ? 0 : 120,
+  maxDelaySecs: lever === "DISABLE_SERVICE_ACCOUNT" ? 0 : 420, isDefault, removals, disables, affectedClusters: affected, warnings: [],
+});
+const preview = {
+  clusterId: ID, clusterName: "payments", organizationId: "org-1", regions: ["us-east1"], cmek: cmek("ENABLED"),
+  cockroachPrincipal: "crl-kms-user-abc@crl-prod-abc.iam.gserviceaccount.com", serviceAccounts: [SA], keys: [KEY], otherKeyUsers: [],
+  stopsWorking: ["Every node of payments restarts and cannot read its data."],
+  sharing: [{ clusterId: fx.multi.id, clusterName: "ledger", cmekStatus: "ENABLED", regions: ["europe-west1", "us-east1"], sharesServiceAccount: true, sharedKeys: [KEY], holdsTokenCreator: true, cutOffBy: ["ENCRYPTER_DECRYPTER", "DISABLE_SERVICE_ACCOUNT"] }],
+  levers: [
+    lever("TOKEN_CREATOR", "Remove Token Creator for this cluster's CockroachDB principal", "Only this cluster.", [ID], [{ resource: SA_RES, grants: [TC] }], [], true),
+    lever("ENCRYPTER_DECRYPTER", "Remove Encrypter/Decrypter for the service account on the key", "Every cluster using the service account with the key.", [ID, fx.multi.id], [{ resource: { kind: "kms", name: KEY }, grants: [ED] }]),
+    lever("DISABLE_SERVICE_ACCOUNT", "Disable the service account", "Every cluster using the service account.", [ID, fx.multi.id], [], [SA]),
+  ],
+  confirmText: "payments", warnings: [],
+};
+const observed = (grants) => ({ readAt: "2025-01-02T00:00:10Z", policies: [{ resource: SA_RES, grants }], serviceAccounts: [], cmek: cmek(grants.length ? "ENABLED" : "REVOKED") });
+const report = {
+  operationId: "op-1", clusterId: ID, clusterName: "payments", lever: "TOKEN_CREATOR", cmekStatus: "REVOKED", userMessages: [], revokedAt: "2025-01-02T00:00:05Z",
+  removed: [{ resource: SA_RES, grants: [TC] }], disabledServiceAccounts: [], stillPresent: [], observed: observed([]), note: "Restoring access later does not restart the nodes.",
+};
+const recovered = {
+  operationId: "op-2", revokeOperationId: "op-1", restored: [{ resource: SA_RES, grants: [TC] }], reenabledServiceAccounts: [], missing: [], stillDisabled: [], verified: true,
+  observed: { ...observed([TC]), cmek: cmek("REVOKED") },
+  supportRequest: { clusterId: ID, clusterName: "payments", organizationId: "org-1", regions: ["us-east1"], revokedAt: "2025-01-02T00:00:05Z", restoredAt: "2025-01-02T00:10:00Z",
+    subject: `Re-authorize CMEK for cluster payments (${ID})`, body: `Cluster ID: ${ID}\nOrganization ID: org-1\nRegions: us-east1\n` },
+};
+
+function backend(overrides = {}) {
+  return async (cmd, args, ipc) => {
+    if (overrides[cmd]) return overrides[cmd](args, ipc);
+    switch (cmd) {
+      case "session_status": return fx.noSession;
+      case "pending_operations": return [];
+      case "preview_revoke": return preview;
+      case "cancel_revoke": return null;
+      default: throw { code: "INTERNAL", message: `unexpected command ${cmd}` };
+    }
+  };
+}
+
+/** Opens the Revoke screen through its route (as the result screen and audit cards do). */
+async function openRevoke(page) {
+  await page.evaluate((id) => (location.hash = `#revoke/${id}`), ID);
+  await page.waitForSelector('[data-testid="revoke-open-confirm"]');
+  await page.click('[data-testid="revoke-open-confirm"]');
+  await page.waitForSelector('[data-testid="revoke-dialog"][open]');
+}
+
+test("the confirm button stays disabled until the exact cluster name is typed; shared clusters and levers are shown", async () => {
+  const { page, calls, pageErrors } = await openApp(harness, backend());
+  await openRevoke(page);
+  assert.deepEqual(calls.find((c) => c.cmd === "preview_revoke").args, { clusterId: ID });
+  // Focus starts in the name field; Token Creator removal is the default lever.
+  assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("data-testid")), "revoke-confirm-input");
+  assert.equal(await page.isChecked('[data-testid="lever-TOKEN_CREATOR"] input'), true);
+  assert.match(await page.textContent('[data-testid="lever-reach-TOKEN_CREATOR"]'), /this cluster only/);
+  assert.match(await page.textContent('[data-testid="lever-reach-ENCRYPTER_DECRYPTER"]'), /2 clusters/);
+  // Shared clusters are listed with what they share and which levers cut them off.
+  const shared = await page.textContent('[data-testid="sharing-ledger"]');
+  assert.match(shared, /ledger/);
+  assert.match(shared, /shares the service account/);
+  assert.match(shared, /Also cut off by: Remove Encrypter\/Decrypter/);
+  assert.match(await page.textContent('[data-testid="revoke-regions"]'), /us-east1/);
+  assert.match(await page.textContent('[data-testid="stops-working"]'), /cannot read its data/);
+
+  const confirm = page.locator('[data-testid="revoke-confirm"]');
+  assert.match(await confirm.textContent(), /Remove access and revoke CMEK for payments/);
+  assert.equal(await confirm.isDisabled(), true);
+  for (const wrong of ["pay", "Payments", "payments ", "paymentsx"]) {
+    await page.fill('[data-testid="revoke-confirm-input"]', wrong);
+    assert.equal(await confirm.isDisabled(), true, `enabled by ${JSON.stringify(wrong)}`);
+  }
+  await page.fill('[data-testid="revoke-confirm-input"]', "payments");
+  assert.equal(await confirm.isDisabled(), false);
+  // A wider lever lists the other cluster among the exact changes.
+  await page.check('[data-testid="lever-ENCRYPTER_DECRYPTER"] input');
+  assert.match(await page.textContent('[data-testid="lever-changes"]'), /Also cuts off ledger/);
+  await page.screenshot({ path: path.join(SHOTS, "revoke-confirm.png"), fullPage: true });
+  // Escape cancels: the dialog closes and nothing was sent.
+  await page.keyboard.press("Escape");
+  await page.waitForSelector('[data-testid="revoke-dialog"]', { state: "detached" });
+  assert.ok(!calls.some((c) => c.cmd === "revoke_cluster"), "nothing may be revoked without confirming");
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test("revoke events render step states live, then the observed state; recover shows the restored bindings and the support request", async () => {
+  let release;
+  const gate = new Promise((r) => (release = r));
+  const { page, calls, pageErrors } = await openApp(harness, backend({
+    async revoke_cluster(args, ipc) {
+      const send = (e) => ipc.send(args.onEvent, e);
+      await send({ type: "operationStarted", operationId: "op-1", action: "revoke" });
+      await send({ type: "stepStarted", step: "snapshot", title: "Record a recovery snapshot" });
+      await send({ type: "stepFinished", step: "snapshot", status: "done", message: "1 policies recorded" });
+      await send({ type: "stepStarted", step: "removeAccess", title: "Remove access" });
+      await send({ type: "stepProgress", step: "removeAccess", message: "removed 1 grant(s)" });
+      await gate;
+      await send({ type: "stepFinished", step: "removeAccess", status: "done", message: "Access removed" });
+      await send({ type: "stepStarted", step: "callRevoke", title: "Tell CockroachDB to revoke (REVOKE)" });
+      await send({ type: "stepFinished", step: "callRevoke", status: "done", message: "CockroachDB answered REVOKING" });
+      await send({ type: "stepStarted", step: "waitRevoked", title: "Wait for REVOKED" });
+      await send({ type: "stepProgress", step: "waitRevoked", message: "us-east1: REVOKING" });
+      await send({ type: "stepFinished", step: "waitRevoked", status: "done", message: "CockroachDB reports REVOKED" });
+      await send({ type: "stepStarted", step: "verify", title: "Re-read" });
+      await send({ type: "stepFinished", step: "verify", status: "done", message: "0 removed grant(s) still present" });
+      return report;
+    },
+    async recover_revoke(args, ipc) {
+      const send = (e) => ipc.send(args.onEvent, e);
+      await send({ type: "stepStarted", step: "restoreAccess", title: "Restore exactly what was removed" });
+      await send({ type: "stepFinished", step: "restoreAccess", status: "done", message: "restored" });
+      await send({ type: "stepFinished", step: "verify", status: "done", message: "0 grant(s) missing" });
+      await send({ type: "stepFinished", step: "supportRequest", status: "done", message: "send it" });
+      return recovered;
+    },
+  }));
+  await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: harness.url });
+  await openRevoke(page);
+  await page.fill('[data-testid="revoke-confirm-input"]', "payments");
+  await page.click('[data-testid="revoke-confirm"]');
+
+  await page.waitForSelector('[data-testid="rstep-removeAccess"][data-state="running"]');
+  const state = (s) => page.getAttribute(`[data-testid="rstep-${s}"]`, "data-state");
+  assert.equal(await state("snapshot"), "done");
+  assert.equal(await state("callRevoke"), "pending");
+  assert.equal(await state("waitRevoked"), "pending");
+  assert.match(await page.textContent('[data-testid="rstep-note-removeAccess"]'), /removed 1 grant/);
+  assert.equal(await page.isVisible('[data-testid="revoke-stop"]'), true);
+  release();
+
+  await page.waitForSelector('[data-testid="revoke-report"]');
+  for (const s of ["snapshot", "removeAccess", "callRevoke", "waitRevoked", "verify"]) assert.equal(await state(s), "done", s);
+  assert.equal(await page.getAttribute('[data-testid="revoke-cmek-status"]', "data-status"), "REVOKED");
+  assert.match(await page.textContent('[data-testid="removed-grants"]'), /serviceAccountTokenCreator.*gone/s);
+  const sent = calls.find((c) => c.cmd === "revoke_cluster").args.request;
+  assert.deepEqual(sent, { clusterId: ID, lever: "TOKEN_CREATOR", confirmName: "payments" });
+
+  await page.click('[data-testid="recover"]');
+  await page.waitForSelector('[data-testid="recover-report"]');
+  assert.deepEqual(calls.find((c) => c.cmd === "recover_revoke").args.operationId, "op-1");
+  assert.equal(await page.getAttribute('[data-testid="recover-verified"]', "data-status"), "done");
+  assert.equal(await page.getAttribute('[data-testid="restored-binding"]', "data-present"), "true");
+  const support = await page.textContent('[data-testid="support-request"]');
+  for (const want of [ID, "org-1", "us-east1", "Re-authorize CMEK"]) assert.ok(support.includes(want), want);
+  await page.click('[data-testid="copy-support-request"]');
+  assert.match(await page.evaluate(() => navigator.clipboard.readText()), /Organization ID: org-1/);
+  await page.screenshot({ path: path.join(SHOTS, "revoke-recovered.png"), fullPage: true });
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test("a failed step is shown failed with the backend's message, and recovery is offered", async () => {
+  const { page } = await openApp(harness, backend({
+    async revoke_cluster(args, ipc) {
+      await ipc.send(args.onEvent, { type: "operationStarted", operationId: "op-9", action: "revoke" });
+      await ipc.send(args.onEvent, { type: "stepFinished", step: "snapshot", status: "done", message: "ok" });
+      await ipc.send(args.onEvent, { type: "stepStarted", step: "removeAccess", title: "Remove access" });
+      throw { code: "PERMISSION_DENIED", message: "iam.serviceAccounts.setIamPolicy denied" };
+    },
+  }));
+  await openRevoke(page);
+  await page.fill('[data-testid="revoke-confirm-input"]', "payments");
+  await page.click('[data-testid="revoke-confirm"]');
+  await page.waitForSelector('[data-testid="rstep-removeAccess"][data-state="failed"]');
+  assert.match(await page.textContent('[data-testid="error-banner"]'), /setIamPolicy denied/);
+  assert.equal(await page.isVisible('[data-testid="recover"]'), true);
+  await page.close();
+});
+
+const pending = {
+  operationId: "op-7", action: "revoke", target: ID, actor: "user:officer@example.com", startedAt: "2025-01-02T00:00:00Z",
+  summary: "Revoke CMEK for payments", completed: ["revoke.snapshot", "revoke.remove_access"], unresolved: [], hasSnapshot: true,
+};
+
+test("the pending-operation banner offers Finish revocation and Roll back", async () => {
+  const { page, calls, pageErrors } = await openApp(harness, backend({
+    pending_operations: () => [pending],
+    recover_revoke: () => ({ ...recovered, revokeOperationId: "op-7", supportRequest: undefined }),
+  }));
+  const banner = page.locator('[data-testid="pending-operation"]');
+  await banner.waitFor();
+  assert.match(await banner.textContent(), /interrupted: Revoke CMEK for payments/);
+  assert.match(await banner.textContent(), /revoke\.remove_access/);
+  assert.equal(await page.isVisible('[data-testid="pending-finish"]'), true);
+  assert.equal(await page.isVisible('[data-testid="pending-rollback"]'), true);
+  await page.screenshot({ path: path.join(SHOTS, "pending-banner.png"), fullPage: true });
+  await page.click('[data-testid="pending-rollback"]');
+  await page.waitForSelector('[data-testid="recover-report"]');
+  assert.equal(calls.find((c) => c.cmd === "recover_revoke").args.operationId, "op-7");
+  assert.ok(!calls.some((c) => c.cmd === "resume_revoke"));
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test("Finish revocation resumes the interrupted operation", async () => {
+  const { page, calls } = await openApp(harness, backend({
+    pending_operations: () => [pending],
+    resume_revoke: () => ({ ...report, operationId: "op-7" }),
+  }));
+  await page.click('[data-testid="pending-finish"]');
+  await page.waitForSelector('[data-testid="revoke-report"]');
+  assert.equal(calls.find((c) => c.cmd === "resume_revoke").args.operationId, "op-7");
+  assert.equal(await page.getAttribute('[data-testid="revoke-cmek-status"]', "data-status"), "REVOKED");
+  await page.close();
+});
+
+test("the Activity screen lists entries with expandable details and exports", async () => {
+  const entries = [
+    { id: 1, at: "2025-01-02T00:00:00Z", actor: "user:officer@example.com", kind: "event", action: "connect", target: "org-1", summary: "Connected to the sandbox" },
+    { id: 2, at: "2025-01-02T00:00:01Z", actor: "user:officer@example.com", operationId: "op-1", kind: "outcome", action: "revoke.remove_access", target: SA, summary: "1 grant(s) removed",
+      before: { grants: [TC] }, after: { grants: [] }, status: "ok", intentId: 1 },
+  ];
+  const { page, calls } = await openApp(harness, backend({
+    activity_entries: () => entries,
+    export_activity: (args) => `/data/exports/activity-1.${args.format}`,
+  }));
+  await page.click('[data-testid="open-activity"]');
+  await page.waitForSelector('[data-testid="activity-table"]');
+  const rows = page.locator('[data-testid="activity-row"]');
+  assert.equal(await rows.count(), 2);
+  assert.equal(await rows.first().getAttribute("data-action"), "revoke.remove_access", "newest first");
+  await rows.first().locator("summary").click();
+  assert.match(await rows.first().locator("details").textContent(), /serviceAccountTokenCreator/);
+  await page.click('[data-testid="export-csv"]');
+  assert.match(await page.textContent('[data-testid="export-path"]'), /activity-1\.csv/);
+  assert.deepEqual(calls.find((c) => c.cmd === "export_activity").args, { format: "csv" });
+  await page.click('[data-testid="activity-close"]');
+  await page.waitForSelector('[data-testid="target-sandbox"]');
+  await page.close();
+});
