@@ -10,17 +10,18 @@ use std::collections::BTreeSet;
 
 /// Members that hold both `roles/cloudkms.admin` and an encrypt/decrypt role in `bindings`,
 /// restricted to those `keep` accepts. Returns the evidence bindings per member.
-pub fn sod_violations<'a>(bindings: &'a [EffectiveBinding], keep: impl Fn(&str) -> bool) -> Vec<(String, Vec<&'a EffectiveBinding>)> {
+pub fn sod_violations(bindings: &[EffectiveBinding], keep: impl Fn(&str) -> bool) -> Vec<(String, Vec<&EffectiveBinding>)> {
     let admins: BTreeSet<&str> = with_roles(bindings, &[ROLE_KMS_ADMIN]).map(|b| b.member.as_str()).collect();
     let users: BTreeSet<&str> = with_roles(bindings, ENCRYPT_DECRYPT_ROLES).map(|b| b.member.as_str()).collect();
     admins
         .intersection(&users)
         .filter(|m| keep(m))
         .map(|m| {
-            let ev = bindings
+            let mut ev: Vec<&EffectiveBinding> = bindings
                 .iter()
                 .filter(|b| b.member == *m && (b.role == ROLE_KMS_ADMIN || ENCRYPT_DECRYPT_ROLES.contains(&b.role.as_str())))
                 .collect();
+            ev.sort_by(|a, b| (a.level, &a.role, &a.resource).cmp(&(b.level, &b.role, &b.resource)));
             ((*m).to_owned(), ev)
         })
         .collect()

@@ -25,6 +25,11 @@ cockroachKeyStored: boolean,
  */
 cockroachOrganization?: Organization, 
 /**
+ * Why the stored API key was not accepted at startup (e.g. deleted in the Cloud Console):
+ * the UI offers Replace / Forget.
+ */
+cockroachKeyError?: Error, 
+/**
  * An expired or revoked credential (`UNAUTHENTICATED`): the UI offers "Sign in again".
  */
 problem?: Error, };
