@@ -50,6 +50,7 @@ struct Inner {
     google: Google,
     cockroach_key_stored: bool,
     organization: Option<Organization>,
+    cockroach_key_error: Option<Error>,
 }
 
 /// Managed in [`crate::state::AppState`].
@@ -77,6 +78,7 @@ impl Session {
                 google: Google::None,
                 cockroach_key_stored: false,
                 organization: None,
+                cockroach_key_error: None,
             }),
             pending: SyncMutex::new(None),
             problem: Arc::new(SyncMutex::new(None)),
@@ -107,11 +109,16 @@ impl Session {
     /// The current status; the first call restores the previous run's session from the keychain.
     pub async fn status(&self) -> SessionStatus {
         let mut inner = self.inner.lock().await;
+        self.ensure_restored(&mut inner).await;
+        self.status_of(&inner)
+    }
+
+    /// Restores the previous run's session once, before anything reads or changes it.
+    async fn ensure_restored(&self, inner: &mut Inner) {
         if !inner.restored {
             inner.restored = true;
-            self.restore(&mut inner).await;
+            self.restore(inner).await;
         }
-        self.status_of(&inner)
     }
 
     fn status_of(&self, inner: &Inner) -> SessionStatus {
@@ -144,6 +151,7 @@ impl Session {
             pending_sign_in: lock(&self.pending).as_ref().map(|(p, _)| p.clone()),
             cockroach_key_stored: inner.cockroach_key_stored,
             cockroach_organization: inner.organization.clone(),
+            cockroach_key_error: inner.cockroach_key_error.clone(),
             problem: lock(&self.problem).clone(),
         }
     }
@@ -214,9 +222,7 @@ impl Session {
                 Ok(org) => inner.organization = Some(org),
                 Err(e) => {
                     tracing::warn!(code = ?e.code, "the stored CockroachDB Cloud API key was not accepted");
-                    if e.code == ErrorCode::Unauthenticated {
-                        self.set_problem(e);
-                    }
+                    inner.cockroach_key_error = Some(e);
                 }
             }
         }
@@ -230,7 +236,11 @@ impl Session {
     /// waits up to 5 minutes for the redirect, keeps the refresh token in the keychain.
     pub async fn sign_in_google(&self, on_event: impl Fn(SignInEvent)) -> Result<SessionStatus> {
         let config = self.oauth_config()?;
-        let store = self.store(&mut *self.inner.lock().await).await?;
+        let store = {
+            let mut inner = self.inner.lock().await;
+            self.ensure_restored(&mut inner).await;
+            self.store(&mut inner).await?
+        };
         let opener = lock(&self.opener)
             .clone()
             .unwrap_or_else(|| Arc::new(NoBrowser));
@@ -277,7 +287,6 @@ impl Session {
         .await?;
         let tokens = Arc::new(cmek_auth::TokenSource::from_signed_in(config, &signed_in));
         let mut inner = self.inner.lock().await;
-        inner.restored = true;
         inner.google = Google::OAuth {
             tokens,
             email: signed_in.email,
@@ -305,6 +314,7 @@ impl Session {
         };
         let credentials = cmek_auth::resolve_google_credentials(source).await?;
         let mut inner = self.inner.lock().await;
+        self.ensure_restored(&mut inner).await;
         inner.google = Google::Existing(credentials);
         *lock(&self.problem) = None;
         Ok(self.status_of(&inner))
@@ -313,6 +323,7 @@ impl Session {
     /// Validates the key (`GET /api/v1/organization`), then stores it in the keychain.
     pub async fn save_cockroach_key(&self, key: Secret) -> Result<SessionStatus> {
         let mut inner = self.inner.lock().await;
+        self.ensure_restored(&mut inner).await;
         let store = self.store(&mut inner).await?;
         let key = Secret::new(key.expose().trim());
         let organization =
@@ -320,19 +331,19 @@ impl Session {
         blocking(move || store.persist(keys::COCKROACH_API_KEY, &key)).await?;
         inner.cockroach_key_stored = true;
         inner.organization = Some(organization);
-        clear_problem_if(&self.problem, |e| {
-            e.http_status == Some(401) && e.message.contains("CockroachDB")
-        });
+        inner.cockroach_key_error = None;
         Ok(self.status_of(&inner))
     }
 
     /// Deletes the stored API key.
     pub async fn forget_cockroach_key(&self) -> Result<SessionStatus> {
         let mut inner = self.inner.lock().await;
+        self.ensure_restored(&mut inner).await;
         let store = self.store(&mut inner).await?;
         blocking(move || store.delete(keys::COCKROACH_API_KEY)).await?;
         inner.cockroach_key_stored = false;
         inner.organization = None;
+        inner.cockroach_key_error = None;
         Ok(self.status_of(&inner))
     }
 
@@ -340,6 +351,7 @@ impl Session {
     /// entry goes even when Google cannot be reached).
     pub async fn sign_out(&self) -> Result<SessionStatus> {
         let mut inner = self.inner.lock().await;
+        self.ensure_restored(&mut inner).await;
         let previous = std::mem::replace(&mut inner.google, Google::None);
         let revoked = match previous {
             Google::OAuth { tokens, .. } => tokens.sign_out().await.map_err(Error::from),
@@ -357,6 +369,7 @@ impl Session {
     /// A live connection with the current Google credential and the stored API key.
     pub async fn connect_live(&self) -> Result<Connection> {
         let mut inner = self.inner.lock().await;
+        self.ensure_restored(&mut inner).await;
         let tokens: Arc<dyn cmek_gcp::TokenSource> = match &inner.google {
             Google::None => return Err(not_signed_in("Sign in with Google first.")),
             Google::OAuth { tokens, email } => Arc::new(OAuthTokens {
@@ -435,13 +448,6 @@ async fn forget_google(store: &Arc<dyn SecretStore>) {
     .await
     {
         tracing::warn!(code = ?e.code, "could not delete the Google sign-in from the keychain");
-    }
-}
-
-fn clear_problem_if(problem: &SyncMutex<Option<Error>>, pred: impl Fn(&Error) -> bool) {
-    let mut p = lock(problem);
-    if p.as_ref().is_some_and(pred) {
-        *p = None;
     }
 }
 

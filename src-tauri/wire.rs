@@ -86,6 +86,11 @@ pub struct SessionStatus {
     #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cockroach_organization: Option<Organization>,
+    /// Why the stored API key was not accepted at startup (e.g. deleted in the Cloud Console):
+    /// the UI offers Replace / Forget.
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cockroach_key_error: Option<Error>,
     /// An expired or revoked credential (`UNAUTHENTICATED`): the UI offers "Sign in again".
     #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]

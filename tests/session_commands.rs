@@ -437,3 +437,36 @@ async fn connect_live_uses_the_sign_in_and_a_revoked_token_mid_session_raises_th
         .expect_err("disconnected");
     assert_eq!(e["code"], "UNAUTHENTICATED", "{e}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stored_api_key_that_is_no_longer_accepted_is_reported_on_its_own() {
+    let Some(server) = OAuthServer::start().await else {
+        return;
+    };
+    let store = Arc::new(InMemoryStore::new());
+    store
+        .persist(
+            keys::COCKROACH_API_KEY,
+            &Secret::new("crl-deleted-in-console"),
+        )
+        .unwrap();
+    let app = app(server.app_settings(), store.clone());
+    let s = status(&app.window).await;
+    assert_eq!(s["cockroachKeyStored"], true, "{s}");
+    assert_eq!(s["cockroachKeyError"]["code"], "UNAUTHENTICATED", "{s}");
+    // Not the Google "Sign in again" problem, and the key itself never crosses IPC.
+    assert!(s.get("problem").is_none(), "{s}");
+    assert!(!s.to_string().contains("crl-deleted-in-console"), "{s}");
+    let s = call(
+        &app.window,
+        "save_cockroach_key",
+        json!({ "key": GOOD_API_KEY }),
+    )
+    .await
+    .expect("replace");
+    assert!(s.get("cockroachKeyError").is_none(), "{s}");
+    assert_eq!(
+        stored(&store, keys::COCKROACH_API_KEY).as_deref(),
+        Some(GOOD_API_KEY)
+    );
+}
