@@ -238,7 +238,8 @@ pub(crate) fn advance(state: &mut State, cluster_id: &str, poll: bool) {
 }
 
 /// Prefix of the `user_message` of an ENABLED region whose key access check fails.
-pub const KEY_ACCESS_FAILING: &str = "Key access is failing; restarted nodes will not be able to rejoin the cluster";
+pub const KEY_ACCESS_FAILING: &str =
+    "Key access is failing; restarted nodes will not be able to rejoin the cluster";
 
 /// Re-runs CockroachDB's key access check on every settled ENABLED region of a cluster (see
 /// the module doc). Returns (region, access ok) for each region checked.
@@ -250,8 +251,16 @@ pub(crate) fn recheck_key_access(state: &mut State, cluster_id: &str) -> Vec<(St
         return Vec::new();
     };
     let mut out = Vec::new();
-    for r in regions.iter_mut().filter(|r| r.pending.is_none() && r.status == "ENABLED") {
-        let Some(i) = r.key_infos.iter_mut().rev().find(|i| i["status"] == "ENABLED") else {
+    for r in regions
+        .iter_mut()
+        .filter(|r| r.pending.is_none() && r.status == "ENABLED")
+    {
+        let Some(i) = r
+            .key_infos
+            .iter_mut()
+            .rev()
+            .find(|i| i["status"] == "ENABLED")
+        else {
             continue;
         };
         let res = if cluster["cloud_provider"] == "GCP" {

@@ -267,8 +267,13 @@ fn run(
     };
     if let Err(v) = checked {
         if !v.is_empty() {
-            let fields: Vec<String> = v.iter().map(|f| format!("{} ({})", f.field, f.rule)).collect();
-            state.spec_rejections.push(format!("{op}: {}", fields.join("; ")));
+            let fields: Vec<String> = v
+                .iter()
+                .map(|f| format!("{} ({})", f.field, f.rule))
+                .collect();
+            state
+                .spec_rejections
+                .push(format!("{op}: {}", fields.join("; ")));
             return spec_rejection(svc, &v);
         }
     }

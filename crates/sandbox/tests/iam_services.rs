@@ -236,7 +236,10 @@ async fn resource_manager_never_confirms_unknown_projects() {
         let (s, b) = api.google(Method::GET, path, None).await;
         assert_eq!(s, 403, "{path}");
         assert_eq!(b["error"]["message"], "The caller does not have permission");
-        assert!(b["error"].get("errors").is_none(), "no legacy errors array: {b}");
+        assert!(
+            b["error"].get("errors").is_none(),
+            "no legacy errors array: {b}"
+        );
     }
     let (s, b) = api
         .google(Method::GET, &format!("crm/v3/projects/{P}"), None)

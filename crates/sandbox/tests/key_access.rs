@@ -13,29 +13,67 @@ use serde_json::json;
 #[tokio::test]
 async fn a_broken_chain_is_reported_in_user_message_after_a_recheck_and_cleared_when_fixed() {
     let api = start().await;
-    let key = provision(&api, SINGLE_REGION_CLUSTER_ID, SINGLE_REGION_ACCOUNT_ID, "us-east4", true).await;
+    let key = provision(
+        &api,
+        SINGLE_REGION_CLUSTER_ID,
+        SINGLE_REGION_ACCOUNT_ID,
+        "us-east4",
+        true,
+    )
+    .await;
     let url = format!("clusters/{SINGLE_REGION_CLUSTER_ID}/cmek");
-    let (s, b) = api.crdb(Method::POST, &url, Some(json!({"region_specs": [spec("us-east4", &key)]}))).await;
+    let (s, b) = api
+        .crdb(
+            Method::POST,
+            &url,
+            Some(json!({"region_specs": [spec("us-east4", &key)]})),
+        )
+        .await;
     assert_eq!(s, 200, "{b}");
     api.crdb(Method::GET, &url, None).await;
     let (_, info) = api.crdb(Method::GET, &url, None).await;
     assert_eq!(info["status"], "ENABLED");
-    assert_eq!(api.sb.recheck_key_access(SINGLE_REGION_CLUSTER_ID), vec![("us-east4".to_string(), true)]);
+    assert_eq!(
+        api.sb.recheck_key_access(SINGLE_REGION_CLUSTER_ID),
+        vec![("us-east4".to_string(), true)]
+    );
 
-    let principal = format!("serviceAccount:{}", crl_kms_principal(SINGLE_REGION_CLUSTER_ID, SINGLE_REGION_ACCOUNT_ID));
+    let principal = format!(
+        "serviceAccount:{}",
+        crl_kms_principal(SINGLE_REGION_CLUSTER_ID, SINGLE_REGION_ACCOUNT_ID)
+    );
     let sa_res = format!("projects/{P}/serviceAccounts/{SA}");
-    api.sb.with_state(|s| s.remove_binding_direct(&sa_res, "roles/iam.serviceAccountTokenCreator", &principal));
+    api.sb.with_state(|s| {
+        s.remove_binding_direct(&sa_res, "roles/iam.serviceAccountTokenCreator", &principal)
+    });
     // B42: IAM removal alone changes nothing until CockroachDB checks again.
     let (_, info) = api.crdb(Method::GET, &url, None).await;
     assert_eq!(info["region_infos"][0]["key_infos"][0]["user_message"], "");
-    assert_eq!(api.sb.recheck_key_access(SINGLE_REGION_CLUSTER_ID), vec![("us-east4".to_string(), false)]);
+    assert_eq!(
+        api.sb.recheck_key_access(SINGLE_REGION_CLUSTER_ID),
+        vec![("us-east4".to_string(), false)]
+    );
     let (_, info) = api.crdb(Method::GET, &url, None).await;
-    assert_eq!(info["status"], "ENABLED", "no CMEKStatus value means access lost");
-    let msg = info["region_infos"][0]["key_infos"][0]["user_message"].as_str().unwrap().to_string();
-    assert!(msg.starts_with(KEY_ACCESS_FAILING) && msg.contains("cannot impersonate"), "{msg}");
+    assert_eq!(
+        info["status"], "ENABLED",
+        "no CMEKStatus value means access lost"
+    );
+    let msg = info["region_infos"][0]["key_infos"][0]["user_message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        msg.starts_with(KEY_ACCESS_FAILING) && msg.contains("cannot impersonate"),
+        "{msg}"
+    );
 
-    api.sb.with_state(|s| s.add_binding_direct(&sa_res, "roles/iam.serviceAccountTokenCreator", &principal));
-    assert_eq!(api.sb.recheck_key_access(SINGLE_REGION_CLUSTER_ID), vec![("us-east4".to_string(), true)]);
+    api.sb.with_state(|s| {
+        s.add_binding_direct(&sa_res, "roles/iam.serviceAccountTokenCreator", &principal)
+    });
+    assert_eq!(
+        api.sb.recheck_key_access(SINGLE_REGION_CLUSTER_ID),
+        vec![("us-east4".to_string(), true)]
+    );
     let (_, info) = api.crdb(Method::GET, &url, None).await;
     assert_eq!(info["region_infos"][0]["key_infos"][0]["user_message"], "");
 }

@@ -36,9 +36,13 @@ fn learn_project_numbers(v: &Value, numbers: &mut Vec<String>) {
         Value::Object(o) => {
             if o.contains_key("projectId") {
                 let n = o.get("projectNumber").and_then(Value::as_str).or_else(|| {
-                    o.get("name").and_then(Value::as_str).and_then(|n| n.strip_prefix("projects/"))
+                    o.get("name")
+                        .and_then(Value::as_str)
+                        .and_then(|n| n.strip_prefix("projects/"))
                 });
-                if let Some(n) = n.filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())) {
+                if let Some(n) =
+                    n.filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                {
                     if !numbers.iter().any(|x| x == n) {
                         numbers.push(n.to_owned());
                     }
@@ -59,12 +63,17 @@ fn alias_project_numbers(v: &mut Value, numbers: &[String]) {
                 if s == n {
                     *s = DEMO_PROJECT_NUMBER.to_owned();
                 } else {
-                    *s = s.replace(&format!("projects/{n}"), &format!("projects/{DEMO_PROJECT_NUMBER}"));
+                    *s = s.replace(
+                        &format!("projects/{n}"),
+                        &format!("projects/{DEMO_PROJECT_NUMBER}"),
+                    );
                 }
             }
         }
         Value::Array(a) => a.iter_mut().for_each(|x| alias_project_numbers(x, numbers)),
-        Value::Object(o) => o.values_mut().for_each(|x| alias_project_numbers(x, numbers)),
+        Value::Object(o) => o
+            .values_mut()
+            .for_each(|x| alias_project_numbers(x, numbers)),
         _ => {}
     }
 }
@@ -84,9 +93,11 @@ fn first_diff(path: &str, expected: &Value, actual: &Value) -> Option<String> {
                 }
             })
         }
-        (Value::Array(e), Value::Array(a)) if e.len() == a.len() => {
-            e.iter().zip(a).enumerate().find_map(|(i, (x, y))| first_diff(&format!("{path}/{i}"), x, y))
-        }
+        (Value::Array(e), Value::Array(a)) if e.len() == a.len() => e
+            .iter()
+            .zip(a)
+            .enumerate()
+            .find_map(|(i, (x, y))| first_diff(&format!("{path}/{i}"), x, y)),
         _ if expected == actual => None,
         _ => Some(format!("{path}: expected {expected} got {actual}")),
     }
@@ -118,10 +129,20 @@ async fn recordings_replay() {
                 ("folderID", "1234567890"),
                 ("kccVersion", "1.0.0"),
             ];
-            let rest = exchange.url.split_once("://").and_then(|(_, r)| r.split_once('/')).map_or("", |(_, p)| p);
-            let url = format!("{}/{prefix}/{}", sandbox.base_url(), substitute_str(rest, &vars));
+            let rest = exchange
+                .url
+                .split_once("://")
+                .and_then(|(_, r)| r.split_once('/'))
+                .map_or("", |(_, p)| p);
+            let url = format!(
+                "{}/{prefix}/{}",
+                sandbox.base_url(),
+                substitute_str(rest, &vars)
+            );
             let method = reqwest::Method::from_bytes(exchange.method.as_bytes()).expect("method");
-            let mut request = client.request(method, url).bearer_auth(DEFAULT_GOOGLE_TOKEN);
+            let mut request = client
+                .request(method, url)
+                .bearer_auth(DEFAULT_GOOGLE_TOKEN);
             if let Some(mut body) = exchange.request_body.clone() {
                 substitute(&mut body, &vars);
                 if let (Some(etag), Some(slot)) = (&last_etag, body.pointer_mut("/policy/etag")) {
@@ -132,13 +153,23 @@ async fn recordings_replay() {
             let response = request.send().await.expect("sandbox answers");
             let status = response.status().as_u16();
             let text = response.text().await.unwrap_or_default();
-            let mut actual: Value = if text.trim().is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
+            let mut actual: Value = if text.trim().is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_str(&text).unwrap_or(Value::String(text))
+            };
             if let Some(etag) = actual.get("etag").and_then(Value::as_str) {
                 last_etag = Some(etag.to_owned());
             }
-            let new_operation = actual.get("name").and_then(Value::as_str).and_then(|n| n.strip_prefix("operations/")).map(str::to_owned);
+            let new_operation = actual
+                .get("name")
+                .and_then(Value::as_str)
+                .and_then(|n| n.strip_prefix("operations/"))
+                .map(str::to_owned);
             let mut problems = Vec::new();
-            if let Some(op) = spec.google_operation_for_host(exchange.host(), &exchange.method, exchange.path()) {
+            if let Some(op) =
+                spec.google_operation_for_host(exchange.host(), &exchange.method, exchange.path())
+            {
                 let encoding = EnumEncoding::from_query(exchange.query());
                 if let Err(v) = spec.validate_google_response_with(&op, status, &actual, encoding) {
                     let v: Vec<String> = v.iter().map(ToString::to_string).collect();
@@ -153,7 +184,10 @@ async fn recordings_replay() {
             alias_project_numbers(&mut actual, &numbers);
             if status != exchange.status {
                 let got: String = actual.to_string().chars().take(300).collect();
-                problems.push(format!("status: expected {} got {status} {got}", exchange.status));
+                problems.push(format!(
+                    "status: expected {} got {status} {got}",
+                    exchange.status
+                ));
             }
             if let Some(diff) = first_diff("", &expected, &actual) {
                 problems.push(format!("body {diff}"));
@@ -169,6 +203,15 @@ async fn recordings_replay() {
         }
     }
     println!("replayed OK ({}):\n  {}", passed.len(), passed.join("\n  "));
-    println!("skipped, host not faked ({}):\n  {}", skipped.len(), skipped.join("\n  "));
-    assert!(failures.is_empty(), "{} exchanges do not replay:\n  {}", failures.len(), failures.join("\n  "));
+    println!(
+        "skipped, host not faked ({}):\n  {}",
+        skipped.len(),
+        skipped.join("\n  ")
+    );
+    assert!(
+        failures.is_empty(),
+        "{} exchanges do not replay:\n  {}",
+        failures.len(),
+        failures.join("\n  ")
+    );
 }
