@@ -1,0 +1,143 @@
+//! WebDriver helpers shared by the real-window tests (`tests/e2e*.rs`): the tauri-driver
+//! session, waiting and clicking by `data-testid`, screenshots in `target/e2e/`, and one pass of
+//! the sandbox setup wizard (the same steps as tests/e2e.rs).
+#![allow(dead_code)]
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Long enough for the demo sandbox's IAM propagation and CMEK transition delays.
+pub const APPLY_TIMEOUT: Duration = Duration::from_secs(180);
+pub const UI_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// `TAURI_DRIVER_URL`, or `None` to skip; in CI a missing driver is a failure, not a skip.
+pub fn driver_url() -> Option<String> {
+    match std::env::var("TAURI_DRIVER_URL") {
+        Ok(url) => Some(url),
+        Err(_) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI is set but TAURI_DRIVER_URL is not: the E2E test would silently skip. Run it through scripts/test.sh."
+            );
+            eprintln!("SKIPPED: TAURI_DRIVER_URL is not set (scripts/test.sh runs this test under Xvfb with tauri-driver)");
+            None
+        }
+    }
+}
+
+/// A new app process with `args` (`CMEK_DESK_*=value`: tauri-driver passes arguments, not env).
+pub async fn session(url: &str, args: &[String]) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), json!("wry"));
+    caps.insert(
+        "tauri:options".into(),
+        json!({ "application": env!("CARGO_BIN_EXE_cmek-desk"), "args": args }),
+    );
+    ClientBuilder::native()
+        .capabilities(caps)
+        .connect(url)
+        .await
+        .expect("tauri-driver session (is tauri-driver running under a display?)")
+}
+
+pub fn e2e_dir() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let dir = target.join("e2e");
+    std::fs::create_dir_all(&dir).expect("target/e2e");
+    dir
+}
+
+pub async fn wait_testid(c: &Client, testid: &str, timeout: Duration) -> Result<Element, String> {
+    c.wait()
+        .at_most(timeout)
+        .every(Duration::from_millis(200))
+        .for_element(Locator::Css(&format!("[data-testid='{testid}']")))
+        .await
+        .map_err(|e| format!("waiting for {testid}: {e}"))
+}
+
+/// Waits until it exists and is enabled (buttons are disabled while a call runs), then clicks.
+pub async fn click(c: &Client, testid: &str) -> Result<(), String> {
+    let deadline = tokio::time::Instant::now() + UI_TIMEOUT;
+    loop {
+        let element = wait_testid(c, testid, UI_TIMEOUT).await?;
+        if element.is_enabled().await.map_err(err)? {
+            return element
+                .click()
+                .await
+                .map_err(|e| format!("clicking {testid}: {e}"));
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Err(format!("{testid} stayed disabled"));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+pub async fn attr(element: &Element, name: &str) -> Result<String, String> {
+    element
+        .attr(name)
+        .await
+        .map_err(err)?
+        .ok_or_else(|| format!("missing attribute {name}"))
+}
+
+pub async fn text_of(c: &Client, css: &str) -> Result<String, String> {
+    c.find(Locator::Css(css))
+        .await
+        .map_err(err)?
+        .text()
+        .await
+        .map_err(err)
+}
+
+pub async fn screenshot(c: &Client, name: &str) -> Result<(), String> {
+    let png = c.screenshot().await.map_err(err)?;
+    std::fs::write(e2e_dir().join(format!("{name}.png")), png).map_err(err)
+}
+
+pub fn err(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+/// One pass of the wizard for `cluster`, from the cluster list to the Result screen with every
+/// region ENABLED (as tests/e2e.rs); screenshot `{shot}.png`.
+pub async fn set_up_cmek(c: &Client, cluster: &str, shot: &str) -> Result<(), String> {
+    let row = wait_testid(c, &format!("cluster-row-{cluster}"), UI_TIMEOUT).await?;
+    if attr(&row, "data-eligible").await? != "true" {
+        return Err(format!("{cluster} is listed as ineligible"));
+    }
+    click(c, &format!("select-cluster-{cluster}")).await?;
+    click(c, "review-plan").await?;
+    wait_testid(c, "plan-review", UI_TIMEOUT).await?;
+    click(c, "apply").await?;
+    click(c, "confirm-apply").await?;
+    wait_testid(c, "view-result", APPLY_TIMEOUT)
+        .await
+        .map_err(|e| format!("apply did not finish: {e}"))?;
+    for step in c
+        .find_all(Locator::Css("[data-testid^='step-']"))
+        .await
+        .map_err(err)?
+    {
+        let state = attr(&step, "data-state").await?;
+        if !matches!(state.as_str(), "done" | "adopted" | "unchanged") {
+            return Err(format!(
+                "step ended {state}: {}",
+                step.text().await.map_err(err)?
+            ));
+        }
+    }
+    click(c, "view-result").await?;
+    let status = wait_testid(c, "result-status", UI_TIMEOUT).await?;
+    let cluster_status = attr(&status, "data-status").await?;
+    if cluster_status != "ENABLED" {
+        return Err(format!("cluster CMEK status {cluster_status}"));
+    }
+    screenshot(c, shot).await
+}
