@@ -9,6 +9,7 @@ use cmek_core::names::{
     validate_project_id, validate_rotation_period, validate_service_account_id, ClusterId, CryptoKeyName, KeyRingName,
 };
 use cmek_core::plan::{KeyLayout, Plan, PlanStep, PlannedIamChange, PlannedKey, ProtectionLevel, SetupRequest, StepKind};
+use cmek_core::service_usage::{SERVICE_IAM, SERVICE_KMS};
 use cmek_core::{Error, ErrorCode, Result};
 
 /// A sensible request for a cluster: names derived from the cluster id suffix, a key per
@@ -93,12 +94,25 @@ pub async fn plan(conn: &Connection, request: SetupRequest) -> Result<Plan> {
         None => Policy::default(),
     };
 
+    let mut disabled_apis = Vec::new();
+    for service in [SERVICE_KMS, SERVICE_IAM] {
+        match g.service_usage.get_service(&request.project, service).await {
+            Ok(svc) if svc.is_enabled() => {}
+            Ok(_) => disabled_apis.push(service),
+            // Without serviceusage.services.get we cannot tell; the apply's permission check says so.
+            Err(e) if e.code == ErrorCode::PermissionDenied => {}
+            Err(e) => return Err(e),
+        }
+    }
     let mut warnings = vec!["CockroachDB's advanced security add-on cannot be checked through the API; if it is off, CockroachDB will refuse the key and the last step will say so.".to_owned()];
+    for service in &disabled_apis {
+        warnings.push(format!("{service} is disabled in {}; applying enables it and waits for the operation (it can take a few minutes).", request.project));
+    }
     let mut keys = Vec::new();
     let mut rings: Vec<String> = Vec::new();
     let mut steps = vec![
         step(StepKind::CheckPermissions, "Check your permissions", &format!("projects/{}", request.project), false),
-        step(StepKind::EnableApis, "Enable the Cloud KMS and IAM APIs", &format!("projects/{}", request.project), false),
+        step(StepKind::EnableApis, "Enable the Cloud KMS and IAM APIs", &format!("projects/{}", request.project), disabled_apis.is_empty()),
         step(StepKind::CreateServiceAccount, "Create the service account CockroachDB will act as", &sa_email, sa.is_some()),
         step(StepKind::GrantTokenCreator, "Let CockroachDB's principal impersonate it (Token Creator)", &sa_email, sa_policy.grants(ROLE_TOKEN_CREATOR, &service_account_member(&principal))),
     ];

@@ -177,7 +177,11 @@ async fn b19_apis_are_enabled_first_and_rotation_is_validated_locally() {
     sb.set_service_enabled(seed::DEMO_PROJECT_ID, "cloudkms.googleapis.com", false);
     let conn = connect(&sb).await;
     let req = single_region_request(&conn).await;
-    let (r, events) = plan_and_apply(&conn, req.clone()).await;
+    let plan = cmek_setup::plan(&conn, req.clone()).await.unwrap();
+    let step = plan.steps.iter().find(|s| s.kind == cmek_core::plan::StepKind::EnableApis).unwrap();
+    assert!(!step.already_done, "the plan sees the disabled API");
+    assert!(plan.warnings.iter().any(|w| w.contains("cloudkms.googleapis.com is disabled")), "{:?}", plan.warnings);
+    let (r, events) = apply(&conn, &plan).await;
     r.unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(outcome_of(&events, "enableApis"), Some(StepOutcome::Done));
     assert_eq!(ops(&sb, "services.enable").len(), 1);
