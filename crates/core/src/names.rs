@@ -106,6 +106,19 @@ pub fn is_multi_region_location(location: &str) -> bool {
     !location.contains('-')
 }
 
+/// Whether a key in `location` may serve cluster region `region`, as CockroachDB's region
+/// specs are checked here (field report B18; audit check C06): the same region, `global`, or a
+/// multi-region that contains it (`us` ⊃ `us-*`, `europe` ⊃ `europe-*`, `asia` ⊃ `asia-*`).
+/// `None` for dual-regions and other locations whose membership we do not know.
+pub fn location_serves_region(location: &str, region: &str) -> Option<bool> {
+    match location {
+        "global" => Some(true),
+        "us" | "europe" | "asia" => Some(region.starts_with(&format!("{location}-"))),
+        l if l.contains('-') => Some(l == region),
+        _ => None,
+    }
+}
+
 /// Rotation period within [1 day, 876,000 hours] (KMS docs; field report B19).
 pub fn validate_rotation_period(field: &str, secs: u64) -> Result<()> {
     if secs < MIN_ROTATION_SECS {
@@ -239,6 +252,16 @@ mod tests {
         assert_eq!(parse_duration_secs("7776000s"), Some(7_776_000));
         assert_eq!(parse_duration_secs("1.5s"), Some(1));
         assert_eq!(parse_duration_secs("7776000"), None);
+    }
+
+    #[test]
+    fn b18_key_locations_must_cover_the_regions_they_serve() {
+        assert_eq!(location_serves_region("us-east4", "us-east4"), Some(true));
+        assert_eq!(location_serves_region("us-east1", "us-east4"), Some(false));
+        assert_eq!(location_serves_region("global", "europe-west4"), Some(true));
+        assert_eq!(location_serves_region("us", "us-west2"), Some(true));
+        assert_eq!(location_serves_region("us", "europe-west4"), Some(false));
+        assert_eq!(location_serves_region("nam4", "us-east1"), None);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use cmek_core::cockroach::{Cluster, CmekKeySpec, CmekRegionSpec, CmekSpecBody};
 use cmek_core::gcloud::{self, CommandInputs};
 use cmek_core::iam::{service_account_member, Grant, Policy, ROLE_ENCRYPTER_DECRYPTER, ROLE_TOKEN_CREATOR};
 use cmek_core::names::{
-    cockroach_principal, is_multi_region_location, service_account_email, validate_kms_id, validate_location,
+    cockroach_principal, is_multi_region_location, location_serves_region, service_account_email, validate_kms_id, validate_location,
     validate_project_id, validate_rotation_period, validate_service_account_id, ClusterId, CryptoKeyName, KeyRingName,
 };
 use cmek_core::plan::{KeyLayout, Plan, PlanStep, PlannedIamChange, PlannedKey, ProtectionLevel, SetupRequest, StepKind};
@@ -122,6 +122,14 @@ pub async fn plan(conn: &Connection, request: SetupRequest) -> Result<Plan> {
     for (name, regions) in planned_keys(&request, &cluster)? {
         let ring = name.key_ring.to_string();
         let location = name.key_ring.location.clone();
+        for region in &regions {
+            if location_serves_region(&location, region) == Some(false) {
+                return Err(Error::invalid_input(
+                    "layout.location",
+                    format!("a key in `{location}` cannot serve cluster region {region}: choose {region}, a multi-region that contains it, `global`, or one key per region"),
+                ));
+            }
+        }
         if is_multi_region_location(&location) {
             warnings.push(format!("Key location `{location}` is not a single region: CockroachDB accepts global and multi-region keys, but a regional outage of the key's location affects every cluster region (field report B18)."));
         }

@@ -262,3 +262,22 @@ async fn b08_a_missing_cockroach_identity_writes_nothing_and_says_why_then_retry
     let (r2, _) = apply(&conn, &plan).await;
     assert_eq!(r2.unwrap().cmek.status, "ENABLED");
 }
+
+#[tokio::test]
+async fn b18_a_key_location_that_cannot_serve_a_region_is_refused_before_any_call() {
+    let sb = sandbox().await;
+    let conn = connect(&sb).await;
+    let mut req = multi_region_request(&conn).await;
+    req.layout = KeyLayout::SingleKey { location: "us".into() };
+    sb.clear_requests();
+    let e = cmek_setup::plan(&conn, req.clone()).await.unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidInput);
+    assert!(e.message.starts_with("layout.location:") && e.message.contains("europe-west4"), "{}", e.message);
+    assert!(sb.requests().iter().all(|r| !r.is_write), "nothing written");
+    // `global` serves every region but is flagged.
+    req.layout = KeyLayout::SingleKey { location: "global".into() };
+    let plan = cmek_setup::plan(&conn, req).await.unwrap();
+    assert!(plan.warnings.iter().any(|w| w.contains("B18")), "{:?}", plan.warnings);
+    let (r, _) = apply(&conn, &plan).await;
+    assert_eq!(r.unwrap().cmek.status, "ENABLED");
+}
