@@ -36,8 +36,15 @@ pub(crate) async fn enable_cmek(run: &Run<'_>) -> Result<StepDone> {
     }
     let timing = run.conn.timing;
     let specs = &run.plan.region_specs;
-    let propagation = |e: &Error| {
-        matches!(e.code, ErrorCode::InvalidArgument | ErrorCode::Unauthenticated | ErrorCode::PermissionDenied | ErrorCode::Unavailable)
+    // TF retries every 400/401/403 here; a 400 that is not about key access (a missing region,
+    // a malformed URI) will not heal by waiting, so it fails at once.
+    let propagation = |e: &Error| match e.code {
+        ErrorCode::Unauthenticated | ErrorCode::PermissionDenied | ErrorCode::Unavailable => true,
+        ErrorCode::InvalidArgument => {
+            let m = e.message.to_ascii_lowercase();
+            m.contains("permission") || m.contains("access")
+        }
+        _ => false,
     };
     let note = |attempt: u32, elapsed, e: &Error, wait: std::time::Duration| {
         run.note(format!(

@@ -281,3 +281,20 @@ async fn b18_a_key_location_that_cannot_serve_a_region_is_refused_before_any_cal
     let (r, _) = apply(&conn, &plan).await;
     assert_eq!(r.unwrap().cmek.status, "ENABLED");
 }
+
+#[tokio::test]
+async fn b09_a_400_that_is_not_about_key_access_fails_at_once() {
+    let sb = sandbox().await;
+    let conn = connect(&sb).await;
+    let plan = cmek_setup::plan(&conn, single_region_request(&conn).await).await.unwrap();
+    sb.inject_fault(Fault {
+        operation: "CockroachCloud_EnableCMEKSpec".into(),
+        status: 400,
+        body: json!({"code": 3, "message": "region us-east4: uri must not include a key version"}),
+        times: 10_000,
+        retry_after_secs: None,
+    });
+    let e = apply(&conn, &plan).await.0.unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidArgument);
+    assert_eq!(ops(&sb, "CockroachCloud_EnableCMEKSpec").len(), 1, "not retried");
+}
