@@ -29,6 +29,9 @@ const COMMANDS: &[&str] = &[
     "activity_entries",
     "pending_operations",
     "export_activity",
+    "start_audit",
+    "cancel_audit",
+    "export_audit",
 ];
 
 fn main() {

@@ -37,6 +37,7 @@ pub fn with_state<R: tauri::Runtime>(
         .plugin(tauri_plugin_opener::init())
         .manage(state)
         .manage(activity)
+        .manage(commands::audit::AuditSession::default())
         .setup(|app| {
             let state = app.state::<state::AppState>();
             state
@@ -76,6 +77,9 @@ pub fn with_state<R: tauri::Runtime>(
             commands::activity::activity_entries,
             commands::activity::pending_operations,
             commands::activity::export_activity,
+            commands::audit::start_audit,
+            commands::audit::cancel_audit,
+            commands::audit::export_audit,
         ])
 }
 

@@ -15,7 +15,8 @@ use tokio::sync::Mutex;
 /// Where the app keeps the running sandbox; dropping the handle stops its server.
 pub type Slot = Mutex<Option<SandboxHandle>>;
 
-/// Starts the demo sandbox unless it already runs, and connects to it.
+/// Starts the demo sandbox (with the audit organisation, `seed_audit`) unless it already runs,
+/// and connects to it.
 pub async fn connect(slot: &Slot) -> Result<Connection> {
     let endpoints = ensure_started(slot).await?;
     let google = Secret::new(DEFAULT_GOOGLE_TOKEN);
@@ -29,7 +30,7 @@ async fn ensure_started(slot: &Slot) -> Result<Endpoints> {
         return Ok(endpoints(handle));
     }
     let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
-    let handle = Sandbox::try_start_on(SandboxConfig::demo(), loopback)
+    let handle = Sandbox::try_start_on(SandboxConfig::demo().with_audit_seed(), loopback)
         .await
         .map_err(|e| {
             Error::new(

@@ -20,6 +20,7 @@
 //! | `CMEK_DESK_LOG` | `RUST_LOG`, else info | tracing filter; `cmek_desk::ipc=trace` logs every command response |
 //! | `CMEK_DESK_LOG_FILE` | stderr only | also append the log to this file |
 //! | `CMEK_DESK_DATA_DIR` | the app data folder | where the activity log (`activity.sqlite3`) and its exports live |
+//! | `CMEK_DESK_EXPORT_DIR` | `<data folder>/exports` | where audit exports (JSON, CSV, HTML, OCSF) are written |
 
 use cmek_auth::OAuthConfig;
 use cmek_core::{Error, ErrorCode, Result, Secret};
@@ -145,6 +146,11 @@ impl Settings {
     /// `CMEK_DESK_DATA_DIR`, if set: the folder of the activity log (tests use a temp dir).
     pub fn data_dir(&self) -> Option<PathBuf> {
         self.get("DATA_DIR").map(PathBuf::from)
+    }
+
+    /// `CMEK_DESK_EXPORT_DIR`, if set: where audit exports are written (tests, E2E).
+    pub fn export_dir(&self) -> Option<PathBuf> {
+        self.get("EXPORT_DIR").map(PathBuf::from)
     }
 }
 

@@ -6,6 +6,7 @@
 //! is a review blocker: it belongs in `cmek-setup`.
 
 pub mod activity;
+pub mod audit;
 pub mod clusters;
 pub mod connection;
 pub mod revoke;

@@ -3,15 +3,18 @@
 
 export type Overlay =
   | { kind: "revoke"; clusterId: string; resume?: { operationId: string; mode: "finish" | "rollback" } }
-  | { kind: "activity" };
+  | { kind: "activity" }
+  | { kind: "audit" };
 
 /** The link that opens the Revoke screen for a cluster. */
 export const revokeHref = (clusterId: string) => `#revoke/${encodeURIComponent(clusterId)}`;
 export const ACTIVITY_HREF = "#activity";
+export const AUDIT_HREF = "#audit";
 
 export function parseRoute(hash: string): Overlay | null {
   const h = hash.replace(/^#\/?/, "");
   if (h === "activity") return { kind: "activity" };
+  if (h === "audit") return { kind: "audit" };
   const m = /^revoke\/(.+)$/.exec(h);
   return m ? { kind: "revoke", clusterId: decodeURIComponent(m[1]) } : null;
 }

@@ -1,8 +1,82 @@
 //! Exports of an [`crate::AuditReport`]: [`json`] (the versioned report schema), [`csv`] (one
 //! row per finding), [`html`] (self-contained printable report) and [`ocsf`] (OCSF 1.1 Detection
 //! Finding events, class_uid 2004). Each carries the scan time, identity and app version.
+//! [`render`] picks one by [`AuditExportFormat`]; [`write_export`] writes it into a folder (the
+//! app's export folder: no file dialog, no file-system permission for the window).
 
 pub mod csv;
 pub mod html;
 pub mod json;
 pub mod ocsf;
+
+use crate::model::AuditReport;
+use cmek_core::{Error, ErrorCode, Result};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use ts_rs::TS;
+
+/// The export formats of the Audit screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum AuditExportFormat {
+    /// The report verbatim ([`json::to_json`]).
+    Json,
+    /// One row per finding ([`csv::to_csv`]).
+    Csv,
+    /// Self-contained printable report ([`html::to_html`]).
+    Html,
+    /// OCSF 1.1 Detection Finding events ([`ocsf::to_ocsf_string`]).
+    Ocsf,
+}
+
+impl AuditExportFormat {
+    /// File name suffix (`json`, `csv`, `html`, `ocsf.json`).
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Json => "json",
+            Self::Csv => "csv",
+            Self::Html => "html",
+            Self::Ocsf => "ocsf.json",
+        }
+    }
+}
+
+/// The report in `format`.
+pub fn render(report: &AuditReport, format: AuditExportFormat) -> String {
+    match format {
+        AuditExportFormat::Json => json::to_json(report),
+        AuditExportFormat::Csv => csv::to_csv(report),
+        AuditExportFormat::Html => html::to_html(report),
+        AuditExportFormat::Ocsf => ocsf::to_ocsf_string(report),
+    }
+}
+
+/// Writes `report` in `format` to `{dir}/cmek-audit-{scan time}.{ext}` (creating `dir`) and
+/// returns the file's path. The scan time (RFC 3339) becomes a file-name-safe stamp.
+pub fn write_export(report: &AuditReport, format: AuditExportFormat, dir: &Path) -> Result<String> {
+    let io = |what: &str, p: &Path, e: std::io::Error| Error::new(ErrorCode::Internal, format!("Cannot {what} {}: {e}", p.display()));
+    std::fs::create_dir_all(dir).map_err(|e| io("create the folder", dir, e))?;
+    let stamp: String = report.scan_time.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    let stamp = if stamp.is_empty() { "report".to_owned() } else { stamp };
+    let path = dir.join(format!("cmek-audit-{stamp}.{}", format.extension()));
+    std::fs::write(&path, render(report, format)).map_err(|e| io("write", &path, e))?;
+    Ok(path.display().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_export_writes_each_format_under_a_safe_name() {
+        let dir = std::env::temp_dir().join(format!("cmek-audit-export-{}", std::process::id()));
+        let report = AuditReport { scan_time: "2025-01-02T03:04:05Z".into(), ..Default::default() };
+        for format in [AuditExportFormat::Json, AuditExportFormat::Csv, AuditExportFormat::Html, AuditExportFormat::Ocsf] {
+            let path = write_export(&report, format, &dir).expect("written");
+            assert!(path.ends_with(&format!("cmek-audit-2025-01-02T03-04-05Z.{}", format.extension())), "{path}");
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), render(&report, format));
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -111,3 +111,17 @@ export function disableKeyVersions(key: string, confirmKey: string, onEvent: (ev
 export function restoreKeyVersions(key: string, confirmKey: string, enableAfter: boolean, onEvent: (event: RevokeEvent) => void): Promise<KeyActionReport> {
   return call<KeyActionReport>("restore_key_versions", { key, confirmKey, enableAfter, onEvent: new Channel<RevokeEvent>(onEvent) });
 }
+
+// Visual audit of existing keys (issue #4).
+import type { AuditReport } from "../bindings/AuditReport";
+import type { ScanEvent } from "../bindings/ScanEvent";
+import type { ScanOptions } from "../bindings/ScanOptions";
+import type { AuditExportFormat } from "../bindings/AuditExportFormat";
+
+/** Scans the chosen projects; `onEvent` gets the progress per project. Resolves with the report (partial if cancelled). */
+export function startAudit(options: ScanOptions, onEvent: (event: ScanEvent) => void): Promise<AuditReport> {
+  return call<AuditReport>("start_audit", { options, onEvent: new Channel<ScanEvent>(onEvent) });
+}
+export const cancelAudit = () => call<null>("cancel_audit");
+/** Writes the last report in `format` into the export folder; resolves with the file's path. */
+export const exportAudit = (format: AuditExportFormat) => call<string>("export_audit", { format });

@@ -1,0 +1,248 @@
+// UI tests of the Audit screen in headless Chromium with mocked Tauri IPC (no backend): the key
+// table's filters, search and keyboard navigation, the detail panel's binding levels, the
+// access graph's broken edge, progress with a failed project, Cancel, and export.
+// Run: npm run build && node --test ui/tests/audit.test.mjs
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import path from "node:path";
+import fs from "node:fs";
+import { startHarness, openApp } from "./harness.mjs";
+import * as fx from "./fixtures.mjs";
+
+const SHOTS = path.resolve("target/ui-tests");
+let harness;
+before(async () => {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  harness = await startHarness();
+});
+after(async () => harness?.close());
+
+const P1 = "keys-prj";
+const P2 = "other-prj";
+const CLUSTER_ID = "11111111-2222-3333-4444-abcdefabcdef";
+const CRL = `crl-kms-user-abcdefabcdef@crl-prod-abc.iam.gserviceaccount.com`;
+const SA = `crdb@${P1}.iam.gserviceaccount.com`;
+const RING = `projects/${P1}/locations/us-east1/keyRings/crdb`;
+const GOOD = `${RING}/cryptoKeys/k-good`;
+const BAD = `${RING}/cryptoKeys/k-bad`;
+const EU = `projects/${P2}/locations/europe-west1/keyRings/eu/cryptoKeys/k-eu`;
+const ENC = "roles/cloudkms.cryptoKeyEncrypterDecrypter";
+const sources = { cis: ["CIS GCP 1.10"], prowler: ["kms_key_rotation_enabled"], scoutsuite: [], scc: ["KMS_ROTATION_PERIOD"], other: [] };
+
+const version = (key, id, state, extra = {}) => ({
+  name: `${key}/cryptoKeyVersions/${id}`, id: String(id), state, protectionLevel: "SOFTWARE", algorithm: "GOOGLE_SYMMETRIC_ENCRYPTION",
+  createTime: "2025-01-01T00:00:00Z", generateTime: null, destroyTime: null, destroyEventTime: null, isPrimary: false, ...extra,
+});
+const key = (name, project, location, extra = {}) => ({
+  name, project, location, keyRing: name.split("/")[5], keyId: name.split("/").pop(), purpose: "ENCRYPT_DECRYPT", protectionLevel: "SOFTWARE",
+  algorithm: "GOOGLE_SYMMETRIC_ENCRYPTION", createTime: "2025-01-01T00:00:00Z", rotationPeriod: "7776000s", rotationPeriodSeconds: 7776000,
+  nextRotationTime: null, destroyScheduledDuration: null, destroyScheduledDurationSeconds: null, importOnly: false, labels: {},
+  primaryId: "1", primaryState: "ENABLED", versions: [version(name, 1, "ENABLED", { isPrimary: true })], effectiveBindings: [], usedBy: [], ...extra,
+});
+const finding = (checkId, severity, resource, project, message, extra = {}) => ({
+  checkId, title: `Title of ${checkId}`, severity, status: "FAIL", resource, project, message, evidence: [], remediation: `Fix ${checkId}.`, sources, ...extra,
+});
+const goodKey = key(GOOD, P1, "us-east1", {
+  versions: [
+    version(GOOD, 1, "DESTROY_SCHEDULED", { destroyTime: "2025-12-31T00:00:00Z" }),
+    version(GOOD, 2, "ENABLED", { isPrimary: true, createTime: "2025-03-01T00:00:00Z" }),
+  ],
+  effectiveBindings: [
+    { role: ENC, member: `serviceAccount:${SA}`, level: "key", resource: GOOD, condition: null },
+    { role: "roles/cloudkms.viewer", member: "group:auditors@example.com", level: "keyRing", resource: RING, condition: null },
+    { role: "roles/cloudkms.admin", member: "user:ops@example.com", level: "project", resource: `projects/${P1}`, condition: { expression: "request.time < timestamp('2026-01-01T00:00:00Z')", title: "temporary" } },
+  ],
+  usedBy: [{ clusterId: CLUSTER_ID, clusterName: "payments", region: "us-east1", current: true, status: "ENABLED", authPrincipal: SA, createdAt: "2025-01-01T00:00:00Z" }],
+});
+const report = {
+  schemaVersion: 1, scanTime: "2025-06-01T00:00:00Z", identity: "user:officer@example.com", appVersion: "0.1.0", cancelled: false, durationMs: 1200,
+  projects: [
+    { projectId: P1, locations: ["us-east1"], keyRings: [{ name: RING, location: "us-east1", createTime: null, keys: 2 }], keys: [goodKey, key(BAD, P1, "us-east1", { primaryState: "DESTROY_SCHEDULED" })], bindings: [], error: null, kmsCalls: 9 },
+    { projectId: P2, locations: ["europe-west1"], keyRings: [], keys: [key(EU, P2, "europe-west1", { rotationPeriod: null, rotationPeriodSeconds: null })], bindings: [], error: { code: "PERMISSION_DENIED", message: "Permission cloudkms.keyRings.list denied on other-prj" }, kmsCalls: 3 },
+  ],
+  serviceAccounts: [{ email: SA, project: P1, exists: true, disabled: false, bindings: [], projectBindings: [], error: null }],
+  clusters: [{
+    id: CLUSTER_ID, name: "payments", cloudProvider: "GCP", accountId: "crl-prod-abc", plan: "ADVANCED", regions: ["us-east1"], error: null,
+    cmek: { status: "ENABLED", region_infos: [{ region: "us-east1", status: "ENABLED", key_infos: [{ spec: { type: "GCP_CLOUD_KMS", uri: GOOD, auth_principal: SA }, status: "ENABLED", user_message: "", created_at: "2025-01-01T00:00:00Z", updated_at: "2025-01-01T00:00:00Z" }] }] },
+  }],
+  cockroachError: null,
+  checks: [
+    { id: "A03", title: "Rotation configured", severity: "MEDIUM", condition: "FAIL if rotationPeriod is unset.", sources, remediation: "Set a rotation period." },
+    { id: "A09", title: "Key not scheduled for destruction", severity: "CRITICAL", condition: "FAIL if a version is DESTROY_SCHEDULED.", sources, remediation: "Restore it." },
+    { id: "C04", title: "CockroachDB identity can impersonate the service account", severity: "CRITICAL", condition: "FAIL (Critical) if no Token Creator.", sources, remediation: "Grant it." },
+  ],
+  findings: [
+    finding("A09", "CRITICAL", BAD, P1, "k-bad is scheduled for destruction.", { evidence: [{ field: "state", value: "DESTROY_SCHEDULED" }] }),
+    finding("A09", "CRITICAL", GOOD, P1, "Version 1 of k-good is scheduled for destruction.", { evidence: [{ field: "destroyTime", value: "2025-12-31T00:00:00Z" }] }),
+    finding("A03", "MEDIUM", EU, P2, "k-eu has no rotation."),
+    finding("C04", "CRITICAL", SA, P1, `${CRL} cannot impersonate ${SA}: payments cannot use its key.`, { evidence: [{ field: "expected member", value: `serviceAccount:${CRL}` }] }),
+  ],
+};
+const connection = { ...fx.connection, projects: [P1, P2] };
+
+function backend(overrides = {}) {
+  return async (cmd, args, ipc) => {
+    if (overrides[cmd]) return overrides[cmd](args, ipc);
+    switch (cmd) {
+      case "session_status": return fx.noSession;
+      case "pending_operations": return [];
+      case "connect_sandbox": return connection;
+      case "list_clusters": return fx.clusters;
+      case "start_audit": return report;
+      case "cancel_audit": return null;
+      case "export_audit": return `/tmp/exports/cmek-audit.${args.format}`;
+      default: throw { code: "INTERNAL", message: `unexpected command ${cmd}` };
+    }
+  };
+}
+
+/** Connect → Audit → pick both projects → Start scan. */
+async function openAudit(page, { wait = true } = {}) {
+  await page.click('[data-testid="connect-sandbox"]');
+  await page.waitForSelector('[data-testid^="cluster-row-"]');
+  await page.click('[data-testid="open-audit"]');
+  await page.check(`[data-testid="audit-project-${P1}"]`);
+  await page.check(`[data-testid="audit-project-${P2}"]`);
+  await page.click('[data-testid="audit-start"]');
+  if (wait) await page.waitForSelector('[data-testid="audit-results"]');
+}
+const rowKeys = (page) => page.$$eval('[data-testid="key-row"]', (rows) => rows.map((r) => r.dataset.key.split("/").pop()));
+
+test("filters and search narrow the key table; the keyboard moves between rows and opens a key", async () => {
+  const { page, calls, pageErrors } = await openApp(harness, backend());
+  await openAudit(page);
+  const start = calls.find((c) => c.cmd === "start_audit");
+  assert.deepEqual(start.args.options.projects, [P1, P2]);
+  assert.match(start.args.onEvent, /^__CHANNEL__:/);
+  assert.deepEqual(await rowKeys(page), ["k-good", "k-bad", "k-eu"]);
+
+  await page.selectOption('[data-testid="filter-project"]', P2);
+  assert.deepEqual(await rowKeys(page), ["k-eu"]);
+  await page.selectOption('[data-testid="filter-project"]', "");
+  await page.selectOption('[data-testid="filter-location"]', "us-east1");
+  assert.deepEqual(await rowKeys(page), ["k-good", "k-bad"]);
+  await page.selectOption('[data-testid="filter-severity"]', "CRITICAL");
+  assert.deepEqual(await rowKeys(page), ["k-good", "k-bad"]);
+  await page.selectOption('[data-testid="filter-used-by"]', "no");
+  assert.deepEqual(await rowKeys(page), ["k-bad"]);
+  await page.selectOption('[data-testid="filter-used-by"]', "yes");
+  assert.deepEqual(await rowKeys(page), ["k-good"]);
+  await page.selectOption('[data-testid="filter-used-by"]', "");
+  await page.selectOption('[data-testid="filter-location"]', "");
+  await page.selectOption('[data-testid="filter-severity"]', "MEDIUM");
+  assert.deepEqual(await rowKeys(page), ["k-eu"]);
+  await page.selectOption('[data-testid="filter-severity"]', "");
+  await page.fill('[data-testid="filter-search"]', "bad");
+  assert.deepEqual(await rowKeys(page), ["k-bad"]);
+  await page.fill('[data-testid="filter-search"]', "payments");
+  assert.deepEqual(await rowKeys(page), ["k-good"], "search matches the cluster using the key");
+  await page.fill('[data-testid="filter-search"]', "nothing-like-this");
+  assert.deepEqual(await rowKeys(page), []);
+  await page.waitForSelector('[data-testid="key-table-empty"]');
+  await page.fill('[data-testid="filter-search"]', "");
+  assert.equal((await rowKeys(page)).length, 3);
+  assert.equal(await page.getAttribute(`[data-testid="key-row"][data-key="${BAD}"]`, "data-severity"), "CRITICAL");
+
+  // Keyboard: one tab stop, arrows move, Enter opens the detail panel.
+  await page.focus('[data-testid="key-row"][tabindex="0"]');
+  await page.keyboard.press("ArrowDown");
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.key), BAD);
+  await page.keyboard.press("End");
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.key), EU);
+  await page.keyboard.press("Enter");
+  await page.waitForSelector(`[data-testid="key-detail"][data-key="${EU}"]`);
+  assert.deepEqual(pageErrors, []);
+});
+
+test("progress shows counts per project, a failed project keeps its error on its row", async () => {
+  const { page, pageErrors } = await openApp(harness, backend({
+    start_audit: async (args, ipc) => {
+      await ipc.send(args.onEvent, { event: "started", projects: [P1, P2] });
+      await ipc.send(args.onEvent, { event: "projectProgress", project: P1, keyRings: 1, keys: 2, versions: 3, policies: 4, kmsCalls: 9 });
+      await ipc.send(args.onEvent, { event: "projectFinished", project: P2, keys: 1, error: report.projects[1].error });
+      await ipc.send(args.onEvent, { event: "projectFinished", project: P1, keys: 2, error: null });
+      await ipc.send(args.onEvent, { event: "clustersRead", clusters: 1, error: null });
+      await ipc.send(args.onEvent, { event: "finished", findings: 4, cancelled: false });
+      return report;
+    },
+  }));
+  await openAudit(page);
+  const cells = await page.$$eval(`[data-testid="progress-${P1}"] td`, (tds) => tds.map((t) => t.textContent.trim()));
+  assert.deepEqual(cells.slice(0, 5), ["1", "2", "3", "4", "9"]);
+  assert.equal(await page.getAttribute(`[data-testid="progress-${P2}"]`, "data-state"), "failed");
+  assert.match(await page.textContent(`[data-testid="progress-${P2}"] [data-testid="progress-error"]`), /cloudkms.keyRings.list denied/);
+  const bar = await page.$('[data-testid="audit-progress-bar"]');
+  assert.equal(await bar.evaluate((b) => [b.value, b.max].join("/")), "3/3");
+  assert.ok(await bar.getAttribute("aria-valuetext"));
+  // The failed project's partial rows are still in the table.
+  assert.ok((await rowKeys(page)).includes("k-eu"));
+  assert.deepEqual(pageErrors, []);
+});
+
+test("the detail panel shows each binding's level, conditions, the version timeline and findings with sources", async () => {
+  const { page, pageErrors } = await openApp(harness, backend());
+  await openAudit(page);
+  await page.click(`[data-testid="key-row"][data-key="${GOOD}"]`);
+  await page.waitForSelector(`[data-testid="key-detail"][data-key="${GOOD}"]`);
+  const levels = await page.$$eval('[data-testid="binding-row"]', (rows) => rows.map((r) => [r.dataset.level, r.querySelector('[data-testid="binding-level"]').textContent.trim()]));
+  assert.deepEqual(levels, [["key", "key"], ["keyRing", "key ring"], ["project", "project"]]);
+  assert.match(await page.textContent('[data-testid="key-bindings"]'), /request\.time < timestamp/);
+  const states = await page.$$eval('[data-testid="timeline-version"]', (g) => g.map((x) => x.dataset.state));
+  assert.deepEqual(states, ["DESTROY_SCHEDULED", "ENABLED"]);
+  const f = await page.textContent('[data-testid="key-finding"][data-check-id="A09"]');
+  assert.match(f, /CRITICAL/);
+  assert.match(f, /FAIL if a version is DESTROY_SCHEDULED/, "the check's condition");
+  assert.match(f, /destroyTime/, "evidence");
+  assert.match(f, /Fix A09/, "remediation");
+  assert.match(f, /CIS GCP 1\.10/);
+  assert.match(f, /KMS_ROTATION_PERIOD/, "SCC source id");
+  await page.screenshot({ path: path.join(SHOTS, "audit-detail.png"), fullPage: true });
+  assert.deepEqual(pageErrors, []);
+});
+
+test("the access graph draws the chain and marks the broken impersonation edge red; the card links to Revoke", async () => {
+  const { page, pageErrors } = await openApp(harness, backend({ preview_revoke: () => { throw { code: "INTERNAL", message: "not in this test" }; } }));
+  await openAudit(page);
+  const card = '[data-testid="cluster-card"][data-cluster="payments"]';
+  await page.waitForSelector(`${card} [data-testid="access-graph"]`);
+  const edges = await page.$$eval(`${card} [data-testid="graph-edge"]`, (gs) => gs.map((g) => ({ from: g.dataset.from, to: g.dataset.to, health: g.dataset.health, stroke: getComputedStyle(g.querySelector("line")).stroke })));
+  const kinds = await page.$$eval(`${card} [data-testid="graph-node"]`, (gs) => gs.map((g) => g.dataset.kind));
+  assert.deepEqual(kinds, ["principal", "serviceAccount", "key", "keyRing", "project"]);
+  const broken = edges.find((e) => e.from === CRL && e.to === SA);
+  assert.equal(broken.health, "broken");
+  assert.equal(broken.stroke, "rgb(192, 38, 45)", "red");
+  const toKey = edges.find((e) => e.from === SA);
+  assert.equal(toKey.health, "ok");
+  assert.equal(toKey.stroke, "rgb(29, 122, 58)", "green");
+  assert.equal(await page.getAttribute(`${card} [data-testid="audit-revoke"]`, "href"), `#revoke/${CLUSTER_ID}`);
+  await page.screenshot({ path: path.join(SHOTS, "audit-graph.png"), fullPage: true });
+  assert.deepEqual(pageErrors, []);
+});
+
+test("Cancel sends cancel_audit; the partial report is shown as cancelled; export writes the chosen format", async () => {
+  let release;
+  const released = new Promise((r) => (release = r));
+  const { page, calls, pageErrors } = await openApp(harness, backend({
+    start_audit: async (args, ipc) => {
+      await ipc.send(args.onEvent, { event: "started", projects: [P1, P2] });
+      await released;
+      return { ...report, cancelled: true };
+    },
+    cancel_audit: () => {
+      release();
+      return null;
+    },
+  }));
+  await openAudit(page, { wait: false });
+  assert.equal(await page.getAttribute('[data-testid="audit-progress"]', "data-running"), "true");
+  await page.click('[data-testid="audit-cancel"]');
+  await page.waitForSelector('[data-testid="audit-results"][data-cancelled="true"]');
+  assert.ok(calls.some((c) => c.cmd === "cancel_audit"), "cancel_audit was sent");
+  assert.match(await page.textContent('[data-testid="audit-progress"]'), /Cancelled/);
+
+  await page.click('[data-testid="audit-export-html"]');
+  await page.waitForSelector('[data-testid="audit-export-path"][data-format="html"]');
+  assert.deepEqual(calls.find((c) => c.cmd === "export_audit").args, { format: "html" });
+  assert.match(await page.textContent('[data-testid="audit-export-path"]'), /cmek-audit\.html/);
+  assert.deepEqual(pageErrors, []);
+});
