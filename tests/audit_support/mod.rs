@@ -1,0 +1,65 @@
+//! The findings the audit domain fires on the sandbox's audit seed, computed the way the
+//! domain's own tests do (`crates/audit/tests/common`): `cmek_audit::run_audit` over both audit
+//! projects against a fresh in-process sandbox with the audit seed. The app's tests compare
+//! what the commands return (MockRuntime) and what the window shows (E2E) with this set, so no
+//! copy of the expected findings is kept here.
+#![allow(dead_code)]
+
+use cmek_audit::{run_audit, AuditClients, AuditReport, FindingStatus, ScanOptions};
+use cmek_core::plan::ConnectionMode;
+use cmek_core::Secret;
+use cmek_sandbox::seed_audit::{AUDIT_KEYS_PROJECT, AUDIT_OWNER_PROJECT};
+use cmek_sandbox::{Sandbox, SandboxConfig, DEFAULT_COCKROACH_KEY, DEFAULT_GOOGLE_TOKEN};
+use cmek_setup::{Connection, Endpoints};
+use std::collections::BTreeSet;
+use std::sync::atomic::AtomicBool;
+
+/// The two audit projects of the seed.
+pub const AUDIT_PROJECTS: [&str; 2] = [AUDIT_KEYS_PROJECT, AUDIT_OWNER_PROJECT];
+
+/// The failed `(check id, resource)` pairs of a report.
+pub fn failed(report: &AuditReport) -> BTreeSet<(String, String)> {
+    report
+        .findings
+        .iter()
+        .filter(|f| f.status == FindingStatus::Fail)
+        .map(|f| (f.check_id.clone(), f.resource.clone()))
+        .collect()
+}
+
+/// The domain's report on a fresh audit-seeded sandbox (both audit projects, CockroachDB too).
+pub async fn domain_report() -> AuditReport {
+    let sb = Sandbox::start(SandboxConfig::audit_demo()).await;
+    let e = sb.endpoints();
+    let endpoints = Endpoints {
+        kms: e.kms,
+        iam: e.iam,
+        serviceusage: e.serviceusage,
+        crm: e.crm,
+        cockroach: e.cockroach,
+    };
+    let c = Connection::with_static_tokens(
+        endpoints,
+        Secret::new(DEFAULT_GOOGLE_TOKEN),
+        Secret::new(DEFAULT_COCKROACH_KEY),
+        ConnectionMode::Sandbox,
+    )
+    .await
+    .expect("connects to the sandbox");
+    let options = ScanOptions {
+        projects: AUDIT_PROJECTS.iter().map(|p| (*p).to_owned()).collect(),
+        kms_reads_per_minute: 60_000,
+        ..Default::default()
+    };
+    let clients = AuditClients {
+        google: &c.google,
+        cockroach: Some(&c.cockroach),
+        identity: &c.info.google_identity,
+    };
+    run_audit(clients, &options, &AtomicBool::new(false), &|_| {}).await
+}
+
+/// The failed `(check id, resource)` pairs the domain reports on the seed.
+pub async fn expected_failed() -> BTreeSet<(String, String)> {
+    failed(&domain_report().await)
+}
