@@ -158,3 +158,46 @@ fn a_cancel_before_the_scan_does_not_stop_the_next_scan() {
     assert!(!report.cancelled, "each scan gets a fresh cancel flag");
     assert!(report.keys().count() > 0);
 }
+
+#[test]
+fn cancel_audit_stops_a_running_scan_and_its_partial_report_is_kept_for_export() {
+    let a = app("cancel-running");
+    call(&a, "connect_sandbox", json!({})).expect("connect_sandbox");
+    // One Cloud KMS read per second per project: the scan would take minutes.
+    let slow = json!({
+        "options": { "projects": AUDIT_PROJECTS, "kmsReadsPerMinute": 60, "concurrencyPerProject": 1, "includeCockroach": true },
+        "onEvent": "__CHANNEL__:3",
+    });
+    let window = a.window.clone();
+    let scan = std::thread::spawn(move || {
+        let request = InvokeRequest {
+            cmd: "start_audit".into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().expect("static url"),
+            body: InvokeBody::Json(slow),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        };
+        let started = std::time::Instant::now();
+        let body =
+            get_ipc_response(&window, request).map(|b| b.deserialize::<Value>().expect("JSON"));
+        (body, started.elapsed())
+    });
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert_eq!(call(&a, "cancel_audit", json!({})), Ok(Value::Null));
+    let (body, took) = scan.join().expect("scan thread");
+    let report: AuditReport = serde_json::from_value(body.expect("start_audit")).expect("report");
+    assert!(report.cancelled, "the scan reports it was cancelled");
+    assert!(
+        took < std::time::Duration::from_secs(30),
+        "stopped soon after cancel: {took:?}"
+    );
+    let path = call(&a, "export_audit", json!({ "format": "json" }))
+        .expect("export of the partial report");
+    let text = std::fs::read_to_string(path.as_str().expect("path")).expect("file");
+    assert!(
+        text.contains("\"cancelled\": true"),
+        "the export is the partial report"
+    );
+}
