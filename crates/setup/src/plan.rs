@@ -24,7 +24,7 @@ pub async fn suggest_request(conn: &Connection, cluster_id: &str) -> Result<Setu
     };
     Ok(SetupRequest {
         cluster_id: id.to_string(),
-        project: conn.info.projects.first().cloned().unwrap_or_default(),
+        project: suggest_project(conn).await,
         service_account_id: format!("crdb-cmek-{}", id.suffix()),
         key_ring: "cockroachdb-cmek".into(),
         crypto_key: format!("crdb-{}", id.suffix()),
@@ -32,6 +32,20 @@ pub async fn suggest_request(conn: &Connection, cluster_id: &str) -> Result<Setu
         protection_level: ProtectionLevel::Software,
         rotation_period_days: Some(90),
     })
+}
+
+/// The first visible project where the identity may create service accounts and key rings,
+/// else the first visible project (the plan's permission check will then say what is missing).
+async fn suggest_project(conn: &Connection) -> String {
+    const NEEDED: &[&str] = &["iam.serviceAccounts.create", "cloudkms.keyRings.create"];
+    for project in &conn.info.projects {
+        if let Ok(granted) = conn.google.crm.test_iam_permissions(project, NEEDED).await {
+            if NEEDED.iter().all(|p| granted.iter().any(|g| g == p)) {
+                return project.clone();
+            }
+        }
+    }
+    conn.info.projects.first().cloned().unwrap_or_default()
 }
 
 /// Checks every field of the request locally; the error names the field and the rule.

@@ -141,3 +141,13 @@ async fn a_request_the_spec_rejects_gets_a_400_and_is_recorded_against_the_sende
     conn.google.kms.create_crypto_key(&ring, "k1", &key).await.unwrap();
     assert_eq!(sb.spec_rejections().len(), 1);
 }
+
+#[tokio::test]
+async fn the_suggested_project_is_one_where_the_user_can_create_the_resources() {
+    // The audit seed adds projects (sorted first) where the officer is only a viewer.
+    let sb = start(cmek_sandbox::SandboxConfig::for_tests().with_audit_seed()).await;
+    let conn = connect(&sb).await;
+    assert_eq!(conn.info.projects.first().map(String::as_str), Some("audit-keys-prj"));
+    let req = cmek_setup::suggest_request(&conn, seed::SINGLE_REGION_CLUSTER_ID).await.unwrap();
+    assert_eq!(req.project, seed::DEMO_PROJECT_ID);
+}

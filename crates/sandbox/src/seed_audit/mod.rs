@@ -17,7 +17,8 @@ use crate::state::{rfc3339, Project, State};
 
 /// Project holding the per-check keys; the officer is only `roles/viewer` (no owner: A07 twin).
 pub const AUDIT_KEYS_PROJECT: &str = "audit-keys-prj";
-/// Project with an owner and a project-wide Token Creator (A07 and A15 cases).
+/// Project with a (legacy) owner and a project-wide Token Creator (A07 and A15 cases); the
+/// officer is a viewer there.
 pub const AUDIT_OWNER_PROJECT: &str = "audit-owner-prj";
 /// Key ring of the per-check keys (us-east4).
 pub const AUDIT_RING: &str = "projects/audit-keys-prj/locations/us-east4/keyRings/audit-ring";
@@ -234,7 +235,9 @@ pub fn seed_audit(state: &mut State) {
     policy(
         state,
         &format!("projects/{AUDIT_OWNER_PROJECT}"),
-        json!([{"role": "roles/owner", "members": [DEFAULT_GOOGLE_MEMBER]},
+        // A legacy owner (the A07 case); the officer only reads this project.
+        json!([{"role": "roles/owner", "members": ["user:legacy-admin@example.com"]},
+        {"role": "roles/viewer", "members": [DEFAULT_GOOGLE_MEMBER]},
         {"role": TOKEN, "members": ["user:dev@example.com"]}]),
     );
     seed_keys(state);
