@@ -89,7 +89,9 @@ fn connect_and_set_up(a: &App) -> String {
         .and_then(|c| c["cluster"]["id"].as_str())
         .expect("demo cluster")
         .to_owned();
-    let request = ok(a, "suggest_setup", json!({ "clusterId": id }));
+    let mut request = ok(a, "suggest_setup", json!({ "clusterId": id }));
+    // The demo project (the sandbox also seeds audit projects the officer may not write to).
+    request["project"] = json!(cmek_sandbox::seed::DEMO_PROJECT_ID);
     let plan = ok(a, "plan_setup", json!({ "request": request }));
     let result = ok(
         a,

@@ -12,6 +12,17 @@ use std::time::Duration;
 /// Long enough for the demo sandbox's IAM propagation and CMEK transition delays.
 pub const APPLY_TIMEOUT: Duration = Duration::from_secs(180);
 pub const UI_TIMEOUT: Duration = Duration::from_secs(30);
+/// The demo organisation's project the sandbox officer may write to (cmek-sandbox `seed.rs`).
+pub const DEMO_PROJECT: &str = "cmek-demo-project";
+
+async fn wait_testid_css(c: &Client, css: &str) -> Result<Element, String> {
+    c.wait()
+        .at_most(UI_TIMEOUT)
+        .every(Duration::from_millis(200))
+        .for_element(Locator::Css(css))
+        .await
+        .map_err(|e| format!("waiting for {css}: {e}"))
+}
 
 /// `TAURI_DRIVER_URL`, or `None` to skip; in CI a missing driver is a failure, not a skip.
 pub fn driver_url() -> Option<String> {
@@ -113,6 +124,10 @@ pub async fn set_up_cmek(c: &Client, cluster: &str, shot: &str) -> Result<(), St
         return Err(format!("{cluster} is listed as ineligible"));
     }
     click(c, &format!("select-cluster-{cluster}")).await?;
+    // The demo project: the sandbox also seeds audit projects that sort first.
+    let project = wait_testid_css(c, "input[data-field='project']").await?;
+    project.clear().await.map_err(err)?;
+    project.send_keys(DEMO_PROJECT).await.map_err(err)?;
     click(c, "review-plan").await?;
     wait_testid(c, "plan-review", UI_TIMEOUT).await?;
     click(c, "apply").await?;
