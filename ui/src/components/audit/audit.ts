@@ -138,3 +138,10 @@ export function accessGraph(report: AuditReport, c: ClusterRow): Graph {
   }
   return { nodes: [...nodes.values()], edges: [...edges.values()] };
 }
+
+/** `7776000s` (with its parsed seconds) as "90 days"; other values as sent. */
+export function days(sent: string | null, seconds: number | null): string | null {
+  if (sent === null) return null;
+  if (seconds === null || seconds % 86400 !== 0) return sent;
+  return `${seconds / 86400} day${seconds === 86400 ? "" : "s"}`;
+}
