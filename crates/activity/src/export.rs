@@ -18,7 +18,8 @@ pub enum ExportFormat {
     Csv,
 }
 
-const CSV_HEADER: &str = "id,at,actor,operation_id,kind,action,target,summary,status,before,after,error,intent_id";
+const CSV_HEADER: &str =
+    "id,at,actor,operation_id,kind,action,target,summary,status,before,after,error,intent_id";
 
 fn cell(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
@@ -29,7 +30,9 @@ fn cell(s: &str) -> String {
 }
 
 fn json_cell<T: Serialize>(v: &Option<T>) -> String {
-    v.as_ref().map(|v| cell(&to_json(v).to_string())).unwrap_or_default()
+    v.as_ref()
+        .map(|v| cell(&to_json(v).to_string()))
+        .unwrap_or_default()
 }
 
 fn plain<T: Serialize>(v: &T) -> String {
@@ -82,8 +85,15 @@ impl ActivityLog {
             ExportFormat::Json => self.export_json()?,
             ExportFormat::Csv => self.export_csv()?,
         };
-        std::fs::write(path, text).map_err(|e| Error::internal(format!("cannot write {}: {e}", path.display())))?;
-        self.record_event(actor, "activity.export", &path.display().to_string(), "Exported the activity log", &format)?;
+        std::fs::write(path, text)
+            .map_err(|e| Error::internal(format!("cannot write {}: {e}", path.display())))?;
+        self.record_event(
+            actor,
+            "activity.export",
+            &path.display().to_string(),
+            "Exported the activity log",
+            &format,
+        )?;
         Ok(())
     }
 }

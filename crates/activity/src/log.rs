@@ -126,15 +126,25 @@ impl ActivityLog {
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| Error::internal(format!("activity log: cannot create {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|e| {
+                Error::internal(format!(
+                    "activity log: cannot create {}: {e}",
+                    dir.display()
+                ))
+            })?;
         }
         let conn = Connection::open(&path).map_err(db)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(db)?;
-        conn.pragma_update(None, "synchronous", "FULL").map_err(db)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(db)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(db)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(db)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(db)?;
         conn.execute_batch(SCHEMA).map_err(db)?;
-        Ok(Self { conn: Mutex::new(conn), path })
+        Ok(Self {
+            conn: Mutex::new(conn),
+            path,
+        })
     }
 
     /// Opens `{app_data_dir}/activity.sqlite3`.
@@ -176,7 +186,14 @@ impl ActivityLog {
     }
 
     /// Records a single fact (e.g. `sign_in` with the identity as `target`). Returns the row id.
-    pub fn record_event<D: Serialize + ?Sized>(&self, actor: &str, action: &str, target: &str, summary: &str, details: &D) -> Result<i64> {
+    pub fn record_event<D: Serialize + ?Sized>(
+        &self,
+        actor: &str,
+        action: &str,
+        target: &str,
+        summary: &str,
+        details: &D,
+    ) -> Result<i64> {
         self.insert(NewRow {
             actor,
             operation_id: None,
@@ -193,7 +210,14 @@ impl ActivityLog {
     }
 
     /// Opens an operation; `request` is what the user asked for. Returns the new operation id.
-    pub fn start_operation<B: Serialize + ?Sized>(&self, actor: &str, action: &str, target: &str, summary: &str, request: &B) -> Result<String> {
+    pub fn start_operation<B: Serialize + ?Sized>(
+        &self,
+        actor: &str,
+        action: &str,
+        target: &str,
+        summary: &str,
+        request: &B,
+    ) -> Result<String> {
         let id = uuid::Uuid::new_v4().to_string();
         self.insert(NewRow {
             actor,
@@ -213,7 +237,15 @@ impl ActivityLog {
 
     /// Writes the intent of one change before it is sent. Returns its row id for [`Self::outcome`].
     #[allow(clippy::too_many_arguments)]
-    pub fn intent<B: Serialize + ?Sized>(&self, operation_id: Option<&str>, actor: &str, action: &str, target: &str, summary: &str, before: &B) -> Result<i64> {
+    pub fn intent<B: Serialize + ?Sized>(
+        &self,
+        operation_id: Option<&str>,
+        actor: &str,
+        action: &str,
+        target: &str,
+        summary: &str,
+        before: &B,
+    ) -> Result<i64> {
         self.insert(NewRow {
             actor,
             operation_id,
@@ -231,8 +263,17 @@ impl ActivityLog {
 
     /// Writes the outcome of the change whose intent is `intent_id` (actor, action, target and
     /// operation are copied from the intent).
-    pub fn outcome<A: Serialize + ?Sized>(&self, intent_id: i64, status: EntryStatus, summary: &str, after: &A, error: Option<&Error>) -> Result<i64> {
-        let intent = self.entry(intent_id)?.ok_or_else(|| Error::internal(format!("activity log: no intent {intent_id}")))?;
+    pub fn outcome<A: Serialize + ?Sized>(
+        &self,
+        intent_id: i64,
+        status: EntryStatus,
+        summary: &str,
+        after: &A,
+        error: Option<&Error>,
+    ) -> Result<i64> {
+        let intent = self
+            .entry(intent_id)?
+            .ok_or_else(|| Error::internal(format!("activity log: no intent {intent_id}")))?;
         self.insert(NewRow {
             actor: &intent.actor,
             operation_id: intent.operation_id.as_deref(),
@@ -249,7 +290,14 @@ impl ActivityLog {
     }
 
     /// Closes an operation with its final status and report.
-    pub fn finish_operation<A: Serialize + ?Sized>(&self, operation_id: &str, status: EntryStatus, summary: &str, report: &A, error: Option<&Error>) -> Result<i64> {
+    pub fn finish_operation<A: Serialize + ?Sized>(
+        &self,
+        operation_id: &str,
+        status: EntryStatus,
+        summary: &str,
+        report: &A,
+        error: Option<&Error>,
+    ) -> Result<i64> {
         let start = self
             .operation_entries(operation_id)?
             .into_iter()
@@ -273,15 +321,21 @@ impl ActivityLog {
     /// One row by id.
     pub fn entry(&self, id: i64) -> Result<Option<ActivityEntry>> {
         let conn = self.lock();
-        conn.query_row(&format!("SELECT {COLUMNS} FROM activity WHERE id = ?1"), [id], row_entry)
-            .optional()
-            .map_err(db)
+        conn.query_row(
+            &format!("SELECT {COLUMNS} FROM activity WHERE id = ?1"),
+            [id],
+            row_entry,
+        )
+        .optional()
+        .map_err(db)
     }
 
     /// Every row, oldest first.
     pub fn entries(&self) -> Result<Vec<ActivityEntry>> {
         let conn = self.lock();
-        let mut st = conn.prepare(&format!("SELECT {COLUMNS} FROM activity ORDER BY id")).map_err(db)?;
+        let mut st = conn
+            .prepare(&format!("SELECT {COLUMNS} FROM activity ORDER BY id"))
+            .map_err(db)?;
         let rows = st.query_map([], row_entry).map_err(db)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
     }
@@ -290,14 +344,22 @@ impl ActivityLog {
     pub fn operation_entries(&self, operation_id: &str) -> Result<Vec<ActivityEntry>> {
         let conn = self.lock();
         let mut st = conn
-            .prepare(&format!("SELECT {COLUMNS} FROM activity WHERE operation_id = ?1 ORDER BY id"))
+            .prepare(&format!(
+                "SELECT {COLUMNS} FROM activity WHERE operation_id = ?1 ORDER BY id"
+            ))
             .map_err(db)?;
         let rows = st.query_map([operation_id], row_entry).map_err(db)?;
         rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
     }
 
     /// Stores the recovery snapshot of an operation (once; a second save is an error).
-    pub fn save_snapshot<T: Serialize + ?Sized>(&self, operation_id: &str, kind: &str, target: &str, data: &T) -> Result<()> {
+    pub fn save_snapshot<T: Serialize + ?Sized>(
+        &self,
+        operation_id: &str,
+        kind: &str,
+        target: &str,
+        data: &T,
+    ) -> Result<()> {
         let conn = self.lock();
         conn.execute(
             "INSERT INTO snapshots (operation_id, created_at, kind, target, data) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -311,11 +373,18 @@ impl ActivityLog {
     pub fn snapshot<T: DeserializeOwned>(&self, operation_id: &str) -> Result<Option<T>> {
         let conn = self.lock();
         let data: Option<String> = conn
-            .query_row("SELECT data FROM snapshots WHERE operation_id = ?1", [operation_id], |r| r.get(0))
+            .query_row(
+                "SELECT data FROM snapshots WHERE operation_id = ?1",
+                [operation_id],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(db)?;
-        data.map(|d| serde_json::from_str(&d).map_err(|e| Error::internal(format!("activity log: snapshot {operation_id}: {e}"))))
-            .transpose()
+        data.map(|d| {
+            serde_json::from_str(&d)
+                .map_err(|e| Error::internal(format!("activity log: snapshot {operation_id}: {e}")))
+        })
+        .transpose()
     }
 
     /// Ids of every operation of `action` (e.g. `revoke`) on `target`, oldest first.
@@ -340,15 +409,24 @@ impl ActivityLog {
                 )
                 .map_err(db)?;
             let rows = st.query_map([], |r| r.get(0)).map_err(db)?;
-            rows.collect::<rusqlite::Result<Vec<String>>>().map_err(db)?
+            rows.collect::<rusqlite::Result<Vec<String>>>()
+                .map_err(db)?
         };
         ids.into_iter().map(|id| self.pending(&id)).collect()
     }
 
     fn pending(&self, id: &str) -> Result<PendingOperation> {
         let entries = self.operation_entries(id)?;
-        let start = entries.iter().find(|e| e.kind == EntryKind::OperationStarted).cloned().unwrap_or_else(|| entries[0].clone());
-        let outcome_of = |intent: i64| entries.iter().find(|e| e.kind == EntryKind::Outcome && e.intent_id == Some(intent));
+        let start = entries
+            .iter()
+            .find(|e| e.kind == EntryKind::OperationStarted)
+            .cloned()
+            .unwrap_or_else(|| entries[0].clone());
+        let outcome_of = |intent: i64| {
+            entries
+                .iter()
+                .find(|e| e.kind == EntryKind::Outcome && e.intent_id == Some(intent))
+        };
         let mut completed = Vec::new();
         let mut unresolved = Vec::new();
         for i in entries.iter().filter(|e| e.kind == EntryKind::Intent) {
@@ -360,7 +438,13 @@ impl ActivityLog {
         }
         let has_snapshot = {
             let conn = self.lock();
-            conn.query_row("SELECT COUNT(*) FROM snapshots WHERE operation_id = ?1", [id], |r| r.get::<_, i64>(0)).map_err(db)? > 0
+            conn.query_row(
+                "SELECT COUNT(*) FROM snapshots WHERE operation_id = ?1",
+                [id],
+                |r| r.get::<_, i64>(0),
+            )
+            .map_err(db)?
+                > 0
         };
         Ok(PendingOperation {
             operation_id: id.to_owned(),

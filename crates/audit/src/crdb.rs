@@ -17,14 +17,21 @@ use std::sync::atomic::{AtomicBool, Ordering};
 const IN_FLIGHT: usize = 8;
 
 /// Reads every cluster and its CMEK info. Returns rows (errors per row) and a list error.
-pub(crate) async fn read_clusters(client: &CockroachClient, cancel: &AtomicBool, sink: Sink<'_>) -> (Vec<ClusterRow>, Option<Error>) {
+pub(crate) async fn read_clusters(
+    client: &CockroachClient,
+    cancel: &AtomicBool,
+    sink: Sink<'_>,
+) -> (Vec<ClusterRow>, Option<Error>) {
     if cancel.load(Ordering::Relaxed) {
         return (Vec::new(), Some(cancelled()));
     }
     let clusters = match client.list_clusters().await {
         Ok(c) => c,
         Err(e) => {
-            sink(ScanEvent::ClustersRead { clusters: 0, error: Some(e.clone()) });
+            sink(ScanEvent::ClustersRead {
+                clusters: 0,
+                error: Some(e.clone()),
+            });
             return (Vec::new(), Some(e));
         }
     };
@@ -54,7 +61,10 @@ pub(crate) async fn read_clusters(client: &CockroachClient, cancel: &AtomicBool,
         .collect()
         .await;
     rows.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
-    sink(ScanEvent::ClustersRead { clusters: rows.len() as u32, error: None });
+    sink(ScanEvent::ClustersRead {
+        clusters: rows.len() as u32,
+        error: None,
+    });
     (rows, None)
 }
 
@@ -81,16 +91,28 @@ pub fn auth_principals(clusters: &[ClusterRow]) -> BTreeSet<String> {
 
 /// Reads each service account, its IAM policy and its project's policy (reused from the scanned
 /// projects when there).
-pub(crate) async fn read_service_accounts(google: &Google, emails: BTreeSet<String>, projects: &[ProjectRow], cancel: &AtomicBool) -> Vec<ServiceAccountRow> {
+pub(crate) async fn read_service_accounts(
+    google: &Google,
+    emails: BTreeSet<String>,
+    projects: &[ProjectRow],
+    cancel: &AtomicBool,
+) -> Vec<ServiceAccountRow> {
     let mut rows: Vec<ServiceAccountRow> = stream::iter(emails)
         .map(|email| async move {
             let project = sa_project(&email);
-            let mut row = ServiceAccountRow { email: email.clone(), project: project.clone(), ..Default::default() };
+            let mut row = ServiceAccountRow {
+                email: email.clone(),
+                project: project.clone(),
+                ..Default::default()
+            };
             if cancel.load(Ordering::Relaxed) {
                 row.error = Some(cancelled());
                 return row;
             }
-            let (sa, policy) = tokio::join!(google.iam.get_service_account(&project, &email), google.iam.get_iam_policy(&project, &email));
+            let (sa, policy) = tokio::join!(
+                google.iam.get_service_account(&project, &email),
+                google.iam.get_iam_policy(&project, &email)
+            );
             match sa {
                 Ok(Some(sa)) => {
                     row.exists = true;
@@ -100,14 +122,26 @@ pub(crate) async fn read_service_accounts(google: &Google, emails: BTreeSet<Stri
                 Err(e) => row.error = Some(e),
             }
             match policy {
-                Ok(p) => row.bindings = flatten(&p, PolicyLevel::ServiceAccount, &format!("projects/{project}/serviceAccounts/{email}")),
+                Ok(p) => {
+                    row.bindings = flatten(
+                        &p,
+                        PolicyLevel::ServiceAccount,
+                        &format!("projects/{project}/serviceAccounts/{email}"),
+                    )
+                }
                 Err(e) if e.code == ErrorCode::NotFound => row.exists = false,
                 Err(e) => row.error = row.error.take().or(Some(e)),
             }
-            match projects.iter().find(|p| p.project_id == project && p.error.is_none()) {
+            match projects
+                .iter()
+                .find(|p| p.project_id == project && p.error.is_none())
+            {
                 Some(p) => row.project_bindings = p.bindings.clone(),
                 None if project != "-" => match google.crm.get_iam_policy(&project).await {
-                    Ok(p) => row.project_bindings = flatten(&p, PolicyLevel::Project, &format!("projects/{project}")),
+                    Ok(p) => {
+                        row.project_bindings =
+                            flatten(&p, PolicyLevel::Project, &format!("projects/{project}"))
+                    }
                     Err(e) => row.error = row.error.take().or(Some(e)),
                 },
                 None => {}
@@ -129,7 +163,11 @@ pub fn link_keys(projects: &mut [ProjectRow], clusters: &[ClusterRow]) {
             let Some(info) = &c.cmek else { continue };
             for r in &info.region_infos {
                 let current = r.current().map(|k| k.created_at.clone());
-                for k in r.key_infos.iter().filter(|k| k.spec.uri.trim_end_matches('/') == key.name) {
+                for k in r
+                    .key_infos
+                    .iter()
+                    .filter(|k| k.spec.uri.trim_end_matches('/') == key.name)
+                {
                     key.used_by.push(KeyUse {
                         cluster_id: c.id.clone(),
                         cluster_name: c.name.clone(),

@@ -83,7 +83,10 @@ impl MemberKind {
             ("projectEditor:", Self::ProjectConvenience),
             ("projectViewer:", Self::ProjectConvenience),
         ];
-        prefixes.iter().find(|(p, _)| member.starts_with(p)).map_or(Self::Other, |(_, k)| *k)
+        prefixes
+            .iter()
+            .find(|(p, _)| member.starts_with(p))
+            .map_or(Self::Other, |(_, k)| *k)
     }
 
     /// `allUsers` or `allAuthenticatedUsers` (CIS GCP 1.9 / 5.0 1.10).
@@ -94,7 +97,10 @@ impl MemberKind {
     /// Members that stand for people (one or many): users, groups, domains, federated
     /// principals and sets. Service accounts, deleted and public members are not "humans".
     pub fn is_human(self) -> bool {
-        matches!(self, Self::User | Self::Group | Self::Domain | Self::Principal | Self::PrincipalSet)
+        matches!(
+            self,
+            Self::User | Self::Group | Self::Domain | Self::Principal | Self::PrincipalSet
+        )
     }
 }
 
@@ -117,28 +123,45 @@ pub fn flatten(policy: &Policy, level: PolicyLevel, resource: &str) -> Vec<Effec
 
 /// The effective bindings of a key: key, key ring and project levels, deduplicated and
 /// sorted (level, role, member) so the result never depends on input order.
-pub fn effective(key: &[EffectiveBinding], ring: &[EffectiveBinding], project: &[EffectiveBinding]) -> Vec<EffectiveBinding> {
+pub fn effective(
+    key: &[EffectiveBinding],
+    ring: &[EffectiveBinding],
+    project: &[EffectiveBinding],
+) -> Vec<EffectiveBinding> {
     let mut all: Vec<EffectiveBinding> = key.iter().chain(ring).chain(project).cloned().collect();
     all.sort_by(|a, b| {
-        (a.level, &a.role, &a.member, a.condition.as_ref().map(|c| &c.expression)).cmp(&(
-            b.level,
-            &b.role,
-            &b.member,
-            b.condition.as_ref().map(|c| &c.expression),
-        ))
+        (
+            a.level,
+            &a.role,
+            &a.member,
+            a.condition.as_ref().map(|c| &c.expression),
+        )
+            .cmp(&(
+                b.level,
+                &b.role,
+                &b.member,
+                b.condition.as_ref().map(|c| &c.expression),
+            ))
     });
     all.dedup();
     all
 }
 
 /// Bindings whose role is in `roles`.
-pub fn with_roles<'a>(bindings: &'a [EffectiveBinding], roles: &'a [&str]) -> impl Iterator<Item = &'a EffectiveBinding> + 'a {
-    bindings.iter().filter(move |b| roles.contains(&b.role.as_str()))
+pub fn with_roles<'a>(
+    bindings: &'a [EffectiveBinding],
+    roles: &'a [&str],
+) -> impl Iterator<Item = &'a EffectiveBinding> + 'a {
+    bindings
+        .iter()
+        .filter(move |b| roles.contains(&b.role.as_str()))
 }
 
 /// Distinct members holding any of `roles` (conditional grants included).
 pub fn members_with(bindings: &[EffectiveBinding], roles: &[&str]) -> BTreeSet<String> {
-    with_roles(bindings, roles).map(|b| b.member.clone()).collect()
+    with_roles(bindings, roles)
+        .map(|b| b.member.clone())
+        .collect()
 }
 
 /// Short description of where a binding comes from, for evidence: `roles/x @ key (conditional: t)`.
@@ -172,11 +195,23 @@ mod tests {
             ("allAuthenticatedUsers", MemberKind::AllAuthenticatedUsers),
             ("user:a@example.com", MemberKind::User),
             ("group:g@example.com", MemberKind::Group),
-            ("serviceAccount:s@p.iam.gserviceaccount.com", MemberKind::ServiceAccount),
+            (
+                "serviceAccount:s@p.iam.gserviceaccount.com",
+                MemberKind::ServiceAccount,
+            ),
             ("domain:example.com", MemberKind::Domain),
-            ("principal://iam.googleapis.com/locations/global/workforcePools/p/subject/s", MemberKind::Principal),
-            ("principalSet://iam.googleapis.com/locations/global/workforcePools/p/*", MemberKind::PrincipalSet),
-            ("deleted:serviceAccount:s@p.iam.gserviceaccount.com?uid=123", MemberKind::Deleted),
+            (
+                "principal://iam.googleapis.com/locations/global/workforcePools/p/subject/s",
+                MemberKind::Principal,
+            ),
+            (
+                "principalSet://iam.googleapis.com/locations/global/workforcePools/p/*",
+                MemberKind::PrincipalSet,
+            ),
+            (
+                "deleted:serviceAccount:s@p.iam.gserviceaccount.com?uid=123",
+                MemberKind::Deleted,
+            ),
             ("deleted:user:a@example.com?uid=1", MemberKind::Deleted),
             ("projectOwner:p", MemberKind::ProjectConvenience),
             ("somethingNew:x", MemberKind::Other),

@@ -11,7 +11,9 @@
 //! error; the cancel flag stops new calls and the partial inventory is returned.
 
 use crate::effective::flatten;
-use crate::model::{KeyRingRow, KeyRow, PolicyLevel, ProjectRow, ScanEvent, ScanOptions, VersionRow};
+use crate::model::{
+    KeyRingRow, KeyRow, PolicyLevel, ProjectRow, ScanEvent, ScanOptions, VersionRow,
+};
 use crate::time_util::duration_seconds_ceil;
 use cmek_core::kms::{CryptoKey, CryptoKeyVersion, KeyRing};
 use cmek_core::{Error, ErrorCode, Result};
@@ -30,7 +32,10 @@ pub type Sink<'a> = &'a (dyn Fn(ScanEvent) + Send + Sync);
 
 /// The error a cancelled call returns.
 pub fn cancelled() -> Error {
-    Error::new(ErrorCode::Cancelled, "Scan stopped by you; the rows read so far are kept.")
+    Error::new(
+        ErrorCode::Cancelled,
+        "Scan stopped by you; the rows read so far are kept.",
+    )
 }
 
 /// Waits until `flag` is set (polled every 20 ms).
@@ -101,7 +106,10 @@ struct ProjectScan<'a> {
 impl ProjectScan<'_> {
     fn note(&self, e: Error) {
         tracing::warn!(project = %self.project, code = ?e.code, "audit read failed");
-        self.errors.lock().unwrap_or_else(|p| p.into_inner()).push(e);
+        self.errors
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(e);
     }
 
     fn progress(&self) {
@@ -117,7 +125,12 @@ impl ProjectScan<'_> {
     }
 
     /// One key: its IAM policy and all its versions.
-    async fn key(&self, key: CryptoKey, ring: &str, ring_bindings: &[crate::model::EffectiveBinding]) -> KeyRow {
+    async fn key(
+        &self,
+        key: CryptoKey,
+        ring: &str,
+        ring_bindings: &[crate::model::EffectiveBinding],
+    ) -> KeyRow {
         let kms = &self.google.kms;
         let (policy, versions) = tokio::join!(
             self.gate.call(kms.get_iam_policy(&key.name)),
@@ -138,10 +151,15 @@ impl ProjectScan<'_> {
             key.primary.iter().cloned().collect()
         });
         self.counts.keys.fetch_add(1, Ordering::Relaxed);
-        self.counts.versions.fetch_add(versions.len() as u32, Ordering::Relaxed);
+        self.counts
+            .versions
+            .fetch_add(versions.len() as u32, Ordering::Relaxed);
         let mut row = key_row(&key, ring, versions);
         // Project bindings are added once the project policy is known (see `scan_project`).
-        row.effective_bindings = key_bindings.into_iter().chain(ring_bindings.iter().cloned()).collect();
+        row.effective_bindings = key_bindings
+            .into_iter()
+            .chain(ring_bindings.iter().cloned())
+            .collect();
         self.progress();
         row
     }
@@ -149,8 +167,10 @@ impl ProjectScan<'_> {
     /// One key ring: its policy, its keys, then each key.
     async fn ring(&self, ring: KeyRing) -> (KeyRingRow, Vec<KeyRow>) {
         let kms = &self.google.kms;
-        let (policy, keys) =
-            tokio::join!(self.gate.call(kms.get_iam_policy(&ring.name)), self.gate.call(kms.list_crypto_keys(&ring.name)));
+        let (policy, keys) = tokio::join!(
+            self.gate.call(kms.get_iam_policy(&ring.name)),
+            self.gate.call(kms.list_crypto_keys(&ring.name))
+        );
         let ring_bindings = match policy {
             Ok(p) => {
                 self.counts.policies.fetch_add(1, Ordering::Relaxed);
@@ -166,25 +186,47 @@ impl ProjectScan<'_> {
             Vec::new()
         });
         self.counts.key_rings.fetch_add(1, Ordering::Relaxed);
-        let rows: Vec<KeyRow> =
-            keys.into_iter().map(|k| self.key(k, &ring.name, &ring_bindings)).collect::<FuturesUnordered<_>>().collect().await;
+        let rows: Vec<KeyRow> = keys
+            .into_iter()
+            .map(|k| self.key(k, &ring.name, &ring_bindings))
+            .collect::<FuturesUnordered<_>>()
+            .collect()
+            .await;
         let location = segment(&ring.name, 3);
-        let row = KeyRingRow { name: ring.name.clone(), location, create_time: ring.create_time.clone(), keys: rows.len() as u32 };
+        let row = KeyRingRow {
+            name: ring.name.clone(),
+            location,
+            create_time: ring.create_time.clone(),
+            keys: rows.len() as u32,
+        };
         (row, rows)
     }
 }
 
 /// Scans one project; never fails as a whole: errors land on the row.
-pub(crate) async fn scan_project(google: &Google, project: &str, options: &ScanOptions, cancel: &AtomicBool, sink: Sink<'_>) -> ProjectRow {
+pub(crate) async fn scan_project(
+    google: &Google,
+    project: &str,
+    options: &ScanOptions,
+    cancel: &AtomicBool,
+    sink: Sink<'_>,
+) -> ProjectRow {
     let scan = ProjectScan {
         google,
         project: project.to_owned(),
-        gate: Gate::new(options.kms_reads_per_minute, options.concurrency_per_project, cancel),
+        gate: Gate::new(
+            options.kms_reads_per_minute,
+            options.concurrency_per_project,
+            cancel,
+        ),
         counts: Counts::default(),
         errors: Mutex::new(Vec::new()),
         sink,
     };
-    let mut row = ProjectRow { project_id: project.to_owned(), ..Default::default() };
+    let mut row = ProjectRow {
+        project_id: project.to_owned(),
+        ..Default::default()
+    };
     // The project policy is a Resource Manager read (not Cloud KMS quota).
     let policy_fut = async {
         if cancel.load(Ordering::Relaxed) {
@@ -203,17 +245,24 @@ pub(crate) async fn scan_project(google: &Google, project: &str, options: &ScanO
         let rings: Vec<KeyRing> = locations
             .iter()
             .map(|l| async {
-                scan.gate.call(google.kms.list_key_rings(l)).await.unwrap_or_else(|e| {
-                    scan.note(e.with_resource(l.clone()));
-                    Vec::new()
-                })
+                scan.gate
+                    .call(google.kms.list_key_rings(l))
+                    .await
+                    .unwrap_or_else(|e| {
+                        scan.note(e.with_resource(l.clone()));
+                        Vec::new()
+                    })
             })
             .collect::<FuturesUnordered<_>>()
             .flat_map(futures::stream::iter)
             .collect()
             .await;
-        let done: Vec<(KeyRingRow, Vec<KeyRow>)> =
-            rings.into_iter().map(|r| scan.ring(r)).collect::<FuturesUnordered<_>>().collect().await;
+        let done: Vec<(KeyRingRow, Vec<KeyRow>)> = rings
+            .into_iter()
+            .map(|r| scan.ring(r))
+            .collect::<FuturesUnordered<_>>()
+            .collect()
+            .await;
         let mut ring_rows = Vec::new();
         let mut keys = Vec::new();
         for (r, k) in done {
@@ -228,7 +277,10 @@ pub(crate) async fn scan_project(google: &Google, project: &str, options: &ScanO
         Err(e) => scan.note(e.with_resource(format!("projects/{project}"))),
     }
     for k in &mut keys {
-        let (key_level, ring_level): (Vec<_>, Vec<_>) = k.effective_bindings.drain(..).partition(|b| b.level == PolicyLevel::Key);
+        let (key_level, ring_level): (Vec<_>, Vec<_>) = k
+            .effective_bindings
+            .drain(..)
+            .partition(|b| b.level == PolicyLevel::Key);
         k.effective_bindings = crate::effective::effective(&key_level, &ring_level, &row.bindings);
     }
     rings.sort_by(|a, b| a.name.cmp(&b.name));
@@ -239,7 +291,11 @@ pub(crate) async fn scan_project(google: &Google, project: &str, options: &ScanO
     row.kms_calls = scan.gate.calls.load(Ordering::Relaxed);
     let errors = scan.errors.into_inner().unwrap_or_else(|p| p.into_inner());
     row.error = summarise(errors);
-    sink(ScanEvent::ProjectFinished { project: project.to_owned(), keys: row.keys.len() as u32, error: row.error.clone() });
+    sink(ScanEvent::ProjectFinished {
+        project: project.to_owned(),
+        keys: row.keys.len() as u32,
+        error: row.error.clone(),
+    });
     row
 }
 
@@ -249,10 +305,17 @@ fn summarise(mut errors: Vec<Error>) -> Option<Error> {
         return None;
     }
     let n = errors.len();
-    let idx = errors.iter().position(|e| e.code == ErrorCode::Cancelled).unwrap_or(0);
+    let idx = errors
+        .iter()
+        .position(|e| e.code == ErrorCode::Cancelled)
+        .unwrap_or(0);
     let mut first = errors.swap_remove(idx);
     if n > 1 {
-        first.message = format!("{} ({} more read errors in this project)", first.message, n - 1);
+        first.message = format!(
+            "{} ({} more read errors in this project)",
+            first.message,
+            n - 1
+        );
     }
     Some(first)
 }
@@ -266,7 +329,10 @@ fn version_row(v: &CryptoKeyVersion, primary: Option<&str>) -> VersionRow {
     VersionRow {
         name: v.name.clone(),
         id: v.version_id().to_owned(),
-        state: v.state.clone().unwrap_or_else(|| "CRYPTO_KEY_VERSION_STATE_UNSPECIFIED".into()),
+        state: v
+            .state
+            .clone()
+            .unwrap_or_else(|| "CRYPTO_KEY_VERSION_STATE_UNSPECIFIED".into()),
         protection_level: v.protection_level.clone(),
         algorithm: v.algorithm.clone(),
         create_time: v.create_time.clone(),
@@ -285,7 +351,12 @@ pub fn key_row(key: &CryptoKey, ring: &str, versions: Vec<CryptoKeyVersion>) -> 
     let labels = key
         .labels
         .iter()
-        .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+            )
+        })
         .collect();
     let template = key.version_template.as_ref();
     KeyRow {
@@ -297,13 +368,23 @@ pub fn key_row(key: &CryptoKey, ring: &str, versions: Vec<CryptoKeyVersion>) -> 
         purpose: key.purpose.clone(),
         protection_level: template
             .and_then(|t| t.protection_level.clone())
-            .or_else(|| key.primary.as_ref().and_then(|p| p.protection_level.clone())),
+            .or_else(|| {
+                key.primary
+                    .as_ref()
+                    .and_then(|p| p.protection_level.clone())
+            }),
         algorithm: template.and_then(|t| t.algorithm.clone()),
         create_time: key.create_time.clone(),
-        rotation_period_seconds: key.rotation_period.as_deref().and_then(duration_seconds_ceil),
+        rotation_period_seconds: key
+            .rotation_period
+            .as_deref()
+            .and_then(duration_seconds_ceil),
         rotation_period: key.rotation_period.clone(),
         next_rotation_time: key.next_rotation_time.clone(),
-        destroy_scheduled_duration_seconds: key.destroy_scheduled_duration.as_deref().and_then(duration_seconds_ceil),
+        destroy_scheduled_duration_seconds: key
+            .destroy_scheduled_duration
+            .as_deref()
+            .and_then(duration_seconds_ceil),
         destroy_scheduled_duration: key.destroy_scheduled_duration.clone(),
         import_only: key.import_only.unwrap_or(false),
         labels,

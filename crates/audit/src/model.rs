@@ -32,7 +32,12 @@ pub struct ScanOptions {
 
 impl Default for ScanOptions {
     fn default() -> Self {
-        Self { projects: Vec::new(), kms_reads_per_minute: 300, concurrency_per_project: 8, include_cockroach: true }
+        Self {
+            projects: Vec::new(),
+            kms_reads_per_minute: 300,
+            concurrency_per_project: 8,
+            include_cockroach: true,
+        }
     }
 }
 
@@ -45,10 +50,21 @@ pub enum ScanEvent {
     Started { projects: Vec<String> },
     /// Counts so far for one project (sent after each key ring / key is read).
     #[serde(rename_all = "camelCase")]
-    ProjectProgress { project: String, key_rings: u32, keys: u32, versions: u32, policies: u32, kms_calls: u32 },
+    ProjectProgress {
+        project: String,
+        key_rings: u32,
+        keys: u32,
+        versions: u32,
+        policies: u32,
+        kms_calls: u32,
+    },
     /// One project finished; `error` is set when it failed (its partial rows are kept).
     #[serde(rename_all = "camelCase")]
-    ProjectFinished { project: String, keys: u32, error: Option<Error> },
+    ProjectFinished {
+        project: String,
+        keys: u32,
+        error: Option<Error>,
+    },
     /// CockroachDB clusters and their CMEK state were read.
     #[serde(rename_all = "camelCase")]
     ClustersRead { clusters: u32, error: Option<Error> },

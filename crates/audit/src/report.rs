@@ -29,14 +29,25 @@ pub struct AuditClients<'a> {
 /// Runs the whole audit. Never fails as a whole: per-project errors are on their rows, the
 /// CockroachDB error on [`AuditReport::cockroach_error`]; on cancel the partial report is
 /// returned with `cancelled = true`.
-pub async fn run_audit(clients: AuditClients<'_>, options: &ScanOptions, cancel: &AtomicBool, sink: Sink<'_>) -> AuditReport {
+pub async fn run_audit(
+    clients: AuditClients<'_>,
+    options: &ScanOptions,
+    cancel: &AtomicBool,
+    sink: Sink<'_>,
+) -> AuditReport {
     let started = Instant::now();
     let now = OffsetDateTime::now_utc();
     let mut projects: Vec<String> = options.projects.clone();
     projects.sort();
     projects.dedup();
-    sink(ScanEvent::Started { projects: projects.clone() });
-    let google_side = futures::future::join_all(projects.iter().map(|p| scan_project(clients.google, p, options, cancel, sink)));
+    sink(ScanEvent::Started {
+        projects: projects.clone(),
+    });
+    let google_side = futures::future::join_all(
+        projects
+            .iter()
+            .map(|p| scan_project(clients.google, p, options, cancel, sink)),
+    );
     let crdb_side = async {
         match clients.cockroach {
             Some(c) if options.include_cockroach => read_clusters(c, cancel, sink).await,
@@ -44,11 +55,25 @@ pub async fn run_audit(clients: AuditClients<'_>, options: &ScanOptions, cancel:
         }
     };
     let (mut project_rows, (clusters, cockroach_error)) = tokio::join!(google_side, crdb_side);
-    let service_accounts = read_service_accounts(clients.google, auth_principals(&clusters), &project_rows, cancel).await;
+    let service_accounts = read_service_accounts(
+        clients.google,
+        auth_principals(&clusters),
+        &project_rows,
+        cancel,
+    )
+    .await;
     link_keys(&mut project_rows, &clusters);
-    let findings = checks::run_all(&Inputs { projects: &project_rows, service_accounts: &service_accounts, clusters: &clusters, now });
+    let findings = checks::run_all(&Inputs {
+        projects: &project_rows,
+        service_accounts: &service_accounts,
+        clusters: &clusters,
+        now,
+    });
     let cancelled = cancel.load(Ordering::Relaxed);
-    sink(ScanEvent::Finished { findings: findings.len() as u32, cancelled });
+    sink(ScanEvent::Finished {
+        findings: findings.len() as u32,
+        cancelled,
+    });
     AuditReport {
         schema_version: SCHEMA_VERSION,
         scan_time: rfc3339(now),

@@ -18,11 +18,19 @@ pub fn duration_nanos(s: &str) -> Option<i128> {
         None => (false, body),
     };
     let (int, frac) = body.split_once('.').unwrap_or((body, ""));
-    if int.is_empty() || !int.bytes().all(|c| c.is_ascii_digit()) || !frac.bytes().all(|c| c.is_ascii_digit()) || frac.len() > 9 {
+    if int.is_empty()
+        || !int.bytes().all(|c| c.is_ascii_digit())
+        || !frac.bytes().all(|c| c.is_ascii_digit())
+        || frac.len() > 9
+    {
         return None;
     }
     let secs: i128 = int.parse().ok()?;
-    let mut frac_n: i128 = if frac.is_empty() { 0 } else { frac.parse().ok()? };
+    let mut frac_n: i128 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse().ok()?
+    };
     for _ in frac.len()..9 {
         frac_n *= 10;
     }
@@ -48,7 +56,9 @@ pub fn nanos_between(a: OffsetDateTime, b: OffsetDateTime) -> i128 {
 
 /// Formats a time as RFC 3339 (UTC).
 pub fn rfc3339(t: OffsetDateTime) -> String {
-    t.to_offset(time::UtcOffset::UTC).format(&Rfc3339).unwrap_or_default()
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&Rfc3339)
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -58,7 +68,10 @@ mod tests {
     #[test]
     fn durations_are_exact() {
         assert_eq!(duration_nanos("7776000s"), Some(7_776_000 * NANOS_PER_SEC));
-        assert_eq!(duration_nanos("7776000.000000001s"), Some(7_776_000 * NANOS_PER_SEC + 1));
+        assert_eq!(
+            duration_nanos("7776000.000000001s"),
+            Some(7_776_000 * NANOS_PER_SEC + 1)
+        );
         assert_eq!(duration_nanos("1.5s"), Some(1_500_000_000));
         assert_eq!(duration_nanos("7776000"), None);
         assert_eq!(duration_nanos("abcs"), None);

@@ -14,23 +14,58 @@ use std::time::Instant;
 #[tokio::test]
 async fn a_failing_project_keeps_its_error_on_its_row_and_the_others_complete() {
     let sb = audit_sandbox().await;
-    let (r, events) = run(&sb, options(&[AUDIT_KEYS_PROJECT, "no-such-project"]), &AtomicBool::new(false), |_| {}).await;
-    let bad = r.projects.iter().find(|p| p.project_id == "no-such-project").unwrap();
+    let (r, events) = run(
+        &sb,
+        options(&[AUDIT_KEYS_PROJECT, "no-such-project"]),
+        &AtomicBool::new(false),
+        |_| {},
+    )
+    .await;
+    let bad = r
+        .projects
+        .iter()
+        .find(|p| p.project_id == "no-such-project")
+        .unwrap();
     assert!(bad.error.is_some(), "its error is on its row");
-    let good = r.projects.iter().find(|p| p.project_id == AUDIT_KEYS_PROJECT).unwrap();
+    let good = r
+        .projects
+        .iter()
+        .find(|p| p.project_id == AUDIT_KEYS_PROJECT)
+        .unwrap();
     assert!(good.error.is_none());
     assert!(good.keys.len() > 20, "{}", good.keys.len());
-    let finished: Vec<_> = events.iter().filter(|e| matches!(e, ScanEvent::ProjectFinished { .. })).collect();
+    let finished: Vec<_> = events
+        .iter()
+        .filter(|e| matches!(e, ScanEvent::ProjectFinished { .. }))
+        .collect();
     assert_eq!(finished.len(), 2);
-    assert!(matches!(events.last(), Some(ScanEvent::Finished { cancelled: false, .. })));
+    assert!(matches!(
+        events.last(),
+        Some(ScanEvent::Finished {
+            cancelled: false,
+            ..
+        })
+    ));
 }
 
 #[tokio::test]
 async fn progress_counts_match_the_inventory() {
     let sb = audit_sandbox().await;
-    let (r, events) = run(&sb, options(&[AUDIT_OWNER_PROJECT]), &AtomicBool::new(false), |_| {}).await;
+    let (r, events) = run(
+        &sb,
+        options(&[AUDIT_OWNER_PROJECT]),
+        &AtomicBool::new(false),
+        |_| {},
+    )
+    .await;
     let last = events.iter().rev().find_map(|e| match e {
-        ScanEvent::ProjectProgress { keys, key_rings, versions, kms_calls, .. } => Some((*keys, *key_rings, *versions, *kms_calls)),
+        ScanEvent::ProjectProgress {
+            keys,
+            key_rings,
+            versions,
+            kms_calls,
+            ..
+        } => Some((*keys, *key_rings, *versions, *kms_calls)),
         _ => None,
     });
     let p = &r.projects[0];
@@ -55,8 +90,14 @@ async fn the_per_project_rate_limit_is_respected_and_projects_do_not_wait_on_eac
     let t = Instant::now();
     let (r, _) = run(&sb, o, &AtomicBool::new(false), |_| {}).await;
     let two = t.elapsed();
-    assert!(r.projects.iter().all(|p| p.error.is_none() && p.kms_calls == 19));
-    assert!(two.as_secs_f64() < one.as_secs_f64() * 1.6, "projects ran in parallel: one {one:?}, two {two:?}");
+    assert!(r
+        .projects
+        .iter()
+        .all(|p| p.error.is_none() && p.kms_calls == 19));
+    assert!(
+        two.as_secs_f64() < one.as_secs_f64() * 1.6,
+        "projects ran in parallel: one {one:?}, two {two:?}"
+    );
 }
 
 #[tokio::test]
@@ -69,10 +110,20 @@ async fn a_429_is_retried_with_backoff_and_the_scan_completes() {
         times: 1,
         retry_after_secs: Some(1),
     });
-    let (r, _) = run(&sb, options(&[AUDIT_OWNER_PROJECT]), &AtomicBool::new(false), |_| {}).await;
+    let (r, _) = run(
+        &sb,
+        options(&[AUDIT_OWNER_PROJECT]),
+        &AtomicBool::new(false),
+        |_| {},
+    )
+    .await;
     assert!(r.projects[0].error.is_none(), "{:?}", r.projects[0].error);
     assert_eq!(r.projects[0].keys.len(), 1);
-    let n = sb.requests().iter().filter(|q| q.operation.ends_with("cryptoKeys.list")).count();
+    let n = sb
+        .requests()
+        .iter()
+        .filter(|q| q.operation.ends_with("cryptoKeys.list"))
+        .count();
     assert_eq!(n, 2, "one 429 then one success");
 }
 
@@ -95,5 +146,11 @@ async fn cancel_stops_the_scan_and_keeps_partial_results() {
     assert_eq!(p.error.as_ref().map(|e| e.code), Some(ErrorCode::Cancelled));
     assert!(!p.keys.is_empty(), "the keys read before cancel are kept");
     assert!(p.keys.len() < 30, "{}", p.keys.len());
-    assert!(matches!(events.last(), Some(ScanEvent::Finished { cancelled: true, .. })));
+    assert!(matches!(
+        events.last(),
+        Some(ScanEvent::Finished {
+            cancelled: true,
+            ..
+        })
+    ));
 }

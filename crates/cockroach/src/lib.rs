@@ -7,7 +7,8 @@
 //! `Retry-After`; mutations are never retried here (the setup engine decides, per TF's rules).
 
 use cmek_core::cockroach::{
-    Cluster, CmekClusterInfo, CmekRegionSpec, CmekSpecBody, ListClustersResponse, Organization, CC_VERSION,
+    Cluster, CmekClusterInfo, CmekRegionSpec, CmekSpecBody, ListClustersResponse, Organization,
+    CC_VERSION,
 };
 use cmek_core::{Error, ErrorCode, Result, Secret};
 use reqwest::Method;
@@ -40,7 +41,13 @@ impl CockroachClient {
             .user_agent(concat!("cmek-desk/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("a reqwest client with static settings builds");
-        Self { client, base: base.to_owned(), api_key: Arc::new(api_key), writes: Arc::new(AtomicU32::new(0)), read_attempts: 5 }
+        Self {
+            client,
+            base: base.to_owned(),
+            api_key: Arc::new(api_key),
+            writes: Arc::new(AtomicU32::new(0)),
+            read_attempts: 5,
+        }
     }
 
     /// Write calls sent so far.
@@ -48,7 +55,12 @@ impl CockroachClient {
         self.writes.load(Ordering::Relaxed)
     }
 
-    async fn send<T: DeserializeOwned>(&self, method: Method, path: &str, body: Option<Value>) -> Result<T> {
+    async fn send<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<T> {
         let url = format!("{}{path}", self.base);
         let is_read = method == Method::GET;
         let mut attempt = 0;
@@ -66,7 +78,10 @@ impl CockroachClient {
                 self.writes.fetch_add(1, Ordering::Relaxed);
             }
             let resp = req.send().await.map_err(|e| {
-                Error::new(ErrorCode::Unavailable, format!("Could not reach CockroachDB Cloud: {}", e.without_url()))
+                Error::new(
+                    ErrorCode::Unavailable,
+                    format!("Could not reach CockroachDB Cloud: {}", e.without_url()),
+                )
             })?;
             let status = resp.status().as_u16();
             let retry_after = resp
@@ -78,8 +93,11 @@ impl CockroachClient {
             let text = resp.text().await.unwrap_or_default();
             if (200..300).contains(&status) {
                 let text = if text.trim().is_empty() { "{}" } else { &text };
-                return serde_json::from_str(text)
-                    .map_err(|e| Error::internal(format!("Unexpected answer from CockroachDB Cloud {path}: {e}")));
+                return serde_json::from_str(text).map_err(|e| {
+                    Error::internal(format!(
+                        "Unexpected answer from CockroachDB Cloud {path}: {e}"
+                    ))
+                });
             }
             let err = map_cloud_error(status, &text, retry_after);
             if is_read && matches!(status, 429 | 503) && attempt < self.read_attempts {
@@ -107,7 +125,11 @@ impl CockroachClient {
             };
             let r: ListClustersResponse = self.send(Method::GET, &path, None).await?;
             out.extend(r.clusters);
-            match r.pagination.and_then(|p| p.next_page).filter(|p| !p.is_empty()) {
+            match r
+                .pagination
+                .and_then(|p| p.next_page)
+                .filter(|p| !p.is_empty())
+            {
                 Some(p) => page = Some(p),
                 None => return Ok(out),
             }
@@ -116,12 +138,20 @@ impl CockroachClient {
 
     /// `GET /api/v1/clusters/{id}`.
     pub async fn get_cluster(&self, cluster_id: &str) -> Result<Cluster> {
-        self.send(Method::GET, &format!("api/v1/clusters/{cluster_id}"), None).await
+        self.send(Method::GET, &format!("api/v1/clusters/{cluster_id}"), None)
+            .await
     }
 
     /// `GET /api/v1/clusters/{id}/cmek`; `Ok(None)` on 404 (CMEK never enabled).
     pub async fn get_cmek(&self, cluster_id: &str) -> Result<Option<CmekClusterInfo>> {
-        match self.send(Method::GET, &format!("api/v1/clusters/{cluster_id}/cmek"), None).await {
+        match self
+            .send(
+                Method::GET,
+                &format!("api/v1/clusters/{cluster_id}/cmek"),
+                None,
+            )
+            .await
+        {
             Ok(v) => Ok(Some(v)),
             Err(e) if e.code == ErrorCode::NotFound => Ok(None),
             Err(e) => Err(e),
@@ -129,22 +159,49 @@ impl CockroachClient {
     }
 
     /// `POST /api/v1/clusters/{id}/cmek` (`CockroachCloud_EnableCMEKSpec`): one spec per region.
-    pub async fn enable_cmek(&self, cluster_id: &str, region_specs: &[CmekRegionSpec]) -> Result<CmekClusterInfo> {
-        let body = serde_json::to_value(CmekSpecBody { region_specs: region_specs.to_vec() })
-            .map_err(|e| Error::internal(e.to_string()))?;
-        self.send(Method::POST, &format!("api/v1/clusters/{cluster_id}/cmek"), Some(body)).await
+    pub async fn enable_cmek(
+        &self,
+        cluster_id: &str,
+        region_specs: &[CmekRegionSpec],
+    ) -> Result<CmekClusterInfo> {
+        let body = serde_json::to_value(CmekSpecBody {
+            region_specs: region_specs.to_vec(),
+        })
+        .map_err(|e| Error::internal(e.to_string()))?;
+        self.send(
+            Method::POST,
+            &format!("api/v1/clusters/{cluster_id}/cmek"),
+            Some(body),
+        )
+        .await
     }
 
     /// `PUT /api/v1/clusters/{id}/cmek` (`CockroachCloud_UpdateCMEKSpec`): changed regions only.
-    pub async fn update_cmek(&self, cluster_id: &str, region_specs: &[CmekRegionSpec]) -> Result<CmekClusterInfo> {
-        let body = serde_json::to_value(CmekSpecBody { region_specs: region_specs.to_vec() })
-            .map_err(|e| Error::internal(e.to_string()))?;
-        self.send(Method::PUT, &format!("api/v1/clusters/{cluster_id}/cmek"), Some(body)).await
+    pub async fn update_cmek(
+        &self,
+        cluster_id: &str,
+        region_specs: &[CmekRegionSpec],
+    ) -> Result<CmekClusterInfo> {
+        let body = serde_json::to_value(CmekSpecBody {
+            region_specs: region_specs.to_vec(),
+        })
+        .map_err(|e| Error::internal(e.to_string()))?;
+        self.send(
+            Method::PUT,
+            &format!("api/v1/clusters/{cluster_id}/cmek"),
+            Some(body),
+        )
+        .await
     }
 
     /// `PATCH /api/v1/clusters/{id}/cmek` with `{"action":"REVOKE"}` (`CockroachCloud_UpdateCMEKStatus`).
     pub async fn revoke_cmek(&self, cluster_id: &str) -> Result<CmekClusterInfo> {
-        self.send(Method::PATCH, &format!("api/v1/clusters/{cluster_id}/cmek"), Some(json!({"action": "REVOKE"}))).await
+        self.send(
+            Method::PATCH,
+            &format!("api/v1/clusters/{cluster_id}/cmek"),
+            Some(json!({"action": "REVOKE"})),
+        )
+        .await
     }
 }
 
@@ -166,7 +223,9 @@ pub fn map_cloud_error(status: u16, body: &str, retry_after: Option<Duration>) -
         500 | 502 | 503 | 504 => ErrorCode::Unavailable,
         _ => ErrorCode::Internal,
     };
-    Error::new(code, message).with_status(status).with_retry_after(retry_after)
+    Error::new(code, message)
+        .with_status(status)
+        .with_retry_after(retry_after)
 }
 
 #[cfg(test)]
@@ -176,20 +235,40 @@ mod tests {
     #[test]
     fn cloud_errors_map_by_status_and_read_message_leniently() {
         let rows = [
-            (400, r#"{"code":3,"message":"invalid argument - Insufficient permissions to access the KMS key"}"#, ErrorCode::InvalidArgument),
-            (401, r#"{"code":16,"message":"cannot authenticate"}"#, ErrorCode::Unauthenticated),
+            (
+                400,
+                r#"{"code":3,"message":"invalid argument - Insufficient permissions to access the KMS key"}"#,
+                ErrorCode::InvalidArgument,
+            ),
+            (
+                401,
+                r#"{"code":16,"message":"cannot authenticate"}"#,
+                ErrorCode::Unauthenticated,
+            ),
             (403, "{}", ErrorCode::PermissionDenied),
             (404, "", ErrorCode::NotFound),
-            (429, r#"{"message":"rate limit exceeded"}"#, ErrorCode::RateLimited),
+            (
+                429,
+                r#"{"message":"rate limit exceeded"}"#,
+                ErrorCode::RateLimited,
+            ),
             (503, "<html>", ErrorCode::Unavailable),
-            (500, r#"{"error":{"message":"boom"}}"#, ErrorCode::Unavailable),
+            (
+                500,
+                r#"{"error":{"message":"boom"}}"#,
+                ErrorCode::Unavailable,
+            ),
         ];
         for (status, body, want) in rows {
             let e = map_cloud_error(status, body, None);
             assert_eq!(e.code, want, "{status}");
             assert!(!e.message.is_empty());
         }
-        assert!(map_cloud_error(400, rows[0].1, None).message.contains("Insufficient permissions"));
-        assert!(map_cloud_error(500, rows[6].1, None).message.contains("boom"));
+        assert!(map_cloud_error(400, rows[0].1, None)
+            .message
+            .contains("Insufficient permissions"));
+        assert!(map_cloud_error(500, rows[6].1, None)
+            .message
+            .contains("boom"));
     }
 }

@@ -66,7 +66,10 @@ impl Cluster {
     pub fn ineligibility(&self) -> Option<String> {
         let mut reasons = Vec::new();
         if self.plan != "ADVANCED" {
-            reasons.push(format!("its plan is {} (CMEK needs ADVANCED)", or_unknown(&self.plan)));
+            reasons.push(format!(
+                "its plan is {} (CMEK needs ADVANCED)",
+                or_unknown(&self.plan)
+            ));
         }
         if self.network_visibility != "PRIVATE" {
             reasons.push(format!(
@@ -75,10 +78,16 @@ impl Cluster {
             ));
         }
         if self.state != "CREATED" {
-            reasons.push(format!("its state is {} (it must be CREATED)", or_unknown(&self.state)));
+            reasons.push(format!(
+                "its state is {} (it must be CREATED)",
+                or_unknown(&self.state)
+            ));
         }
         if self.operation_status.ends_with("_RUNNING") {
-            reasons.push(format!("an operation is running ({})", self.operation_status));
+            reasons.push(format!(
+                "an operation is running ({})",
+                self.operation_status
+            ));
         }
         (!reasons.is_empty()).then(|| reasons.join("; "))
     }
@@ -97,7 +106,11 @@ impl Cluster {
 }
 
 fn or_unknown(s: &str) -> &str {
-    if s.is_empty() { "unknown" } else { s }
+    if s.is_empty() {
+        "unknown"
+    } else {
+        s
+    }
 }
 
 /// `ListClustersResponse`.
@@ -205,7 +218,9 @@ impl CmekClusterInfo {
 impl CmekRegionInfo {
     /// The newest key info (by `created_at`, RFC 3339 sorts lexically in UTC): the current spec.
     pub fn current(&self) -> Option<&CmekKeyInfo> {
-        self.key_infos.iter().max_by(|a, b| a.created_at.cmp(&b.created_at))
+        self.key_infos
+            .iter()
+            .max_by(|a, b| a.created_at.cmp(&b.created_at))
     }
 }
 
@@ -225,8 +240,12 @@ mod tests {
 
     #[test]
     fn only_advanced_private_created_clusters_are_eligible() {
-        assert!(cluster("ADVANCED", "PRIVATE", "CREATED").check_eligible().is_ok());
-        let e = cluster("STANDARD", "PUBLIC", "CREATING").check_eligible().unwrap_err();
+        assert!(cluster("ADVANCED", "PRIVATE", "CREATED")
+            .check_eligible()
+            .is_ok());
+        let e = cluster("STANDARD", "PUBLIC", "CREATING")
+            .check_eligible()
+            .unwrap_err();
         assert_eq!(e.code, ErrorCode::NotEligible);
         for word in ["STANDARD", "PUBLIC", "CREATING"] {
             assert!(e.message.contains(word), "{}", e.message);

@@ -58,7 +58,10 @@ pub enum ErrorCode {
 impl ErrorCode {
     /// True for failures that may succeed if the same call is repeated later.
     pub fn is_transient(self) -> bool {
-        matches!(self, Self::RateLimited | Self::Unavailable | Self::Conflict | Self::Timeout)
+        matches!(
+            self,
+            Self::RateLimited | Self::Unavailable | Self::Conflict | Self::Timeout
+        )
     }
 }
 

@@ -14,14 +14,39 @@ use crate::plan::{PlannedKey, SetupRequest};
 /// `kms/keyrings/create`, `kms/keys/create`, `kms/keys/add-iam-policy-binding`).
 pub const KNOWN_COMMANDS: &[(&str, &[&str])] = &[
     ("gcloud services enable", &["--project"]),
-    ("gcloud iam service-accounts create", &["--project", "--display-name", "--description"]),
-    ("gcloud iam service-accounts add-iam-policy-binding", &["--project", "--member", "--role", "--condition"]),
+    (
+        "gcloud iam service-accounts create",
+        &["--project", "--display-name", "--description"],
+    ),
+    (
+        "gcloud iam service-accounts add-iam-policy-binding",
+        &["--project", "--member", "--role", "--condition"],
+    ),
     ("gcloud kms keyrings create", &["--project", "--location"]),
     (
         "gcloud kms keys create",
-        &["--project", "--location", "--keyring", "--purpose", "--protection-level", "--rotation-period", "--next-rotation-time", "--default-algorithm"],
+        &[
+            "--project",
+            "--location",
+            "--keyring",
+            "--purpose",
+            "--protection-level",
+            "--rotation-period",
+            "--next-rotation-time",
+            "--default-algorithm",
+        ],
     ),
-    ("gcloud kms keys add-iam-policy-binding", &["--project", "--location", "--keyring", "--member", "--role", "--condition"]),
+    (
+        "gcloud kms keys add-iam-policy-binding",
+        &[
+            "--project",
+            "--location",
+            "--keyring",
+            "--member",
+            "--role",
+            "--condition",
+        ],
+    ),
 ];
 
 /// Inputs the commands need besides the request.
@@ -50,11 +75,16 @@ pub fn commands(i: &CommandInputs<'_>) -> Vec<String> {
     ];
     let mut rings_done: Vec<String> = Vec::new();
     for key in i.keys {
-        let Ok(name) = CryptoKeyName::parse(&key.name) else { continue };
+        let Ok(name) = CryptoKeyName::parse(&key.name) else {
+            continue;
+        };
         let ring = &name.key_ring;
         if !rings_done.contains(&ring.to_string()) {
             rings_done.push(ring.to_string());
-            out.push(format!("gcloud kms keyrings create {} --location={} --project={p}", ring.key_ring, ring.location));
+            out.push(format!(
+                "gcloud kms keyrings create {} --location={} --project={p}",
+                ring.key_ring, ring.location
+            ));
         }
         let mut create = format!(
             "gcloud kms keys create {} --keyring={} --location={} --project={p} --purpose=encryption --protection-level={}",
@@ -108,7 +138,8 @@ mod tests {
         commands(&CommandInputs {
             request: &request,
             cockroach_principal: "crl-kms-user-25ebef5ed2aa@crl-prod-abc.iam.gserviceaccount.com",
-            service_account_email: "crdb-cmek-25ebef5ed2aa@cmek-demo-project.iam.gserviceaccount.com",
+            service_account_email:
+                "crdb-cmek-25ebef5ed2aa@cmek-demo-project.iam.gserviceaccount.com",
             keys: &keys,
             next_rotation_time: Some("2027-03-01T00:00:00Z"),
             cmek_body_json: "{}",
@@ -123,7 +154,10 @@ mod tests {
                 .iter()
                 .find(|(p, _)| cmd.starts_with(p))
                 .unwrap_or_else(|| panic!("unknown gcloud command: {cmd}"));
-            for word in cmd[prefix.len()..].split_whitespace().filter(|w| w.starts_with("--")) {
+            for word in cmd[prefix.len()..]
+                .split_whitespace()
+                .filter(|w| w.starts_with("--"))
+            {
                 let flag = word.split('=').next().unwrap();
                 assert!(flags.contains(&flag), "{flag} is not a flag of `{prefix}`");
             }
@@ -133,9 +167,15 @@ mod tests {
     #[test]
     fn rotation_flags_come_as_a_pair_in_seconds() {
         let cmds = sample();
-        let create = cmds.iter().find(|c| c.starts_with("gcloud kms keys create")).unwrap();
+        let create = cmds
+            .iter()
+            .find(|c| c.starts_with("gcloud kms keys create"))
+            .unwrap();
         assert!(create.contains("--rotation-period=7776000s"), "{create}");
-        assert!(create.contains("--next-rotation-time=2027-03-01T00:00:00Z"), "{create}");
+        assert!(
+            create.contains("--next-rotation-time=2027-03-01T00:00:00Z"),
+            "{create}"
+        );
         assert!(create.contains("--protection-level=hsm"));
         assert!(cmds.last().unwrap().contains("Cc-Version: 2024-09-16"));
     }

@@ -84,7 +84,11 @@ pub struct Grant {
 impl Grant {
     /// An unconditional grant.
     pub fn new(role: impl Into<String>, member: impl Into<String>) -> Self {
-        Self { role: role.into(), member: member.into(), condition: None }
+        Self {
+            role: role.into(),
+            member: member.into(),
+            condition: None,
+        }
     }
 }
 
@@ -163,7 +167,11 @@ impl Policy {
             if self.has(g) {
                 continue;
             }
-            match self.bindings.iter_mut().find(|b| b.role == g.role && b.condition == g.condition) {
+            match self
+                .bindings
+                .iter_mut()
+                .find(|b| b.role == g.role && b.condition == g.condition)
+            {
                 Some(b) => b.members.push(g.member.clone()),
                 None => self.bindings.push(Binding {
                     role: g.role.clone(),
@@ -216,7 +224,10 @@ mod tests {
             "futureField": {"x": 1}
         }));
         let before = p.clone();
-        let me = Grant::new(ROLE_ENCRYPTER_DECRYPTER, "serviceAccount:crdb@p.iam.gserviceaccount.com");
+        let me = Grant::new(
+            ROLE_ENCRYPTER_DECRYPTER,
+            "serviceAccount:crdb@p.iam.gserviceaccount.com",
+        );
         let out = p.apply(std::slice::from_ref(&me), &[]);
         assert_eq!(out.added, vec![me.clone()]);
         let d = diff(&before, &p);
@@ -224,7 +235,11 @@ mod tests {
         assert!(d.removed.is_empty(), "nothing else may change: {d:?}");
         assert_eq!(p.audit_configs, before.audit_configs);
         assert_eq!(p.other.get("futureField"), Some(&json!({"x": 1})));
-        assert_eq!(p.etag.as_deref(), Some("BwX1"), "the read etag is sent back");
+        assert_eq!(
+            p.etag.as_deref(),
+            Some("BwX1"),
+            "the read etag is sent back"
+        );
         assert_eq!(p.version, Some(3));
         // The new member joins the unconditional binding, not the conditional one.
         assert_eq!(p.bindings[0].members.len(), 2);
@@ -234,10 +249,15 @@ mod tests {
     #[test]
     fn add_is_idempotent_and_remove_of_absent_is_a_noop() {
         let mut p = Policy::default();
-        let g = Grant::new(ROLE_TOKEN_CREATOR, "serviceAccount:crl-kms-user-aaa@crl.iam.gserviceaccount.com");
+        let g = Grant::new(
+            ROLE_TOKEN_CREATOR,
+            "serviceAccount:crl-kms-user-aaa@crl.iam.gserviceaccount.com",
+        );
         assert!(!p.apply(std::slice::from_ref(&g), &[]).is_noop());
         assert!(p.apply(std::slice::from_ref(&g), &[]).is_noop());
-        assert!(p.apply(&[], &[Grant::new(ROLE_TOKEN_CREATOR, "user:x@example.com")]).is_noop());
+        assert!(p
+            .apply(&[], &[Grant::new(ROLE_TOKEN_CREATOR, "user:x@example.com")])
+            .is_noop());
         assert_eq!(p.bindings.len(), 1);
     }
 
@@ -247,7 +267,13 @@ mod tests {
             {"role": ROLE_TOKEN_CREATOR, "members": ["serviceAccount:a@x.iam.gserviceaccount.com", "serviceAccount:b@x.iam.gserviceaccount.com"]},
             {"role": ROLE_ENCRYPTER_DECRYPTER, "members": ["serviceAccount:a@x.iam.gserviceaccount.com"]}
         ]}));
-        let out = p.apply(&[], &[Grant::new(ROLE_ENCRYPTER_DECRYPTER, "serviceAccount:a@x.iam.gserviceaccount.com")]);
+        let out = p.apply(
+            &[],
+            &[Grant::new(
+                ROLE_ENCRYPTER_DECRYPTER,
+                "serviceAccount:a@x.iam.gserviceaccount.com",
+            )],
+        );
         assert_eq!(out.removed.len(), 1);
         assert_eq!(p.bindings.len(), 1);
         assert_eq!(p.bindings[0].members.len(), 2);
@@ -255,9 +281,16 @@ mod tests {
 
     #[test]
     fn a_conditional_grant_is_distinct_from_the_unconditional_one() {
-        let cond = Expr { expression: "true".into(), title: Some("t".into()), ..Default::default() };
+        let cond = Expr {
+            expression: "true".into(),
+            title: Some("t".into()),
+            ..Default::default()
+        };
         let mut p = Policy::default();
-        let conditional = Grant { condition: Some(cond), ..Grant::new("roles/r", "user:u@example.com") };
+        let conditional = Grant {
+            condition: Some(cond),
+            ..Grant::new("roles/r", "user:u@example.com")
+        };
         p.apply(std::slice::from_ref(&conditional), &[]);
         assert!(!p.grants("roles/r", "user:u@example.com"));
         assert!(p.has(&conditional));

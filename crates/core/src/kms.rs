@@ -79,7 +79,9 @@ impl CryptoKey {
 
     /// True when the key has a primary version in state ENABLED (field report B23).
     pub fn has_enabled_primary(&self) -> bool {
-        self.primary.as_ref().is_some_and(|p| p.state.as_deref() == Some(version_state::ENABLED))
+        self.primary
+            .as_ref()
+            .is_some_and(|p| p.state.as_deref() == Some(version_state::ENABLED))
     }
 }
 

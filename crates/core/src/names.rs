@@ -23,8 +23,13 @@ impl ClusterId {
         let s = raw.trim().to_ascii_lowercase();
         let groups: Vec<&str> = s.split('-').collect();
         let shape_ok = groups.len() == 5
-            && groups.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| g.len() == n)
-            && groups.iter().all(|g| g.chars().all(|c| c.is_ascii_hexdigit()));
+            && groups
+                .iter()
+                .zip([8, 4, 4, 4, 12])
+                .all(|(g, n)| g.len() == n)
+            && groups
+                .iter()
+                .all(|g| g.chars().all(|c| c.is_ascii_hexdigit()));
         if !shape_ok {
             return Err(Error::invalid_input(
                 "cluster_id",
@@ -54,7 +59,10 @@ impl fmt::Display for ClusterId {
 /// `crl-kms-user-{last 12 hex of cluster id}@{account_id}.iam.gserviceaccount.com`
 /// (cmek-procedure §4.1; `account_id` is the cluster's CRL-managed project from `GET /clusters/{id}`).
 pub fn cockroach_principal(cluster: &ClusterId, account_id: &str) -> String {
-    format!("crl-kms-user-{}@{account_id}.iam.gserviceaccount.com", cluster.suffix())
+    format!(
+        "crl-kms-user-{}@{account_id}.iam.gserviceaccount.com",
+        cluster.suffix()
+    )
 }
 
 /// Email of a user-managed service account: `{account_id}@{project}.iam.gserviceaccount.com`.
@@ -68,7 +76,9 @@ pub fn validate_project_id(field: &str, id: &str) -> Result<()> {
     let ok = (6..=30).contains(&id.len())
         && id.starts_with(|c: char| c.is_ascii_lowercase())
         && !id.ends_with('-')
-        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     ok.then_some(()).ok_or_else(|| {
         Error::invalid_input(field, "a project id is 6-30 characters of a-z, 0-9 and '-', starting with a letter and not ending with '-'")
     })
@@ -79,25 +89,44 @@ pub fn validate_service_account_id(field: &str, id: &str) -> Result<()> {
     let ok = (6..=30).contains(&id.len())
         && id.starts_with(|c: char| c.is_ascii_lowercase())
         && !id.ends_with('-')
-        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     ok.then_some(()).ok_or_else(|| {
-        Error::invalid_input(field, "a service account id is 6-30 characters matching [a-z]([-a-z0-9]*[a-z0-9])")
+        Error::invalid_input(
+            field,
+            "a service account id is 6-30 characters matching [a-z]([-a-z0-9]*[a-z0-9])",
+        )
     })
 }
 
 /// Key ring and crypto key ids: `[a-zA-Z0-9_-]{1,63}` (KMS `keyRings.create`, `cryptoKeys.create`).
 pub fn validate_kms_id(field: &str, id: &str) -> Result<()> {
     let ok = (1..=63).contains(&id.len())
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    ok.then_some(()).ok_or_else(|| Error::invalid_input(field, "must be 1-63 characters of a-z, A-Z, 0-9, '_' and '-'"))
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    ok.then_some(()).ok_or_else(|| {
+        Error::invalid_input(
+            field,
+            "must be 1-63 characters of a-z, A-Z, 0-9, '_' and '-'",
+        )
+    })
 }
 
 /// A KMS location id: `global`, a region (`us-east4`) or a multi-region (`europe`, `nam4`).
 pub fn validate_location(field: &str, location: &str) -> Result<()> {
     let ok = !location.is_empty()
         && location.len() <= 40
-        && location.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    ok.then_some(()).ok_or_else(|| Error::invalid_input(field, "a location is `global`, a region like `us-east4` or a multi-region like `europe`"))
+        && location
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    ok.then_some(()).ok_or_else(|| {
+        Error::invalid_input(
+            field,
+            "a location is `global`, a region like `us-east4` or a multi-region like `europe`",
+        )
+    })
 }
 
 /// True for locations that are not a single region (`global`, `us`, `europe`, `asia`, dual-regions
@@ -122,10 +151,16 @@ pub fn location_serves_region(location: &str, region: &str) -> Option<bool> {
 /// Rotation period within [1 day, 876,000 hours] (KMS docs; field report B19).
 pub fn validate_rotation_period(field: &str, secs: u64) -> Result<()> {
     if secs < MIN_ROTATION_SECS {
-        return Err(Error::invalid_input(field, format!("must be at least 1 day (86400 s); got {secs} s")));
+        return Err(Error::invalid_input(
+            field,
+            format!("must be at least 1 day (86400 s); got {secs} s"),
+        ));
     }
     if secs > MAX_ROTATION_SECS {
-        return Err(Error::invalid_input(field, format!("must be at most 876000 hours ({MAX_ROTATION_SECS} s); got {secs} s")));
+        return Err(Error::invalid_input(
+            field,
+            format!("must be at most 876000 hours ({MAX_ROTATION_SECS} s); got {secs} s"),
+        ));
     }
     Ok(())
 }
@@ -158,7 +193,11 @@ impl KeyRingName {
 
 impl fmt::Display for KeyRingName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "projects/{}/locations/{}/keyRings/{}", self.project, self.location, self.key_ring)
+        write!(
+            f,
+            "projects/{}/locations/{}/keyRings/{}",
+            self.project, self.location, self.key_ring
+        )
     }
 }
 
@@ -226,9 +265,19 @@ mod tests {
     #[test]
     fn ids_are_validated_with_a_message_naming_field_and_rule() {
         assert!(validate_service_account_id("sa", "crdb-cmek").is_ok());
-        for bad in ["short", "Upper-case", "ends-with-", "9starts-with-digit", &"x".repeat(31)] {
+        for bad in [
+            "short",
+            "Upper-case",
+            "ends-with-",
+            "9starts-with-digit",
+            &"x".repeat(31),
+        ] {
             let e = validate_service_account_id("service_account_id", bad).unwrap_err();
-            assert!(e.message.starts_with("service_account_id:"), "{bad}: {}", e.message);
+            assert!(
+                e.message.starts_with("service_account_id:"),
+                "{bad}: {}",
+                e.message
+            );
         }
         assert!(validate_kms_id("key_ring", "crdb_ring-1").is_ok());
         assert!(validate_kms_id("key_ring", "has space").is_err());

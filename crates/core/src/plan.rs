@@ -168,15 +168,29 @@ pub enum StepOutcome {
 #[ts(export)]
 pub enum ApplyEvent {
     #[serde(rename_all = "camelCase")]
-    StepStarted { step_id: String },
+    StepStarted {
+        step_id: String,
+    },
     /// A visible note while a step waits or retries (propagation, polling).
     #[serde(rename_all = "camelCase")]
-    StepProgress { step_id: String, message: String },
+    StepProgress {
+        step_id: String,
+        message: String,
+    },
     #[serde(rename_all = "camelCase")]
-    StepFinished { step_id: String, outcome: StepOutcome, detail: String },
+    StepFinished {
+        step_id: String,
+        outcome: StepOutcome,
+        detail: String,
+    },
     #[serde(rename_all = "camelCase")]
-    StepFailed { step_id: String, error: Error },
-    Finished { result: ApplyResult },
+    StepFailed {
+        step_id: String,
+        error: Error,
+    },
+    Finished {
+        result: ApplyResult,
+    },
 }
 
 /// The outcome of a successful apply: CockroachDB's observed CMEK status.

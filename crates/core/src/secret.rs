@@ -74,7 +74,10 @@ mod tests {
             user: &'static str,
             token: Secret,
         }
-        let c = Creds { user: "me", token: Secret::new("hunter2") };
+        let c = Creds {
+            user: "me",
+            token: Secret::new("hunter2"),
+        };
         assert!(!format!("{c:?}").contains("hunter2"));
     }
 
@@ -93,8 +96,14 @@ mod tests {
 
     // Resolves to the inherent const (true) for Serialize types, else to the trait (false);
     // checked at compile time, so a `Serialize` impl on `Secret` breaks the build of the tests.
-    const _: () = assert!(Probe::<String>::IS_SERIALIZE, "the probe detects Serialize types");
-    const _: () = assert!(!Probe::<Secret>::IS_SERIALIZE, "Secret must never be Serialize");
+    const _: () = assert!(
+        Probe::<String>::IS_SERIALIZE,
+        "the probe detects Serialize types"
+    );
+    const _: () = assert!(
+        !Probe::<Secret>::IS_SERIALIZE,
+        "Secret must never be Serialize"
+    );
 
     #[test]
     fn deserializes_from_a_plain_string() {

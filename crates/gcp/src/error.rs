@@ -14,18 +14,26 @@ pub fn map_google_error(http_status: u16, body: &str, retry_after: Option<Durati
     let v: Value = serde_json::from_str(body).unwrap_or(Value::Null);
     let err = &v["error"];
     let status = err["status"].as_str().unwrap_or_default();
-    let message = err["message"].as_str().map(str::to_owned).unwrap_or_else(|| {
-        format!("HTTP {http_status} with an unreadable error body")
-    });
+    let message = err["message"]
+        .as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("HTTP {http_status} with an unreadable error body"));
     let details = err["details"].as_array().cloned().unwrap_or_default();
-    let reason = details.iter().find_map(|d| d["reason"].as_str()).unwrap_or_default();
+    let reason = details
+        .iter()
+        .find_map(|d| d["reason"].as_str())
+        .unwrap_or_default();
     let permission = details
         .iter()
         .find_map(|d| d["metadata"]["permission"].as_str().map(str::to_owned))
         .or_else(|| quoted_after(&message, "Permission '"));
     let org_policy = details.iter().any(|d| {
         d["violations"].as_array().is_some_and(|vs| {
-            vs.iter().any(|x| x["type"].as_str().is_some_and(|t| t.starts_with("constraints/")))
+            vs.iter().any(|x| {
+                x["type"]
+                    .as_str()
+                    .is_some_and(|t| t.starts_with("constraints/"))
+            })
         })
     }) || message.contains("do not belong to a permitted customer");
 
@@ -37,7 +45,9 @@ pub fn map_google_error(http_status: u16, body: &str, retry_after: Option<Durati
         }
         (400, _) => ErrorCode::InvalidArgument,
         (401, _) => ErrorCode::Unauthenticated,
-        (403, _) if reason == "SERVICE_DISABLED" || message.contains("has not been used in project") => {
+        (403, _)
+            if reason == "SERVICE_DISABLED" || message.contains("has not been used in project") =>
+        {
             ErrorCode::ServiceDisabled
         }
         (403, _) => ErrorCode::PermissionDenied,
@@ -48,12 +58,17 @@ pub fn map_google_error(http_status: u16, body: &str, retry_after: Option<Durati
         (500 | 502 | 503 | 504, _) => ErrorCode::Unavailable,
         _ => ErrorCode::Internal,
     };
-    let mut e = Error::new(code, message).with_status(http_status).with_retry_after(retry_after);
+    let mut e = Error::new(code, message)
+        .with_status(http_status)
+        .with_retry_after(retry_after);
     if let Some(p) = permission.filter(|_| code == ErrorCode::PermissionDenied) {
         e = e.with_permission(p);
     }
     if code == ErrorCode::ServiceDisabled {
-        if let Some(s) = details.iter().find_map(|d| d["metadata"]["service"].as_str()) {
+        if let Some(s) = details
+            .iter()
+            .find_map(|d| d["metadata"]["service"].as_str())
+        {
             e = e.with_resource(s);
         }
     }
@@ -112,10 +127,29 @@ mod tests {
     #[test]
     fn permission_and_service_are_extracted() {
         let e = map(403, g(403, "PERMISSION_DENIED", "Permission 'cloudkms.cryptoKeys.setIamPolicy' denied on resource 'k' (or it may not exist).", json!([])));
-        assert_eq!(e.permission.as_deref(), Some("cloudkms.cryptoKeys.setIamPolicy"));
-        let e = map(403, g(403, "PERMISSION_DENIED", "x", json!([{"reason": "IAM_PERMISSION_DENIED", "metadata": {"permission": "iam.serviceAccounts.create"}}])));
+        assert_eq!(
+            e.permission.as_deref(),
+            Some("cloudkms.cryptoKeys.setIamPolicy")
+        );
+        let e = map(
+            403,
+            g(
+                403,
+                "PERMISSION_DENIED",
+                "x",
+                json!([{"reason": "IAM_PERMISSION_DENIED", "metadata": {"permission": "iam.serviceAccounts.create"}}]),
+            ),
+        );
         assert_eq!(e.permission.as_deref(), Some("iam.serviceAccounts.create"));
-        let e = map(403, g(403, "PERMISSION_DENIED", "API disabled", json!([{"reason": "SERVICE_DISABLED", "metadata": {"service": "iam.googleapis.com"}}])));
+        let e = map(
+            403,
+            g(
+                403,
+                "PERMISSION_DENIED",
+                "API disabled",
+                json!([{"reason": "SERVICE_DISABLED", "metadata": {"service": "iam.googleapis.com"}}]),
+            ),
+        );
         assert_eq!(e.resource.as_deref(), Some("iam.googleapis.com"));
     }
 

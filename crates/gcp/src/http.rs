@@ -35,7 +35,10 @@ pub struct StaticToken {
 
 impl StaticToken {
     pub fn new(token: Secret, identity: impl Into<String>) -> Self {
-        Self { token, identity: identity.into() }
+        Self {
+            token,
+            identity: identity.into(),
+        }
     }
 }
 
@@ -57,7 +60,10 @@ pub struct GcpAuthToken {
 
 impl GcpAuthToken {
     pub fn new(provider: Arc<dyn gcp_auth::TokenProvider>, identity: impl Into<String>) -> Self {
-        Self { provider, identity: identity.into() }
+        Self {
+            provider,
+            identity: identity.into(),
+        }
     }
 }
 
@@ -67,9 +73,16 @@ pub const CLOUD_PLATFORM_SCOPE: &str = "https://www.googleapis.com/auth/cloud-pl
 #[async_trait]
 impl TokenSource for GcpAuthToken {
     async fn access_token(&self) -> Result<Secret> {
-        let t = self.provider.token(&[CLOUD_PLATFORM_SCOPE]).await.map_err(|e| {
-            Error::new(ErrorCode::Unauthenticated, format!("Could not get a Google access token: {e}"))
-        })?;
+        let t = self
+            .provider
+            .token(&[CLOUD_PLATFORM_SCOPE])
+            .await
+            .map_err(|e| {
+                Error::new(
+                    ErrorCode::Unauthenticated,
+                    format!("Could not get a Google access token: {e}"),
+                )
+            })?;
         Ok(Secret::new(t.as_str()))
     }
     fn identity(&self) -> String {
@@ -87,7 +100,11 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        Self { max_attempts: 6, min_delay: Duration::from_secs(1), max_delay: Duration::from_secs(60) }
+        Self {
+            max_attempts: 6,
+            min_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(60),
+        }
     }
 }
 
@@ -106,7 +123,14 @@ pub struct Call {
 impl Call {
     pub fn new(method: Method, url: String) -> Self {
         let write = method != Method::GET;
-        Self { method, url, query: Vec::new(), body: None, routing: None, write }
+        Self {
+            method,
+            url,
+            query: Vec::new(),
+            body: None,
+            routing: None,
+            write,
+        }
     }
     pub fn query(mut self, k: &str, v: impl Into<String>) -> Self {
         self.query.push((k.to_owned(), v.into()));
@@ -146,7 +170,12 @@ impl GoogleHttp {
             .user_agent(concat!("cmek-desk/", env!("CARGO_PKG_VERSION")))
             .build()
             .expect("a reqwest client with static settings builds");
-        Self { client, tokens, retry: RetryPolicy::default(), writes: Arc::new(AtomicU32::new(0)) }
+        Self {
+            client,
+            tokens,
+            retry: RetryPolicy::default(),
+            writes: Arc::new(AtomicU32::new(0)),
+        }
     }
 
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
@@ -181,7 +210,10 @@ impl GoogleHttp {
             })
             .await?;
         serde_json::from_value(value).map_err(|e| {
-            Error::internal(format!("Unexpected answer shape from {}: {e}", redact_url(&call.url)))
+            Error::internal(format!(
+                "Unexpected answer shape from {}: {e}",
+                redact_url(&call.url)
+            ))
         })
     }
 
@@ -203,24 +235,42 @@ impl GoogleHttp {
         }
         tracing::debug!(method = %call.method, url = %redact_url(&call.url), "google call");
         let resp = req.send().await.map_err(|e| {
-            Error::new(ErrorCode::Unavailable, format!("Could not reach {}: {}", redact_url(&call.url), e.without_url()))
+            Error::new(
+                ErrorCode::Unavailable,
+                format!(
+                    "Could not reach {}: {}",
+                    redact_url(&call.url),
+                    e.without_url()
+                ),
+            )
         })?;
         let status = resp.status().as_u16();
         let retry_after = retry_after(resp.headers());
-        let text = resp.text().await.map_err(|e| Error::new(ErrorCode::Unavailable, e.without_url().to_string()))?;
+        let text = resp
+            .text()
+            .await
+            .map_err(|e| Error::new(ErrorCode::Unavailable, e.without_url().to_string()))?;
         if !(200..300).contains(&status) {
             return Err(map_google_error(status, &text, retry_after));
         }
         if text.trim().is_empty() {
             return Ok(Value::Object(Default::default()));
         }
-        serde_json::from_str(&text).map_err(|e| Error::internal(format!("Google answered non-JSON: {e}")))
+        serde_json::from_str(&text)
+            .map_err(|e| Error::internal(format!("Google answered non-JSON: {e}")))
     }
 }
 
 /// `Retry-After` in seconds (the HTTP-date form is treated as absent).
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    headers.get(RETRY_AFTER)?.to_str().ok()?.trim().parse().ok().map(Duration::from_secs)
+    headers
+        .get(RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+        .map(Duration::from_secs)
 }
 
 /// The URL without its query (queries never hold secrets here, but keep logs short).

@@ -24,7 +24,10 @@ pub fn service_account_name(project: &str, email: &str) -> String {
 
 impl IamClient {
     pub fn new(http: GoogleHttp, base: &str) -> Self {
-        Self { http, base: base.to_owned() }
+        Self {
+            http,
+            base: base.to_owned(),
+        }
     }
 
     fn url(&self, path: &str) -> String {
@@ -32,13 +35,27 @@ impl IamClient {
     }
 
     /// `iam.projects.serviceAccounts.get`; `Ok(None)` on 404 "Unknown service account".
-    pub async fn get_service_account(&self, project: &str, email: &str) -> Result<Option<ServiceAccount>> {
+    pub async fn get_service_account(
+        &self,
+        project: &str,
+        email: &str,
+    ) -> Result<Option<ServiceAccount>> {
         let name = service_account_name(project, email);
-        found(self.http.send(Call::new(Method::GET, self.url(&name))).await)
+        found(
+            self.http
+                .send(Call::new(Method::GET, self.url(&name)))
+                .await,
+        )
     }
 
     /// `iam.projects.serviceAccounts.create`.
-    pub async fn create_service_account(&self, project: &str, account_id: &str, display_name: &str, description: &str) -> Result<ServiceAccount> {
+    pub async fn create_service_account(
+        &self,
+        project: &str,
+        account_id: &str,
+        display_name: &str,
+        description: &str,
+    ) -> Result<ServiceAccount> {
         let body = CreateServiceAccountRequest {
             account_id: account_id.to_owned(),
             service_account: ServiceAccount {
@@ -47,21 +64,36 @@ impl IamClient {
                 ..Default::default()
             },
         };
-        let body = serde_json::to_value(body).map_err(|e| cmek_core::Error::internal(e.to_string()))?;
-        self.http.send(Call::new(Method::POST, self.url(&format!("projects/{project}/serviceAccounts"))).body(body)).await
+        let body =
+            serde_json::to_value(body).map_err(|e| cmek_core::Error::internal(e.to_string()))?;
+        self.http
+            .send(
+                Call::new(
+                    Method::POST,
+                    self.url(&format!("projects/{project}/serviceAccounts")),
+                )
+                .body(body),
+            )
+            .await
     }
 
     /// `iam.projects.serviceAccounts.disable` (immediate; existing tokens stop working).
     pub async fn disable_service_account(&self, project: &str, email: &str) -> Result<()> {
         let name = service_account_name(project, email);
-        let _: Value = self.http.send(Call::new(Method::POST, self.url(&format!("{name}:disable"))).body(json!({}))).await?;
+        let _: Value = self
+            .http
+            .send(Call::new(Method::POST, self.url(&format!("{name}:disable"))).body(json!({})))
+            .await?;
         Ok(())
     }
 
     /// `iam.projects.serviceAccounts.enable`.
     pub async fn enable_service_account(&self, project: &str, email: &str) -> Result<()> {
         let name = service_account_name(project, email);
-        let _: Value = self.http.send(Call::new(Method::POST, self.url(&format!("{name}:enable"))).body(json!({}))).await?;
+        let _: Value = self
+            .http
+            .send(Call::new(Method::POST, self.url(&format!("{name}:enable"))).body(json!({})))
+            .await?;
         Ok(())
     }
 
@@ -69,23 +101,44 @@ impl IamClient {
     pub async fn get_iam_policy(&self, project: &str, email: &str) -> Result<Policy> {
         let name = service_account_name(project, email);
         let call = Call::new(Method::POST, self.url(&format!("{name}:getIamPolicy")))
-            .query("options.requestedPolicyVersion", POLICY_VERSION_CONDITIONS.to_string())
+            .query(
+                "options.requestedPolicyVersion",
+                POLICY_VERSION_CONDITIONS.to_string(),
+            )
             .read_only();
         self.http.send(call).await
     }
 
     /// `iam.projects.serviceAccounts.setIamPolicy`.
-    pub async fn set_iam_policy(&self, project: &str, email: &str, policy: &Policy) -> Result<Policy> {
+    pub async fn set_iam_policy(
+        &self,
+        project: &str,
+        email: &str,
+        policy: &Policy,
+    ) -> Result<Policy> {
         let name = service_account_name(project, email);
-        self.http.send(Call::new(Method::POST, self.url(&format!("{name}:setIamPolicy"))).body(json!({ "policy": policy }))).await
+        self.http
+            .send(
+                Call::new(Method::POST, self.url(&format!("{name}:setIamPolicy")))
+                    .body(json!({ "policy": policy })),
+            )
+            .await
     }
 
     /// `iam.projects.serviceAccounts.testIamPermissions`.
-    pub async fn test_iam_permissions(&self, project: &str, email: &str, permissions: &[&str]) -> Result<Vec<String>> {
+    pub async fn test_iam_permissions(
+        &self,
+        project: &str,
+        email: &str,
+        permissions: &[&str],
+    ) -> Result<Vec<String>> {
         let name = service_account_name(project, email);
-        let call = Call::new(Method::POST, self.url(&format!("{name}:testIamPermissions")))
-            .body(json!({ "permissions": permissions }))
-            .read_only();
+        let call = Call::new(
+            Method::POST,
+            self.url(&format!("{name}:testIamPermissions")),
+        )
+        .body(json!({ "permissions": permissions }))
+        .read_only();
         let v: Value = self.http.send(call).await?;
         Ok(string_list(&v["permissions"]))
     }

@@ -31,7 +31,10 @@ pub(crate) fn found<T>(r: Result<T>) -> Result<Option<T>> {
 
 impl KmsClient {
     pub fn new(http: GoogleHttp, base: &str) -> Self {
-        Self { http, base: base.to_owned() }
+        Self {
+            http,
+            base: base.to_owned(),
+        }
     }
 
     fn url(&self, path: &str) -> String {
@@ -62,7 +65,11 @@ impl KmsClient {
 
     /// `cloudkms.projects.locations.keyRings.get`.
     pub async fn get_key_ring(&self, name: &str) -> Result<Option<KeyRing>> {
-        found(self.http.send(Call::new(Method::GET, self.url(name)).route("name", name)).await)
+        found(
+            self.http
+                .send(Call::new(Method::GET, self.url(name)).route("name", name))
+                .await,
+        )
     }
 
     /// `cloudkms.projects.locations.keyRings.create` (synchronous; 409 if it exists).
@@ -96,12 +103,22 @@ impl KmsClient {
 
     /// `cloudkms.projects.locations.keyRings.cryptoKeys.get`.
     pub async fn get_crypto_key(&self, name: &str) -> Result<Option<CryptoKey>> {
-        found(self.http.send(Call::new(Method::GET, self.url(name)).route("name", name)).await)
+        found(
+            self.http
+                .send(Call::new(Method::GET, self.url(name)).route("name", name))
+                .await,
+        )
     }
 
     /// `cloudkms.projects.locations.keyRings.cryptoKeys.create`; version 1 becomes primary.
-    pub async fn create_crypto_key(&self, key_ring: &str, crypto_key_id: &str, key: &CryptoKey) -> Result<CryptoKey> {
-        let body = serde_json::to_value(key).map_err(|e| cmek_core::Error::internal(e.to_string()))?;
+    pub async fn create_crypto_key(
+        &self,
+        key_ring: &str,
+        crypto_key_id: &str,
+        key: &CryptoKey,
+    ) -> Result<CryptoKey> {
+        let body =
+            serde_json::to_value(key).map_err(|e| cmek_core::Error::internal(e.to_string()))?;
         let call = Call::new(Method::POST, self.url(&format!("{key_ring}/cryptoKeys")))
             .query("cryptoKeyId", crypto_key_id)
             .route("parent", key_ring)
@@ -160,9 +177,12 @@ impl KmsClient {
 
     /// `…cryptoKeys.updatePrimaryVersion`.
     pub async fn update_primary_version(&self, key: &str, version_id: &str) -> Result<CryptoKey> {
-        let call = Call::new(Method::POST, self.url(&format!("{key}:updatePrimaryVersion")))
-            .route("name", key)
-            .body(json!({ "cryptoKeyVersionId": version_id }));
+        let call = Call::new(
+            Method::POST,
+            self.url(&format!("{key}:updatePrimaryVersion")),
+        )
+        .route("name", key)
+        .body(json!({ "cryptoKeyVersionId": version_id }));
         self.http.send(call).await
     }
 
@@ -177,20 +197,27 @@ impl KmsClient {
 
     /// `…cryptoKeyVersions.destroy` (→ DESTROY_SCHEDULED).
     pub async fn destroy_version(&self, version: &str) -> Result<CryptoKeyVersion> {
-        let call = Call::new(Method::POST, self.url(&format!("{version}:destroy"))).route("name", version).body(json!({}));
+        let call = Call::new(Method::POST, self.url(&format!("{version}:destroy")))
+            .route("name", version)
+            .body(json!({}));
         self.http.send(call).await
     }
 
     /// `…cryptoKeyVersions.restore` (DESTROY_SCHEDULED → DISABLED).
     pub async fn restore_version(&self, version: &str) -> Result<CryptoKeyVersion> {
-        let call = Call::new(Method::POST, self.url(&format!("{version}:restore"))).route("name", version).body(json!({}));
+        let call = Call::new(Method::POST, self.url(&format!("{version}:restore")))
+            .route("name", version)
+            .body(json!({}));
         self.http.send(call).await
     }
 
     /// `…getIamPolicy` on a key ring or key (GET, `options.requestedPolicyVersion=3`).
     pub async fn get_iam_policy(&self, resource: &str) -> Result<Policy> {
         let call = Call::new(Method::GET, self.url(&format!("{resource}:getIamPolicy")))
-            .query("options.requestedPolicyVersion", POLICY_VERSION_CONDITIONS.to_string())
+            .query(
+                "options.requestedPolicyVersion",
+                POLICY_VERSION_CONDITIONS.to_string(),
+            )
             .route("resource", resource);
         self.http.send(call).await
     }
@@ -204,16 +231,29 @@ impl KmsClient {
     }
 
     /// `…testIamPermissions`: the subset of `permissions` the caller holds.
-    pub async fn test_iam_permissions(&self, resource: &str, permissions: &[&str]) -> Result<Vec<String>> {
-        let call = Call::new(Method::POST, self.url(&format!("{resource}:testIamPermissions")))
-            .route("resource", resource)
-            .body(json!({ "permissions": permissions }))
-            .read_only();
+    pub async fn test_iam_permissions(
+        &self,
+        resource: &str,
+        permissions: &[&str],
+    ) -> Result<Vec<String>> {
+        let call = Call::new(
+            Method::POST,
+            self.url(&format!("{resource}:testIamPermissions")),
+        )
+        .route("resource", resource)
+        .body(json!({ "permissions": permissions }))
+        .read_only();
         let v: Value = self.http.send(call).await?;
         Ok(string_list(&v["permissions"]))
     }
 }
 
 pub(crate) fn string_list(v: &Value) -> Vec<String> {
-    v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect()).unwrap_or_default()
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
 }

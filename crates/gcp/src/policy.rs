@@ -17,7 +17,10 @@ use std::time::Duration;
 pub enum PolicyTarget {
     /// `projects/…/cryptoKeys/…` or `projects/…/keyRings/…`.
     Kms(String),
-    ServiceAccount { project: String, email: String },
+    ServiceAccount {
+        project: String,
+        email: String,
+    },
     Project(String),
 }
 
@@ -25,7 +28,9 @@ impl fmt::Display for PolicyTarget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Kms(name) => f.write_str(name),
-            Self::ServiceAccount { project, email } => write!(f, "projects/{project}/serviceAccounts/{email}"),
+            Self::ServiceAccount { project, email } => {
+                write!(f, "projects/{project}/serviceAccounts/{email}")
+            }
             Self::Project(p) => write!(f, "projects/{p}"),
         }
     }
@@ -36,7 +41,9 @@ impl Google {
     pub async fn get_policy(&self, target: &PolicyTarget) -> Result<Policy> {
         match target {
             PolicyTarget::Kms(name) => self.kms.get_iam_policy(name).await,
-            PolicyTarget::ServiceAccount { project, email } => self.iam.get_iam_policy(project, email).await,
+            PolicyTarget::ServiceAccount { project, email } => {
+                self.iam.get_iam_policy(project, email).await
+            }
             PolicyTarget::Project(p) => self.crm.get_iam_policy(p).await,
         }
     }
@@ -44,7 +51,9 @@ impl Google {
     async fn set_policy(&self, target: &PolicyTarget, policy: &Policy) -> Result<Policy> {
         match target {
             PolicyTarget::Kms(name) => self.kms.set_iam_policy(name, policy).await,
-            PolicyTarget::ServiceAccount { project, email } => self.iam.set_iam_policy(project, email, policy).await,
+            PolicyTarget::ServiceAccount { project, email } => {
+                self.iam.set_iam_policy(project, email, policy).await
+            }
             PolicyTarget::Project(p) => self.crm.set_iam_policy(p, policy).await,
         }
     }
@@ -70,7 +79,12 @@ pub const MAX_POLICY_ATTEMPTS: u32 = 6;
 ///
 /// Errors: `Conflict` after [`MAX_POLICY_ATTEMPTS`] stale-etag answers; any other error of the
 /// read or write as is (e.g. `MemberNotFound` when a member does not exist: nothing written).
-pub async fn edit_policy(google: &Google, target: &PolicyTarget, add: &[Grant], remove: &[Grant]) -> Result<PolicyEdit> {
+pub async fn edit_policy(
+    google: &Google,
+    target: &PolicyTarget,
+    add: &[Grant],
+    remove: &[Grant],
+) -> Result<PolicyEdit> {
     let mut writes = 0;
     let mut delay = Duration::from_millis(200);
     for attempt in 1..=MAX_POLICY_ATTEMPTS {
@@ -78,15 +92,29 @@ pub async fn edit_policy(google: &Google, target: &PolicyTarget, add: &[Grant], 
         let mut next = before.clone();
         let outcome = next.apply(add, remove);
         if outcome.is_noop() {
-            return Ok(PolicyEdit { after: before.clone(), before, outcome, writes });
+            return Ok(PolicyEdit {
+                after: before.clone(),
+                before,
+                outcome,
+                writes,
+            });
         }
         if next.etag.is_none() {
             // Never write without an etag: that would overwrite concurrent changes (B10).
-            return Err(Error::internal(format!("{target}: the policy read carried no etag; refusing to write it")));
+            return Err(Error::internal(format!(
+                "{target}: the policy read carried no etag; refusing to write it"
+            )));
         }
         writes = attempt;
         match google.set_policy(target, &next).await {
-            Ok(after) => return Ok(PolicyEdit { before, after, outcome, writes }),
+            Ok(after) => {
+                return Ok(PolicyEdit {
+                    before,
+                    after,
+                    outcome,
+                    writes,
+                })
+            }
             Err(e) if e.code == ErrorCode::Conflict && attempt < MAX_POLICY_ATTEMPTS => {
                 tracing::info!(%target, attempt, "IAM policy changed concurrently; re-reading");
                 tokio::time::sleep(delay).await;
@@ -95,5 +123,10 @@ pub async fn edit_policy(google: &Google, target: &PolicyTarget, add: &[Grant], 
             Err(e) => return Err(e.with_resource(target.to_string())),
         }
     }
-    Err(Error::new(ErrorCode::Conflict, format!("{target}: the IAM policy kept changing; gave up after {MAX_POLICY_ATTEMPTS} attempts")))
+    Err(Error::new(
+        ErrorCode::Conflict,
+        format!(
+            "{target}: the IAM policy kept changing; gave up after {MAX_POLICY_ATTEMPTS} attempts"
+        ),
+    ))
 }

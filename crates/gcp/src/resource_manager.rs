@@ -36,7 +36,10 @@ struct SearchProjectsResponse {
 
 impl ResourceManagerClient {
     pub fn new(http: GoogleHttp, base: &str) -> Self {
-        Self { http, base: base.to_owned() }
+        Self {
+            http,
+            base: base.to_owned(),
+        }
     }
 
     /// `cloudresourcemanager.projects.search` with `query` (e.g. `state:ACTIVE`), all pages.
@@ -44,7 +47,8 @@ impl ResourceManagerClient {
         let mut out = Vec::new();
         let mut token: Option<String> = None;
         loop {
-            let mut call = Call::new(Method::GET, format!("{}v3/projects:search", self.base)).query("query", query);
+            let mut call = Call::new(Method::GET, format!("{}v3/projects:search", self.base))
+                .query("query", query);
             if let Some(t) = &token {
                 call = call.query("pageToken", t.clone());
             }
@@ -59,23 +63,37 @@ impl ResourceManagerClient {
 
     /// `cloudresourcemanager.projects.getIamPolicy` (POST with `options` in the body).
     pub async fn get_iam_policy(&self, project: &str) -> Result<Policy> {
-        let call = Call::new(Method::POST, format!("{}v3/projects/{project}:getIamPolicy", self.base))
-            .body(json!({"options": {"requestedPolicyVersion": POLICY_VERSION_CONDITIONS}}))
-            .read_only();
+        let call = Call::new(
+            Method::POST,
+            format!("{}v3/projects/{project}:getIamPolicy", self.base),
+        )
+        .body(json!({"options": {"requestedPolicyVersion": POLICY_VERSION_CONDITIONS}}))
+        .read_only();
         self.http.send(call).await
     }
 
     /// `cloudresourcemanager.projects.setIamPolicy`.
     pub async fn set_iam_policy(&self, project: &str, policy: &Policy) -> Result<Policy> {
-        let call = Call::new(Method::POST, format!("{}v3/projects/{project}:setIamPolicy", self.base)).body(json!({"policy": policy}));
+        let call = Call::new(
+            Method::POST,
+            format!("{}v3/projects/{project}:setIamPolicy", self.base),
+        )
+        .body(json!({"policy": policy}));
         self.http.send(call).await
     }
 
     /// `cloudresourcemanager.projects.testIamPermissions`.
-    pub async fn test_iam_permissions(&self, project: &str, permissions: &[&str]) -> Result<Vec<String>> {
-        let call = Call::new(Method::POST, format!("{}v3/projects/{project}:testIamPermissions", self.base))
-            .body(json!({"permissions": permissions}))
-            .read_only();
+    pub async fn test_iam_permissions(
+        &self,
+        project: &str,
+        permissions: &[&str],
+    ) -> Result<Vec<String>> {
+        let call = Call::new(
+            Method::POST,
+            format!("{}v3/projects/{project}:testIamPermissions", self.base),
+        )
+        .body(json!({"permissions": permissions}))
+        .read_only();
         let v: Value = self.http.send(call).await?;
         Ok(string_list(&v["permissions"]))
     }

@@ -15,22 +15,37 @@ pub struct ServiceUsageClient {
 
 impl ServiceUsageClient {
     pub fn new(http: GoogleHttp, base: &str) -> Self {
-        Self { http, base: base.to_owned() }
+        Self {
+            http,
+            base: base.to_owned(),
+        }
     }
 
     /// `serviceusage.services.get`.
     pub async fn get_service(&self, project: &str, service: &str) -> Result<Service> {
-        self.http.send(Call::new(Method::GET, format!("{}v1/projects/{project}/services/{service}", self.base))).await
+        self.http
+            .send(Call::new(
+                Method::GET,
+                format!("{}v1/projects/{project}/services/{service}", self.base),
+            ))
+            .await
     }
 
     /// `serviceusage.services.enable`: returns a long-running operation.
     pub async fn enable_service(&self, project: &str, service: &str) -> Result<Operation> {
-        let url = format!("{}v1/projects/{project}/services/{service}:enable", self.base);
-        self.http.send(Call::new(Method::POST, url).body(json!({}))).await
+        let url = format!(
+            "{}v1/projects/{project}/services/{service}:enable",
+            self.base
+        );
+        self.http
+            .send(Call::new(Method::POST, url).body(json!({})))
+            .await
     }
 
     /// `serviceusage.operations.get`. Never call it for `operations/noop.DONE_OPERATION`.
     pub async fn get_operation(&self, name: &str) -> Result<Operation> {
-        self.http.send(Call::new(Method::GET, format!("{}v1/{name}", self.base))).await
+        self.http
+            .send(Call::new(Method::GET, format!("{}v1/{name}", self.base)))
+            .await
     }
 }

@@ -119,17 +119,29 @@ pub async fn preview_revoke(ctx: &RevokeContext, cluster_id: &str) -> Result<Rev
     let cluster = ctx.cockroach.get_cluster(id.as_str()).await?;
     let org = ctx.cockroach.get_organization().await?;
     let cmek = ctx.cockroach.get_cmek(id.as_str()).await?.ok_or_else(|| {
-        Error::new(ErrorCode::FailedPrecondition, format!("CMEK is not enabled on cluster {}; there is nothing to revoke.", cluster.name))
-            .with_resource(id.to_string())
+        Error::new(
+            ErrorCode::FailedPrecondition,
+            format!(
+                "CMEK is not enabled on cluster {}; there is nothing to revoke.",
+                cluster.name
+            ),
+        )
+        .with_resource(id.to_string())
     })?;
-    let mine: Vec<ClusterKeyUse> = uses_of(&cluster, &cmek).into_iter().filter(|u| u.current).collect();
+    let mine: Vec<ClusterKeyUse> = uses_of(&cluster, &cmek)
+        .into_iter()
+        .filter(|u| u.current)
+        .collect();
     let sas = uniq(mine.iter().map(|u| u.auth_principal.clone()).collect());
     let keys = uniq(mine.iter().map(|u| u.key_uri.clone()).collect());
     let principal = cockroach_principal(&id, &cluster.account_id);
     let principal_member = service_account_member(&principal);
     let mut warnings = Vec::new();
     if cmek.status == "REVOKED" || cmek.status == "REVOKING" {
-        warnings.push(format!("CockroachDB already reports this cluster as {}.", cmek.status));
+        warnings.push(format!(
+            "CockroachDB already reports this cluster as {}.",
+            cmek.status
+        ));
     }
 
     // IAM view: who holds Token Creator on our service accounts, who uses our keys.
@@ -165,18 +177,37 @@ pub async fn preview_revoke(ctx: &RevokeContext, cluster_id: &str) -> Result<Rev
         if c.id == cluster.id || c.cloud_provider != "GCP" {
             continue;
         }
-        let Some(info) = ctx.cockroach.get_cmek(&c.id).await? else { continue };
-        let theirs: Vec<ClusterKeyUse> = uses_of(&c, &info).into_iter().filter(|u| u.current).collect();
+        let Some(info) = ctx.cockroach.get_cmek(&c.id).await? else {
+            continue;
+        };
+        let theirs: Vec<ClusterKeyUse> = uses_of(&c, &info)
+            .into_iter()
+            .filter(|u| u.current)
+            .collect();
         let shares_sa = theirs.iter().any(|u| sas.contains(&u.auth_principal));
-        let shared_keys = uniq(theirs.iter().filter(|u| keys.contains(&u.key_uri)).map(|u| u.key_uri.clone()).collect());
+        let shared_keys = uniq(
+            theirs
+                .iter()
+                .filter(|u| keys.contains(&u.key_uri))
+                .map(|u| u.key_uri.clone())
+                .collect(),
+        );
         let holds_tc = ClusterId::parse(&c.id)
-            .map(|cid| token_creator_holders.contains(&service_account_member(&cockroach_principal(&cid, &c.account_id))))
+            .map(|cid| {
+                token_creator_holders.contains(&service_account_member(&cockroach_principal(
+                    &cid,
+                    &c.account_id,
+                )))
+            })
             .unwrap_or(false);
         if !shares_sa && shared_keys.is_empty() && !holds_tc {
             continue;
         }
         let mut cut_off_by = Vec::new();
-        if theirs.iter().any(|u| sas.contains(&u.auth_principal) && keys.contains(&u.key_uri)) {
+        if theirs
+            .iter()
+            .any(|u| sas.contains(&u.auth_principal) && keys.contains(&u.key_uri))
+        {
             cut_off_by.push(Lever::EncrypterDecrypter);
         }
         if shares_sa {
@@ -197,10 +228,18 @@ pub async fn preview_revoke(ctx: &RevokeContext, cluster_id: &str) -> Result<Rev
     let mut levers = Vec::new();
     for lever in Lever::ALL {
         let (removals, disables) = match lever {
-            Lever::TokenCreator => (matching(&sa_policies, |g| g.role == ROLE_TOKEN_CREATOR && g.member == principal_member), vec![]),
-            Lever::EncrypterDecrypter => {
-                (matching(&key_policies, |g| g.role == ROLE_ENCRYPTER_DECRYPTER && sa_members.contains(&g.member)), vec![])
-            }
+            Lever::TokenCreator => (
+                matching(&sa_policies, |g| {
+                    g.role == ROLE_TOKEN_CREATOR && g.member == principal_member
+                }),
+                vec![],
+            ),
+            Lever::EncrypterDecrypter => (
+                matching(&key_policies, |g| {
+                    g.role == ROLE_ENCRYPTER_DECRYPTER && sa_members.contains(&g.member)
+                }),
+                vec![],
+            ),
             Lever::DisableServiceAccount => (vec![], sas.clone()),
         };
         let mut lw = Vec::new();
@@ -208,12 +247,29 @@ pub async fn preview_revoke(ctx: &RevokeContext, cluster_id: &str) -> Result<Rev
             lw.push("No direct grant was found on the resource: access may be inherited from a key ring, project or group binding, which this lever does not remove.".to_owned());
         }
         let mut affected = vec![cluster.id.clone()];
-        affected.extend(sharing.iter().filter(|s| s.cut_off_by.contains(&lever)).map(|s| s.cluster_id.clone()));
+        affected.extend(
+            sharing
+                .iter()
+                .filter(|s| s.cut_off_by.contains(&lever))
+                .map(|s| s.cluster_id.clone()),
+        );
         let (typical, max) = lever.delay_secs();
         let reach_text = match lever.reach() {
             Reach::ThisCluster => format!("Only {}.", cluster.name),
-            _ if affected.len() == 1 => format!("Only {} today; any other cluster using the same {} would be cut off too.", cluster.name, if lever == Lever::DisableServiceAccount { "service account" } else { "service account and key" }),
-            _ => format!("{} clusters: {}.", affected.len(), affected_names(&cluster, &sharing, &affected)),
+            _ if affected.len() == 1 => format!(
+                "Only {} today; any other cluster using the same {} would be cut off too.",
+                cluster.name,
+                if lever == Lever::DisableServiceAccount {
+                    "service account"
+                } else {
+                    "service account and key"
+                }
+            ),
+            _ => format!(
+                "{} clusters: {}.",
+                affected.len(),
+                affected_names(&cluster, &sharing, &affected)
+            ),
         };
         levers.push(LeverInfo {
             lever,
@@ -256,12 +312,18 @@ pub async fn preview_revoke(ctx: &RevokeContext, cluster_id: &str) -> Result<Rev
     })
 }
 
-fn matching(policies: &[(IamResource, cmek_core::iam::Policy)], pred: impl Fn(&Grant) -> bool) -> Vec<Removal> {
+fn matching(
+    policies: &[(IamResource, cmek_core::iam::Policy)],
+    pred: impl Fn(&Grant) -> bool,
+) -> Vec<Removal> {
     policies
         .iter()
         .filter_map(|(res, p)| {
             let grants: Vec<Grant> = p.grants_list().into_iter().filter(|g| pred(g)).collect();
-            (!grants.is_empty()).then(|| Removal { resource: res.clone(), grants })
+            (!grants.is_empty()).then(|| Removal {
+                resource: res.clone(),
+                grants,
+            })
         })
         .collect()
 }
@@ -272,7 +334,11 @@ fn affected_names(cluster: &Cluster, sharing: &[SharingCluster], ids: &[String])
             if *id == cluster.id {
                 cluster.name.clone()
             } else {
-                sharing.iter().find(|s| &s.cluster_id == id).map(|s| s.cluster_name.clone()).unwrap_or_else(|| id.clone())
+                sharing
+                    .iter()
+                    .find(|s| &s.cluster_id == id)
+                    .map(|s| s.cluster_name.clone())
+                    .unwrap_or_else(|| id.clone())
             }
         })
         .collect::<Vec<_>>()

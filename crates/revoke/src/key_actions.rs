@@ -32,7 +32,12 @@ pub struct VersionView {
 
 impl From<&CryptoKeyVersion> for VersionView {
     fn from(v: &CryptoKeyVersion) -> Self {
-        Self { name: v.name.clone(), version_id: v.version_id().to_owned(), state: v.state.clone().unwrap_or_default(), destroy_time: v.destroy_time.clone() }
+        Self {
+            name: v.name.clone(),
+            version_id: v.version_id().to_owned(),
+            state: v.state.clone().unwrap_or_default(),
+            destroy_time: v.destroy_time.clone(),
+        }
     }
 }
 
@@ -122,26 +127,56 @@ fn key_id(key: &str) -> &str {
 
 /// Refuses destruction while any cluster's current or past `key_infos` names the key.
 pub async fn destroy_guard(ctx: &RevokeContext, key: &str) -> Result<DestroyGuard> {
-    let in_use_by: Vec<ClusterKeyUse> = key_uses(ctx).await?.into_iter().filter(|u| u.key_uri == key).collect();
+    let in_use_by: Vec<ClusterKeyUse> = key_uses(ctx)
+        .await?
+        .into_iter()
+        .filter(|u| u.key_uri == key)
+        .collect();
     let refusal = (!in_use_by.is_empty()).then(|| {
         let mut names: Vec<&str> = in_use_by.iter().map(|u| u.cluster_name.as_str()).collect();
         names.dedup();
         format!("CockroachDB shows this key in use (now or in the past) by {}: destroying it would make their data unrecoverable.", names.join(", "))
     });
-    Ok(DestroyGuard { key: key.to_owned(), allowed: refusal.is_none(), in_use_by, refusal })
+    Ok(DestroyGuard {
+        key: key.to_owned(),
+        allowed: refusal.is_none(),
+        in_use_by,
+        refusal,
+    })
 }
 
 /// The confirmation data for the key actions.
 pub async fn preview_key(ctx: &RevokeContext, key: &str) -> Result<KeyPreview> {
-    let k = ctx.google.kms.get_crypto_key(key).await?.ok_or_else(|| Error::new(ErrorCode::NotFound, format!("key {key} not found")).with_resource(key))?;
-    let versions: Vec<VersionView> = ctx.google.kms.list_versions(key).await?.iter().map(VersionView::from).collect();
+    let k = ctx.google.kms.get_crypto_key(key).await?.ok_or_else(|| {
+        Error::new(ErrorCode::NotFound, format!("key {key} not found")).with_resource(key)
+    })?;
+    let versions: Vec<VersionView> = ctx
+        .google
+        .kms
+        .list_versions(key)
+        .await?
+        .iter()
+        .map(VersionView::from)
+        .collect();
     Ok(KeyPreview {
         key: key.to_owned(),
         confirm_text: key_id(key).to_owned(),
         destroy_scheduled_duration: k.destroy_scheduled_duration,
-        to_disable: versions.iter().filter(|v| v.state == version_state::ENABLED).map(|v| v.name.clone()).collect(),
-        skipped: versions.iter().filter(|v| v.state != version_state::ENABLED).cloned().collect(),
-        restorable: versions.iter().filter(|v| v.state == version_state::DESTROY_SCHEDULED).cloned().collect(),
+        to_disable: versions
+            .iter()
+            .filter(|v| v.state == version_state::ENABLED)
+            .map(|v| v.name.clone())
+            .collect(),
+        skipped: versions
+            .iter()
+            .filter(|v| v.state != version_state::ENABLED)
+            .cloned()
+            .collect(),
+        restorable: versions
+            .iter()
+            .filter(|v| v.state == version_state::DESTROY_SCHEDULED)
+            .cloned()
+            .collect(),
         versions,
         guard: destroy_guard(ctx, key).await?,
     })
@@ -150,7 +185,12 @@ pub async fn preview_key(ctx: &RevokeContext, key: &str) -> Result<KeyPreview> {
 fn check_confirm(key: &str, confirm: &str) -> Result<()> {
     (confirm.trim() == key_id(key))
         .then_some(())
-        .ok_or_else(|| Error::invalid_input("confirm_key", format!("type the key id \"{}\" exactly to confirm", key_id(key))))
+        .ok_or_else(|| {
+            Error::invalid_input(
+                "confirm_key",
+                format!("type the key id \"{}\" exactly to confirm", key_id(key)),
+            )
+        })
 }
 
 /// One version write with the KMS write pacing and bounded 429 retries (B24).
@@ -163,10 +203,18 @@ where
     loop {
         tokio::time::sleep(ctx.timing.key_write_interval).await;
         match call().await {
-            Err(e) if e.code == ErrorCode::RateLimited && attempt < ctx.timing.rate_limit_retries => {
+            Err(e)
+                if e.code == ErrorCode::RateLimited && attempt < ctx.timing.rate_limit_retries =>
+            {
                 attempt += 1;
-                let wait = e.retry_after().unwrap_or(std::time::Duration::from_secs(1 << attempt.min(5)));
-                tokio::time::sleep(wait.min(std::time::Duration::from_secs(60)).max(ctx.timing.key_write_interval)).await;
+                let wait = e
+                    .retry_after()
+                    .unwrap_or(std::time::Duration::from_secs(1 << attempt.min(5)));
+                tokio::time::sleep(
+                    wait.min(std::time::Duration::from_secs(60))
+                        .max(ctx.timing.key_write_interval),
+                )
+                .await;
             }
             other => return other,
         }
@@ -180,34 +228,92 @@ enum Action {
 }
 
 /// Disables every ENABLED version of `key`; `confirm_key` must be the key id.
-pub async fn disable_all_versions(ctx: &RevokeContext, log: &ActivityLog, key: &str, confirm_key: &str, control: &RevokeControl, sink: Sink<'_>) -> Result<KeyActionReport> {
+pub async fn disable_all_versions(
+    ctx: &RevokeContext,
+    log: &ActivityLog,
+    key: &str,
+    confirm_key: &str,
+    control: &RevokeControl,
+    sink: Sink<'_>,
+) -> Result<KeyActionReport> {
     check_confirm(key, confirm_key)?;
     run(ctx, log, key, Action::Disable, control, sink).await
 }
 
 /// Restores every DESTROY_SCHEDULED version of `key` (→ DISABLED), then enables it if
 /// `enable_after`; `confirm_key` must be the key id.
-pub async fn restore_scheduled_versions(ctx: &RevokeContext, log: &ActivityLog, key: &str, confirm_key: &str, enable_after: bool, control: &RevokeControl, sink: Sink<'_>) -> Result<KeyActionReport> {
+pub async fn restore_scheduled_versions(
+    ctx: &RevokeContext,
+    log: &ActivityLog,
+    key: &str,
+    confirm_key: &str,
+    enable_after: bool,
+    control: &RevokeControl,
+    sink: Sink<'_>,
+) -> Result<KeyActionReport> {
     check_confirm(key, confirm_key)?;
-    run(ctx, log, key, Action::Restore { enable_after }, control, sink).await
+    run(
+        ctx,
+        log,
+        key,
+        Action::Restore { enable_after },
+        control,
+        sink,
+    )
+    .await
 }
 
-async fn run(ctx: &RevokeContext, log: &ActivityLog, key: &str, action: Action, control: &RevokeControl, sink: Sink<'_>) -> Result<KeyActionReport> {
+async fn run(
+    ctx: &RevokeContext,
+    log: &ActivityLog,
+    key: &str,
+    action: Action,
+    control: &RevokeControl,
+    sink: Sink<'_>,
+) -> Result<KeyActionReport> {
     let (name, st, title, wanted) = match action {
-        Action::Disable => ("key.disable_versions", RevokeStep::DisableVersions, "Disable every enabled version", version_state::ENABLED),
-        Action::Restore { .. } => ("key.restore_versions", RevokeStep::RestoreVersions, "Restore versions scheduled for destruction", version_state::DESTROY_SCHEDULED),
+        Action::Disable => (
+            "key.disable_versions",
+            RevokeStep::DisableVersions,
+            "Disable every enabled version",
+            version_state::ENABLED,
+        ),
+        Action::Restore { .. } => (
+            "key.restore_versions",
+            RevokeStep::RestoreVersions,
+            "Restore versions scheduled for destruction",
+            version_state::DESTROY_SCHEDULED,
+        ),
     };
-    let k = ctx.google.kms.get_crypto_key(key).await?.ok_or_else(|| Error::new(ErrorCode::NotFound, format!("key {key} not found")).with_resource(key))?;
+    let k = ctx.google.kms.get_crypto_key(key).await?.ok_or_else(|| {
+        Error::new(ErrorCode::NotFound, format!("key {key} not found")).with_resource(key)
+    })?;
     let versions = ctx.google.kms.list_versions(key).await?;
-    let op = log.start_operation(&ctx.actor, name, key, title, &versions.iter().map(VersionView::from).collect::<Vec<_>>())?;
-    sink(RevokeEvent::OperationStarted { operation_id: op.clone(), action: name.into() });
+    let op = log.start_operation(
+        &ctx.actor,
+        name,
+        key,
+        title,
+        &versions.iter().map(VersionView::from).collect::<Vec<_>>(),
+    )?;
+    sink(RevokeEvent::OperationStarted {
+        operation_id: op.clone(),
+        action: name.into(),
+    });
     step(sink, st, title);
     let mut results = Vec::new();
     let mut cancelled = false;
     for v in &versions {
         let before = v.state.clone().unwrap_or_default();
         if before != wanted {
-            let r = VersionResult { name: v.name.clone(), state_before: before.clone(), state_after: before.clone(), outcome: VersionOutcome::Skipped, reason: Some(format!("already {before}")), error: None };
+            let r = VersionResult {
+                name: v.name.clone(),
+                state_before: before.clone(),
+                state_after: before.clone(),
+                outcome: VersionOutcome::Skipped,
+                reason: Some(format!("already {before}")),
+                error: None,
+            };
             sink(RevokeEvent::VersionDone { result: r.clone() });
             results.push(r);
             continue;
@@ -216,23 +322,64 @@ async fn run(ctx: &RevokeContext, log: &ActivityLog, key: &str, action: Action, 
             cancelled = true;
             break;
         }
-        let i = log.intent(Some(&op), &ctx.actor, name, &v.name, &format!("{title}: {}", v.version_id()), &VersionView::from(v))?;
+        let i = log.intent(
+            Some(&op),
+            &ctx.actor,
+            name,
+            &v.name,
+            &format!("{title}: {}", v.version_id()),
+            &VersionView::from(v),
+        )?;
         let res = match action {
-            Action::Disable => paced(ctx, || ctx.google.kms.set_version_state(&v.name, version_state::DISABLED)).await,
-            Action::Restore { enable_after } => match paced(ctx, || ctx.google.kms.restore_version(&v.name)).await {
-                Ok(r) if enable_after => paced(ctx, || ctx.google.kms.set_version_state(&r.name, version_state::ENABLED)).await,
-                other => other,
-            },
+            Action::Disable => {
+                paced(ctx, || {
+                    ctx.google
+                        .kms
+                        .set_version_state(&v.name, version_state::DISABLED)
+                })
+                .await
+            }
+            Action::Restore { enable_after } => {
+                match paced(ctx, || ctx.google.kms.restore_version(&v.name)).await {
+                    Ok(r) if enable_after => {
+                        paced(ctx, || {
+                            ctx.google
+                                .kms
+                                .set_version_state(&r.name, version_state::ENABLED)
+                        })
+                        .await
+                    }
+                    other => other,
+                }
+            }
         };
         let r = match res {
             Ok(after) => {
                 log.outcome(i, EntryStatus::Ok, "done", &VersionView::from(&after), None)?;
-                let outcome = if action == Action::Disable { VersionOutcome::Disabled } else { VersionOutcome::Restored };
-                VersionResult { name: v.name.clone(), state_before: before, state_after: after.state.unwrap_or_default(), outcome, reason: None, error: None }
+                let outcome = if action == Action::Disable {
+                    VersionOutcome::Disabled
+                } else {
+                    VersionOutcome::Restored
+                };
+                VersionResult {
+                    name: v.name.clone(),
+                    state_before: before,
+                    state_after: after.state.unwrap_or_default(),
+                    outcome,
+                    reason: None,
+                    error: None,
+                }
             }
             Err(e) => {
                 log.outcome(i, EntryStatus::Failed, &e.message, &(), Some(&e))?;
-                VersionResult { name: v.name.clone(), state_before: before.clone(), state_after: before, outcome: VersionOutcome::Failed, reason: Some(e.message.clone()), error: Some(e) }
+                VersionResult {
+                    name: v.name.clone(),
+                    state_before: before.clone(),
+                    state_after: before,
+                    outcome: VersionOutcome::Failed,
+                    reason: Some(e.message.clone()),
+                    error: Some(e),
+                }
             }
         };
         sink(RevokeEvent::VersionDone { result: r.clone() });
@@ -242,14 +389,32 @@ async fn run(ctx: &RevokeContext, log: &ActivityLog, key: &str, action: Action, 
         Ok(vs) => vs.iter().map(VersionView::from).collect(),
         Err(e) => return Err(fail(log, &op, sink, st, e)),
     };
-    let failed = results.iter().filter(|r| r.outcome == VersionOutcome::Failed).count();
-    let report = KeyActionReport { operation_id: op.clone(), key: key.to_owned(), results, cancelled, destroy_scheduled_duration: k.destroy_scheduled_duration, observed_versions };
+    let failed = results
+        .iter()
+        .filter(|r| r.outcome == VersionOutcome::Failed)
+        .count();
+    let report = KeyActionReport {
+        operation_id: op.clone(),
+        key: key.to_owned(),
+        results,
+        cancelled,
+        destroy_scheduled_duration: k.destroy_scheduled_duration,
+        observed_versions,
+    };
     let (es, ss) = match (cancelled, failed) {
         (true, _) => (EntryStatus::Cancelled, StepStatus::Cancelled),
         (false, 0) => (EntryStatus::Ok, StepStatus::Done),
         _ => (EntryStatus::Failed, StepStatus::Failed),
     };
-    let msg = format!("{} version(s) failed{}", failed, if cancelled { "; cancelled (run again to resume)" } else { "" });
+    let msg = format!(
+        "{} version(s) failed{}",
+        failed,
+        if cancelled {
+            "; cancelled (run again to resume)"
+        } else {
+            ""
+        }
+    );
     log.finish_operation(&op, es, &msg, &report, None)?;
     finished(sink, st, ss, msg);
     Ok(report)

@@ -25,7 +25,11 @@ pub enum Lever {
 }
 
 impl Lever {
-    pub const ALL: [Lever; 3] = [Lever::TokenCreator, Lever::EncrypterDecrypter, Lever::DisableServiceAccount];
+    pub const ALL: [Lever; 3] = [
+        Lever::TokenCreator,
+        Lever::EncrypterDecrypter,
+        Lever::DisableServiceAccount,
+    ];
 
     /// The lever offered first.
     pub const DEFAULT: Lever = Lever::TokenCreator;
@@ -33,7 +37,9 @@ impl Lever {
     pub fn title(self) -> &'static str {
         match self {
             Self::TokenCreator => "Remove Token Creator for this cluster's CockroachDB principal",
-            Self::EncrypterDecrypter => "Remove Encrypter/Decrypter for the service account on the key",
+            Self::EncrypterDecrypter => {
+                "Remove Encrypter/Decrypter for the service account on the key"
+            }
             Self::DisableServiceAccount => "Disable the service account",
         }
     }
@@ -60,7 +66,9 @@ impl Lever {
             Self::TokenCreator | Self::EncrypterDecrypter => {
                 "IAM changes take effect in about 2 minutes, sometimes 7 minutes or more."
             }
-            Self::DisableServiceAccount => "Immediate: existing access tokens of the account stop working.",
+            Self::DisableServiceAccount => {
+                "Immediate: existing access tokens of the account stop working."
+            }
         }
     }
 
@@ -100,7 +108,10 @@ impl IamResource {
     pub fn target(&self) -> PolicyTarget {
         match self {
             Self::Kms { name } => PolicyTarget::Kms(name.clone()),
-            Self::ServiceAccount { project, email } => PolicyTarget::ServiceAccount { project: project.clone(), email: email.clone() },
+            Self::ServiceAccount { project, email } => PolicyTarget::ServiceAccount {
+                project: project.clone(),
+                email: email.clone(),
+            },
         }
     }
 
@@ -111,7 +122,10 @@ impl IamResource {
 
     /// The service account resource for an email `{id}@{project}.iam.gserviceaccount.com`.
     pub fn service_account(email: &str) -> Self {
-        Self::ServiceAccount { project: service_account_project(email), email: email.to_owned() }
+        Self::ServiceAccount {
+            project: service_account_project(email),
+            email: email.to_owned(),
+        }
     }
 }
 

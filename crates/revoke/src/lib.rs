@@ -23,12 +23,15 @@ pub mod snapshot;
 
 pub use blast_radius::{key_uses, preview_revoke, ClusterKeyUse, RevokePreview, SharingCluster};
 pub use key_actions::{
-    destroy_guard, disable_all_versions, preview_key, restore_scheduled_versions, DestroyGuard, KeyActionReport,
-    KeyPreview, VersionOutcome, VersionResult, VersionView,
+    destroy_guard, disable_all_versions, preview_key, restore_scheduled_versions, DestroyGuard,
+    KeyActionReport, KeyPreview, VersionOutcome, VersionResult, VersionView,
 };
 pub use lever::{IamResource, Lever, LeverInfo, Reach, Removal};
 pub use recover::{recover, RecoverReport, SupportRequest};
-pub use revoke::{resume_revoke, revoke, RevokeControl, RevokeEvent, RevokeReport, RevokeRequest, RevokeStep, StepStatus};
+pub use revoke::{
+    resume_revoke, revoke, RevokeControl, RevokeEvent, RevokeReport, RevokeRequest, RevokeStep,
+    StepStatus,
+};
 pub use snapshot::{ObservedState, PolicyRecord, RecoverySnapshot, ServiceAccountRecord};
 
 use cmek_cockroach::CockroachClient;
@@ -87,7 +90,12 @@ impl RevokeTiming {
 impl RevokeContext {
     /// A context with production timing.
     pub fn new(google: Google, cockroach: CockroachClient, actor: impl Into<String>) -> Self {
-        Self { google, cockroach, actor: actor.into(), timing: RevokeTiming::default() }
+        Self {
+            google,
+            cockroach,
+            actor: actor.into(),
+            timing: RevokeTiming::default(),
+        }
     }
 
     pub fn with_timing(mut self, timing: RevokeTiming) -> Self {
@@ -98,7 +106,9 @@ impl RevokeContext {
 
 /// RFC 3339 UTC now.
 pub(crate) fn now() -> String {
-    time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -109,7 +119,12 @@ mod tests {
     fn is_send<T: Send>(_: &T) {}
 
     #[allow(dead_code, clippy::diverging_sub_expression)]
-    async fn futures_are_send(ctx: RevokeContext, log: cmek_activity::ActivityLog, req: RevokeRequest, c: RevokeControl) {
+    async fn futures_are_send(
+        ctx: RevokeContext,
+        log: cmek_activity::ActivityLog,
+        req: RevokeRequest,
+        c: RevokeControl,
+    ) {
         let sink: Sink<'_> = &|_| {};
         is_send(&preview_revoke(&ctx, ""));
         is_send(&revoke(&ctx, &log, &req, &c, sink));
@@ -117,7 +132,9 @@ mod tests {
         is_send(&recover(&ctx, &log, "", sink));
         is_send(&preview_key(&ctx, ""));
         is_send(&disable_all_versions(&ctx, &log, "", "", &c, sink));
-        is_send(&restore_scheduled_versions(&ctx, &log, "", "", true, &c, sink));
+        is_send(&restore_scheduled_versions(
+            &ctx, &log, "", "", true, &c, sink,
+        ));
         is_send(&destroy_guard(&ctx, ""));
     }
 }

@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::lever::{IamResource, Removal};
-use crate::revoke::{fail, finished, progress, revoke_accepted_at, step, RevokeEvent, RevokeStep, StepStatus};
+use crate::revoke::{
+    fail, finished, progress, revoke_accepted_at, step, RevokeEvent, RevokeStep, StepStatus,
+};
 use crate::snapshot::{observe, read_service_account, ObservedState, RecoverySnapshot};
 use crate::{RevokeContext, Sink};
 
@@ -36,7 +38,10 @@ pub struct SupportRequest {
 
 impl SupportRequest {
     pub fn new(snap: &RecoverySnapshot, revoked_at: &str, restored_at: &str) -> Self {
-        let subject = format!("Re-authorize CMEK for cluster {} ({})", snap.cluster_name, snap.cluster_id);
+        let subject = format!(
+            "Re-authorize CMEK for cluster {} ({})",
+            snap.cluster_name, snap.cluster_id
+        );
         let body = format!(
             "Hello Cockroach Labs support,\n\n\
              We revoked CMEK for one of our clusters and have since restored the key access in \
@@ -89,25 +94,73 @@ pub struct RecoverReport {
 ///
 /// Works for finished, failed, cancelled and interrupted (pending) revocations; an interrupted
 /// one is closed as `rolled_back`. Errors: `NotFound` without a snapshot; client errors.
-pub async fn recover(ctx: &RevokeContext, log: &ActivityLog, revoke_operation_id: &str, sink: Sink<'_>) -> Result<RecoverReport> {
-    let snap: RecoverySnapshot = log
-        .snapshot(revoke_operation_id)?
-        .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("no recovery snapshot for operation {revoke_operation_id}")))?;
-    let revoke_pending = !log.operation_entries(revoke_operation_id)?.iter().any(|e| e.kind == EntryKind::OperationFinished);
+pub async fn recover(
+    ctx: &RevokeContext,
+    log: &ActivityLog,
+    revoke_operation_id: &str,
+    sink: Sink<'_>,
+) -> Result<RecoverReport> {
+    let snap: RecoverySnapshot = log.snapshot(revoke_operation_id)?.ok_or_else(|| {
+        Error::new(
+            ErrorCode::NotFound,
+            format!("no recovery snapshot for operation {revoke_operation_id}"),
+        )
+    })?;
+    let revoke_pending = !log
+        .operation_entries(revoke_operation_id)?
+        .iter()
+        .any(|e| e.kind == EntryKind::OperationFinished);
     let actor = ctx.actor.as_str();
-    let summary = format!("Recover CMEK access for {} ({}) from revocation {revoke_operation_id}", snap.cluster_name, snap.cluster_id);
-    let op = log.start_operation(actor, "recover", &snap.cluster_id, &summary, &serde_json::json!({"revokeOperationId": revoke_operation_id}))?;
-    sink(RevokeEvent::OperationStarted { operation_id: op.clone(), action: "recover".into() });
+    let summary = format!(
+        "Recover CMEK access for {} ({}) from revocation {revoke_operation_id}",
+        snap.cluster_name, snap.cluster_id
+    );
+    let op = log.start_operation(
+        actor,
+        "recover",
+        &snap.cluster_id,
+        &summary,
+        &serde_json::json!({"revokeOperationId": revoke_operation_id}),
+    )?;
+    sink(RevokeEvent::OperationStarted {
+        operation_id: op.clone(),
+        action: "recover".into(),
+    });
 
-    step(sink, RevokeStep::RestoreAccess, "Restore exactly what was removed");
+    step(
+        sink,
+        RevokeStep::RestoreAccess,
+        "Restore exactly what was removed",
+    );
     for r in &snap.removals {
         let name = r.resource.name();
-        let i = log.intent(Some(&op), actor, "recover.restore_grants", &name, &format!("Add back {} grant(s) on {name}", r.grants.len()), &r.grants)?;
+        let i = log.intent(
+            Some(&op),
+            actor,
+            "recover.restore_grants",
+            &name,
+            &format!("Add back {} grant(s) on {name}", r.grants.len()),
+            &r.grants,
+        )?;
         match cmek_gcp::edit_policy(&ctx.google, &r.resource.target(), &r.grants, &[]).await {
             Ok(edit) => {
-                let st = if edit.writes == 0 { EntryStatus::Skipped } else { EntryStatus::Ok };
-                log.outcome(i, st, &format!("{} grant(s) added back", edit.outcome.added.len()), &crate::PolicyRecord::of(&r.resource, &edit.after), None)?;
-                progress(sink, RevokeStep::RestoreAccess, format!("{name}: added back {} grant(s)", edit.outcome.added.len()));
+                let st = if edit.writes == 0 {
+                    EntryStatus::Skipped
+                } else {
+                    EntryStatus::Ok
+                };
+                log.outcome(
+                    i,
+                    st,
+                    &format!("{} grant(s) added back", edit.outcome.added.len()),
+                    &crate::PolicyRecord::of(&r.resource, &edit.after),
+                    None,
+                )?;
+                progress(
+                    sink,
+                    RevokeStep::RestoreAccess,
+                    format!("{name}: added back {} grant(s)", edit.outcome.added.len()),
+                );
             }
             Err(e) => {
                 log.outcome(i, EntryStatus::Failed, "Restore failed", &(), Some(&e))?;
@@ -118,23 +171,46 @@ pub async fn recover(ctx: &RevokeContext, log: &ActivityLog, revoke_operation_id
     let mut reenabled = Vec::new();
     for email in &snap.disables {
         // Re-enable only what we disabled: the account was enabled in the snapshot.
-        let was_disabled = snap.service_accounts.iter().any(|s| &s.email == email && s.disabled);
+        let was_disabled = snap
+            .service_accounts
+            .iter()
+            .any(|s| &s.email == email && s.disabled);
         if was_disabled {
             continue;
         }
         let res = IamResource::service_account(email);
-        let i = log.intent(Some(&op), actor, "recover.enable_service_account", &res.name(), &format!("Enable {email}"), &())?;
+        let i = log.intent(
+            Some(&op),
+            actor,
+            "recover.enable_service_account",
+            &res.name(),
+            &format!("Enable {email}"),
+            &(),
+        )?;
         let result = async {
             let now = read_service_account(ctx, email).await?;
             if now.disabled {
-                ctx.google.iam.enable_service_account(&now.project, email).await?;
+                ctx.google
+                    .iam
+                    .enable_service_account(&now.project, email)
+                    .await?;
             }
             Ok::<_, Error>((now.disabled, read_service_account(ctx, email).await?))
         }
         .await;
         match result {
             Ok((was, after)) => {
-                log.outcome(i, if was { EntryStatus::Ok } else { EntryStatus::Skipped }, "Service account enabled", &after, None)?;
+                log.outcome(
+                    i,
+                    if was {
+                        EntryStatus::Ok
+                    } else {
+                        EntryStatus::Skipped
+                    },
+                    "Service account enabled",
+                    &after,
+                    None,
+                )?;
                 reenabled.push(email.clone());
             }
             Err(e) => {
@@ -143,29 +219,75 @@ pub async fn recover(ctx: &RevokeContext, log: &ActivityLog, revoke_operation_id
             }
         }
     }
-    finished(sink, RevokeStep::RestoreAccess, StepStatus::Done, "Grants and service accounts restored".into());
+    finished(
+        sink,
+        RevokeStep::RestoreAccess,
+        StepStatus::Done,
+        "Grants and service accounts restored".into(),
+    );
 
     step(sink, RevokeStep::Verify, "Re-read and verify");
-    let observed = match observe(ctx, &snap.resources(), &snap.service_account_emails(), Some(&snap.cluster_id)).await {
+    let observed = match observe(
+        ctx,
+        &snap.resources(),
+        &snap.service_account_emails(),
+        Some(&snap.cluster_id),
+    )
+    .await
+    {
         Ok(o) => o,
         Err(e) => return Err(fail(log, &op, sink, RevokeStep::Verify, e)),
     };
-    let missing: Vec<Grant> =
-        snap.removals.iter().flat_map(|r| r.grants.iter().filter(|g| !observed.has(&r.resource, g)).cloned()).collect();
-    let still_disabled: Vec<String> =
-        reenabled.iter().filter(|e| observed.service_account(e).is_some_and(|s| s.disabled)).cloned().collect();
+    let missing: Vec<Grant> = snap
+        .removals
+        .iter()
+        .flat_map(|r| {
+            r.grants
+                .iter()
+                .filter(|g| !observed.has(&r.resource, g))
+                .cloned()
+        })
+        .collect();
+    let still_disabled: Vec<String> = reenabled
+        .iter()
+        .filter(|e| observed.service_account(e).is_some_and(|s| s.disabled))
+        .cloned()
+        .collect();
     let verified = missing.is_empty() && still_disabled.is_empty();
-    finished(sink, RevokeStep::Verify, if verified { StepStatus::Done } else { StepStatus::Failed }, format!("{} grant(s) missing", missing.len()));
+    finished(
+        sink,
+        RevokeStep::Verify,
+        if verified {
+            StepStatus::Done
+        } else {
+            StepStatus::Failed
+        },
+        format!("{} grant(s) missing", missing.len()),
+    );
 
-    step(sink, RevokeStep::SupportRequest, "Prepare the support request");
+    step(
+        sink,
+        RevokeStep::SupportRequest,
+        "Prepare the support request",
+    );
     let restored_at = crate::now();
-    let support_request = revoke_accepted_at(log, revoke_operation_id)?.map(|at| SupportRequest::new(&snap, &at, &restored_at));
+    let support_request = revoke_accepted_at(log, revoke_operation_id)?
+        .map(|at| SupportRequest::new(&snap, &at, &restored_at));
     let msg = if support_request.is_some() {
         "REVOKE was accepted: send the support request so Cockroach Labs brings the nodes back"
     } else {
         "REVOKE was never sent: no support request is needed"
     };
-    finished(sink, RevokeStep::SupportRequest, if support_request.is_some() { StepStatus::Done } else { StepStatus::Skipped }, msg.into());
+    finished(
+        sink,
+        RevokeStep::SupportRequest,
+        if support_request.is_some() {
+            StepStatus::Done
+        } else {
+            StepStatus::Skipped
+        },
+        msg.into(),
+    );
 
     let report = RecoverReport {
         operation_id: op.clone(),
@@ -179,13 +301,29 @@ pub async fn recover(ctx: &RevokeContext, log: &ActivityLog, revoke_operation_id
         support_request,
     };
     if verified {
-        log.finish_operation(&op, EntryStatus::Ok, "Access restored and verified", &report, None)?;
+        log.finish_operation(
+            &op,
+            EntryStatus::Ok,
+            "Access restored and verified",
+            &report,
+            None,
+        )?;
     } else {
-        let e = Error::new(ErrorCode::Internal, "The re-read does not show every restored grant").with_resource(snap.cluster_id.clone());
+        let e = Error::new(
+            ErrorCode::Internal,
+            "The re-read does not show every restored grant",
+        )
+        .with_resource(snap.cluster_id.clone());
         log.finish_operation(&op, EntryStatus::Failed, &e.message, &report, Some(&e))?;
     }
     if revoke_pending {
-        log.finish_operation(revoke_operation_id, EntryStatus::RolledBack, &format!("Rolled back by recovery {op}"), &(), None)?;
+        log.finish_operation(
+            revoke_operation_id,
+            EntryStatus::RolledBack,
+            &format!("Rolled back by recovery {op}"),
+            &(),
+            None,
+        )?;
     }
     Ok(report)
 }

@@ -19,7 +19,9 @@ use ts_rs::TS;
 use crate::blast_radius::preview_revoke;
 use crate::key_actions::VersionResult;
 use crate::lever::{IamResource, Lever, Removal};
-use crate::snapshot::{observe, read_service_account, ObservedState, PolicyRecord, RecoverySnapshot};
+use crate::snapshot::{
+    observe, read_service_account, ObservedState, PolicyRecord, RecoverySnapshot,
+};
 use crate::{RevokeContext, Sink};
 
 /// The steps shown with live progress (revoke, recover and key actions).
@@ -51,15 +53,34 @@ pub enum StepStatus {
 
 /// A progress event (sent to the UI through a Tauri `Channel`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 #[ts(export)]
 pub enum RevokeEvent {
-    OperationStarted { operation_id: String, action: String },
-    StepStarted { step: RevokeStep, title: String },
-    StepProgress { step: RevokeStep, message: String },
-    StepFinished { step: RevokeStep, status: StepStatus, message: String },
+    OperationStarted {
+        operation_id: String,
+        action: String,
+    },
+    StepStarted {
+        step: RevokeStep,
+        title: String,
+    },
+    StepProgress {
+        step: RevokeStep,
+        message: String,
+    },
+    StepFinished {
+        step: RevokeStep,
+        status: StepStatus,
+        message: String,
+    },
     /// One key version handled by a key action.
-    VersionDone { result: VersionResult },
+    VersionDone {
+        result: VersionResult,
+    },
 }
 
 /// What the user confirmed.
@@ -111,22 +132,37 @@ pub struct RevokeReport {
 }
 
 pub(crate) fn step(sink: Sink<'_>, step: RevokeStep, title: &str) {
-    sink(RevokeEvent::StepStarted { step, title: title.to_owned() });
+    sink(RevokeEvent::StepStarted {
+        step,
+        title: title.to_owned(),
+    });
 }
 pub(crate) fn progress(sink: Sink<'_>, step: RevokeStep, message: String) {
     sink(RevokeEvent::StepProgress { step, message });
 }
 pub(crate) fn finished(sink: Sink<'_>, step: RevokeStep, status: StepStatus, message: String) {
-    sink(RevokeEvent::StepFinished { step, status, message });
+    sink(RevokeEvent::StepFinished {
+        step,
+        status,
+        message,
+    });
 }
 
 /// Records the failure of an operation and returns the error.
 pub(crate) fn fail(log: &ActivityLog, op: &str, sink: Sink<'_>, at: RevokeStep, e: Error) -> Error {
-    let status = if e.code == ErrorCode::Cancelled { EntryStatus::Cancelled } else { EntryStatus::Failed };
+    let status = if e.code == ErrorCode::Cancelled {
+        EntryStatus::Cancelled
+    } else {
+        EntryStatus::Failed
+    };
     if let Err(le) = log.finish_operation(op, status, &e.message, &(), Some(&e)) {
         tracing::error!(code = ?le.code, "could not record the end of operation {op}");
     }
-    let st = if e.code == ErrorCode::Cancelled { StepStatus::Cancelled } else { StepStatus::Failed };
+    let st = if e.code == ErrorCode::Cancelled {
+        StepStatus::Cancelled
+    } else {
+        StepStatus::Failed
+    };
     finished(sink, at, st, e.message.clone());
     e
 }
@@ -136,39 +172,99 @@ pub(crate) fn fail(log: &ActivityLog, op: &str, sink: Sink<'_>, at: RevokeStep, 
 /// Errors: `InvalidInput` when `confirm_name` is not the cluster name (nothing logged or
 /// changed); `FailedPrecondition` when the lever finds no grant to remove; `Cancelled`; any
 /// client error of a step (recorded, the operation left for [`crate::recover`]).
-pub async fn revoke(ctx: &RevokeContext, log: &ActivityLog, req: &RevokeRequest, control: &RevokeControl, sink: Sink<'_>) -> Result<RevokeReport> {
+pub async fn revoke(
+    ctx: &RevokeContext,
+    log: &ActivityLog,
+    req: &RevokeRequest,
+    control: &RevokeControl,
+    sink: Sink<'_>,
+) -> Result<RevokeReport> {
     let preview = preview_revoke(ctx, &req.cluster_id).await?;
     if req.confirm_name.trim() != preview.confirm_text {
-        return Err(Error::invalid_input("confirm_name", format!("type the cluster name \"{}\" exactly to confirm", preview.confirm_text)));
+        return Err(Error::invalid_input(
+            "confirm_name",
+            format!(
+                "type the cluster name \"{}\" exactly to confirm",
+                preview.confirm_text
+            ),
+        ));
     }
-    let lever = preview.levers.iter().find(|l| l.lever == req.lever).cloned().ok_or_else(|| Error::internal("lever missing from preview"))?;
+    let lever = preview
+        .levers
+        .iter()
+        .find(|l| l.lever == req.lever)
+        .cloned()
+        .ok_or_else(|| Error::internal("lever missing from preview"))?;
     if lever.removals.is_empty() && lever.disables.is_empty() {
-        return Err(Error::new(ErrorCode::FailedPrecondition, format!("{}: nothing to remove. {}", lever.title, lever.warnings.join(" ")))
-            .with_resource(preview.cluster_id.clone()));
+        return Err(Error::new(
+            ErrorCode::FailedPrecondition,
+            format!(
+                "{}: nothing to remove. {}",
+                lever.title,
+                lever.warnings.join(" ")
+            ),
+        )
+        .with_resource(preview.cluster_id.clone()));
     }
-    let summary = format!("Revoke CMEK for {} ({}) by: {}", preview.cluster_name, preview.cluster_id, lever.title);
+    let summary = format!(
+        "Revoke CMEK for {} ({}) by: {}",
+        preview.cluster_name, preview.cluster_id, lever.title
+    );
     let op = log.start_operation(&ctx.actor, "revoke", &preview.cluster_id, &summary, req)?;
-    sink(RevokeEvent::OperationStarted { operation_id: op.clone(), action: "revoke".into() });
+    sink(RevokeEvent::OperationStarted {
+        operation_id: op.clone(),
+        action: "revoke".into(),
+    });
 
     step(sink, RevokeStep::Snapshot, "Record a recovery snapshot");
-    let intent = log.intent(Some(&op), &ctx.actor, "revoke.snapshot", &preview.cluster_id, "Record the recovery snapshot", &lever)?;
+    let intent = log.intent(
+        Some(&op),
+        &ctx.actor,
+        "revoke.snapshot",
+        &preview.cluster_id,
+        "Record the recovery snapshot",
+        &lever,
+    )?;
     let snap = match take_snapshot(ctx, &op, &preview, &lever).await {
         Ok(s) => s,
         Err(e) => {
-            log.outcome(intent, EntryStatus::Failed, "Snapshot failed", &(), Some(&e))?;
+            log.outcome(
+                intent,
+                EntryStatus::Failed,
+                "Snapshot failed",
+                &(),
+                Some(&e),
+            )?;
             return Err(fail(log, &op, sink, RevokeStep::Snapshot, e));
         }
     };
     log.save_snapshot(&op, "revoke", &preview.cluster_id, &snap)?;
     log.outcome(intent, EntryStatus::Ok, "Snapshot recorded", &snap, None)?;
-    finished(sink, RevokeStep::Snapshot, StepStatus::Done, format!("{} policies, {} service accounts recorded", snap.policies.len(), snap.service_accounts.len()));
+    finished(
+        sink,
+        RevokeStep::Snapshot,
+        StepStatus::Done,
+        format!(
+            "{} policies, {} service accounts recorded",
+            snap.policies.len(),
+            snap.service_accounts.len()
+        ),
+    );
     run_from(ctx, log, &snap, control, sink).await
 }
 
-async fn take_snapshot(ctx: &RevokeContext, op: &str, p: &crate::RevokePreview, lever: &crate::LeverInfo) -> Result<RecoverySnapshot> {
+async fn take_snapshot(
+    ctx: &RevokeContext,
+    op: &str,
+    p: &crate::RevokePreview,
+    lever: &crate::LeverInfo,
+) -> Result<RecoverySnapshot> {
     let mut policies = Vec::new();
     for r in &lever.removals {
-        policies.push(PolicyRecord::of(&r.resource, &ctx.google.get_policy(&r.resource.target()).await?));
+        policies.push(PolicyRecord::of(
+            &r.resource,
+            &ctx.google.get_policy(&r.resource.target()).await?,
+        ));
     }
     let mut sas = Vec::new();
     for e in &p.service_accounts {
@@ -193,14 +289,33 @@ async fn take_snapshot(ctx: &RevokeContext, op: &str, p: &crate::RevokePreview, 
 
 /// Finishes a revocation a crash interrupted (listed by `ActivityLog::pending_operations`):
 /// re-checks and completes each remaining step from the saved snapshot.
-pub async fn resume_revoke(ctx: &RevokeContext, log: &ActivityLog, operation_id: &str, control: &RevokeControl, sink: Sink<'_>) -> Result<RevokeReport> {
-    let snap: RecoverySnapshot = log
-        .snapshot(operation_id)?
-        .ok_or_else(|| Error::new(ErrorCode::NotFound, format!("no recovery snapshot for operation {operation_id}")))?;
-    if log.operation_entries(operation_id)?.iter().any(|e| e.kind == EntryKind::OperationFinished) {
-        return Err(Error::new(ErrorCode::FailedPrecondition, format!("operation {operation_id} already finished")));
+pub async fn resume_revoke(
+    ctx: &RevokeContext,
+    log: &ActivityLog,
+    operation_id: &str,
+    control: &RevokeControl,
+    sink: Sink<'_>,
+) -> Result<RevokeReport> {
+    let snap: RecoverySnapshot = log.snapshot(operation_id)?.ok_or_else(|| {
+        Error::new(
+            ErrorCode::NotFound,
+            format!("no recovery snapshot for operation {operation_id}"),
+        )
+    })?;
+    if log
+        .operation_entries(operation_id)?
+        .iter()
+        .any(|e| e.kind == EntryKind::OperationFinished)
+    {
+        return Err(Error::new(
+            ErrorCode::FailedPrecondition,
+            format!("operation {operation_id} already finished"),
+        ));
     }
-    sink(RevokeEvent::OperationStarted { operation_id: operation_id.to_owned(), action: "revoke".into() });
+    sink(RevokeEvent::OperationStarted {
+        operation_id: operation_id.to_owned(),
+        action: "revoke".into(),
+    });
     run_from(ctx, log, &snap, control, sink).await
 }
 
@@ -209,11 +324,21 @@ pub(crate) fn revoke_accepted_at(log: &ActivityLog, op: &str) -> Result<Option<S
     Ok(log
         .operation_entries(op)?
         .into_iter()
-        .find(|e| e.kind == EntryKind::Outcome && e.action == "revoke.call_revoke" && e.status == Some(EntryStatus::Ok))
+        .find(|e| {
+            e.kind == EntryKind::Outcome
+                && e.action == "revoke.call_revoke"
+                && e.status == Some(EntryStatus::Ok)
+        })
         .map(|e| e.at))
 }
 
-async fn run_from(ctx: &RevokeContext, log: &ActivityLog, snap: &RecoverySnapshot, control: &RevokeControl, sink: Sink<'_>) -> Result<RevokeReport> {
+async fn run_from(
+    ctx: &RevokeContext,
+    log: &ActivityLog,
+    snap: &RecoverySnapshot,
+    control: &RevokeControl,
+    sink: Sink<'_>,
+) -> Result<RevokeReport> {
     let op = snap.operation_id.as_str();
     let actor = ctx.actor.as_str();
     let cluster = snap.cluster_id.as_str();
@@ -222,12 +347,33 @@ async fn run_from(ctx: &RevokeContext, log: &ActivityLog, snap: &RecoverySnapsho
     for r in &snap.removals {
         let name = r.resource.name();
         let before = snap.policies.iter().find(|p| p.resource == r.resource);
-        let i = log.intent(Some(op), actor, "revoke.remove_access", &name, &format!("Remove {} grant(s) from {name}", r.grants.len()), &(before, &r.grants))?;
+        let i = log.intent(
+            Some(op),
+            actor,
+            "revoke.remove_access",
+            &name,
+            &format!("Remove {} grant(s) from {name}", r.grants.len()),
+            &(before, &r.grants),
+        )?;
         match cmek_gcp::edit_policy(&ctx.google, &r.resource.target(), &[], &r.grants).await {
             Ok(edit) => {
-                let st = if edit.writes == 0 { EntryStatus::Skipped } else { EntryStatus::Ok };
-                log.outcome(i, st, &format!("{} grant(s) removed", edit.outcome.removed.len()), &PolicyRecord::of(&r.resource, &edit.after), None)?;
-                progress(sink, RevokeStep::RemoveAccess, format!("{name}: removed {} grant(s)", edit.outcome.removed.len()));
+                let st = if edit.writes == 0 {
+                    EntryStatus::Skipped
+                } else {
+                    EntryStatus::Ok
+                };
+                log.outcome(
+                    i,
+                    st,
+                    &format!("{} grant(s) removed", edit.outcome.removed.len()),
+                    &PolicyRecord::of(&r.resource, &edit.after),
+                    None,
+                )?;
+                progress(
+                    sink,
+                    RevokeStep::RemoveAccess,
+                    format!("{name}: removed {} grant(s)", edit.outcome.removed.len()),
+                );
             }
             Err(e) => {
                 log.outcome(i, EntryStatus::Failed, "Removal failed", &(), Some(&e))?;
@@ -237,18 +383,38 @@ async fn run_from(ctx: &RevokeContext, log: &ActivityLog, snap: &RecoverySnapsho
     }
     for email in &snap.disables {
         let res = IamResource::service_account(email);
-        let i = log.intent(Some(op), actor, "revoke.disable_service_account", &res.name(), &format!("Disable {email}"), &snap.service_accounts)?;
+        let i = log.intent(
+            Some(op),
+            actor,
+            "revoke.disable_service_account",
+            &res.name(),
+            &format!("Disable {email}"),
+            &snap.service_accounts,
+        )?;
         let result = async {
             let now = read_service_account(ctx, email).await?;
             if !now.disabled {
-                ctx.google.iam.disable_service_account(&now.project, email).await?;
+                ctx.google
+                    .iam
+                    .disable_service_account(&now.project, email)
+                    .await?;
             }
             Ok::<_, Error>((now.disabled, read_service_account(ctx, email).await?))
         }
         .await;
         match result {
             Ok((was, after)) => {
-                log.outcome(i, if was { EntryStatus::Skipped } else { EntryStatus::Ok }, "Service account disabled", &after, None)?;
+                log.outcome(
+                    i,
+                    if was {
+                        EntryStatus::Skipped
+                    } else {
+                        EntryStatus::Ok
+                    },
+                    "Service account disabled",
+                    &after,
+                    None,
+                )?;
                 progress(sink, RevokeStep::RemoveAccess, format!("{email}: disabled"));
             }
             Err(e) => {
@@ -257,24 +423,57 @@ async fn run_from(ctx: &RevokeContext, log: &ActivityLog, snap: &RecoverySnapsho
             }
         }
     }
-    finished(sink, RevokeStep::RemoveAccess, StepStatus::Done, "Access removed (Google enforces it within minutes)".into());
+    finished(
+        sink,
+        RevokeStep::RemoveAccess,
+        StepStatus::Done,
+        "Access removed (Google enforces it within minutes)".into(),
+    );
     if control.is_cancelled() {
-        let e = Error::new(ErrorCode::Cancelled, "Cancelled after removing access and before calling REVOKE; recover to restore access.");
+        let e = Error::new(
+            ErrorCode::Cancelled,
+            "Cancelled after removing access and before calling REVOKE; recover to restore access.",
+        );
         return Err(fail(log, op, sink, RevokeStep::CallRevoke, e));
     }
 
-    step(sink, RevokeStep::CallRevoke, "Tell CockroachDB to revoke (REVOKE)");
+    step(
+        sink,
+        RevokeStep::CallRevoke,
+        "Tell CockroachDB to revoke (REVOKE)",
+    );
     let current = ctx.cockroach.get_cmek(cluster).await?;
     let already = revoke_accepted_at(log, op)?.is_some()
-        || current.as_ref().is_some_and(|c| c.region_infos.iter().all(|r| r.status == "REVOKING" || r.status == "REVOKED"));
+        || current.as_ref().is_some_and(|c| {
+            c.region_infos
+                .iter()
+                .all(|r| r.status == "REVOKING" || r.status == "REVOKED")
+        });
     if already {
-        finished(sink, RevokeStep::CallRevoke, StepStatus::Skipped, "REVOKE was already accepted".into());
+        finished(
+            sink,
+            RevokeStep::CallRevoke,
+            StepStatus::Skipped,
+            "REVOKE was already accepted".into(),
+        );
     } else {
-        let i = log.intent(Some(op), actor, "revoke.call_revoke", cluster, "PATCH …/cmek {\"action\":\"REVOKE\"}", &current)?;
+        let i = log.intent(
+            Some(op),
+            actor,
+            "revoke.call_revoke",
+            cluster,
+            "PATCH …/cmek {\"action\":\"REVOKE\"}",
+            &current,
+        )?;
         match ctx.cockroach.revoke_cmek(cluster).await {
             Ok(info) => {
                 log.outcome(i, EntryStatus::Ok, "REVOKE accepted", &info, None)?;
-                finished(sink, RevokeStep::CallRevoke, StepStatus::Done, format!("CockroachDB answered {}", info.status));
+                finished(
+                    sink,
+                    RevokeStep::CallRevoke,
+                    StepStatus::Done,
+                    format!("CockroachDB answered {}", info.status),
+                );
             }
             Err(e) => {
                 log.outcome(i, EntryStatus::Failed, "REVOKE failed", &(), Some(&e))?;
@@ -292,20 +491,69 @@ async fn run_from(ctx: &RevokeContext, log: &ActivityLog, snap: &RecoverySnapsho
         .region_infos
         .iter()
         .filter(|r| classify_status(&r.status) == StatusClass::Failed)
-        .map(|r| format!("{}: {}", r.region, r.current().map(|k| k.user_message.as_str()).unwrap_or_default()))
+        .map(|r| {
+            format!(
+                "{}: {}",
+                r.region,
+                r.current()
+                    .map(|k| k.user_message.as_str())
+                    .unwrap_or_default()
+            )
+        })
         .collect();
-    let st = if user_messages.is_empty() { StepStatus::Done } else { StepStatus::Failed };
-    finished(sink, RevokeStep::WaitRevoked, st, format!("CockroachDB reports {}", settled.status));
+    let st = if user_messages.is_empty() {
+        StepStatus::Done
+    } else {
+        StepStatus::Failed
+    };
+    finished(
+        sink,
+        RevokeStep::WaitRevoked,
+        st,
+        format!("CockroachDB reports {}", settled.status),
+    );
 
-    step(sink, RevokeStep::Verify, "Re-read and show the observed state");
-    let observed = match observe(ctx, &snap.resources(), &snap.service_account_emails(), Some(cluster)).await {
+    step(
+        sink,
+        RevokeStep::Verify,
+        "Re-read and show the observed state",
+    );
+    let observed = match observe(
+        ctx,
+        &snap.resources(),
+        &snap.service_account_emails(),
+        Some(cluster),
+    )
+    .await
+    {
         Ok(o) => o,
         Err(e) => return Err(fail(log, op, sink, RevokeStep::Verify, e)),
     };
-    let still_present: Vec<Grant> =
-        snap.removals.iter().flat_map(|r| r.grants.iter().filter(|g| observed.has(&r.resource, g)).cloned()).collect();
-    finished(sink, RevokeStep::Verify, if still_present.is_empty() { StepStatus::Done } else { StepStatus::Failed }, format!("{} removed grant(s) still present", still_present.len()));
-    let cmek_status = observed.cmek.as_ref().map(|c| c.status.clone()).unwrap_or_default();
+    let still_present: Vec<Grant> = snap
+        .removals
+        .iter()
+        .flat_map(|r| {
+            r.grants
+                .iter()
+                .filter(|g| observed.has(&r.resource, g))
+                .cloned()
+        })
+        .collect();
+    finished(
+        sink,
+        RevokeStep::Verify,
+        if still_present.is_empty() {
+            StepStatus::Done
+        } else {
+            StepStatus::Failed
+        },
+        format!("{} removed grant(s) still present", still_present.len()),
+    );
+    let cmek_status = observed
+        .cmek
+        .as_ref()
+        .map(|c| c.status.clone())
+        .unwrap_or_default();
     let report = RevokeReport {
         operation_id: op.to_owned(),
         cluster_id: cluster.to_owned(),
@@ -321,29 +569,65 @@ async fn run_from(ctx: &RevokeContext, log: &ActivityLog, snap: &RecoverySnapsho
         note: "Restoring access later does not restart the nodes: Cockroach Labs support must be contacted (the recovery screen prepares the request).".into(),
     };
     if user_messages.is_empty() {
-        log.finish_operation(op, EntryStatus::Ok, &format!("CockroachDB reports {cmek_status}"), &report, None)?;
+        log.finish_operation(
+            op,
+            EntryStatus::Ok,
+            &format!("CockroachDB reports {cmek_status}"),
+            &report,
+            None,
+        )?;
     } else {
-        let e = Error::new(ErrorCode::CmekFailed, user_messages.join("; ")).with_resource(cluster.to_owned());
-        log.finish_operation(op, EntryStatus::Failed, &format!("CockroachDB reports {cmek_status}"), &report, Some(&e))?;
+        let e = Error::new(ErrorCode::CmekFailed, user_messages.join("; "))
+            .with_resource(cluster.to_owned());
+        log.finish_operation(
+            op,
+            EntryStatus::Failed,
+            &format!("CockroachDB reports {cmek_status}"),
+            &report,
+            Some(&e),
+        )?;
     }
     Ok(report)
 }
 
 /// Polls `GET …/cmek` until every region is terminal (cmek-procedure §10).
-async fn wait_settled(ctx: &RevokeContext, cluster: &str, control: &RevokeControl, sink: Sink<'_>) -> Result<CmekClusterInfo> {
+async fn wait_settled(
+    ctx: &RevokeContext,
+    cluster: &str,
+    control: &RevokeControl,
+    sink: Sink<'_>,
+) -> Result<CmekClusterInfo> {
     let start = Instant::now();
     loop {
         let info = ctx.cockroach.get_cmek(cluster).await?.unwrap_or_default();
-        if !info.region_infos.is_empty() && info.region_infos.iter().all(|r| classify_status(&r.status) != StatusClass::InProgress) {
+        if !info.region_infos.is_empty()
+            && info
+                .region_infos
+                .iter()
+                .all(|r| classify_status(&r.status) != StatusClass::InProgress)
+        {
             return Ok(info);
         }
-        let states: Vec<String> = info.region_infos.iter().map(|r| format!("{}: {}", r.region, r.status)).collect();
+        let states: Vec<String> = info
+            .region_infos
+            .iter()
+            .map(|r| format!("{}: {}", r.region, r.status))
+            .collect();
         progress(sink, RevokeStep::WaitRevoked, states.join(", "));
         if control.is_cancelled() {
-            return Err(Error::new(ErrorCode::Cancelled, "Stopped waiting; REVOKE was already sent and CockroachDB continues."));
+            return Err(Error::new(
+                ErrorCode::Cancelled,
+                "Stopped waiting; REVOKE was already sent and CockroachDB continues.",
+            ));
         }
         if start.elapsed() > ctx.timing.settle_timeout {
-            return Err(Error::new(ErrorCode::Timeout, format!("CockroachDB did not report REVOKED within {:?}", ctx.timing.settle_timeout)));
+            return Err(Error::new(
+                ErrorCode::Timeout,
+                format!(
+                    "CockroachDB did not report REVOKED within {:?}",
+                    ctx.timing.settle_timeout
+                ),
+            ));
         }
         tokio::time::sleep(ctx.timing.poll_interval).await;
     }

@@ -25,7 +25,11 @@ pub struct PolicyRecord {
 
 impl PolicyRecord {
     pub fn of(resource: &IamResource, p: &Policy) -> Self {
-        Self { resource: resource.clone(), etag: p.etag.clone(), grants: p.grants_list() }
+        Self {
+            resource: resource.clone(),
+            etag: p.etag.clone(),
+            grants: p.grants_list(),
+        }
     }
 }
 
@@ -80,7 +84,9 @@ pub struct ObservedState {
 impl ObservedState {
     /// True when `grant` is in the observed policy of `resource`.
     pub fn has(&self, resource: &IamResource, grant: &Grant) -> bool {
-        self.policies.iter().any(|p| &p.resource == resource && p.grants.contains(grant))
+        self.policies
+            .iter()
+            .any(|p| &p.resource == resource && p.grants.contains(grant))
     }
 
     /// The observed record of a service account.
@@ -90,7 +96,10 @@ impl ObservedState {
 }
 
 /// Reads a service account's state.
-pub async fn read_service_account(ctx: &RevokeContext, email: &str) -> Result<ServiceAccountRecord> {
+pub async fn read_service_account(
+    ctx: &RevokeContext,
+    email: &str,
+) -> Result<ServiceAccountRecord> {
     let project = service_account_project(email);
     let sa = ctx.google.iam.get_service_account(&project, email).await?;
     Ok(ServiceAccountRecord {
@@ -102,10 +111,18 @@ pub async fn read_service_account(ctx: &RevokeContext, email: &str) -> Result<Se
 }
 
 /// Re-reads the policies, service accounts and (if `cluster_id`) the CMEK status.
-pub async fn observe(ctx: &RevokeContext, resources: &[IamResource], service_accounts: &[String], cluster_id: Option<&str>) -> Result<ObservedState> {
+pub async fn observe(
+    ctx: &RevokeContext,
+    resources: &[IamResource],
+    service_accounts: &[String],
+    cluster_id: Option<&str>,
+) -> Result<ObservedState> {
     let mut policies = Vec::new();
     for r in resources {
-        policies.push(PolicyRecord::of(r, &ctx.google.get_policy(&r.target()).await?));
+        policies.push(PolicyRecord::of(
+            r,
+            &ctx.google.get_policy(&r.target()).await?,
+        ));
     }
     let mut sas = Vec::new();
     for e in service_accounts {
@@ -115,7 +132,12 @@ pub async fn observe(ctx: &RevokeContext, resources: &[IamResource], service_acc
         Some(id) => ctx.cockroach.get_cmek(id).await?,
         None => None,
     };
-    Ok(ObservedState { read_at: crate::now(), policies, service_accounts: sas, cmek })
+    Ok(ObservedState {
+        read_at: crate::now(),
+        policies,
+        service_accounts: sas,
+        cmek,
+    })
 }
 
 impl RecoverySnapshot {
@@ -126,6 +148,9 @@ impl RecoverySnapshot {
 
     /// Emails of the service accounts the snapshot covers.
     pub fn service_account_emails(&self) -> Vec<String> {
-        self.service_accounts.iter().map(|s| s.email.clone()).collect()
+        self.service_accounts
+            .iter()
+            .map(|s| s.email.clone())
+            .collect()
     }
 }

@@ -21,8 +21,14 @@ async fn kill_after_remove_access(env: &Env, name: &str) -> std::path::PathBuf {
         .env("CMEK_PROBE_CLUSTER", A)
         .env("CMEK_PROBE_CONFIRM", A_NAME)
         .env("CMEK_PROBE_LEVER", "TOKEN_CREATOR")
-        .env("CMEK_PROBE_GOOGLE_TOKEN", cmek_sandbox::DEFAULT_GOOGLE_TOKEN)
-        .env("CMEK_PROBE_COCKROACH_KEY", cmek_sandbox::DEFAULT_COCKROACH_KEY)
+        .env(
+            "CMEK_PROBE_GOOGLE_TOKEN",
+            cmek_sandbox::DEFAULT_GOOGLE_TOKEN,
+        )
+        .env(
+            "CMEK_PROBE_COCKROACH_KEY",
+            cmek_sandbox::DEFAULT_COCKROACH_KEY,
+        )
         .env("CMEK_REVOKE_PAUSE_AFTER", "removeAccess")
         .stdout(Stdio::piped())
         .spawn()
@@ -51,9 +57,20 @@ async fn a_revocation_killed_before_revoke_is_listed_on_restart_and_can_be_finis
     provision_shared(&env.ctx).await;
     let db = kill_after_remove_access(&env, "crash-finish-db").await;
     // Access is gone, CockroachDB was never told.
-    assert!(!env.sb.iam_policy(&sa_resource()).to_string().contains(&principal(A)));
-    assert_eq!(env.ctx.cockroach.get_cmek(A).await.unwrap().unwrap().status, "ENABLED");
-    assert!(!env.sb.requests().iter().any(|r| r.operation == "CockroachCloud_UpdateCMEKStatus"));
+    assert!(!env
+        .sb
+        .iam_policy(&sa_resource())
+        .to_string()
+        .contains(&principal(A)));
+    assert_eq!(
+        env.ctx.cockroach.get_cmek(A).await.unwrap().unwrap().status,
+        "ENABLED"
+    );
+    assert!(!env
+        .sb
+        .requests()
+        .iter()
+        .any(|r| r.operation == "CockroachCloud_UpdateCMEKStatus"));
 
     let log = ActivityLog::open(&db).unwrap();
     let pending = log.pending_operations().unwrap();
@@ -66,13 +83,38 @@ async fn a_revocation_killed_before_revoke_is_listed_on_restart_and_can_be_finis
 
     let (_, sink) = collector();
     env.sb.clear_requests();
-    let r = resume_revoke(&env.ctx, &log, &p.operation_id, &RevokeControl::default(), &sink).await.unwrap();
+    let r = resume_revoke(
+        &env.ctx,
+        &log,
+        &p.operation_id,
+        &RevokeControl::default(),
+        &sink,
+    )
+    .await
+    .unwrap();
     assert_eq!(r.cmek_status, "REVOKED");
-    let writes: Vec<String> = env.sb.requests().into_iter().filter(|r| r.is_write).map(|r| r.operation).collect();
-    assert_eq!(writes, vec!["CockroachCloud_UpdateCMEKStatus"], "access is not removed twice");
+    let writes: Vec<String> = env
+        .sb
+        .requests()
+        .into_iter()
+        .filter(|r| r.is_write)
+        .map(|r| r.operation)
+        .collect();
+    assert_eq!(
+        writes,
+        vec!["CockroachCloud_UpdateCMEKStatus"],
+        "access is not removed twice"
+    );
     assert!(log.pending_operations().unwrap().is_empty());
-    let last = log.operation_entries(&p.operation_id).unwrap().pop().unwrap();
-    assert_eq!((last.kind, last.status), (EntryKind::OperationFinished, Some(EntryStatus::Ok)));
+    let last = log
+        .operation_entries(&p.operation_id)
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(
+        (last.kind, last.status),
+        (EntryKind::OperationFinished, Some(EntryStatus::Ok))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -86,9 +128,15 @@ async fn a_revocation_killed_before_revoke_can_be_rolled_back_exactly() {
     let (_, sink) = collector();
     let rec = recover(&env.ctx, &log, &op, &sink).await.unwrap();
     assert!(rec.verified);
-    assert!(rec.support_request.is_none(), "REVOKE was never sent: no support needed");
+    assert!(
+        rec.support_request.is_none(),
+        "REVOKE was never sent: no support needed"
+    );
     assert_eq!(grant_set(&env.sb.iam_policy(&sa_resource())), before);
-    assert_eq!(env.ctx.cockroach.get_cmek(A).await.unwrap().unwrap().status, "ENABLED");
+    assert_eq!(
+        env.ctx.cockroach.get_cmek(A).await.unwrap().unwrap().status,
+        "ENABLED"
+    );
     assert!(log.pending_operations().unwrap().is_empty());
     let last = log.operation_entries(&op).unwrap().pop().unwrap();
     assert_eq!(last.status, Some(EntryStatus::RolledBack));

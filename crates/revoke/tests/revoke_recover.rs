@@ -5,16 +5,24 @@
 mod common;
 use cmek_core::iam::{Grant, ROLE_TOKEN_CREATOR};
 use cmek_core::ErrorCode;
-use cmek_revoke::{preview_revoke, recover, revoke, Lever, RevokeControl, RevokeEvent, RevokeRequest, RevokeStep, StepStatus};
+use cmek_revoke::{
+    preview_revoke, recover, revoke, Lever, RevokeControl, RevokeEvent, RevokeRequest, RevokeStep,
+    StepStatus,
+};
 use common::*;
 use serde_json::json;
 
 fn req(lever: Lever) -> RevokeRequest {
-    RevokeRequest { cluster_id: A.into(), lever, confirm_name: A_NAME.into() }
+    RevokeRequest {
+        cluster_id: A.into(),
+        lever,
+        confirm_name: A_NAME.into(),
+    }
 }
 
 #[tokio::test]
-async fn revoke_then_recover_restores_exact_bindings_including_a_conditional_one_and_another_writers() {
+async fn revoke_then_recover_restores_exact_bindings_including_a_conditional_one_and_another_writers(
+) {
     let env = env("exact").await;
     provision_shared(&env.ctx).await;
     // A conditional Token Creator grant for A's principal, and an unrelated conditional binding.
@@ -28,39 +36,103 @@ async fn revoke_then_recover_restores_exact_bindings_including_a_conditional_one
     let key_before = grant_set(&env.sb.iam_policy(KEY));
 
     let (events, sink) = collector();
-    let report = revoke(&env.ctx, &env.log, &req(Lever::TokenCreator), &RevokeControl::default(), &sink).await.unwrap();
+    let report = revoke(
+        &env.ctx,
+        &env.log,
+        &req(Lever::TokenCreator),
+        &RevokeControl::default(),
+        &sink,
+    )
+    .await
+    .unwrap();
     assert_eq!(report.cmek_status, "REVOKED");
-    assert_eq!(report.removed[0].grants.len(), 2, "unconditional and conditional grant: {:?}", report.removed);
+    assert_eq!(
+        report.removed[0].grants.len(),
+        2,
+        "unconditional and conditional grant: {:?}",
+        report.removed
+    );
     assert!(report.still_present.is_empty());
     let sa_after = grant_set(&env.sb.iam_policy(&sa_resource()));
     assert_eq!(sa_after.len(), sa_before.len() - 2);
-    assert!(!sa_after.iter().any(|g| g.contains(&principal(A))), "{sa_after:?}");
-    assert_eq!(grant_set(&env.sb.iam_policy(KEY)), key_before, "lever 1 never touches the key");
-    let steps: Vec<RevokeStep> = events.lock().unwrap().iter().filter_map(|e| match e {
-        RevokeEvent::StepFinished { step, status: StepStatus::Done, .. } => Some(*step),
-        _ => None,
-    }).collect();
-    assert_eq!(steps, vec![RevokeStep::Snapshot, RevokeStep::RemoveAccess, RevokeStep::CallRevoke, RevokeStep::WaitRevoked, RevokeStep::Verify]);
+    assert!(
+        !sa_after.iter().any(|g| g.contains(&principal(A))),
+        "{sa_after:?}"
+    );
+    assert_eq!(
+        grant_set(&env.sb.iam_policy(KEY)),
+        key_before,
+        "lever 1 never touches the key"
+    );
+    let steps: Vec<RevokeStep> = events
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|e| match e {
+            RevokeEvent::StepFinished {
+                step,
+                status: StepStatus::Done,
+                ..
+            } => Some(*step),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        steps,
+        vec![
+            RevokeStep::Snapshot,
+            RevokeStep::RemoveAccess,
+            RevokeStep::CallRevoke,
+            RevokeStep::WaitRevoked,
+            RevokeStep::Verify
+        ]
+    );
 
     // Another writer adds a binding in between; recovery keeps it.
-    env.sb.with_state(|s| s.add_binding_direct(&sa_resource(), "roles/iam.serviceAccountViewer", "user:auditor@example.com"));
+    env.sb.with_state(|s| {
+        s.add_binding_direct(
+            &sa_resource(),
+            "roles/iam.serviceAccountViewer",
+            "user:auditor@example.com",
+        )
+    });
     // Recovery survives a restart: a fresh handle on the same database file.
     let log = cmek_activity::ActivityLog::open_in(&env.dir).unwrap();
     let (_, sink) = collector();
-    let rec = recover(&env.ctx, &log, &report.operation_id, &sink).await.unwrap();
+    let rec = recover(&env.ctx, &log, &report.operation_id, &sink)
+        .await
+        .unwrap();
     assert!(rec.verified, "{rec:#?}");
     let mut want = sa_before.clone();
-    want.push(serde_json::to_string(&Grant::new("roles/iam.serviceAccountViewer", "user:auditor@example.com")).unwrap());
+    want.push(
+        serde_json::to_string(&Grant::new(
+            "roles/iam.serviceAccountViewer",
+            "user:auditor@example.com",
+        ))
+        .unwrap(),
+    );
     want.sort();
     assert_eq!(grant_set(&env.sb.iam_policy(&sa_resource())), want);
     assert_eq!(grant_set(&env.sb.iam_policy(KEY)), key_before);
-    let support = rec.support_request.expect("REVOKE was accepted, so nodes need support");
+    let support = rec
+        .support_request
+        .expect("REVOKE was accepted, so nodes need support");
     assert_eq!(support.cluster_id, A);
     assert_eq!(support.organization_id, cmek_sandbox::seed::ORG_ID);
     assert_eq!(support.regions, vec!["us-east4"]);
     assert_eq!(Some(support.revoked_at.clone()), report.revoked_at);
-    for s in [A, cmek_sandbox::seed::ORG_ID, "us-east4", &support.revoked_at, &support.restored_at] {
-        assert!(support.body.contains(s), "{s} missing from {}", support.body);
+    for s in [
+        A,
+        cmek_sandbox::seed::ORG_ID,
+        "us-east4",
+        &support.revoked_at,
+        &support.restored_at,
+    ] {
+        assert!(
+            support.body.contains(s),
+            "{s} missing from {}",
+            support.body
+        );
     }
 }
 
@@ -78,14 +150,26 @@ async fn a_key_shared_by_two_clusters_shows_both_in_the_confirmation() {
     assert_eq!(b.cluster_id, B);
     assert_eq!(b.shared_keys, vec![KEY]);
     assert!(b.shares_service_account && b.holds_token_creator);
-    assert_eq!(b.cut_off_by, vec![Lever::EncrypterDecrypter, Lever::DisableServiceAccount]);
+    assert_eq!(
+        b.cut_off_by,
+        vec![Lever::EncrypterDecrypter, Lever::DisableServiceAccount]
+    );
     let lever = |l: Lever| p.levers.iter().find(|x| x.lever == l).unwrap().clone();
     assert!(lever(Lever::TokenCreator).is_default);
     assert_eq!(lever(Lever::TokenCreator).affected_clusters, vec![A]);
-    assert_eq!(lever(Lever::EncrypterDecrypter).affected_clusters, vec![A, B]);
-    assert_eq!(lever(Lever::DisableServiceAccount).affected_clusters, vec![A, B]);
+    assert_eq!(
+        lever(Lever::EncrypterDecrypter).affected_clusters,
+        vec![A, B]
+    );
+    assert_eq!(
+        lever(Lever::DisableServiceAccount).affected_clusters,
+        vec![A, B]
+    );
     assert_eq!(lever(Lever::DisableServiceAccount).typical_delay_secs, 0);
-    assert_eq!(lever(Lever::TokenCreator).removals[0].grants, vec![Grant::new(ROLE_TOKEN_CREATOR, principal(A))]);
+    assert_eq!(
+        lever(Lever::TokenCreator).removals[0].grants,
+        vec![Grant::new(ROLE_TOKEN_CREATOR, principal(A))]
+    );
 }
 
 #[tokio::test]
@@ -93,11 +177,24 @@ async fn lever_token_creator_leaves_the_other_cluster_enabled_in_cockroachdb() {
     let env = env("lever1").await;
     provision_shared(&env.ctx).await;
     let (_, sink) = collector();
-    revoke(&env.ctx, &env.log, &req(Lever::TokenCreator), &RevokeControl::default(), &sink).await.unwrap();
+    revoke(
+        &env.ctx,
+        &env.log,
+        &req(Lever::TokenCreator),
+        &RevokeControl::default(),
+        &sink,
+    )
+    .await
+    .unwrap();
     assert!(env.sb.recheck_key_access(B).iter().all(|(_, ok)| *ok));
     let info = env.ctx.cockroach.get_cmek(B).await.unwrap().unwrap();
     assert_eq!(info.status, "ENABLED");
-    assert!(info.region_infos.iter().all(|r| r.current().unwrap().user_message.is_empty()), "{info:#?}");
+    assert!(
+        info.region_infos
+            .iter()
+            .all(|r| r.current().unwrap().user_message.is_empty()),
+        "{info:#?}"
+    );
 }
 
 #[tokio::test]
@@ -105,7 +202,15 @@ async fn lever_encrypter_decrypter_cuts_off_the_other_cluster_and_recovery_heals
     let env = env("lever2").await;
     provision_shared(&env.ctx).await;
     let (_, sink) = collector();
-    let r = revoke(&env.ctx, &env.log, &req(Lever::EncrypterDecrypter), &RevokeControl::default(), &sink).await.unwrap();
+    let r = revoke(
+        &env.ctx,
+        &env.log,
+        &req(Lever::EncrypterDecrypter),
+        &RevokeControl::default(),
+        &sink,
+    )
+    .await
+    .unwrap();
     assert_eq!(r.cmek_status, "REVOKED");
     assert!(env.sb.recheck_key_access(B).iter().all(|(_, ok)| !*ok));
     let info = env.ctx.cockroach.get_cmek(B).await.unwrap().unwrap();
@@ -113,7 +218,9 @@ async fn lever_encrypter_decrypter_cuts_off_the_other_cluster_and_recovery_heals
         let msg = &region.current().unwrap().user_message;
         assert!(msg.starts_with(cmek_sandbox::KEY_ACCESS_FAILING), "{msg}");
     }
-    recover(&env.ctx, &env.log, &r.operation_id, &sink).await.unwrap();
+    recover(&env.ctx, &env.log, &r.operation_id, &sink)
+        .await
+        .unwrap();
     assert!(env.sb.recheck_key_access(B).iter().all(|(_, ok)| *ok));
 }
 
@@ -122,12 +229,27 @@ async fn disabling_the_service_account_is_undone_by_recovery() {
     let env = env("lever3").await;
     provision_shared(&env.ctx).await;
     let (_, sink) = collector();
-    let r = revoke(&env.ctx, &env.log, &req(Lever::DisableServiceAccount), &RevokeControl::default(), &sink).await.unwrap();
+    let r = revoke(
+        &env.ctx,
+        &env.log,
+        &req(Lever::DisableServiceAccount),
+        &RevokeControl::default(),
+        &sink,
+    )
+    .await
+    .unwrap();
     assert!(r.observed.service_account(SA).unwrap().disabled);
     assert_eq!(env.sb.service_account(SA).unwrap()["disabled"], json!(true));
-    let rec = recover(&env.ctx, &env.log, &r.operation_id, &sink).await.unwrap();
+    let rec = recover(&env.ctx, &env.log, &r.operation_id, &sink)
+        .await
+        .unwrap();
     assert_eq!(rec.reenabled_service_accounts, vec![SA]);
-    assert!(env.sb.service_account(SA).unwrap().get("disabled").is_none_or(|d| d == &json!(false)));
+    assert!(env
+        .sb
+        .service_account(SA)
+        .unwrap()
+        .get("disabled")
+        .is_none_or(|d| d == &json!(false)));
 }
 
 #[tokio::test]
@@ -136,9 +258,29 @@ async fn b42_one_click_revoke_removes_access_and_calls_revoke_but_never_touches_
     provision_shared(&env.ctx).await;
     env.sb.clear_requests();
     let (_, sink) = collector();
-    let r = revoke(&env.ctx, &env.log, &req(Lever::TokenCreator), &RevokeControl::default(), &sink).await.unwrap();
-    let ops: Vec<String> = env.sb.requests().into_iter().filter(|r| r.is_write).map(|r| r.operation).collect();
-    assert_eq!(ops, vec!["iam.projects.serviceAccounts.setIamPolicy", "CockroachCloud_UpdateCMEKStatus"]);
+    let r = revoke(
+        &env.ctx,
+        &env.log,
+        &req(Lever::TokenCreator),
+        &RevokeControl::default(),
+        &sink,
+    )
+    .await
+    .unwrap();
+    let ops: Vec<String> = env
+        .sb
+        .requests()
+        .into_iter()
+        .filter(|r| r.is_write)
+        .map(|r| r.operation)
+        .collect();
+    assert_eq!(
+        ops,
+        vec![
+            "iam.projects.serviceAccounts.setIamPolicy",
+            "CockroachCloud_UpdateCMEKStatus"
+        ]
+    );
     assert_eq!(r.cmek_status, "REVOKED");
     assert!(r.note.contains("support"));
 }
@@ -149,12 +291,26 @@ async fn b05_the_report_shows_the_observed_state_not_the_intended_one() {
     provision_shared(&env.ctx).await;
     // Another writer puts the grant back right when REVOKE is sent.
     let (res, member) = (sa_resource(), principal(A));
-    env.sb.before_next("CockroachCloud_UpdateCMEKStatus", Box::new(move |s| {
-        s.add_binding_direct(&res, ROLE_TOKEN_CREATOR, &member);
-    }));
+    env.sb.before_next(
+        "CockroachCloud_UpdateCMEKStatus",
+        Box::new(move |s| {
+            s.add_binding_direct(&res, ROLE_TOKEN_CREATOR, &member);
+        }),
+    );
     let (_, sink) = collector();
-    let r = revoke(&env.ctx, &env.log, &req(Lever::TokenCreator), &RevokeControl::default(), &sink).await.unwrap();
-    assert_eq!(r.still_present, vec![Grant::new(ROLE_TOKEN_CREATOR, principal(A))]);
+    let r = revoke(
+        &env.ctx,
+        &env.log,
+        &req(Lever::TokenCreator),
+        &RevokeControl::default(),
+        &sink,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        r.still_present,
+        vec![Grant::new(ROLE_TOKEN_CREATOR, principal(A))]
+    );
     assert!(r.observed.has(&r.removed[0].resource, &r.still_present[0]));
 }
 
@@ -164,8 +320,13 @@ async fn a_wrong_confirmation_changes_and_logs_nothing() {
     provision_shared(&env.ctx).await;
     env.sb.clear_requests();
     let (_, sink) = collector();
-    let bad = RevokeRequest { confirm_name: "prod".into(), ..req(Lever::TokenCreator) };
-    let e = revoke(&env.ctx, &env.log, &bad, &RevokeControl::default(), &sink).await.unwrap_err();
+    let bad = RevokeRequest {
+        confirm_name: "prod".into(),
+        ..req(Lever::TokenCreator)
+    };
+    let e = revoke(&env.ctx, &env.log, &bad, &RevokeControl::default(), &sink)
+        .await
+        .unwrap_err();
     assert_eq!(e.code, ErrorCode::InvalidInput);
     assert_eq!(env.sb.write_count(), 0);
     assert!(env.log.entries().unwrap().is_empty());
@@ -176,11 +337,31 @@ async fn the_activity_database_never_contains_a_secret() {
     let env = env("secrets").await;
     provision_shared(&env.ctx).await;
     let (_, sink) = collector();
-    env.log.record_event(DEFAULT_ACTOR, "sign_in", DEFAULT_ACTOR, "Signed in", &json!({"mode": "sandbox"})).unwrap();
-    let r = revoke(&env.ctx, &env.log, &req(Lever::DisableServiceAccount), &RevokeControl::default(), &sink).await.unwrap();
-    recover(&env.ctx, &env.log, &r.operation_id, &sink).await.unwrap();
+    env.log
+        .record_event(
+            DEFAULT_ACTOR,
+            "sign_in",
+            DEFAULT_ACTOR,
+            "Signed in",
+            &json!({"mode": "sandbox"}),
+        )
+        .unwrap();
+    let r = revoke(
+        &env.ctx,
+        &env.log,
+        &req(Lever::DisableServiceAccount),
+        &RevokeControl::default(),
+        &sink,
+    )
+    .await
+    .unwrap();
+    recover(&env.ctx, &env.log, &r.operation_id, &sink)
+        .await
+        .unwrap();
     let entries = env.log.entries().unwrap();
-    assert!(entries.iter().any(|e| e.action == "revoke.call_revoke" && e.kind == cmek_activity::EntryKind::Intent));
+    assert!(entries
+        .iter()
+        .any(|e| e.action == "revoke.call_revoke" && e.kind == cmek_activity::EntryKind::Intent));
     assert!(entries.iter().all(|e| e.actor == DEFAULT_ACTOR));
     let mut bytes = Vec::new();
     for f in std::fs::read_dir(&env.dir).unwrap() {
@@ -188,9 +369,18 @@ async fn the_activity_database_never_contains_a_secret() {
     }
     assert!(bytes.len() > 4096);
     let hay = String::from_utf8_lossy(&bytes);
-    assert!(hay.contains("revoke.remove_access") || hay.contains("revoke.disable_service_account"), "the scan reads the real data");
-    for secret in [cmek_sandbox::DEFAULT_GOOGLE_TOKEN, cmek_sandbox::DEFAULT_COCKROACH_KEY] {
-        assert!(!hay.contains(secret), "{secret} found in the activity database");
+    assert!(
+        hay.contains("revoke.remove_access") || hay.contains("revoke.disable_service_account"),
+        "the scan reads the real data"
+    );
+    for secret in [
+        cmek_sandbox::DEFAULT_GOOGLE_TOKEN,
+        cmek_sandbox::DEFAULT_COCKROACH_KEY,
+    ] {
+        assert!(
+            !hay.contains(secret),
+            "{secret} found in the activity database"
+        );
     }
 }
 

@@ -28,7 +28,10 @@ impl ApplyControl {
     }
     pub(crate) fn check(&self) -> Result<()> {
         if self.is_cancelled() {
-            return Err(Error::new(ErrorCode::Cancelled, "Stopped by you. Everything done so far stays; applying again continues from here."));
+            return Err(Error::new(
+                ErrorCode::Cancelled,
+                "Stopped by you. Everything done so far stays; applying again continues from here.",
+            ));
         }
         Ok(())
     }
@@ -48,13 +51,22 @@ pub(crate) struct Run<'a> {
 impl Run<'_> {
     /// A progress note on the current step.
     pub fn note(&self, message: impl Into<String>) {
-        (self.emit)(ApplyEvent::StepProgress { step_id: self.step_id.clone(), message: message.into() });
+        (self.emit)(ApplyEvent::StepProgress {
+            step_id: self.step_id.clone(),
+            message: message.into(),
+        });
     }
     pub fn mark_fresh(&self, resource: &str) {
-        self.fresh.lock().expect("fresh set lock").insert(resource.to_owned());
+        self.fresh
+            .lock()
+            .expect("fresh set lock")
+            .insert(resource.to_owned());
     }
     pub fn is_fresh(&self, resource: &str) -> bool {
-        self.fresh.lock().expect("fresh set lock").contains(resource)
+        self.fresh
+            .lock()
+            .expect("fresh set lock")
+            .contains(resource)
     }
 }
 
@@ -64,22 +76,43 @@ pub(crate) type StepDone = (StepOutcome, String);
 /// Applies `plan`. Events arrive in order: for each step `StepStarted`, any `StepProgress`,
 /// then `StepFinished` or `StepFailed` (after which the run stops); finally `Finished`.
 /// Errors: the failing step's error (its code tells the UI what to offer).
-pub async fn apply(conn: &Connection, plan: &Plan, control: &ApplyControl, on_event: &(dyn Fn(ApplyEvent) + Send + Sync)) -> Result<ApplyResult> {
+pub async fn apply(
+    conn: &Connection,
+    plan: &Plan,
+    control: &ApplyControl,
+    on_event: &(dyn Fn(ApplyEvent) + Send + Sync),
+) -> Result<ApplyResult> {
     crate::plan::validate(&plan.request)?;
     let writes_before = conn.write_calls();
-    let mut run = Run { conn, plan, control, emit: on_event, fresh: Mutex::new(HashSet::new()), step_id: String::new() };
+    let mut run = Run {
+        conn,
+        plan,
+        control,
+        emit: on_event,
+        fresh: Mutex::new(HashSet::new()),
+        step_id: String::new(),
+    };
     for step in &plan.steps {
         run.step_id = step.id.clone();
-        on_event(ApplyEvent::StepStarted { step_id: step.id.clone() });
+        on_event(ApplyEvent::StepStarted {
+            step_id: step.id.clone(),
+        });
         let result = match control.check() {
             Ok(()) => run_step(&run, step).await,
             Err(e) => Err(e),
         };
         match result {
-            Ok((outcome, detail)) => on_event(ApplyEvent::StepFinished { step_id: step.id.clone(), outcome, detail }),
+            Ok((outcome, detail)) => on_event(ApplyEvent::StepFinished {
+                step_id: step.id.clone(),
+                outcome,
+                detail,
+            }),
             Err(error) => {
                 tracing::warn!(step = %step.id, code = ?error.code, "setup step failed");
-                on_event(ApplyEvent::StepFailed { step_id: step.id.clone(), error: error.clone() });
+                on_event(ApplyEvent::StepFailed {
+                    step_id: step.id.clone(),
+                    error: error.clone(),
+                });
                 return Err(error);
             }
         }
@@ -92,7 +125,9 @@ pub async fn apply(conn: &Connection, plan: &Plan, control: &ApplyControl, on_ev
         cmek,
         write_calls: conn.write_calls() - writes_before,
     };
-    on_event(ApplyEvent::Finished { result: result.clone() });
+    on_event(ApplyEvent::Finished {
+        result: result.clone(),
+    });
     Ok(result)
 }
 
@@ -104,7 +139,9 @@ async fn run_step(run: &Run<'_>, step: &PlanStep) -> Result<StepDone> {
         StepKind::GrantTokenCreator => gcp_steps::grant_token_creator(run).await,
         StepKind::CreateKeyRing => gcp_steps::create_key_ring(run, &step.resource).await,
         StepKind::CreateCryptoKey => gcp_steps::create_crypto_key(run, &step.resource).await,
-        StepKind::GrantEncrypterDecrypter => gcp_steps::grant_encrypter_decrypter(run, &step.resource).await,
+        StepKind::GrantEncrypterDecrypter => {
+            gcp_steps::grant_encrypter_decrypter(run, &step.resource).await
+        }
         StepKind::EnableCmek => cmek_steps::enable_cmek(run).await,
         StepKind::WaitForCmek => cmek_steps::wait_for_cmek(run).await,
     }

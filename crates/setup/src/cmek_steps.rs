@@ -10,7 +10,9 @@ use cmek_core::{Error, ErrorCode, Result};
 /// True when CockroachDB already holds exactly the planned spec for every planned region.
 fn matches_plan(run: &Run<'_>, info: &CmekClusterInfo) -> bool {
     run.plan.region_specs.iter().all(|spec| {
-        info.region(&spec.region).and_then(|r| r.current()).is_some_and(|k| k.spec == spec.key_spec)
+        info.region(&spec.region)
+            .and_then(|r| r.current())
+            .is_some_and(|k| k.spec == spec.key_spec)
     })
 }
 
@@ -23,13 +25,23 @@ pub(crate) async fn enable_cmek(run: &Run<'_>) -> Result<StepDone> {
     let mut use_put = false;
     if let Some(info) = &current {
         match info.status.as_str() {
-            "ENABLED" if matches_plan(run, info) => return Ok((StepOutcome::Unchanged, "CMEK is already enabled with these keys.".into())),
+            "ENABLED" if matches_plan(run, info) => {
+                return Ok((
+                    StepOutcome::Unchanged,
+                    "CMEK is already enabled with these keys.".into(),
+                ))
+            }
             "ENABLED" | "ROTATING" | "REVOKED" | "REVOKING" => {
                 return Err(Error::new(ErrorCode::FailedPrecondition, format!(
                     "CMEK on this cluster is {} with other keys. Changing keys is a rotation, which this setup does not do.", info.status
                 )));
             }
-            "ENABLING" if matches_plan(run, info) => return Ok((StepOutcome::Unchanged, "CockroachDB is already enabling these keys.".into())),
+            "ENABLING" if matches_plan(run, info) => {
+                return Ok((
+                    StepOutcome::Unchanged,
+                    "CockroachDB is already enabling these keys.".into(),
+                ))
+            }
             s if classify_status(s) == StatusClass::Failed => use_put = true,
             _ => {}
         }
@@ -52,10 +64,20 @@ pub(crate) async fn enable_cmek(run: &Run<'_>) -> Result<StepDone> {
             wait.as_secs().max(1), mmss(elapsed), mmss(timing.iam_propagation), e.message
         ));
     };
-    let result = retry_for(timing.iam_propagation, timing.poll_interval, propagation, note, || async {
-        run.control.check()?;
-        if use_put { cr.update_cmek(id, specs).await } else { cr.enable_cmek(id, specs).await }
-    })
+    let result = retry_for(
+        timing.iam_propagation,
+        timing.poll_interval,
+        propagation,
+        note,
+        || async {
+            run.control.check()?;
+            if use_put {
+                cr.update_cmek(id, specs).await
+            } else {
+                cr.enable_cmek(id, specs).await
+            }
+        },
+    )
     .await;
     match result {
         Ok(info) => Ok((StepOutcome::Done, format!("CockroachDB accepted the keys (status {}).", info.status))),
@@ -63,7 +85,10 @@ pub(crate) async fn enable_cmek(run: &Run<'_>) -> Result<StepDone> {
             e.code,
             format!(
                 "CockroachDB still cannot use the key after {}: {}. Check that {} holds Token Creator on {} and that it holds Encrypter/Decrypter on every key.",
-                mmss(timing.iam_propagation), e.message, run.plan.cockroach_principal, run.plan.service_account_email, 
+                mmss(timing.iam_propagation),
+                e.message,
+                run.plan.cockroach_principal,
+                run.plan.service_account_email,
             ),
         )
         .with_resource(id.to_owned())),
@@ -82,31 +107,70 @@ pub(crate) async fn wait_for_cmek(run: &Run<'_>) -> Result<StepDone> {
         run.control.check()?;
         polls += 1;
         let info = run.conn.cockroach.get_cmek(id).await?.unwrap_or_default();
-        let summary: Vec<String> = info.region_infos.iter().map(|r| format!("{} {}", r.region, r.status)).collect();
+        let summary: Vec<String> = info
+            .region_infos
+            .iter()
+            .map(|r| format!("{} {}", r.region, r.status))
+            .collect();
         let failed: Vec<String> = info
             .region_infos
             .iter()
             .filter(|r| classify_status(&r.status) == StatusClass::Failed)
             .map(|r| {
-                let why = r.current().map(|k| k.user_message.as_str()).filter(|m| !m.is_empty()).unwrap_or("no message");
+                let why = r
+                    .current()
+                    .map(|k| k.user_message.as_str())
+                    .filter(|m| !m.is_empty())
+                    .unwrap_or("no message");
                 format!("{} is {}: {why}", r.region, r.status)
             })
             .collect();
         if !failed.is_empty() {
-            return Err(Error::new(ErrorCode::CmekFailed, failed.join("; ")).with_resource(id.to_owned()));
+            return Err(
+                Error::new(ErrorCode::CmekFailed, failed.join("; ")).with_resource(id.to_owned())
+            );
         }
-        if crate::is_settled(&info) && run.plan.region_specs.iter().all(|s| info.region(&s.region).is_some()) {
-            let outcome = if polls == 1 && run.plan.steps.iter().any(|s| s.kind == cmek_core::plan::StepKind::WaitForCmek && s.already_done) {
+        if crate::is_settled(&info)
+            && run
+                .plan
+                .region_specs
+                .iter()
+                .all(|s| info.region(&s.region).is_some())
+        {
+            let outcome = if polls == 1
+                && run
+                    .plan
+                    .steps
+                    .iter()
+                    .any(|s| s.kind == cmek_core::plan::StepKind::WaitForCmek && s.already_done)
+            {
                 StepOutcome::Unchanged
             } else {
                 StepOutcome::Done
             };
-            return Ok((outcome, format!("CMEK {}: {}", info.status, summary.join(", "))));
+            return Ok((
+                outcome,
+                format!("CMEK {}: {}", info.status, summary.join(", ")),
+            ));
         }
         if start.elapsed() > timing.cmek_settle {
-            return Err(Error::new(ErrorCode::Timeout, format!("CockroachDB has not settled after {}: {}", mmss(timing.cmek_settle), summary.join(", "))));
+            return Err(Error::new(
+                ErrorCode::Timeout,
+                format!(
+                    "CockroachDB has not settled after {}: {}",
+                    mmss(timing.cmek_settle),
+                    summary.join(", ")
+                ),
+            ));
         }
-        run.note(format!("Waiting for CockroachDB: {}", if summary.is_empty() { "no regions reported yet".into() } else { summary.join(", ") }));
+        run.note(format!(
+            "Waiting for CockroachDB: {}",
+            if summary.is_empty() {
+                "no regions reported yet".into()
+            } else {
+                summary.join(", ")
+            }
+        ));
         tokio::time::sleep(timing.poll_interval).await;
     }
 }

@@ -75,27 +75,76 @@ pub struct Connection {
 impl Connection {
     /// Builds the clients and reads who we are: the CockroachDB organisation (validates the
     /// API key) and the Google projects the identity can see.
-    pub async fn new(tokens: Arc<dyn TokenSource>, google: &GoogleEndpoints, cockroach_base: &str, cockroach_key: Secret, mode: ConnectionMode, timing: Timing) -> Result<Self> {
+    pub async fn new(
+        tokens: Arc<dyn TokenSource>,
+        google: &GoogleEndpoints,
+        cockroach_base: &str,
+        cockroach_key: Secret,
+        mode: ConnectionMode,
+        timing: Timing,
+    ) -> Result<Self> {
         let http = GoogleHttp::new(tokens.clone());
         let g = Google::new(http.clone(), google);
         let cockroach = CockroachClient::new(cockroach_base, cockroach_key);
         let organization = cockroach.get_organization().await?;
-        let mut projects: Vec<String> = g.crm.search_projects("state:ACTIVE").await?.into_iter().map(|p| p.project_id).collect();
+        let mut projects: Vec<String> = g
+            .crm
+            .search_projects("state:ACTIVE")
+            .await?
+            .into_iter()
+            .map(|p| p.project_id)
+            .collect();
         projects.sort();
-        let info = ConnectionInfo { mode, organization, google_identity: tokens.identity(), projects };
-        Ok(Self { google: g, google_http: http, cockroach, info, timing })
+        let info = ConnectionInfo {
+            mode,
+            organization,
+            google_identity: tokens.identity(),
+            projects,
+        };
+        Ok(Self {
+            google: g,
+            google_http: http,
+            cockroach,
+            info,
+            timing,
+        })
     }
 
     /// Connects with a fixed Google token and API key (sandbox mode and tests).
-    pub async fn with_static_tokens(endpoints: Endpoints, google_token: Secret, cockroach_key: Secret, mode: ConnectionMode) -> Result<Self> {
+    pub async fn with_static_tokens(
+        endpoints: Endpoints,
+        google_token: Secret,
+        cockroach_key: Secret,
+        mode: ConnectionMode,
+    ) -> Result<Self> {
         let identity = match mode {
             ConnectionMode::Sandbox => "user:officer@example.com",
             ConnectionMode::Live => "token",
         };
         let tokens: Arc<dyn TokenSource> = Arc::new(StaticToken::new(google_token, identity));
-        let google = GoogleEndpoints { kms: endpoints.kms, iam: endpoints.iam, serviceusage: endpoints.serviceusage, crm: endpoints.crm };
-        let timing = if mode == ConnectionMode::Sandbox { Timing { poll_interval: Duration::from_millis(500), ..Timing::fast() } } else { Timing::default() };
-        Self::new(tokens, &google, &endpoints.cockroach, cockroach_key, mode, timing).await
+        let google = GoogleEndpoints {
+            kms: endpoints.kms,
+            iam: endpoints.iam,
+            serviceusage: endpoints.serviceusage,
+            crm: endpoints.crm,
+        };
+        let timing = if mode == ConnectionMode::Sandbox {
+            Timing {
+                poll_interval: Duration::from_millis(500),
+                ..Timing::fast()
+            }
+        } else {
+            Timing::default()
+        };
+        Self::new(
+            tokens,
+            &google,
+            &endpoints.cockroach,
+            cockroach_key,
+            mode,
+            timing,
+        )
+        .await
     }
 
     /// Write calls sent through this connection so far (Google + CockroachDB).

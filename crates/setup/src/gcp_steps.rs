@@ -5,7 +5,9 @@
 use crate::apply::{Run, StepDone};
 use crate::wait::{mmss, not_visible_yet, retry_for};
 use cmek_core::iam::{service_account_member, Grant, ROLE_ENCRYPTER_DECRYPTER, ROLE_TOKEN_CREATOR};
-use cmek_core::kms::{version_state, CryptoKey, VersionTemplate, ALGORITHM_SYMMETRIC, PURPOSE_ENCRYPT_DECRYPT};
+use cmek_core::kms::{
+    version_state, CryptoKey, VersionTemplate, ALGORITHM_SYMMETRIC, PURPOSE_ENCRYPT_DECRYPT,
+};
 use cmek_core::names::format_duration_secs;
 use cmek_core::plan::StepOutcome;
 use cmek_core::service_usage::{SERVICE_IAM, SERVICE_KMS};
@@ -27,8 +29,16 @@ const PROJECT_PERMISSIONS: &[&str] = &[
     "cloudkms.cryptoKeys.getIamPolicy",
     "cloudkms.cryptoKeys.setIamPolicy",
 ];
-const KEY_PERMISSIONS: &[&str] = &["cloudkms.cryptoKeys.get", "cloudkms.cryptoKeys.getIamPolicy", "cloudkms.cryptoKeys.setIamPolicy"];
-const SA_PERMISSIONS: &[&str] = &["iam.serviceAccounts.get", "iam.serviceAccounts.getIamPolicy", "iam.serviceAccounts.setIamPolicy"];
+const KEY_PERMISSIONS: &[&str] = &[
+    "cloudkms.cryptoKeys.get",
+    "cloudkms.cryptoKeys.getIamPolicy",
+    "cloudkms.cryptoKeys.setIamPolicy",
+];
+const SA_PERMISSIONS: &[&str] = &[
+    "iam.serviceAccounts.get",
+    "iam.serviceAccounts.getIamPolicy",
+    "iam.serviceAccounts.setIamPolicy",
+];
 
 /// testIamPermissions on the project and on each existing key and the service account; a
 /// permission counts if granted at the project or on the resource itself. Names every
@@ -36,23 +46,41 @@ const SA_PERMISSIONS: &[&str] = &["iam.serviceAccounts.get", "iam.serviceAccount
 pub(crate) async fn check_permissions(run: &Run<'_>) -> Result<StepDone> {
     let g = &run.conn.google;
     let project = &run.plan.request.project;
-    let at_project = g.crm.test_iam_permissions(project, PROJECT_PERMISSIONS).await?;
+    let at_project = g
+        .crm
+        .test_iam_permissions(project, PROJECT_PERMISSIONS)
+        .await?;
     let mut missing: Vec<String> = Vec::new();
     for key in run.plan.keys.iter().filter(|k| k.exists) {
-        let granted = g.kms.test_iam_permissions(&key.name, KEY_PERMISSIONS).await?;
-        for p in KEY_PERMISSIONS.iter().filter(|p| !at_project.iter().any(|x| x == *p) && !granted.iter().any(|x| x == *p)) {
+        let granted = g
+            .kms
+            .test_iam_permissions(&key.name, KEY_PERMISSIONS)
+            .await?;
+        for p in KEY_PERMISSIONS
+            .iter()
+            .filter(|p| !at_project.iter().any(|x| x == *p) && !granted.iter().any(|x| x == *p))
+        {
             missing.push(format!("{p} on {}", key.name));
         }
     }
     if run.plan.service_account_exists {
         let email = &run.plan.service_account_email;
-        let granted = g.iam.test_iam_permissions(project, email, SA_PERMISSIONS).await?;
-        for p in SA_PERMISSIONS.iter().filter(|p| !at_project.iter().any(|x| x == *p) && !granted.iter().any(|x| x == *p)) {
+        let granted = g
+            .iam
+            .test_iam_permissions(project, email, SA_PERMISSIONS)
+            .await?;
+        for p in SA_PERMISSIONS
+            .iter()
+            .filter(|p| !at_project.iter().any(|x| x == *p) && !granted.iter().any(|x| x == *p))
+        {
             missing.push(format!("{p} on {email}"));
         }
     }
     let needed_at_project = PROJECT_PERMISSIONS.iter().filter(|p| {
-        let covered_elsewhere = (run.plan.service_account_exists && SA_PERMISSIONS.contains(p)) || (p.starts_with("cloudkms.cryptoKeys.") && !p.ends_with("create") && run.plan.keys.iter().all(|k| k.exists));
+        let covered_elsewhere = (run.plan.service_account_exists && SA_PERMISSIONS.contains(p))
+            || (p.starts_with("cloudkms.cryptoKeys.")
+                && !p.ends_with("create")
+                && run.plan.keys.iter().all(|k| k.exists));
         let skip_create_sa = **p == "iam.serviceAccounts.create" && run.plan.service_account_exists;
         !covered_elsewhere && !skip_create_sa
     });
@@ -60,7 +88,13 @@ pub(crate) async fn check_permissions(run: &Run<'_>) -> Result<StepDone> {
         missing.push(format!("{p} on projects/{project}"));
     }
     if missing.is_empty() {
-        return Ok((StepOutcome::Unchanged, format!("{} holds every permission the setup needs.", run.conn.info.google_identity)));
+        return Ok((
+            StepOutcome::Unchanged,
+            format!(
+                "{} holds every permission the setup needs.",
+                run.conn.info.google_identity
+            ),
+        ));
     }
     Err(Error::new(ErrorCode::PermissionDenied, format!(
         "{} is missing {} permission(s); nothing was changed: {}. Roles that carry them: Cloud KMS Admin, Service Account Admin, Service Usage Admin.",
@@ -85,21 +119,51 @@ pub(crate) async fn enable_apis(run: &Run<'_>) -> Result<StepDone> {
             op
         } else {
             let name = op.name.clone();
-            retry_for(timing.api_enable, timing.poll_interval, |e| e.code == ErrorCode::Timeout, |_, el, _, _| run.note(format!("Waiting for {service} to be enabled ({} elapsed)", mmss(el))), || async {
-                let op = su.get_operation(&name).await?;
-                if op.done { Ok(op) } else { Err(Error::new(ErrorCode::Timeout, format!("Enabling {service} did not finish in time."))) }
-            })
+            retry_for(
+                timing.api_enable,
+                timing.poll_interval,
+                |e| e.code == ErrorCode::Timeout,
+                |_, el, _, _| {
+                    run.note(format!(
+                        "Waiting for {service} to be enabled ({} elapsed)",
+                        mmss(el)
+                    ))
+                },
+                || async {
+                    let op = su.get_operation(&name).await?;
+                    if op.done {
+                        Ok(op)
+                    } else {
+                        Err(Error::new(
+                            ErrorCode::Timeout,
+                            format!("Enabling {service} did not finish in time."),
+                        ))
+                    }
+                },
+            )
             .await?
         };
         if let Some(err) = op.error {
-            return Err(Error::new(ErrorCode::FailedPrecondition, format!("Enabling {service} failed: {}", err["message"].as_str().unwrap_or("no message"))));
+            return Err(Error::new(
+                ErrorCode::FailedPrecondition,
+                format!(
+                    "Enabling {service} failed: {}",
+                    err["message"].as_str().unwrap_or("no message")
+                ),
+            ));
         }
         enabled.push(service);
     }
     Ok(if enabled.is_empty() {
-        (StepOutcome::Unchanged, "Cloud KMS and IAM APIs are enabled.".into())
+        (
+            StepOutcome::Unchanged,
+            "Cloud KMS and IAM APIs are enabled.".into(),
+        )
     } else {
-        (StepOutcome::Done, format!("Enabled {}.", enabled.join(" and ")))
+        (
+            StepOutcome::Done,
+            format!("Enabled {}.", enabled.join(" and ")),
+        )
     })
 }
 
@@ -113,7 +177,10 @@ pub(crate) async fn create_service_account(run: &Run<'_>) -> Result<StepDone> {
         if sa.disabled {
             return Err(Error::new(ErrorCode::FailedPrecondition, format!("Service account {email} exists but is disabled. Enable it, or choose another service account id.")).with_resource(email.clone()));
         }
-        return Ok((StepOutcome::Adopted, format!("{email} already exists; using it.")));
+        return Ok((
+            StepOutcome::Adopted,
+            format!("{email} already exists; using it."),
+        ));
     }
     let cluster = &run.plan.cluster.name;
     let outcome = match iam.create_service_account(project, &run.plan.request.service_account_id, "CockroachDB CMEK", &format!("CockroachDB Cloud cluster {cluster} acts as this account to use its CMEK key. Created by CMEK Desk.")).await {
@@ -155,23 +222,51 @@ enum Fresh {
 }
 
 /// Adds `grant` to `target`, retrying "not visible yet" answers on what this run created.
-async fn grant(run: &Run<'_>, target: PolicyTarget, grant: Grant, fresh: Fresh) -> Result<StepDone> {
+async fn grant(
+    run: &Run<'_>,
+    target: PolicyTarget,
+    grant: Grant,
+    fresh: Fresh,
+) -> Result<StepDone> {
     let timing = run.conn.timing;
-    let within = if fresh == Fresh::No { std::time::Duration::ZERO } else { timing.fresh_resource };
+    let within = if fresh == Fresh::No {
+        std::time::Duration::ZERO
+    } else {
+        timing.fresh_resource
+    };
     let retryable = |e: &Error| match fresh {
         Fresh::No => false,
         Fresh::Member => e.code == ErrorCode::MemberNotFound,
         Fresh::Resource => not_visible_yet(e),
     };
     let label = target.to_string();
-    let edit = retry_for(within, timing.poll_interval, retryable, |_, el, e, _| run.note(format!("{label} is not visible to IAM yet ({}; {} elapsed); retrying", e.message, mmss(el))), || {
-        edit_policy(&run.conn.google, &target, std::slice::from_ref(&grant), &[])
-    })
+    let edit = retry_for(
+        within,
+        timing.poll_interval,
+        retryable,
+        |_, el, e, _| {
+            run.note(format!(
+                "{label} is not visible to IAM yet ({}; {} elapsed); retrying",
+                e.message,
+                mmss(el)
+            ))
+        },
+        || edit_policy(&run.conn.google, &target, std::slice::from_ref(&grant), &[]),
+    )
     .await?;
     Ok(if edit.outcome.is_noop() {
-        (StepOutcome::Unchanged, format!("{} already holds {} on {label}.", grant.member, grant.role))
+        (
+            StepOutcome::Unchanged,
+            format!("{} already holds {} on {label}.", grant.member, grant.role),
+        )
     } else {
-        (StepOutcome::Done, format!("Granted {} to {} on {label}; every other binding kept.", grant.role, grant.member))
+        (
+            StepOutcome::Done,
+            format!(
+                "Granted {} to {} on {label}; every other binding kept.",
+                grant.role, grant.member
+            ),
+        )
     })
 }
 
@@ -179,9 +274,19 @@ async fn grant(run: &Run<'_>, target: PolicyTarget, grant: Grant, fresh: Fresh) 
 /// for that principal writes nothing and says why it may be missing (field report B08).
 pub(crate) async fn grant_token_creator(run: &Run<'_>) -> Result<StepDone> {
     let p = run.plan;
-    let target = PolicyTarget::ServiceAccount { project: p.request.project.clone(), email: p.service_account_email.clone() };
-    let g = Grant::new(ROLE_TOKEN_CREATOR, service_account_member(&p.cockroach_principal));
-    let fresh = if run.is_fresh(&p.service_account_email) { Fresh::Resource } else { Fresh::No };
+    let target = PolicyTarget::ServiceAccount {
+        project: p.request.project.clone(),
+        email: p.service_account_email.clone(),
+    };
+    let g = Grant::new(
+        ROLE_TOKEN_CREATOR,
+        service_account_member(&p.cockroach_principal),
+    );
+    let fresh = if run.is_fresh(&p.service_account_email) {
+        Fresh::Resource
+    } else {
+        Fresh::No
+    };
     match grant(run, target, g, fresh).await {
         Err(e) if e.code == ErrorCode::MemberNotFound || (e.code == ErrorCode::InvalidArgument && e.message.contains(&p.cockroach_principal)) => Err(Error::new(
             ErrorCode::MemberNotFound,
@@ -199,20 +304,34 @@ pub(crate) async fn grant_token_creator(run: &Run<'_>) -> Result<StepDone> {
 pub(crate) async fn create_key_ring(run: &Run<'_>, ring: &str) -> Result<StepDone> {
     let kms = &run.conn.google.kms;
     if kms.get_key_ring(ring).await?.is_some() {
-        return Ok((StepOutcome::Adopted, format!("{ring} already exists; reusing it (key rings cannot be deleted).")));
+        return Ok((
+            StepOutcome::Adopted,
+            format!("{ring} already exists; reusing it (key rings cannot be deleted)."),
+        ));
     }
-    let (parent, id) = ring.rsplit_once("/keyRings/").ok_or_else(|| Error::internal(format!("not a key ring name: {ring}")))?;
+    let (parent, id) = ring
+        .rsplit_once("/keyRings/")
+        .ok_or_else(|| Error::internal(format!("not a key ring name: {ring}")))?;
     match kms.create_key_ring(parent, id).await {
         Ok(_) => {}
         Err(e) if e.code == ErrorCode::AlreadyExists => {
             // Lost a race with another writer: read it back before adopting it (B02).
-            kms.get_key_ring(ring).await?.ok_or_else(|| Error::internal(format!("{ring}: Google said it exists but it cannot be read")))?;
-            return Ok((StepOutcome::Adopted, format!("{ring} already existed; reusing it.")));
+            kms.get_key_ring(ring).await?.ok_or_else(|| {
+                Error::internal(format!(
+                    "{ring}: Google said it exists but it cannot be read"
+                ))
+            })?;
+            return Ok((
+                StepOutcome::Adopted,
+                format!("{ring} already existed; reusing it."),
+            ));
         }
         Err(e) => return Err(e),
     }
     run.mark_fresh(ring);
-    kms.get_key_ring(ring).await?.ok_or_else(|| Error::internal(format!("{ring} was created but cannot be read back")))?;
+    kms.get_key_ring(ring)
+        .await?
+        .ok_or_else(|| Error::internal(format!("{ring} was created but cannot be read back")))?;
     Ok((StepOutcome::Done, format!("Created {ring}.")))
 }
 
@@ -225,13 +344,22 @@ pub(crate) async fn create_crypto_key(run: &Run<'_>, name: &str) -> Result<StepD
     let key = match kms.get_crypto_key(name).await? {
         Some(k) => k,
         None => {
-            let (ring, id) = name.rsplit_once("/cryptoKeys/").ok_or_else(|| Error::internal(format!("not a key name: {name}")))?;
+            let (ring, id) = name
+                .rsplit_once("/cryptoKeys/")
+                .ok_or_else(|| Error::internal(format!("not a key name: {name}")))?;
             let body = CryptoKey {
                 purpose: Some(PURPOSE_ENCRYPT_DECRYPT.into()),
-                version_template: Some(VersionTemplate { algorithm: Some(ALGORITHM_SYMMETRIC.into()), protection_level: Some(req.protection_level.as_kms().into()) }),
-                rotation_period: req.rotation_period_days.map(|d| format_duration_secs(u64::from(d) * 86_400)),
+                version_template: Some(VersionTemplate {
+                    algorithm: Some(ALGORITHM_SYMMETRIC.into()),
+                    protection_level: Some(req.protection_level.as_kms().into()),
+                }),
+                rotation_period: req
+                    .rotation_period_days
+                    .map(|d| format_duration_secs(u64::from(d) * 86_400)),
                 next_rotation_time: crate::plan::next_rotation_time(req.rotation_period_days),
-                labels: [("managed-by".to_owned(), serde_json::json!("cmek-desk"))].into_iter().collect(),
+                labels: [("managed-by".to_owned(), serde_json::json!("cmek-desk"))]
+                    .into_iter()
+                    .collect(),
                 ..Default::default()
             };
             match kms.create_crypto_key(ring, id, &body).await {
@@ -240,7 +368,10 @@ pub(crate) async fn create_crypto_key(run: &Run<'_>, name: &str) -> Result<StepD
                     run.mark_fresh(name);
                     k
                 }
-                Err(e) if e.code == ErrorCode::AlreadyExists => kms.get_crypto_key(name).await?.ok_or_else(|| Error::internal(format!("{name} exists but cannot be read")))?,
+                Err(e) if e.code == ErrorCode::AlreadyExists => kms
+                    .get_crypto_key(name)
+                    .await?
+                    .ok_or_else(|| Error::internal(format!("{name} exists but cannot be read")))?,
                 Err(e) => return Err(e),
             }
         }
@@ -252,7 +383,11 @@ pub(crate) async fn create_crypto_key(run: &Run<'_>, name: &str) -> Result<StepD
         )).with_resource(name.to_owned()));
     }
     ensure_enabled_primary(run, name, key).await?;
-    let verb = if outcome == StepOutcome::Done { "Created" } else { "Adopted existing key" };
+    let verb = if outcome == StepOutcome::Done {
+        "Created"
+    } else {
+        "Adopted existing key"
+    };
     Ok((outcome, format!("{verb} {name}; primary version ENABLED.")))
 }
 
@@ -261,19 +396,30 @@ async fn ensure_enabled_primary(run: &Run<'_>, name: &str, mut key: CryptoKey) -
     let kms = &run.conn.google.kms;
     let timing = run.conn.timing;
     if key.primary.is_none() {
-        run.note(format!("{name} has no primary version; creating one and making it primary."));
+        run.note(format!(
+            "{name} has no primary version; creating one and making it primary."
+        ));
         let v = kms.create_version(name).await?;
         key = kms.update_primary_version(name, v.version_id()).await?;
     }
     let start = std::time::Instant::now();
     loop {
-        let state = key.primary.as_ref().and_then(|p| p.state.clone()).unwrap_or_default();
+        let state = key
+            .primary
+            .as_ref()
+            .and_then(|p| p.state.clone())
+            .unwrap_or_default();
         match state.as_str() {
             version_state::ENABLED => return Ok(()),
             version_state::PENDING_GENERATION if start.elapsed() < timing.fresh_resource => {
-                run.note(format!("Waiting for {name}'s first version to be generated…"));
+                run.note(format!(
+                    "Waiting for {name}'s first version to be generated…"
+                ));
                 tokio::time::sleep(timing.poll_interval).await;
-                key = kms.get_crypto_key(name).await?.ok_or_else(|| Error::internal(format!("{name} disappeared")))?;
+                key = kms
+                    .get_crypto_key(name)
+                    .await?
+                    .ok_or_else(|| Error::internal(format!("{name} disappeared")))?;
             }
             other => {
                 return Err(Error::new(ErrorCode::FailedPrecondition, format!(
@@ -292,5 +438,11 @@ pub(crate) async fn grant_encrypter_decrypter(run: &Run<'_>, key: &str) -> Resul
         (false, true) => Fresh::Member,
         (false, false) => Fresh::No,
     };
-    grant(run, PolicyTarget::Kms(key.to_owned()), Grant::new(ROLE_ENCRYPTER_DECRYPTER, service_account_member(email)), fresh).await
+    grant(
+        run,
+        PolicyTarget::Kms(key.to_owned()),
+        Grant::new(ROLE_ENCRYPTER_DECRYPTER, service_account_member(email)),
+        fresh,
+    )
+    .await
 }

@@ -42,7 +42,11 @@ pub async fn list_clusters(conn: &Connection) -> Result<Vec<ClusterSummary>> {
                 "UNKNOWN".to_owned()
             }
         };
-        out.push(ClusterSummary { cluster, ineligible_reason: reason, cmek_status });
+        out.push(ClusterSummary {
+            cluster,
+            ineligible_reason: reason,
+            cmek_status,
+        });
     }
     Ok(out)
 }
@@ -50,14 +54,21 @@ pub async fn list_clusters(conn: &Connection) -> Result<Vec<ClusterSummary>> {
 /// The cluster's CMEK status as CockroachDB reports it (`DISABLED` with no regions if never enabled).
 pub async fn cmek_status(conn: &Connection, cluster_id: &str) -> Result<CmekClusterInfo> {
     let id = cmek_core::names::ClusterId::parse(cluster_id)?;
-    Ok(conn.cockroach.get_cmek(id.as_str()).await?.unwrap_or_else(|| CmekClusterInfo {
-        status: "DISABLED".into(),
-        region_infos: Vec::new(),
-    }))
+    Ok(conn
+        .cockroach
+        .get_cmek(id.as_str())
+        .await?
+        .unwrap_or_else(|| CmekClusterInfo {
+            status: "DISABLED".into(),
+            region_infos: Vec::new(),
+        }))
 }
 
 /// True when every region of `info` reached a terminal status.
 pub fn is_settled(info: &CmekClusterInfo) -> bool {
     !info.region_infos.is_empty()
-        && info.region_infos.iter().all(|r| classify_status(&r.status) != StatusClass::InProgress)
+        && info
+            .region_infos
+            .iter()
+            .all(|r| classify_status(&r.status) != StatusClass::InProgress)
 }

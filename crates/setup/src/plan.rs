@@ -3,12 +3,18 @@
 use crate::connection::Connection;
 use cmek_core::cockroach::{Cluster, CmekKeySpec, CmekRegionSpec, CmekSpecBody};
 use cmek_core::gcloud::{self, CommandInputs};
-use cmek_core::iam::{service_account_member, Grant, Policy, ROLE_ENCRYPTER_DECRYPTER, ROLE_TOKEN_CREATOR};
-use cmek_core::names::{
-    cockroach_principal, is_multi_region_location, location_serves_region, service_account_email, validate_kms_id, validate_location,
-    validate_project_id, validate_rotation_period, validate_service_account_id, ClusterId, CryptoKeyName, KeyRingName,
+use cmek_core::iam::{
+    service_account_member, Grant, Policy, ROLE_ENCRYPTER_DECRYPTER, ROLE_TOKEN_CREATOR,
 };
-use cmek_core::plan::{KeyLayout, Plan, PlanStep, PlannedIamChange, PlannedKey, ProtectionLevel, SetupRequest, StepKind};
+use cmek_core::names::{
+    cockroach_principal, is_multi_region_location, location_serves_region, service_account_email,
+    validate_kms_id, validate_location, validate_project_id, validate_rotation_period,
+    validate_service_account_id, ClusterId, CryptoKeyName, KeyRingName,
+};
+use cmek_core::plan::{
+    KeyLayout, Plan, PlanStep, PlannedIamChange, PlannedKey, ProtectionLevel, SetupRequest,
+    StepKind,
+};
 use cmek_core::service_usage::{SERVICE_IAM, SERVICE_KMS};
 use cmek_core::{Error, ErrorCode, Result};
 
@@ -19,7 +25,9 @@ pub async fn suggest_request(conn: &Connection, cluster_id: &str) -> Result<Setu
     let cluster = conn.cockroach.get_cluster(id.as_str()).await?;
     let regions = cluster.region_names();
     let layout = match regions.as_slice() {
-        [only] => KeyLayout::SingleKey { location: only.clone() },
+        [only] => KeyLayout::SingleKey {
+            location: only.clone(),
+        },
         _ => KeyLayout::KeyPerRegion,
     };
     Ok(SetupRequest {
@@ -65,10 +73,17 @@ pub(crate) fn validate(req: &SetupRequest) -> Result<ClusterId> {
 }
 
 /// The keys a request asks for: resource name, location, regions served.
-pub(crate) fn planned_keys(req: &SetupRequest, cluster: &Cluster) -> Result<Vec<(CryptoKeyName, Vec<String>)>> {
+pub(crate) fn planned_keys(
+    req: &SetupRequest,
+    cluster: &Cluster,
+) -> Result<Vec<(CryptoKeyName, Vec<String>)>> {
     let regions = cluster.region_names();
     let key = |location: &str, id: String| CryptoKeyName {
-        key_ring: KeyRingName { project: req.project.clone(), location: location.to_owned(), key_ring: req.key_ring.clone() },
+        key_ring: KeyRingName {
+            project: req.project.clone(),
+            location: location.to_owned(),
+            key_ring: req.key_ring.clone(),
+        },
         crypto_key: id,
     };
     Ok(match &req.layout {
@@ -92,7 +107,13 @@ pub async fn plan(conn: &Connection, request: SetupRequest) -> Result<Plan> {
     let cluster = conn.cockroach.get_cluster(id.as_str()).await?;
     cluster.check_eligible()?;
     if cluster.cloud_provider != "GCP" {
-        return Err(Error::new(ErrorCode::NotEligible, format!("Cluster {} runs on {}; this setup creates Google Cloud keys.", cluster.name, cluster.cloud_provider)));
+        return Err(Error::new(
+            ErrorCode::NotEligible,
+            format!(
+                "Cluster {} runs on {}; this setup creates Google Cloud keys.",
+                cluster.name, cluster.cloud_provider
+            ),
+        ));
     }
     let principal = cockroach_principal(&id, &cluster.account_id);
     let sa_email = service_account_email(&request.service_account_id, &request.project);
@@ -125,10 +146,30 @@ pub async fn plan(conn: &Connection, request: SetupRequest) -> Result<Plan> {
     let mut keys = Vec::new();
     let mut rings: Vec<String> = Vec::new();
     let mut steps = vec![
-        step(StepKind::CheckPermissions, "Check your permissions", &format!("projects/{}", request.project), false),
-        step(StepKind::EnableApis, "Enable the Cloud KMS and IAM APIs", &format!("projects/{}", request.project), disabled_apis.is_empty()),
-        step(StepKind::CreateServiceAccount, "Create the service account CockroachDB will act as", &sa_email, sa.is_some()),
-        step(StepKind::GrantTokenCreator, "Let CockroachDB's principal impersonate it (Token Creator)", &sa_email, sa_policy.grants(ROLE_TOKEN_CREATOR, &service_account_member(&principal))),
+        step(
+            StepKind::CheckPermissions,
+            "Check your permissions",
+            &format!("projects/{}", request.project),
+            false,
+        ),
+        step(
+            StepKind::EnableApis,
+            "Enable the Cloud KMS and IAM APIs",
+            &format!("projects/{}", request.project),
+            disabled_apis.is_empty(),
+        ),
+        step(
+            StepKind::CreateServiceAccount,
+            "Create the service account CockroachDB will act as",
+            &sa_email,
+            sa.is_some(),
+        ),
+        step(
+            StepKind::GrantTokenCreator,
+            "Let CockroachDB's principal impersonate it (Token Creator)",
+            &sa_email,
+            sa_policy.grants(ROLE_TOKEN_CREATOR, &service_account_member(&principal)),
+        ),
     ];
     let token_creator = Grant::new(ROLE_TOKEN_CREATOR, service_account_member(&principal));
     let mut iam_changes = vec![change(&sa_email, &sa_policy, token_creator)];
@@ -148,26 +189,57 @@ pub async fn plan(conn: &Connection, request: SetupRequest) -> Result<Plan> {
             warnings.push(format!("Key location `{location}` is not a single region: CockroachDB accepts global and multi-region keys, but a regional outage of the key's location affects every cluster region (field report B18)."));
         }
         if !rings.contains(&ring) {
-            let exists = g.kms.get_key_ring(&ring).await.or_else(service_disabled_as_none)?.is_some();
+            let exists = g
+                .kms
+                .get_key_ring(&ring)
+                .await
+                .or_else(service_disabled_as_none)?
+                .is_some();
             if exists {
                 warnings.push(format!("Key ring {ring} already exists and will be reused (key rings can never be deleted)."));
             }
-            steps.push(step(StepKind::CreateKeyRing, &format!("Create key ring {} in {location}", name.key_ring.key_ring), &ring, exists));
+            steps.push(step(
+                StepKind::CreateKeyRing,
+                &format!("Create key ring {} in {location}", name.key_ring.key_ring),
+                &ring,
+                exists,
+            ));
             rings.push(ring.clone());
         }
         let key_name = name.to_string();
-        let existing = g.kms.get_crypto_key(&key_name).await.or_else(service_disabled_as_none)?;
+        let existing = g
+            .kms
+            .get_crypto_key(&key_name)
+            .await
+            .or_else(service_disabled_as_none)?;
         let key_policy = match &existing {
             Some(_) => g.kms.get_iam_policy(&key_name).await?,
             None => Policy::default(),
         };
         if let Some(k) = &existing {
-            let state = k.primary.as_ref().and_then(|p| p.state.clone()).unwrap_or_else(|| "no primary version".into());
+            let state = k
+                .primary
+                .as_ref()
+                .and_then(|p| p.state.clone())
+                .unwrap_or_else(|| "no primary version".into());
             warnings.push(format!("Crypto key {key_name} already exists (primary: {state}); it will be adopted, not re-created (B01)."));
         }
-        steps.push(step(StepKind::CreateCryptoKey, &format!("Create crypto key {}", name.crypto_key), &key_name, existing.is_some()));
+        steps.push(step(
+            StepKind::CreateCryptoKey,
+            &format!("Create crypto key {}", name.crypto_key),
+            &key_name,
+            existing.is_some(),
+        ));
         let grant = Grant::new(ROLE_ENCRYPTER_DECRYPTER, service_account_member(&sa_email));
-        key_steps.push(step(StepKind::GrantEncrypterDecrypter, &format!("Let the service account use {} (Encrypter/Decrypter)", name.crypto_key), &key_name, key_policy.has(&grant)));
+        key_steps.push(step(
+            StepKind::GrantEncrypterDecrypter,
+            &format!(
+                "Let the service account use {} (Encrypter/Decrypter)",
+                name.crypto_key
+            ),
+            &key_name,
+            key_policy.has(&grant),
+        ));
         iam_changes.push(change(&key_name, &key_policy, grant));
         keys.push(PlannedKey {
             name: key_name,
@@ -185,10 +257,23 @@ pub async fn plan(conn: &Connection, request: SetupRequest) -> Result<Plan> {
     let region_specs = region_specs(&keys, &sa_email);
     let cmek = conn.cockroach.get_cmek(id.as_str()).await?;
     let enabled = cmek.as_ref().is_some_and(|c| c.status == "ENABLED");
-    steps.push(step(StepKind::EnableCmek, "Ask CockroachDB to use the keys (enable CMEK)", id.as_str(), enabled));
-    steps.push(step(StepKind::WaitForCmek, "Wait until every region is ENABLED", id.as_str(), enabled));
+    steps.push(step(
+        StepKind::EnableCmek,
+        "Ask CockroachDB to use the keys (enable CMEK)",
+        id.as_str(),
+        enabled,
+    ));
+    steps.push(step(
+        StepKind::WaitForCmek,
+        "Wait until every region is ENABLED",
+        id.as_str(),
+        enabled,
+    ));
 
-    let body = serde_json::to_string(&CmekSpecBody { region_specs: region_specs.clone() }).unwrap_or_default();
+    let body = serde_json::to_string(&CmekSpecBody {
+        region_specs: region_specs.clone(),
+    })
+    .unwrap_or_default();
     let next = next_rotation_time(request.rotation_period_days);
     let commands = gcloud::commands(&CommandInputs {
         request: &request,
@@ -215,19 +300,37 @@ pub async fn plan(conn: &Connection, request: SetupRequest) -> Result<Plan> {
 }
 
 fn service_disabled_as_none<T>(e: Error) -> Result<Option<T>> {
-    if e.code == ErrorCode::ServiceDisabled { Ok(None) } else { Err(e) }
+    if e.code == ErrorCode::ServiceDisabled {
+        Ok(None)
+    } else {
+        Err(e)
+    }
 }
 
 fn step(kind: StepKind, title: &str, resource: &str, already_done: bool) -> PlanStep {
-    let slug = serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-    PlanStep { id: format!("{slug}:{resource}"), kind, title: title.to_owned(), resource: resource.to_owned(), already_done }
+    let slug = serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    PlanStep {
+        id: format!("{slug}:{resource}"),
+        kind,
+        title: title.to_owned(),
+        resource: resource.to_owned(),
+        already_done,
+    }
 }
 
 fn change(resource: &str, policy: &Policy, grant: Grant) -> PlannedIamChange {
     let before = policy.grants_list();
     let mut after_policy = policy.clone();
     after_policy.apply(std::slice::from_ref(&grant), &[]);
-    PlannedIamChange { resource: resource.to_owned(), grant, before, after: after_policy.grants_list() }
+    PlannedIamChange {
+        resource: resource.to_owned(),
+        grant,
+        before,
+        after: after_policy.grants_list(),
+    }
 }
 
 /// One region spec per cluster region, matched by name.
@@ -237,7 +340,11 @@ pub(crate) fn region_specs(keys: &[PlannedKey], sa_email: &str) -> Vec<CmekRegio
         .flat_map(|k| {
             k.regions.iter().map(|r| CmekRegionSpec {
                 region: r.clone(),
-                key_spec: CmekKeySpec { key_type: "GCP_CLOUD_KMS".into(), uri: k.name.clone(), auth_principal: sa_email.to_owned() },
+                key_spec: CmekKeySpec {
+                    key_type: "GCP_CLOUD_KMS".into(),
+                    uri: k.name.clone(),
+                    auth_principal: sa_email.to_owned(),
+                },
             })
         })
         .collect();
@@ -249,5 +356,8 @@ pub(crate) fn region_specs(keys: &[PlannedKey], sa_email: &str) -> Vec<CmekRegio
 pub(crate) fn next_rotation_time(days: Option<u32>) -> Option<String> {
     let days = days?;
     let t = time::OffsetDateTime::now_utc() + time::Duration::days(i64::from(days));
-    t.replace_nanosecond(0).ok()?.format(&time::format_description::well_known::Rfc3339).ok()
+    t.replace_nanosecond(0)
+        .ok()?
+        .format(&time::format_description::well_known::Rfc3339)
+        .ok()
 }

@@ -48,7 +48,10 @@ pub(crate) fn mmss(d: Duration) -> String {
 
 /// True for errors that mean "not visible yet" on something this run just created.
 pub(crate) fn not_visible_yet(e: &Error) -> bool {
-    matches!(e.code, ErrorCode::NotFound | ErrorCode::PermissionDenied | ErrorCode::MemberNotFound)
+    matches!(
+        e.code,
+        ErrorCode::NotFound | ErrorCode::PermissionDenied | ErrorCode::MemberNotFound
+    )
 }
 
 #[cfg(test)]
@@ -67,7 +70,11 @@ mod tests {
             |a, _, _, _| notes.push(a),
             || async {
                 let n = calls.fetch_add(1, Ordering::SeqCst);
-                if n < 2 { Err(Error::new(ErrorCode::PermissionDenied, "not yet")) } else { Ok(n) }
+                if n < 2 {
+                    Err(Error::new(ErrorCode::PermissionDenied, "not yet"))
+                } else {
+                    Ok(n)
+                }
             },
         )
         .await;
@@ -77,16 +84,26 @@ mod tests {
 
     #[tokio::test]
     async fn stops_at_the_bound_with_the_last_error_and_never_retries_others() {
-        let r: Result<()> = retry_for(Duration::from_millis(20), Duration::from_millis(5), |_| true, |_, _, _, _| {}, || async {
-            Err(Error::new(ErrorCode::PermissionDenied, "still denied"))
-        })
+        let r: Result<()> = retry_for(
+            Duration::from_millis(20),
+            Duration::from_millis(5),
+            |_| true,
+            |_, _, _, _| {},
+            || async { Err(Error::new(ErrorCode::PermissionDenied, "still denied")) },
+        )
         .await;
         assert_eq!(r.unwrap_err().message, "still denied");
         let calls = AtomicU32::new(0);
-        let r: Result<()> = retry_for(Duration::from_secs(5), Duration::from_millis(1), |e| e.code == ErrorCode::Unavailable, |_, _, _, _| {}, || async {
-            calls.fetch_add(1, Ordering::SeqCst);
-            Err(Error::new(ErrorCode::InvalidArgument, "bad"))
-        })
+        let r: Result<()> = retry_for(
+            Duration::from_secs(5),
+            Duration::from_millis(1),
+            |e| e.code == ErrorCode::Unavailable,
+            |_, _, _, _| {},
+            || async {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Err(Error::new(ErrorCode::InvalidArgument, "bad"))
+            },
+        )
         .await;
         assert!(r.is_err());
         assert_eq!(calls.load(Ordering::SeqCst), 1);

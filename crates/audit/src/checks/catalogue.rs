@@ -4,7 +4,14 @@
 
 use crate::model::{CheckInfo, CheckSources, Severity};
 
-type Row = (&'static str, &'static str, Severity, &'static str, [&'static [&'static str]; 5], &'static str);
+type Row = (
+    &'static str,
+    &'static str,
+    Severity,
+    &'static str,
+    [&'static [&'static str]; 5],
+    &'static str,
+);
 
 const ROWS: &[Row] = &[
     ("A01", "Key not public", Severity::High,
@@ -141,14 +148,22 @@ fn all() -> &'static [CheckInfo] {
 
 fn build() -> Vec<CheckInfo> {
     ROWS.iter()
-        .map(|(id, title, severity, condition, s, remediation)| CheckInfo {
-            id: (*id).to_owned(),
-            title: (*title).to_owned(),
-            severity: *severity,
-            condition: (*condition).to_owned(),
-            sources: CheckSources { cis: strings(s[0]), prowler: strings(s[1]), scoutsuite: strings(s[2]), scc: strings(s[3]), other: strings(s[4]) },
-            remediation: (*remediation).to_owned(),
-        })
+        .map(
+            |(id, title, severity, condition, s, remediation)| CheckInfo {
+                id: (*id).to_owned(),
+                title: (*title).to_owned(),
+                severity: *severity,
+                condition: (*condition).to_owned(),
+                sources: CheckSources {
+                    cis: strings(s[0]),
+                    prowler: strings(s[1]),
+                    scoutsuite: strings(s[2]),
+                    scc: strings(s[3]),
+                    other: strings(s[4]),
+                },
+                remediation: (*remediation).to_owned(),
+            },
+        )
         .collect()
 }
 
@@ -157,5 +172,8 @@ fn build() -> Vec<CheckInfo> {
 /// # Panics
 /// If `id` is not in the catalogue (a programming error caught by the tests).
 pub fn info(id: &str) -> &'static CheckInfo {
-    all().iter().find(|c| c.id == id).unwrap_or_else(|| panic!("unknown check {id}"))
+    all()
+        .iter()
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("unknown check {id}"))
 }

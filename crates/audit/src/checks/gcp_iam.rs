@@ -4,24 +4,40 @@
 //! type (user, group, serviceAccount, domain, principal://, principalSet://, deleted:…) counts.
 
 use super::{ev, fail};
-use crate::effective::{describe, with_roles, ENCRYPT_DECRYPT_ROLES, ROLE_KMS_ADMIN, ROLE_OWNER, ROLE_SA_USER, ROLE_TOKEN_CREATOR};
+use crate::effective::{
+    describe, with_roles, ENCRYPT_DECRYPT_ROLES, ROLE_KMS_ADMIN, ROLE_OWNER, ROLE_SA_USER,
+    ROLE_TOKEN_CREATOR,
+};
 use crate::model::{EffectiveBinding, Finding, KeyRow, ProjectRow};
 use std::collections::BTreeSet;
 
 /// Members that hold both `roles/cloudkms.admin` and an encrypt/decrypt role in `bindings`,
 /// restricted to those `keep` accepts. Returns the evidence bindings per member.
-pub fn sod_violations(bindings: &[EffectiveBinding], keep: impl Fn(&str) -> bool) -> Vec<(String, Vec<&EffectiveBinding>)> {
-    let admins: BTreeSet<&str> = with_roles(bindings, &[ROLE_KMS_ADMIN]).map(|b| b.member.as_str()).collect();
-    let users: BTreeSet<&str> = with_roles(bindings, ENCRYPT_DECRYPT_ROLES).map(|b| b.member.as_str()).collect();
+pub fn sod_violations(
+    bindings: &[EffectiveBinding],
+    keep: impl Fn(&str) -> bool,
+) -> Vec<(String, Vec<&EffectiveBinding>)> {
+    let admins: BTreeSet<&str> = with_roles(bindings, &[ROLE_KMS_ADMIN])
+        .map(|b| b.member.as_str())
+        .collect();
+    let users: BTreeSet<&str> = with_roles(bindings, ENCRYPT_DECRYPT_ROLES)
+        .map(|b| b.member.as_str())
+        .collect();
     admins
         .intersection(&users)
         .filter(|m| keep(m))
         .map(|m| {
             let mut ev: Vec<&EffectiveBinding> = bindings
                 .iter()
-                .filter(|b| b.member == *m && (b.role == ROLE_KMS_ADMIN || ENCRYPT_DECRYPT_ROLES.contains(&b.role.as_str())))
+                .filter(|b| {
+                    b.member == *m
+                        && (b.role == ROLE_KMS_ADMIN
+                            || ENCRYPT_DECRYPT_ROLES.contains(&b.role.as_str()))
+                })
                 .collect();
-            ev.sort_by(|a, b| (a.level, &a.role, &a.resource).cmp(&(b.level, &b.role, &b.resource)));
+            ev.sort_by(|a, b| {
+                (a.level, &a.role, &a.resource).cmp(&(b.level, &b.role, &b.resource))
+            });
             ((*m).to_owned(), ev)
         })
         .collect()
@@ -38,7 +54,13 @@ pub fn a06_separation_of_duties(key: &KeyRow) -> Vec<Finding> {
         .into_iter()
         .map(|(member, bs)| {
             let evidence = bs.iter().map(|b| ev("binding", describe(b))).collect();
-            fail("A06", &key.name, Some(&key.project), format!("{member} can both administer and use this key."), evidence)
+            fail(
+                "A06",
+                &key.name,
+                Some(&key.project),
+                format!("{member} can both administer and use this key."),
+                evidence,
+            )
         })
         .collect()
 }
@@ -54,7 +76,16 @@ pub fn a07_project_owner(project: &ProjectRow) -> Option<Finding> {
     (!owners.is_empty()).then(|| {
         let mut evidence: Vec<_> = owners.iter().map(|b| ev("binding", describe(b))).collect();
         evidence.push(ev("keys", project.keys.len()));
-        fail("A07", &format!("projects/{}", project.project_id), Some(&project.project_id), format!("{} owner(s) on a project that holds Cloud KMS keys.", owners.len()), evidence)
+        fail(
+            "A07",
+            &format!("projects/{}", project.project_id),
+            Some(&project.project_id),
+            format!(
+                "{} owner(s) on a project that holds Cloud KMS keys.",
+                owners.len()
+            ),
+            evidence,
+        )
     })
 }
 

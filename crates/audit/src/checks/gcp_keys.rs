@@ -16,10 +16,19 @@ pub const SEVEN_DAYS_SECS: i128 = 604_800;
 
 /// All per-key checks.
 pub fn check_key(key: &KeyRow, now: OffsetDateTime) -> Vec<Finding> {
-    [a01_public(key), a03_rotation_configured(key), a04_rotation_90_days(key, now), a08_key_users(key), a09_destruction(key), a10_enabled(key), a14_deleted_principals(key), a16_destroy_delay(key)]
-        .into_iter()
-        .flatten()
-        .collect()
+    [
+        a01_public(key),
+        a03_rotation_configured(key),
+        a04_rotation_90_days(key, now),
+        a08_key_users(key),
+        a09_destruction(key),
+        a10_enabled(key),
+        a14_deleted_principals(key),
+        a16_destroy_delay(key),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 fn proj(key: &KeyRow) -> Option<&str> {
@@ -31,10 +40,20 @@ fn proj(key: &KeyRow) -> Option<&str> {
 /// FAIL if any binding of the effective policy (key ∪ key ring ∪ project) has member `allUsers`
 /// or `allAuthenticatedUsers`, any role, conditional or not.
 pub fn a01_public(key: &KeyRow) -> Option<Finding> {
-    let public: Vec<_> = key.effective_bindings.iter().filter(|b| MemberKind::of(&b.member).is_public()).collect();
+    let public: Vec<_> = key
+        .effective_bindings
+        .iter()
+        .filter(|b| MemberKind::of(&b.member).is_public())
+        .collect();
     (!public.is_empty()).then(|| {
         let evidence = public.iter().map(|b| ev("binding", describe(b))).collect();
-        fail("A01", &key.name, proj(key), format!("{} public binding(s) reach this key.", public.len()), evidence)
+        fail(
+            "A01",
+            &key.name,
+            proj(key),
+            format!("{} public binding(s) reach this key.", public.len()),
+            evidence,
+        )
     })
 }
 
@@ -43,7 +62,10 @@ pub fn a01_public(key: &KeyRow) -> Option<Finding> {
 pub fn rotation_applies(key: &KeyRow) -> bool {
     key.purpose.as_deref() == Some(cmek_core::kms::PURPOSE_ENCRYPT_DECRYPT)
         && key.primary_state.as_deref() == Some("ENABLED")
-        && !matches!(key.protection_level.as_deref(), Some("EXTERNAL" | "EXTERNAL_VPC"))
+        && !matches!(
+            key.protection_level.as_deref(),
+            Some("EXTERNAL" | "EXTERNAL_VPC")
+        )
         && !key.import_only
 }
 
@@ -51,7 +73,17 @@ pub fn rotation_applies(key: &KeyRow) -> bool {
 /// Applies where [`rotation_applies`]. FAIL if `rotationPeriod` is absent.
 pub fn a03_rotation_configured(key: &KeyRow) -> Option<Finding> {
     (rotation_applies(key) && key.rotation_period.is_none()).then(|| {
-        fail("A03", &key.name, proj(key), "No automatic rotation is configured.", vec![ev("rotationPeriod", "<absent>"), ev("purpose", opt(key.purpose.as_deref())), ev("primary.state", opt(key.primary_state.as_deref()))])
+        fail(
+            "A03",
+            &key.name,
+            proj(key),
+            "No automatic rotation is configured.",
+            vec![
+                ev("rotationPeriod", "<absent>"),
+                ev("purpose", opt(key.purpose.as_deref())),
+                ev("primary.state", opt(key.primary_state.as_deref())),
+            ],
+        )
     })
 }
 
@@ -61,14 +93,23 @@ pub fn a03_rotation_configured(key: &KeyRow) -> Option<Finding> {
 /// more than 7776000 s (exact nanoseconds), or `nextRotationTime` is absent, unparseable, in the
 /// past, or more than 7776000 s after `now`.
 pub fn a04_rotation_90_days(key: &KeyRow, now: OffsetDateTime) -> Option<Finding> {
-    let period = key.rotation_period.as_deref().filter(|_| rotation_applies(key))?;
+    let period = key
+        .rotation_period
+        .as_deref()
+        .filter(|_| rotation_applies(key))?;
     let mut why = Vec::new();
     match duration_nanos(period) {
-        Some(n) if n > NINETY_DAYS_SECS * NANOS_PER_SEC => why.push(format!("rotationPeriod {period} exceeds 7776000s")),
+        Some(n) if n > NINETY_DAYS_SECS * NANOS_PER_SEC => {
+            why.push(format!("rotationPeriod {period} exceeds 7776000s"))
+        }
         Some(_) => {}
         None => why.push(format!("rotationPeriod {period} is not a valid duration")),
     }
-    match key.next_rotation_time.as_deref().map(|t| (t, parse_time(t))) {
+    match key
+        .next_rotation_time
+        .as_deref()
+        .map(|t| (t, parse_time(t)))
+    {
         None => why.push("nextRotationTime is absent".to_owned()),
         Some((t, None)) => why.push(format!("nextRotationTime {t} is not a valid time")),
         Some((t, Some(next))) => {
@@ -81,7 +122,17 @@ pub fn a04_rotation_90_days(key: &KeyRow, now: OffsetDateTime) -> Option<Finding
         }
     }
     (!why.is_empty()).then(|| {
-        fail("A04", &key.name, proj(key), why.join("; "), vec![ev("rotationPeriod", period), ev("nextRotationTime", opt(key.next_rotation_time.as_deref())), ev("scanTime", crate::time_util::rfc3339(now))])
+        fail(
+            "A04",
+            &key.name,
+            proj(key),
+            why.join("; "),
+            vec![
+                ev("rotationPeriod", period),
+                ev("nextRotationTime", opt(key.next_rotation_time.as_deref())),
+                ev("scanTime", crate::time_util::rfc3339(now)),
+            ],
+        )
     })
 }
 
@@ -93,7 +144,21 @@ pub fn a08_key_users(key: &KeyRow) -> Option<Finding> {
     let public = users.iter().any(|m| MemberKind::of(m).is_public());
     (users.len() > 3 || public).then(|| {
         let evidence = users.iter().map(|m| ev("keyUser", m)).collect();
-        fail("A08", &key.name, proj(key), format!("{} distinct members can use this key{}.", users.len(), if public { ", including a public member" } else { "" }), evidence)
+        fail(
+            "A08",
+            &key.name,
+            proj(key),
+            format!(
+                "{} distinct members can use this key{}.",
+                users.len(),
+                if public {
+                    ", including a public member"
+                } else {
+                    ""
+                }
+            ),
+            evidence,
+        )
     })
 }
 
@@ -105,12 +170,25 @@ pub fn a09_destruction(key: &KeyRow) -> Option<Finding> {
         .versions
         .iter()
         .filter(|v| v.state == "DESTROY_SCHEDULED")
-        .map(|v| ev(&format!("version {} destroyTime", v.id), opt(v.destroy_time.as_deref())))
+        .map(|v| {
+            ev(
+                &format!("version {} destroyTime", v.id),
+                opt(v.destroy_time.as_deref()),
+            )
+        })
         .collect();
     if key.primary_state.as_deref() == Some("DESTROYED") {
         evidence.push(ev("primary.state", "DESTROYED"));
     }
-    (!evidence.is_empty()).then(|| fail("A09", &key.name, proj(key), "Key material is scheduled for destruction or destroyed.", evidence))
+    (!evidence.is_empty()).then(|| {
+        fail(
+            "A09",
+            &key.name,
+            proj(key),
+            "Key material is scheduled for destruction or destroyed.",
+            evidence,
+        )
+    })
 }
 
 /// A10 — Prowler `kms_cmk_are_used` (AWS analogue); ScoutSuite/Steampipe primary-state filters.
@@ -119,19 +197,49 @@ pub fn a09_destruction(key: &KeyRow) -> Option<Finding> {
 pub fn a10_enabled(key: &KeyRow) -> Option<Finding> {
     if key.purpose.as_deref() == Some(cmek_core::kms::PURPOSE_ENCRYPT_DECRYPT) {
         return (key.primary_state.as_deref() != Some("ENABLED")).then(|| {
-            fail("A10", &key.name, proj(key), "The primary version is missing or not ENABLED.", vec![ev("primary", opt(key.primary_id.as_deref())), ev("primary.state", opt(key.primary_state.as_deref()))])
+            fail(
+                "A10",
+                &key.name,
+                proj(key),
+                "The primary version is missing or not ENABLED.",
+                vec![
+                    ev("primary", opt(key.primary_id.as_deref())),
+                    ev("primary.state", opt(key.primary_state.as_deref())),
+                ],
+            )
         });
     }
     (!key.versions.iter().any(|v| v.state == "ENABLED")).then(|| {
-        fail("A10", &key.name, proj(key), "No version of this key is ENABLED.", vec![ev("purpose", opt(key.purpose.as_deref())), ev("versions", key.versions.len())])
+        fail(
+            "A10",
+            &key.name,
+            proj(key),
+            "No version of this key is ENABLED.",
+            vec![
+                ev("purpose", opt(key.purpose.as_deref())),
+                ev("versions", key.versions.len()),
+            ],
+        )
     })
 }
 
 /// A14 — GCP IAM `deleted:` member syntax (no scanner has it).
 /// FAIL if any member of the effective policy starts with `deleted:`.
 pub fn a14_deleted_principals(key: &KeyRow) -> Option<Finding> {
-    let dead: Vec<_> = key.effective_bindings.iter().filter(|b| MemberKind::of(&b.member) == MemberKind::Deleted).collect();
-    (!dead.is_empty()).then(|| fail("A14", &key.name, proj(key), "Deleted principals remain in the key's policies.", dead.iter().map(|b| ev("binding", describe(b))).collect()))
+    let dead: Vec<_> = key
+        .effective_bindings
+        .iter()
+        .filter(|b| MemberKind::of(&b.member) == MemberKind::Deleted)
+        .collect();
+    (!dead.is_empty()).then(|| {
+        fail(
+            "A14",
+            &key.name,
+            proj(key),
+            "Deleted principals remain in the key's policies.",
+            dead.iter().map(|b| ev("binding", describe(b))).collect(),
+        )
+    })
 }
 
 /// A16 — Checkov CKV_GCP_82 (live-state analogue).
@@ -139,5 +247,13 @@ pub fn a14_deleted_principals(key: &KeyRow) -> Option<Finding> {
 pub fn a16_destroy_delay(key: &KeyRow) -> Option<Finding> {
     let d = key.destroy_scheduled_duration.as_deref()?;
     let short = duration_nanos(d).is_some_and(|n| n < SEVEN_DAYS_SECS * NANOS_PER_SEC);
-    short.then(|| fail("A16", &key.name, proj(key), format!("Destruction happens only {d} after it is scheduled."), vec![ev("destroyScheduledDuration", d)]))
+    short.then(|| {
+        fail(
+            "A16",
+            &key.name,
+            proj(key),
+            format!("Destruction happens only {d} after it is scheduled."),
+            vec![ev("destroyScheduledDuration", d)],
+        )
+    })
 }

@@ -13,7 +13,9 @@ pub mod gcp_iam;
 pub mod gcp_keys;
 pub mod not_applicable;
 
-use crate::model::{ClusterRow, Evidence, Finding, FindingStatus, KeyRow, ProjectRow, ServiceAccountRow, Severity};
+use crate::model::{
+    ClusterRow, Evidence, Finding, FindingStatus, KeyRow, ProjectRow, ServiceAccountRow, Severity,
+};
 use time::OffsetDateTime;
 
 pub use catalogue::catalogue;
@@ -47,7 +49,13 @@ impl Inputs<'_> {
 }
 
 /// Builds a failed finding of check `id` with its catalogue severity.
-pub fn fail(id: &str, resource: &str, project: Option<&str>, message: impl Into<String>, evidence: Vec<Evidence>) -> Finding {
+pub fn fail(
+    id: &str,
+    resource: &str,
+    project: Option<&str>,
+    message: impl Into<String>,
+    evidence: Vec<Evidence>,
+) -> Finding {
     let info = catalogue::info(id);
     Finding {
         check_id: info.id.clone(),
@@ -64,13 +72,26 @@ pub fn fail(id: &str, resource: &str, project: Option<&str>, message: impl Into<
 }
 
 /// Same as [`fail`] with another severity (checks with two levels, e.g. C03, C04).
-pub fn fail_at(severity: Severity, id: &str, resource: &str, project: Option<&str>, message: impl Into<String>, evidence: Vec<Evidence>) -> Finding {
-    Finding { severity, ..fail(id, resource, project, message, evidence) }
+pub fn fail_at(
+    severity: Severity,
+    id: &str,
+    resource: &str,
+    project: Option<&str>,
+    message: impl Into<String>,
+    evidence: Vec<Evidence>,
+) -> Finding {
+    Finding {
+        severity,
+        ..fail(id, resource, project, message, evidence)
+    }
 }
 
 /// One evidence row.
 pub fn ev(field: &str, value: impl ToString) -> Evidence {
-    Evidence { field: field.to_owned(), value: value.to_string() }
+    Evidence {
+        field: field.to_owned(),
+        value: value.to_string(),
+    }
 }
 
 /// Optional field as evidence text (`<absent>` when missing).
@@ -91,6 +112,8 @@ pub fn run_all(inputs: &Inputs<'_>) -> Vec<Finding> {
     }
     out.extend(cockroach::check_clusters(inputs));
     out.extend(not_applicable::rows(inputs));
-    out.sort_by(|a, b| (a.severity, &a.check_id, &a.resource).cmp(&(b.severity, &b.check_id, &b.resource)));
+    out.sort_by(|a, b| {
+        (a.severity, &a.check_id, &a.resource).cmp(&(b.severity, &b.check_id, &b.resource))
+    });
     out
 }

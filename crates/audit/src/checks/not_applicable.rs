@@ -6,7 +6,10 @@ use super::{ev, fail, Inputs};
 use crate::model::{Finding, FindingStatus};
 
 fn na(id: &str, resource: &str, why: &str) -> Finding {
-    Finding { status: FindingStatus::NotApplicable, ..fail(id, resource, None, why, vec![ev("reason", why)]) }
+    Finding {
+        status: FindingStatus::NotApplicable,
+        ..fail(id, resource, None, why, vec![ev("reason", why)])
+    }
 }
 
 const NO_AWS: &str = "not applicable: no AWS inventory yet";
@@ -15,7 +18,10 @@ const NO_ALERTS: &str = "not evaluated: no Cloud Logging / Monitoring inventory 
 /// A02, A05, A12, A13 (AWS; once per scan), C05 (once per AWS cluster with CMEK), A11 (once per
 /// scan) and C13 (once per cluster with a GCP CMEK key).
 pub fn rows(inputs: &Inputs<'_>) -> Vec<Finding> {
-    let mut out: Vec<Finding> = ["A02", "A05", "A12", "A13"].iter().map(|id| na(id, "aws", NO_AWS)).collect();
+    let mut out: Vec<Finding> = ["A02", "A05", "A12", "A13"]
+        .iter()
+        .map(|id| na(id, "aws", NO_AWS))
+        .collect();
     out.push(na("A11", "gcp", NO_ALERTS));
     for c in inputs.clusters.iter().filter(|c| c.cmek.is_some()) {
         let res = format!("clusters/{}", c.id);

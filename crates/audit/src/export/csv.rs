@@ -7,7 +7,11 @@ use crate::model::{AuditReport, Finding};
 /// Quotes a field when it holds a comma, quote, CR or LF (quotes doubled). Fields starting with
 /// `=`, `+`, `-` or `@` get a leading `'` so spreadsheets do not evaluate them.
 pub fn field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_owned() };
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -17,7 +21,15 @@ pub fn field(s: &str) -> String {
 
 fn sources(f: &Finding) -> String {
     let s = &f.sources;
-    s.cis.iter().chain(&s.prowler).chain(&s.scoutsuite).chain(&s.scc).chain(&s.other).cloned().collect::<Vec<_>>().join("; ")
+    s.cis
+        .iter()
+        .chain(&s.prowler)
+        .chain(&s.scoutsuite)
+        .chain(&s.scc)
+        .chain(&s.other)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The CSV text.
@@ -29,9 +41,16 @@ pub fn to_csv(report: &AuditReport) -> String {
         report.app_version,
         report.schema_version
     );
-    out.push_str("checkId,severity,status,resource,project,title,message,evidence,sources,remediation\r\n");
+    out.push_str(
+        "checkId,severity,status,resource,project,title,message,evidence,sources,remediation\r\n",
+    );
     for f in &report.findings {
-        let evidence = f.evidence.iter().map(|e| format!("{}={}", e.field, e.value)).collect::<Vec<_>>().join(" | ");
+        let evidence = f
+            .evidence
+            .iter()
+            .map(|e| format!("{}={}", e.field, e.value))
+            .collect::<Vec<_>>()
+            .join(" | ");
         let cols = [
             f.check_id.clone(),
             f.severity.as_str().to_owned(),

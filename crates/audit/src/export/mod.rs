@@ -55,10 +55,23 @@ pub fn render(report: &AuditReport, format: AuditExportFormat) -> String {
 /// Writes `report` in `format` to `{dir}/cmek-audit-{scan time}.{ext}` (creating `dir`) and
 /// returns the file's path. The scan time (RFC 3339) becomes a file-name-safe stamp.
 pub fn write_export(report: &AuditReport, format: AuditExportFormat, dir: &Path) -> Result<String> {
-    let io = |what: &str, p: &Path, e: std::io::Error| Error::new(ErrorCode::Internal, format!("Cannot {what} {}: {e}", p.display()));
+    let io = |what: &str, p: &Path, e: std::io::Error| {
+        Error::new(
+            ErrorCode::Internal,
+            format!("Cannot {what} {}: {e}", p.display()),
+        )
+    };
     std::fs::create_dir_all(dir).map_err(|e| io("create the folder", dir, e))?;
-    let stamp: String = report.scan_time.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
-    let stamp = if stamp.is_empty() { "report".to_owned() } else { stamp };
+    let stamp: String = report
+        .scan_time
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let stamp = if stamp.is_empty() {
+        "report".to_owned()
+    } else {
+        stamp
+    };
     let path = dir.join(format!("cmek-audit-{stamp}.{}", format.extension()));
     std::fs::write(&path, render(report, format)).map_err(|e| io("write", &path, e))?;
     Ok(path.display().to_string())
@@ -71,11 +84,28 @@ mod tests {
     #[test]
     fn write_export_writes_each_format_under_a_safe_name() {
         let dir = std::env::temp_dir().join(format!("cmek-audit-export-{}", std::process::id()));
-        let report = AuditReport { scan_time: "2025-01-02T03:04:05Z".into(), ..Default::default() };
-        for format in [AuditExportFormat::Json, AuditExportFormat::Csv, AuditExportFormat::Html, AuditExportFormat::Ocsf] {
+        let report = AuditReport {
+            scan_time: "2025-01-02T03:04:05Z".into(),
+            ..Default::default()
+        };
+        for format in [
+            AuditExportFormat::Json,
+            AuditExportFormat::Csv,
+            AuditExportFormat::Html,
+            AuditExportFormat::Ocsf,
+        ] {
             let path = write_export(&report, format, &dir).expect("written");
-            assert!(path.ends_with(&format!("cmek-audit-2025-01-02T03-04-05Z.{}", format.extension())), "{path}");
-            assert_eq!(std::fs::read_to_string(&path).unwrap(), render(&report, format));
+            assert!(
+                path.ends_with(&format!(
+                    "cmek-audit-2025-01-02T03-04-05Z.{}",
+                    format.extension()
+                )),
+                "{path}"
+            );
+            assert_eq!(
+                std::fs::read_to_string(&path).unwrap(),
+                render(&report, format)
+            );
         }
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -36,9 +36,31 @@ fn severity_name(s: Severity) -> &'static str {
 }
 
 fn event(r: &AuditReport, f: &Finding, time_ms: i64) -> Value {
-    let kind = if f.resource.starts_with("clusters/") { "CockroachDB Cluster" } else if f.resource.contains("/cryptoKeys/") { "Cloud KMS CryptoKey" } else if f.resource.contains('@') { "Service Account" } else { "Project" };
-    let provider = if f.resource.starts_with("clusters/") { "CockroachDB Cloud" } else if f.resource == "aws" { "AWS" } else { "GCP" };
-    let mut refs: Vec<&String> = f.sources.cis.iter().chain(&f.sources.prowler).chain(&f.sources.scoutsuite).chain(&f.sources.scc).chain(&f.sources.other).collect();
+    let kind = if f.resource.starts_with("clusters/") {
+        "CockroachDB Cluster"
+    } else if f.resource.contains("/cryptoKeys/") {
+        "Cloud KMS CryptoKey"
+    } else if f.resource.contains('@') {
+        "Service Account"
+    } else {
+        "Project"
+    };
+    let provider = if f.resource.starts_with("clusters/") {
+        "CockroachDB Cloud"
+    } else if f.resource == "aws" {
+        "AWS"
+    } else {
+        "GCP"
+    };
+    let mut refs: Vec<&String> = f
+        .sources
+        .cis
+        .iter()
+        .chain(&f.sources.prowler)
+        .chain(&f.sources.scoutsuite)
+        .chain(&f.sources.scc)
+        .chain(&f.sources.other)
+        .collect();
     refs.dedup();
     json!({
         "class_uid": 2004, "class_name": "Detection Finding",

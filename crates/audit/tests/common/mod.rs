@@ -7,7 +7,10 @@ use cmek_cockroach::CockroachClient;
 use cmek_core::Secret;
 use cmek_gcp::{Google, GoogleEndpoints, GoogleHttp, StaticToken};
 use cmek_sandbox::seed_audit::{AUDIT_KEYS_PROJECT, AUDIT_OWNER_PROJECT};
-use cmek_sandbox::{Sandbox, SandboxConfig, SandboxHandle, DEFAULT_COCKROACH_KEY, DEFAULT_GOOGLE_MEMBER, DEFAULT_GOOGLE_TOKEN};
+use cmek_sandbox::{
+    Sandbox, SandboxConfig, SandboxHandle, DEFAULT_COCKROACH_KEY, DEFAULT_GOOGLE_MEMBER,
+    DEFAULT_GOOGLE_TOKEN,
+};
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
@@ -18,9 +21,20 @@ pub struct Clients {
 
 pub fn clients(sb: &SandboxHandle) -> Clients {
     let e = sb.endpoints();
-    let endpoints = GoogleEndpoints { kms: e.kms, iam: e.iam, serviceusage: e.serviceusage, crm: e.crm };
-    let http = GoogleHttp::new(Arc::new(StaticToken::new(Secret::new(DEFAULT_GOOGLE_TOKEN), DEFAULT_GOOGLE_MEMBER)));
-    Clients { google: Google::new(http, &endpoints), cockroach: CockroachClient::new(&e.cockroach, Secret::new(DEFAULT_COCKROACH_KEY)) }
+    let endpoints = GoogleEndpoints {
+        kms: e.kms,
+        iam: e.iam,
+        serviceusage: e.serviceusage,
+        crm: e.crm,
+    };
+    let http = GoogleHttp::new(Arc::new(StaticToken::new(
+        Secret::new(DEFAULT_GOOGLE_TOKEN),
+        DEFAULT_GOOGLE_MEMBER,
+    )));
+    Clients {
+        google: Google::new(http, &endpoints),
+        cockroach: CockroachClient::new(&e.cockroach, Secret::new(DEFAULT_COCKROACH_KEY)),
+    }
 }
 
 pub async fn audit_sandbox() -> SandboxHandle {
@@ -28,33 +42,62 @@ pub async fn audit_sandbox() -> SandboxHandle {
 }
 
 pub fn options(projects: &[&str]) -> ScanOptions {
-    ScanOptions { projects: projects.iter().map(|p| (*p).to_owned()).collect(), kms_reads_per_minute: 60_000, ..Default::default() }
+    ScanOptions {
+        projects: projects.iter().map(|p| (*p).to_owned()).collect(),
+        kms_reads_per_minute: 60_000,
+        ..Default::default()
+    }
 }
 
 /// Runs the audit over both audit projects (or `opts`) and returns the report and events.
-pub async fn run(sb: &SandboxHandle, opts: ScanOptions, cancel: &AtomicBool, on_event: impl Fn(&ScanEvent) + Send + Sync) -> (AuditReport, Vec<ScanEvent>) {
+pub async fn run(
+    sb: &SandboxHandle,
+    opts: ScanOptions,
+    cancel: &AtomicBool,
+    on_event: impl Fn(&ScanEvent) + Send + Sync,
+) -> (AuditReport, Vec<ScanEvent>) {
     let c = clients(sb);
     let events = Mutex::new(Vec::new());
     let sink = |e: ScanEvent| {
         on_event(&e);
         events.lock().unwrap().push(e);
     };
-    let clients = AuditClients { google: &c.google, cockroach: Some(&c.cockroach), identity: DEFAULT_GOOGLE_MEMBER };
+    let clients = AuditClients {
+        google: &c.google,
+        cockroach: Some(&c.cockroach),
+        identity: DEFAULT_GOOGLE_MEMBER,
+    };
     let report = run_audit(clients, &opts, cancel, &sink).await;
     let ev = events.into_inner().unwrap();
     (report, ev)
 }
 
 pub async fn full_report(sb: &SandboxHandle) -> AuditReport {
-    let (r, _) = run(sb, options(&[AUDIT_KEYS_PROJECT, AUDIT_OWNER_PROJECT]), &AtomicBool::new(false), |_| {}).await;
-    assert!(sb.spec_violations().is_empty(), "{:#?}", sb.spec_violations());
-    assert!(sb.spec_rejections().is_empty(), "{:#?}", sb.spec_rejections());
+    let (r, _) = run(
+        sb,
+        options(&[AUDIT_KEYS_PROJECT, AUDIT_OWNER_PROJECT]),
+        &AtomicBool::new(false),
+        |_| {},
+    )
+    .await;
+    assert!(
+        sb.spec_violations().is_empty(),
+        "{:#?}",
+        sb.spec_violations()
+    );
+    assert!(
+        sb.spec_rejections().is_empty(),
+        "{:#?}",
+        sb.spec_rejections()
+    );
     r
 }
 
 /// True when check `id` failed on `resource`.
 pub fn fires(r: &AuditReport, id: &str, resource: &str) -> bool {
-    r.findings.iter().any(|f| f.check_id == id && f.resource == resource && f.status == FindingStatus::Fail)
+    r.findings
+        .iter()
+        .any(|f| f.check_id == id && f.resource == resource && f.status == FindingStatus::Fail)
 }
 
 pub fn crdb_key(id: &str) -> String {
@@ -62,5 +105,9 @@ pub fn crdb_key(id: &str) -> String {
 }
 
 pub fn cluster_id(name: &str) -> &'static str {
-    cmek_sandbox::seed_audit::CLUSTERS.iter().find(|c| c.1 == name).map(|c| c.0).expect("cluster")
+    cmek_sandbox::seed_audit::CLUSTERS
+        .iter()
+        .find(|c| c.1 == name)
+        .map(|c| c.0)
+        .expect("cluster")
 }

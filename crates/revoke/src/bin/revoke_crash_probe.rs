@@ -14,7 +14,9 @@ use cmek_activity::ActivityLog;
 use cmek_cockroach::CockroachClient;
 use cmek_core::Secret;
 use cmek_gcp::{Google, GoogleEndpoints, GoogleHttp, StaticToken};
-use cmek_revoke::{revoke, Lever, RevokeContext, RevokeControl, RevokeEvent, RevokeRequest, RevokeTiming};
+use cmek_revoke::{
+    revoke, Lever, RevokeContext, RevokeControl, RevokeEvent, RevokeRequest, RevokeTiming,
+};
 
 fn var(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set"))
@@ -23,20 +25,39 @@ fn var(name: &str) -> String {
 #[tokio::main]
 async fn main() {
     let base = var("CMEK_PROBE_BASE");
-    let endpoints = GoogleEndpoints { kms: format!("{base}/kms/"), iam: format!("{base}/iam/"), serviceusage: format!("{base}/serviceusage/"), crm: format!("{base}/crm/") };
-    let tokens = Arc::new(StaticToken::new(Secret::new(var("CMEK_PROBE_GOOGLE_TOKEN")), "user:officer@example.com"));
+    let endpoints = GoogleEndpoints {
+        kms: format!("{base}/kms/"),
+        iam: format!("{base}/iam/"),
+        serviceusage: format!("{base}/serviceusage/"),
+        crm: format!("{base}/crm/"),
+    };
+    let tokens = Arc::new(StaticToken::new(
+        Secret::new(var("CMEK_PROBE_GOOGLE_TOKEN")),
+        "user:officer@example.com",
+    ));
     let google = Google::new(GoogleHttp::new(tokens), &endpoints);
-    let cockroach = CockroachClient::new(&format!("{base}/cockroach/"), Secret::new(var("CMEK_PROBE_COCKROACH_KEY")));
-    let ctx = RevokeContext::new(google, cockroach, "user:officer@example.com").with_timing(RevokeTiming::fast());
+    let cockroach = CockroachClient::new(
+        &format!("{base}/cockroach/"),
+        Secret::new(var("CMEK_PROBE_COCKROACH_KEY")),
+    );
+    let ctx = RevokeContext::new(google, cockroach, "user:officer@example.com")
+        .with_timing(RevokeTiming::fast());
     let log = ActivityLog::open(var("CMEK_PROBE_DB")).expect("open activity log");
-    let lever: Lever = serde_json::from_value(serde_json::Value::String(var("CMEK_PROBE_LEVER"))).expect("lever");
-    let req = RevokeRequest { cluster_id: var("CMEK_PROBE_CLUSTER"), lever, confirm_name: var("CMEK_PROBE_CONFIRM") };
+    let lever: Lever =
+        serde_json::from_value(serde_json::Value::String(var("CMEK_PROBE_LEVER"))).expect("lever");
+    let req = RevokeRequest {
+        cluster_id: var("CMEK_PROBE_CLUSTER"),
+        lever,
+        confirm_name: var("CMEK_PROBE_CONFIRM"),
+    };
     let pause = std::env::var("CMEK_REVOKE_PAUSE_AFTER").ok();
     let op = std::sync::Mutex::new(String::new());
     let sink = move |e: RevokeEvent| match e {
         RevokeEvent::OperationStarted { operation_id, .. } => *op.lock().unwrap() = operation_id,
         RevokeEvent::StepFinished { step, .. } => {
-            let name = serde_json::to_value(step).ok().and_then(|v| v.as_str().map(str::to_owned));
+            let name = serde_json::to_value(step)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned));
             if name.is_some() && name == pause {
                 println!("PAUSED {}", op.lock().unwrap());
                 std::io::stdout().flush().ok();

@@ -5,7 +5,10 @@
 use cmek_core::plan::{ApplyEvent, ApplyResult, ConnectionMode, KeyLayout, Plan, SetupRequest};
 use cmek_core::{Result, Secret};
 use cmek_gcp::{GoogleEndpoints, StaticToken};
-use cmek_sandbox::{seed, Sandbox, SandboxConfig, SandboxHandle, DEFAULT_COCKROACH_KEY, DEFAULT_GOOGLE_MEMBER, DEFAULT_GOOGLE_TOKEN};
+use cmek_sandbox::{
+    seed, Sandbox, SandboxConfig, SandboxHandle, DEFAULT_COCKROACH_KEY, DEFAULT_GOOGLE_MEMBER,
+    DEFAULT_GOOGLE_TOKEN,
+};
 use cmek_setup::{ApplyControl, Connection, Timing};
 use std::sync::{Arc, Mutex};
 
@@ -25,8 +28,14 @@ impl Drop for Checked {
         let violations = self.0.spec_violations();
         let rejected = self.0.spec_rejections();
         if !std::thread::panicking() {
-            assert!(violations.is_empty(), "the sandbox answered outside the spec: {violations:#?}");
-            assert!(rejected.is_empty(), "a request broke the spec: {rejected:#?}");
+            assert!(
+                violations.is_empty(),
+                "the sandbox answered outside the spec: {violations:#?}"
+            );
+            assert!(
+                rejected.is_empty(),
+                "a request broke the spec: {rejected:#?}"
+            );
         }
     }
 }
@@ -45,22 +54,38 @@ pub async fn connect(sb: &SandboxHandle) -> Connection {
 
 pub async fn connect_as(sb: &SandboxHandle, token: &str, member: &str) -> Connection {
     let e = sb.endpoints();
-    let google = GoogleEndpoints { kms: e.kms, iam: e.iam, serviceusage: e.serviceusage, crm: e.crm };
+    let google = GoogleEndpoints {
+        kms: e.kms,
+        iam: e.iam,
+        serviceusage: e.serviceusage,
+        crm: e.crm,
+    };
     let tokens = Arc::new(StaticToken::new(Secret::new(token), member));
-    Connection::new(tokens, &google, &e.cockroach, Secret::new(DEFAULT_COCKROACH_KEY), ConnectionMode::Sandbox, Timing::fast())
-        .await
-        .expect("connect to sandbox")
+    Connection::new(
+        tokens,
+        &google,
+        &e.cockroach,
+        Secret::new(DEFAULT_COCKROACH_KEY),
+        ConnectionMode::Sandbox,
+        Timing::fast(),
+    )
+    .await
+    .expect("connect to sandbox")
 }
 
 /// The default request for the single-region cluster, in the demo project.
 pub async fn single_region_request(conn: &Connection) -> SetupRequest {
-    let mut r = cmek_setup::suggest_request(conn, seed::SINGLE_REGION_CLUSTER_ID).await.expect("suggest");
+    let mut r = cmek_setup::suggest_request(conn, seed::SINGLE_REGION_CLUSTER_ID)
+        .await
+        .expect("suggest");
     r.project = seed::DEMO_PROJECT_ID.into();
     r
 }
 
 pub async fn multi_region_request(conn: &Connection) -> SetupRequest {
-    let mut r = cmek_setup::suggest_request(conn, seed::MULTI_REGION_CLUSTER_ID).await.expect("suggest");
+    let mut r = cmek_setup::suggest_request(conn, seed::MULTI_REGION_CLUSTER_ID)
+        .await
+        .expect("suggest");
     r.project = seed::DEMO_PROJECT_ID.into();
     assert_eq!(r.layout, KeyLayout::KeyPerRegion);
     r
@@ -78,7 +103,10 @@ pub async fn apply(conn: &Connection, plan: &Plan) -> (Result<ApplyResult>, Vec<
     (r, ev)
 }
 
-pub async fn plan_and_apply(conn: &Connection, req: SetupRequest) -> (Result<ApplyResult>, Vec<ApplyEvent>) {
+pub async fn plan_and_apply(
+    conn: &Connection,
+    req: SetupRequest,
+) -> (Result<ApplyResult>, Vec<ApplyEvent>) {
     let plan = cmek_setup::plan(conn, req).await.expect("plan");
     apply(conn, &plan).await
 }
@@ -86,7 +114,9 @@ pub async fn plan_and_apply(conn: &Connection, req: SetupRequest) -> (Result<App
 /// The outcome reported for the first step whose id starts with `prefix`.
 pub fn outcome_of(events: &[ApplyEvent], prefix: &str) -> Option<cmek_core::plan::StepOutcome> {
     events.iter().find_map(|e| match e {
-        ApplyEvent::StepFinished { step_id, outcome, .. } if step_id.starts_with(prefix) => Some(*outcome),
+        ApplyEvent::StepFinished {
+            step_id, outcome, ..
+        } if step_id.starts_with(prefix) => Some(*outcome),
         _ => None,
     })
 }
@@ -102,5 +132,8 @@ pub fn progress_messages(events: &[ApplyEvent]) -> Vec<String> {
 }
 
 pub fn ops(sb: &SandboxHandle, op_suffix: &str) -> Vec<cmek_sandbox::RecordedRequest> {
-    sb.requests().into_iter().filter(|r| r.operation.ends_with(op_suffix)).collect()
+    sb.requests()
+        .into_iter()
+        .filter(|r| r.operation.ends_with(op_suffix))
+        .collect()
 }
