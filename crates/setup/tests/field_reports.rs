@@ -4,7 +4,7 @@
 mod common;
 use cmek_core::plan::{KeyLayout, StepOutcome};
 use cmek_core::ErrorCode;
-use cmek_sandbox::{seed, Fault, SandboxConfig};
+use cmek_sandbox::{seed, SandboxConfig};
 use common::*;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -50,11 +50,7 @@ async fn b01_an_existing_key_is_shown_and_adopted_never_reported_as_created() {
 
 #[tokio::test]
 async fn b02_a_409_on_key_ring_creation_is_handled_as_exists() {
-    let sb = sandbox().await;
-    let conn = connect(&sb).await;
-    let plan = cmek_setup::plan(&conn, single_region_request(&conn).await)
-        .await
-        .unwrap();
+    let (_sb, conn, plan) = single_region_plan().await;
     // Another tool creates the ring between our check and our create.
     let ring = plan.key_ring_names[0].clone();
     let (parent, id) = ring.rsplit_once("/keyRings/").unwrap();
@@ -69,18 +65,13 @@ async fn b02_a_409_on_key_ring_creation_is_handled_as_exists() {
 
 #[tokio::test]
 async fn b06_not_visible_yet_on_a_key_we_just_created_is_retried() {
-    let sb = sandbox().await;
-    let conn = connect(&sb).await;
-    let plan = cmek_setup::plan(&conn, single_region_request(&conn).await)
-        .await
-        .unwrap();
-    sb.inject_fault(Fault {
-        operation: "cloudkms.projects.locations.keyRings.cryptoKeys.getIamPolicy".into(),
-        status: 403,
-        body: json!({"error": {"code": 403, "message": format!("Permission 'cloudkms.cryptoKeys.getIamPolicy' denied on resource '{}' (or it may not exist).", plan.keys[0].name), "status": "PERMISSION_DENIED"}}),
-        times: 2,
-        retry_after_secs: None,
-    });
+    let (sb, conn, plan) = single_region_plan().await;
+    sb.inject_fault(fault(
+        "cloudkms.projects.locations.keyRings.cryptoKeys.getIamPolicy",
+        403,
+        json!({"error": {"code": 403, "message": format!("Permission 'cloudkms.cryptoKeys.getIamPolicy' denied on resource '{}' (or it may not exist).", plan.keys[0].name), "status": "PERMISSION_DENIED"}}),
+        2,
+    ));
     let (r, events) = apply(&conn, &plan).await;
     r.unwrap_or_else(|e| panic!("{e:?}"));
     assert!(progress_messages(&events)
@@ -95,13 +86,12 @@ async fn b06_the_same_error_on_a_resource_we_did_not_create_is_not_retried() {
     let plan = cmek_setup::plan(&conn, existing_key_request(&conn).await)
         .await
         .unwrap();
-    sb.inject_fault(Fault {
-        operation: "cloudkms.projects.locations.keyRings.cryptoKeys.getIamPolicy".into(),
-        status: 403,
-        body: json!({"error": {"code": 403, "message": "Permission 'cloudkms.cryptoKeys.getIamPolicy' denied on resource 'k' (or it may not exist).", "status": "PERMISSION_DENIED"}}),
-        times: 1,
-        retry_after_secs: None,
-    });
+    sb.inject_fault(fault(
+        "cloudkms.projects.locations.keyRings.cryptoKeys.getIamPolicy",
+        403,
+        json!({"error": {"code": 403, "message": "Permission 'cloudkms.cryptoKeys.getIamPolicy' denied on resource 'k' (or it may not exist).", "status": "PERMISSION_DENIED"}}),
+        1,
+    ));
     let e = apply(&conn, &plan).await.0.unwrap_err();
     assert_eq!(e.code, ErrorCode::PermissionDenied);
     assert_eq!(
@@ -150,18 +140,13 @@ async fn b09_enable_is_retried_while_iam_propagates_with_visible_progress() {
 
 #[tokio::test]
 async fn b09_after_the_window_a_permanent_permission_problem_is_reported() {
-    let sb = sandbox().await;
-    let conn = connect(&sb).await;
-    let plan = cmek_setup::plan(&conn, single_region_request(&conn).await)
-        .await
-        .unwrap();
-    sb.inject_fault(Fault {
-        operation: "CockroachCloud_EnableCMEKSpec".into(),
-        status: 400,
-        body: json!({"code": 3, "message": "invalid argument - returned while enabling CMEK - Insufficient permissions to access the KMS key"}),
-        times: 10_000,
-        retry_after_secs: None,
-    });
+    let (sb, conn, plan) = single_region_plan().await;
+    sb.inject_fault(fault(
+        "CockroachCloud_EnableCMEKSpec",
+        400,
+        json!({"code": 3, "message": "invalid argument - returned while enabling CMEK - Insufficient permissions to access the KMS key"}),
+        10_000,
+    ));
     let mut conn = conn;
     conn.timing.iam_propagation = Duration::from_millis(300);
     let e = apply(&conn, &plan).await.0.unwrap_err();
@@ -176,11 +161,7 @@ async fn b09_after_the_window_a_permanent_permission_problem_is_reported() {
 
 #[tokio::test]
 async fn b10_b11_a_concurrent_writer_is_kept_and_every_retry_rereads_the_etag() {
-    let sb = sandbox().await;
-    let conn = connect(&sb).await;
-    let plan = cmek_setup::plan(&conn, single_region_request(&conn).await)
-        .await
-        .unwrap();
+    let (sb, conn, plan) = single_region_plan().await;
     let key = plan.keys[0].name.clone();
     let other = "group:key-backup-admins@example.com";
     let k2 = key.clone();
@@ -383,11 +364,7 @@ async fn b40_missing_permissions_are_named_before_any_write() {
 
 #[tokio::test]
 async fn b08_a_missing_cockroach_identity_writes_nothing_and_says_why_then_retry_works() {
-    let sb = sandbox().await;
-    let conn = connect(&sb).await;
-    let plan = cmek_setup::plan(&conn, single_region_request(&conn).await)
-        .await
-        .unwrap();
+    let (sb, conn, plan) = single_region_plan().await;
     let principal = plan.cockroach_principal.clone();
     sb.with_state(|s| s.unprovision_external_service_account(&principal));
     let sa_resource = format!(
@@ -449,18 +426,13 @@ async fn b18_a_key_location_that_cannot_serve_a_region_is_refused_before_any_cal
 
 #[tokio::test]
 async fn b09_a_400_that_is_not_about_key_access_fails_at_once() {
-    let sb = sandbox().await;
-    let conn = connect(&sb).await;
-    let plan = cmek_setup::plan(&conn, single_region_request(&conn).await)
-        .await
-        .unwrap();
-    sb.inject_fault(Fault {
-        operation: "CockroachCloud_EnableCMEKSpec".into(),
-        status: 400,
-        body: json!({"code": 3, "message": "region us-east4: uri must not include a key version"}),
-        times: 10_000,
-        retry_after_secs: None,
-    });
+    let (sb, conn, plan) = single_region_plan().await;
+    sb.inject_fault(fault(
+        "CockroachCloud_EnableCMEKSpec",
+        400,
+        json!({"code": 3, "message": "region us-east4: uri must not include a key version"}),
+        10_000,
+    ));
     let e = apply(&conn, &plan).await.0.unwrap_err();
     assert_eq!(e.code, ErrorCode::InvalidArgument);
     assert_eq!(

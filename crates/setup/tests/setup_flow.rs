@@ -4,7 +4,7 @@
 mod common;
 use cmek_core::plan::StepOutcome;
 use cmek_core::ErrorCode;
-use cmek_sandbox::{seed, Fault};
+use cmek_sandbox::seed;
 use common::*;
 use serde_json::json;
 
@@ -127,13 +127,12 @@ async fn a_run_interrupted_after_the_key_ring_resumes_and_finishes() {
     let req = single_region_request(&conn).await;
     let plan = cmek_setup::plan(&conn, req).await.unwrap();
     // The run dies at key creation, after the key ring exists.
-    sb.inject_fault(Fault {
-        operation: "cloudkms.projects.locations.keyRings.cryptoKeys.create".into(),
-        status: 400,
-        body: json!({"error": {"code": 400, "message": "Simulated interruption", "status": "INVALID_ARGUMENT"}}),
-        times: 1,
-        retry_after_secs: None,
-    });
+    sb.inject_fault(fault(
+        "cloudkms.projects.locations.keyRings.cryptoKeys.create",
+        400,
+        json!({"error": {"code": 400, "message": "Simulated interruption", "status": "INVALID_ARGUMENT"}}),
+        1,
+    ));
     let (first, _) = apply(&conn, &plan).await;
     assert_eq!(first.unwrap_err().code, ErrorCode::InvalidArgument);
     assert!(

@@ -137,3 +137,30 @@ pub fn ops(sb: &SandboxHandle, op_suffix: &str) -> Vec<cmek_sandbox::RecordedReq
         .filter(|r| r.operation.ends_with(op_suffix))
         .collect()
 }
+
+/// A fault that makes the next `times` calls of `operation` answer `status` with `body`
+/// (no `Retry-After`), for `SandboxHandle::inject_fault`.
+pub fn fault(
+    operation: &str,
+    status: u16,
+    body: serde_json::Value,
+    times: u32,
+) -> cmek_sandbox::Fault {
+    cmek_sandbox::Fault {
+        operation: operation.into(),
+        status,
+        body,
+        times,
+        retry_after_secs: None,
+    }
+}
+
+/// A fresh sandbox, a connection to it and the plan of [`single_region_request`].
+pub async fn single_region_plan() -> (Checked, Connection, Plan) {
+    let sb = sandbox().await;
+    let conn = connect(&sb).await;
+    let plan = cmek_setup::plan(&conn, single_region_request(&conn).await)
+        .await
+        .unwrap();
+    (sb, conn, plan)
+}
