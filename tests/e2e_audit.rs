@@ -9,16 +9,15 @@
 //! Needs `TAURI_DRIVER_URL`; without it the test skips — except when `CI` is set, where it fails.
 
 mod audit_support;
+mod common;
 
 use audit_support::{expected_failed, AUDIT_PROJECTS};
-use fantoccini::elements::Element;
-use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::json;
+use common::*;
+use fantoccini::Locator;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-const UI_TIMEOUT: Duration = Duration::from_secs(30);
 const SCAN_TIMEOUT: Duration = Duration::from_secs(180);
 const REPORT_TITLE: &str = "CMEK key audit";
 
@@ -116,14 +115,9 @@ async fn sandbox_audit_shows_the_seeded_findings_and_exports_a_printable_report(
         Ok::<PathBuf, String>(PathBuf::from(path))
     }
     .await;
-
-    if let Err(failure) = &outcome {
-        let _ = screenshot(&client, "audit-failure").await;
-        let banner = text_of(&client, "[role=alert]").await.unwrap_or_default();
-        eprintln!("E2E failed: {failure}\nalert: {banner}");
-    }
-    let _ = client.close().await;
-    let html = outcome.expect("the audit flow went through");
+    let html = close(client, outcome, "audit-failure", "[role=alert]")
+        .await
+        .expect("the audit flow went through");
 
     assert!(
         html.starts_with(&exports),
@@ -184,94 +178,4 @@ async fn render_to_png(html: &Path, png: &Path, profile: &Path) {
         "chromium --screenshot failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-/// `TAURI_DRIVER_URL`, or `None` to skip; in CI a missing driver is a failure, not a skip.
-fn driver_url() -> Option<String> {
-    match std::env::var("TAURI_DRIVER_URL") {
-        Ok(url) => Some(url),
-        Err(_) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI is set but TAURI_DRIVER_URL is not: the E2E test would silently skip. Run it through scripts/test.sh."
-            );
-            eprintln!("SKIPPED: TAURI_DRIVER_URL is not set (scripts/test.sh runs this test under Xvfb with tauri-driver)");
-            None
-        }
-    }
-}
-
-async fn session(url: &str, args: &[String]) -> Client {
-    let mut caps = serde_json::Map::new();
-    caps.insert("browserName".into(), json!("wry"));
-    caps.insert(
-        "tauri:options".into(),
-        json!({ "application": env!("CARGO_BIN_EXE_cmek-desk"), "args": args }),
-    );
-    ClientBuilder::native()
-        .capabilities(caps)
-        .connect(url)
-        .await
-        .expect("tauri-driver session (is tauri-driver running under a display?)")
-}
-
-fn e2e_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
-    let dir = target.join("e2e");
-    std::fs::create_dir_all(&dir).expect("target/e2e");
-    dir
-}
-
-async fn wait_testid(c: &Client, testid: &str, timeout: Duration) -> Result<Element, String> {
-    c.wait()
-        .at_most(timeout)
-        .every(Duration::from_millis(200))
-        .for_element(Locator::Css(&format!("[data-testid='{testid}']")))
-        .await
-        .map_err(|e| format!("waiting for {testid}: {e}"))
-}
-
-async fn click(c: &Client, testid: &str) -> Result<(), String> {
-    let deadline = tokio::time::Instant::now() + UI_TIMEOUT;
-    loop {
-        let element = wait_testid(c, testid, UI_TIMEOUT).await?;
-        if element.is_enabled().await.map_err(err)? {
-            return element
-                .click()
-                .await
-                .map_err(|e| format!("clicking {testid}: {e}"));
-        }
-        if tokio::time::Instant::now() > deadline {
-            return Err(format!("{testid} stayed disabled"));
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
-async fn attr(element: &Element, name: &str) -> Result<String, String> {
-    element
-        .attr(name)
-        .await
-        .map_err(err)?
-        .ok_or_else(|| format!("missing attribute {name}"))
-}
-
-async fn text_of(c: &Client, css: &str) -> Result<String, String> {
-    c.find(Locator::Css(css))
-        .await
-        .map_err(err)?
-        .text()
-        .await
-        .map_err(err)
-}
-
-async fn screenshot(c: &Client, name: &str) -> Result<(), String> {
-    let png = c.screenshot().await.map_err(err)?;
-    std::fs::write(e2e_dir().join(format!("{name}.png")), png).map_err(err)
-}
-
-fn err(e: impl std::fmt::Display) -> String {
-    e.to_string()
 }

@@ -33,7 +33,14 @@ async fn sandbox_revoke_then_recover_shows_restored_bindings_and_the_support_req
 
     let outcome = async {
         click(&client, "connect-sandbox").await?;
-        set_up_cmek(&client, SINGLE_REGION, "revoke-0-enabled").await?;
+        set_up_cmek(
+            &client,
+            SINGLE_REGION,
+            Some(DEMO_PROJECT),
+            |_| true,
+            "revoke-0-enabled",
+        )
+        .await?;
 
         click(&client, "revoke-cluster").await?;
         click(&client, "revoke-open-confirm").await?;
@@ -136,13 +143,7 @@ async fn sandbox_revoke_then_recover_shows_restored_bindings_and_the_support_req
         screenshot(&client, "revoke-4-activity").await
     }
     .await;
-
-    if let Err(failure) = &outcome {
-        let _ = screenshot(&client, "revoke-failure").await;
-        let banner = text_of(&client, "[role=alert]").await.unwrap_or_default();
-        eprintln!("E2E revoke failed: {failure}\nalert: {banner}");
-    }
-    let _ = client.close().await;
+    let outcome = close(client, outcome, "revoke-failure", "[role=alert]").await;
     let _ = std::fs::remove_dir_all(&data_dir);
     outcome.expect("the sandbox revoke and recover went through");
 }

@@ -1,6 +1,6 @@
 //! WebDriver helpers shared by the real-window tests (`tests/e2e*.rs`): the tauri-driver
-//! session, waiting and clicking by `data-testid`, screenshots in `target/e2e/`, and one pass of
-//! the sandbox setup wizard (the same steps as tests/e2e.rs).
+//! session, waiting and clicking by `data-testid`, screenshots in `target/e2e/`, closing a
+//! session with evidence on failure, and one pass of the sandbox setup wizard.
 #![allow(dead_code)]
 
 use fantoccini::elements::Element;
@@ -116,22 +116,96 @@ pub fn err(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
 
-/// One pass of the wizard for `cluster`, from the cluster list to the Result screen with every
-/// region ENABLED (as tests/e2e.rs); screenshot `{shot}.png`.
-pub async fn set_up_cmek(c: &Client, cluster: &str, shot: &str) -> Result<(), String> {
+/// Waits until the element `testid` shows `expected` in its text.
+pub async fn wait_text(c: &Client, testid: &str, expected: &str) -> Result<(), String> {
+    let deadline = tokio::time::Instant::now() + UI_TIMEOUT;
+    loop {
+        let text = match c
+            .find(Locator::Css(&format!("[data-testid='{testid}']")))
+            .await
+        {
+            Ok(e) => e.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if text.contains(expected) {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() > deadline {
+            return Err(format!("{testid} shows {text:?}, expected {expected:?}"));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Waits until no element `testid` is shown.
+pub async fn wait_gone(c: &Client, testid: &str) -> Result<(), String> {
+    let deadline = tokio::time::Instant::now() + UI_TIMEOUT;
+    while c
+        .find(Locator::Css(&format!("[data-testid='{testid}']")))
+        .await
+        .is_ok()
+    {
+        if tokio::time::Instant::now() > deadline {
+            return Err(format!("{testid} is still shown"));
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Ok(())
+}
+
+/// Closes the session and passes `outcome` through; on failure it first leaves the evidence
+/// for the reader: the window as it was (`{shot}.png`) and the text of `alert_css`.
+pub async fn close<T>(
+    client: Client,
+    outcome: Result<T, String>,
+    shot: &str,
+    alert_css: &str,
+) -> Result<T, String> {
+    if let Err(failure) = &outcome {
+        let _ = screenshot(&client, shot).await;
+        let alert = text_of(&client, alert_css).await.unwrap_or_default();
+        eprintln!("E2E failed: {failure}\n{alert_css}: {alert}");
+    }
+    let _ = client.close().await;
+    outcome
+}
+
+/// One pass of the wizard for `cluster`, from the cluster list to the Result screen: the row
+/// is eligible and its region count passes `regions_ok`; `project` (when given) replaces the
+/// suggested project; every step ends done/adopted/unchanged; the Result screen shows one
+/// ENABLED badge per region and the cluster ENABLED; screenshot `{shot}.png`.
+pub async fn set_up_cmek(
+    c: &Client,
+    cluster: &str,
+    project: Option<&str>,
+    regions_ok: fn(usize) -> bool,
+    shot: &str,
+) -> Result<(), String> {
     let row = wait_testid(c, &format!("cluster-row-{cluster}"), UI_TIMEOUT).await?;
+    let regions: usize = attr(&row, "data-region-count")
+        .await?
+        .parse()
+        .map_err(|e| format!("{e}"))?;
+    if !regions_ok(regions) {
+        return Err(format!(
+            "{cluster} has {regions} regions, not the kind this pass expects"
+        ));
+    }
     if attr(&row, "data-eligible").await? != "true" {
         return Err(format!("{cluster} is listed as ineligible"));
     }
     click(c, &format!("select-cluster-{cluster}")).await?;
-    // The demo project: the sandbox also seeds audit projects that sort first.
-    let project = wait_testid_css(c, "input[data-field='project']").await?;
-    project.clear().await.map_err(err)?;
-    project.send_keys(DEMO_PROJECT).await.map_err(err)?;
+    if let Some(project) = project {
+        let field = wait_testid_css(c, "input[data-field='project']").await?;
+        field.clear().await.map_err(err)?;
+        field.send_keys(project).await.map_err(err)?;
+    }
     click(c, "review-plan").await?;
     wait_testid(c, "plan-review", UI_TIMEOUT).await?;
     click(c, "apply").await?;
     click(c, "confirm-apply").await?;
+
+    // Every step must end in a success state; a failed step stops the test with its message.
     wait_testid(c, "view-result", APPLY_TIMEOUT)
         .await
         .map_err(|e| format!("apply did not finish: {e}"))?;
@@ -148,8 +222,28 @@ pub async fn set_up_cmek(c: &Client, cluster: &str, shot: &str) -> Result<(), St
             ));
         }
     }
+
     click(c, "view-result").await?;
     let status = wait_testid(c, "result-status", UI_TIMEOUT).await?;
+    let badges = c
+        .find_all(Locator::Css("[data-testid^='region-status-']"))
+        .await
+        .map_err(err)?;
+    if badges.len() != regions {
+        return Err(format!(
+            "{} region statuses shown, cluster has {regions} regions",
+            badges.len()
+        ));
+    }
+    for badge in &badges {
+        let region_status = attr(badge, "data-status").await?;
+        if region_status != "ENABLED" {
+            return Err(format!(
+                "{}: {region_status}",
+                attr(badge, "data-testid").await?
+            ));
+        }
+    }
     let cluster_status = attr(&status, "data-status").await?;
     if cluster_status != "ENABLED" {
         return Err(format!("cluster CMEK status {cluster_status}"));
