@@ -4,25 +4,19 @@
 //! the Channel, cancel, and each export written to `CMEK_DESK_EXPORT_DIR`.
 
 mod audit_support;
+mod mock_ipc;
 
 use audit_support::{expected_failed, failed, AUDIT_PROJECTS};
 use cmek_audit::AuditReport;
-use cmek_desk::session::{Keychain, Session};
 use cmek_desk::settings::Settings;
-use cmek_desk::state::AppState;
-use cmek_desk::with_state;
 use cmek_keychain::InMemoryStore;
+use mock_ipc::{app_with_session, invoke, MockApp};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::sync::Arc;
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{WebviewWindow, WebviewWindowBuilder};
 
 struct App {
-    _app: tauri::App<MockRuntime>,
-    window: WebviewWindow<MockRuntime>,
+    mock: MockApp,
     exports: PathBuf,
 }
 
@@ -37,34 +31,14 @@ fn app(name: &str) -> App {
         ),
         ("CMEK_DESK_EXPORT_DIR", exports.display().to_string()),
     ]);
-    let session = Session::new(
-        settings,
-        Keychain::Given(Arc::new(InMemoryStore::default())),
-    );
-    let app = with_state(mock_builder(), AppState::new(session))
-        .build(tauri::generate_context!())
-        .expect("app builds with the real context");
-    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .expect("main window");
     App {
-        _app: app,
-        window,
+        mock: app_with_session(settings, Arc::new(InMemoryStore::default())),
         exports,
     }
 }
 
 fn call(a: &App, cmd: &str, args: Value) -> Result<Value, Value> {
-    let request = InvokeRequest {
-        cmd: cmd.into(),
-        callback: CallbackFn(0),
-        error: CallbackFn(1),
-        url: "tauri://localhost".parse().expect("static url"),
-        body: InvokeBody::Json(args),
-        headers: Default::default(),
-        invoke_key: INVOKE_KEY.to_string(),
-    };
-    get_ipc_response(&a.window, request).map(|b| b.deserialize::<Value>().expect("JSON response"))
+    invoke(&a.mock.window, cmd, args)
 }
 
 fn scan_args(channel: u32) -> Value {
@@ -168,20 +142,10 @@ fn cancel_audit_stops_a_running_scan_and_its_partial_report_is_kept_for_export()
         "options": { "projects": AUDIT_PROJECTS, "kmsReadsPerMinute": 60, "concurrencyPerProject": 1, "includeCockroach": true },
         "onEvent": "__CHANNEL__:3",
     });
-    let window = a.window.clone();
+    let window = a.mock.window.clone();
     let scan = std::thread::spawn(move || {
-        let request = InvokeRequest {
-            cmd: "start_audit".into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().expect("static url"),
-            body: InvokeBody::Json(slow),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        };
         let started = std::time::Instant::now();
-        let body =
-            get_ipc_response(&window, request).map(|b| b.deserialize::<Value>().expect("JSON"));
+        let body = invoke(&window, "start_audit", slow);
         (body, started.elapsed())
     });
     std::thread::sleep(std::time::Duration::from_millis(1500));

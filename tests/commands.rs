@@ -2,51 +2,25 @@
 //! the app's own `tauri.conf.json` and capabilities (ACL), argument names, and the error shape
 //! the UI switches on. CMEK behaviour itself is tested in `cmek-setup`.
 
-use cmek_desk::with_handlers;
-use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{WebviewWindow, WebviewWindowBuilder};
+mod mock_ipc;
 
-fn request(cmd: &str, args: Value) -> InvokeRequest {
-    InvokeRequest {
-        cmd: cmd.into(),
-        callback: CallbackFn(0),
-        error: CallbackFn(1),
-        url: "tauri://localhost".parse().expect("static url"),
-        body: InvokeBody::Json(args),
-        headers: Default::default(),
-        invoke_key: INVOKE_KEY.to_string(),
-    }
-}
+use cmek_desk::with_handlers;
+use mock_ipc::{invoke as call, with_main_window, MockApp};
+use serde_json::{json, Value};
+use tauri::test::mock_builder;
 
 /// The app as shipped (real config + capabilities), on the mock runtime, with its "main" window.
-fn main_window() -> (
-    tauri::App<tauri::test::MockRuntime>,
-    WebviewWindow<tauri::test::MockRuntime>,
-) {
-    let app = with_handlers(mock_builder())
-        .build(tauri::generate_context!())
-        .expect("app builds with the real context");
-    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .expect("main window");
-    (app, window)
-}
-
-fn call(
-    window: &WebviewWindow<tauri::test::MockRuntime>,
-    cmd: &str,
-    args: Value,
-) -> Result<Value, Value> {
-    get_ipc_response(window, request(cmd, args))
-        .map(|body| body.deserialize::<Value>().expect("JSON response"))
+fn main_window() -> MockApp {
+    with_main_window(
+        with_handlers(mock_builder())
+            .build(tauri::generate_context!())
+            .expect("app builds with the real context"),
+    )
 }
 
 #[test]
 fn commands_before_connecting_fail_with_unauthenticated_code() {
-    let (_app, window) = main_window();
+    let MockApp { app: _app, window } = main_window();
     // Each command is reachable through the capability (not ACL-denied) and answers with the
     // `{code, message}` shape the UI switches on.
     for (cmd, args) in [
@@ -67,7 +41,7 @@ fn commands_before_connecting_fail_with_unauthenticated_code() {
 
 #[test]
 fn arguments_use_the_names_the_ui_sends() {
-    let (_app, window) = main_window();
+    let MockApp { app: _app, window } = main_window();
     // `clusterId` (camelCase) is what ui/src/lib/ipc/commands.ts sends; a missing key is a
     // Tauri argument error, not our UNAUTHENTICATED.
     let error = call(&window, "suggest_setup", json!({})).expect_err("missing clusterId");
@@ -76,7 +50,7 @@ fn arguments_use_the_names_the_ui_sends() {
 
 #[test]
 fn commands_not_in_the_capability_are_denied() {
-    let (_app, window) = main_window();
+    let MockApp { app: _app, window } = main_window();
     // No shell/fs/http plugin is granted; an unknown command never runs.
     let error =
         call(&window, "plugin:shell|execute", json!({ "program": "sh" })).expect_err("denied");
@@ -88,7 +62,7 @@ fn commands_not_in_the_capability_are_denied() {
 
 #[test]
 fn connect_sandbox_then_list_the_demo_clusters() {
-    let (_app, window) = main_window();
+    let MockApp { app: _app, window } = main_window();
     let info = call(&window, "connect_sandbox", json!({})).expect("connect_sandbox");
     assert_eq!(info["mode"], "sandbox", "{info}");
     let clusters = call(&window, "list_clusters", json!({})).expect("list_clusters");
@@ -106,6 +80,6 @@ fn connect_sandbox_then_list_the_demo_clusters() {
 
 #[test]
 fn cancel_apply_without_a_running_apply_is_a_no_op() {
-    let (_app, window) = main_window();
+    let MockApp { app: _app, window } = main_window();
     assert_eq!(call(&window, "cancel_apply", json!({})), Ok(Value::Null));
 }

@@ -3,25 +3,22 @@
 //! the activity log in a temp dir (`CMEK_DESK_DATA_DIR`). Revocation behaviour itself is tested
 //! in `cmek-revoke`; here: wiring, argument names, error codes, what reaches the log.
 
-use cmek_desk::session::{Keychain, Session};
+mod mock_ipc;
+
 use cmek_desk::settings::Settings;
 use cmek_desk::state::AppState;
-use cmek_desk::with_state;
 use cmek_keychain::InMemoryStore;
+use mock_ipc::{app_with_session, invoke, MockApp};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
+use tauri::Manager;
 
 const SINGLE_REGION: &str = "prod-payments";
 
 struct App {
-    app: tauri::App<MockRuntime>,
-    window: WebviewWindow<MockRuntime>,
+    mock: MockApp,
     dir: PathBuf,
 }
 
@@ -29,30 +26,14 @@ fn app(name: &str) -> App {
     let dir = std::env::temp_dir().join(format!("cmek-desk-revoke-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let settings = Settings::from_pairs([("CMEK_DESK_DATA_DIR", dir.display().to_string())]);
-    let session = Session::new(
-        settings,
-        Keychain::Given(Arc::new(InMemoryStore::default())),
-    );
-    let app = with_state(mock_builder(), AppState::new(session))
-        .build(tauri::generate_context!())
-        .expect("app builds with the real context");
-    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .expect("main window");
-    App { app, window, dir }
+    App {
+        mock: app_with_session(settings, Arc::new(InMemoryStore::default())),
+        dir,
+    }
 }
 
 fn call(a: &App, cmd: &str, args: Value) -> Result<Value, Value> {
-    let request = InvokeRequest {
-        cmd: cmd.into(),
-        callback: CallbackFn(0),
-        error: CallbackFn(1),
-        url: "tauri://localhost".parse().expect("static url"),
-        body: InvokeBody::Json(args),
-        headers: Default::default(),
-        invoke_key: INVOKE_KEY.to_string(),
-    };
-    get_ipc_response(&a.window, request).map(|b| b.deserialize::<Value>().expect("JSON response"))
+    invoke(&a.mock.window, cmd, args)
 }
 
 fn ok(a: &App, cmd: &str, args: Value) -> Value {
@@ -74,7 +55,7 @@ fn actions(a: &App) -> Vec<String> {
 fn connect_and_set_up(a: &App) -> String {
     ok(a, "connect_sandbox", json!({}));
     {
-        let state = a.app.state::<AppState>();
+        let state = a.mock.app.state::<AppState>();
         let slot = state.sandbox.blocking_lock();
         let handle = slot.as_ref().expect("sandbox running");
         handle.set_iam_propagation(Duration::ZERO);

@@ -5,56 +5,28 @@
 //! Every response is also appended to `$SECRET_SCAN_DIR/ipc-mock-runtime.jsonl` (when set) so
 //! the secret scan of scripts/test.sh checks what crossed IPC.
 
+mod mock_ipc;
 mod support;
 
 use cmek_core::Secret;
-use cmek_desk::session::{Keychain, Session, GOOGLE_EMAIL_KEY};
+use cmek_desk::session::GOOGLE_EMAIL_KEY;
 use cmek_desk::settings::Settings;
-use cmek_desk::state::AppState;
-use cmek_desk::with_state;
 use cmek_keychain::{keys, InMemoryStore, SecretStore};
+use mock_ipc::{app_with_session, invoke, MockApp as App, Window};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
 use support::{OAuthServer, GOOD_API_KEY};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{WebviewWindow, WebviewWindowBuilder};
-
-type Window = WebviewWindow<MockRuntime>;
-
-struct App {
-    _app: tauri::App<MockRuntime>,
-    window: Window,
-}
 
 fn app(settings: Vec<(String, String)>, store: Arc<InMemoryStore>) -> App {
-    let session = Session::new(Settings::from_pairs(settings), Keychain::Given(store));
-    let app = with_state(mock_builder(), AppState::new(session))
-        .build(tauri::generate_context!())
-        .expect("app builds with the real context");
-    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
-        .build()
-        .expect("main window");
-    App { _app: app, window }
+    app_with_session(Settings::from_pairs(settings), store)
 }
 
 /// One command through the IPC layer (blocking, so on a blocking thread), recorded for the scan.
 async fn call(window: &Window, cmd: &str, args: Value) -> Result<Value, Value> {
     let (window, cmd) = (window.clone(), cmd.to_owned());
     tokio::task::spawn_blocking(move || {
-        let request = InvokeRequest {
-            cmd: cmd.clone(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().expect("static url"),
-            body: InvokeBody::Json(args),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        };
-        let result = get_ipc_response(&window, request)
-            .map(|body| body.deserialize::<Value>().expect("JSON response"));
+        let result = invoke(&window, &cmd, args);
         record(&cmd, &result);
         result
     })
