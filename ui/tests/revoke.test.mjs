@@ -131,7 +131,7 @@ test("revoke events render step states live, then the observed state; recover sh
       await send({ type: "stepProgress", step: "waitRevoked", message: "us-east1: REVOKING" });
       await send({ type: "stepFinished", step: "waitRevoked", status: "done", message: "CockroachDB reports REVOKED" });
       await send({ type: "stepStarted", step: "verify", title: "Re-read" });
-      await send({ type: "stepFinished", step: "verify", status: "done", message: "0 removed grant(s) still present" });
+      await send({ type: "stepFinished", step: "verify", status: "done", message: "Every removed grant is gone." });
       return report;
     },
     async recover_revoke(args, ipc) {

@@ -257,7 +257,7 @@ pub async fn preview_revoke(ctx: &RevokeContext, cluster_id: &str) -> Result<Rev
         let reach_text = match lever.reach() {
             Reach::ThisCluster => format!("Only {}.", cluster.name),
             _ if affected.len() == 1 => format!(
-                "Only {} today; any other cluster using the same {} would be cut off too.",
+                "Today that is {}; any other cluster using the same {} would be cut off too.",
                 cluster.name,
                 if lever == Lever::DisableServiceAccount {
                     "service account"

@@ -67,7 +67,7 @@ impl Lever {
                 "IAM changes take effect in about 2 minutes, sometimes 7 minutes or more."
             }
             Self::DisableServiceAccount => {
-                "Immediate: existing access tokens of the account stop working."
+                "Existing access tokens of the account stop working at once."
             }
         }
     }

@@ -181,12 +181,13 @@ pub async fn plan(conn: &Connection, request: SetupRequest) -> Result<Plan> {
             if location_serves_region(&location, region) == Some(false) {
                 return Err(Error::invalid_input(
                     "layout.location",
-                    format!("a key in `{location}` cannot serve cluster region {region}: choose {region}, a multi-region that contains it, `global`, or one key per region"),
+                    format!("a key in {location} cannot serve cluster region {region}: choose {region}, a multi-region that contains it, global, or one key per region"),
                 ));
             }
         }
         if is_multi_region_location(&location) {
-            warnings.push(format!("Key location `{location}` is not a single region: CockroachDB accepts global and multi-region keys, but a regional outage of the key's location affects every cluster region (field report B18)."));
+            // Field report B18: `global` and multi-regions are accepted but not "usable everywhere".
+            warnings.push(format!("Key location {location} is not a single region: CockroachDB accepts global and multi-region keys, but an outage of that location affects every cluster region it serves."));
         }
         if !rings.contains(&ring) {
             let exists = g
@@ -222,7 +223,8 @@ pub async fn plan(conn: &Connection, request: SetupRequest) -> Result<Plan> {
                 .as_ref()
                 .and_then(|p| p.state.clone())
                 .unwrap_or_else(|| "no primary version".into());
-            warnings.push(format!("Crypto key {key_name} already exists (primary: {state}); it will be adopted, not re-created (B01)."));
+            // Field report B01: never re-create or report as created a key that exists.
+            warnings.push(format!("Crypto key {key_name} already exists (primary version: {state}); it will be adopted, not re-created."));
         }
         steps.push(step(
             StepKind::CreateCryptoKey,
