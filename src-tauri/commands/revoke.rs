@@ -4,13 +4,32 @@
 
 use crate::activity::{revoke_context, Activity};
 use crate::state::AppState;
+use cmek_activity::ActivityLog;
 use cmek_core::Result;
 use cmek_revoke::{
-    KeyActionReport, KeyPreview, RecoverReport, RevokeEvent, RevokePreview, RevokeReport,
-    RevokeRequest,
+    KeyActionReport, KeyPreview, RecoverReport, RevokeContext, RevokeEvent, RevokePreview,
+    RevokeReport, RevokeRequest,
 };
+use std::sync::Arc;
 use tauri::ipc::Channel;
 use tauri::State;
+
+/// What every command that changes something needs: the connection's revoke context, the
+/// activity log, and a sink that sends each event to the window (recorded as `command`).
+async fn changing(
+    command: &'static str,
+    on_event: Channel<RevokeEvent>,
+    state: &AppState,
+    activity: &Activity,
+) -> Result<(
+    RevokeContext,
+    Arc<ActivityLog>,
+    impl Fn(RevokeEvent) + Send + Sync,
+)> {
+    let ctx = revoke_context(&*state.connection().await?);
+    let log = activity.log()?;
+    Ok((ctx, log, move |e| super::send_event(&on_event, command, e)))
+}
 
 /// Everything the confirmation shows: regions, what stops, who shares the SA or key, levers.
 #[tauri::command]
@@ -33,9 +52,8 @@ pub async fn revoke_cluster(
     state: State<'_, AppState>,
     activity: State<'_, Activity>,
 ) -> Result<RevokeReport> {
-    let (ctx, log) = (revoke_context(&*state.connection().await?), activity.log()?);
+    let (ctx, log, send) = changing("revoke_cluster", on_event, &state, &activity).await?;
     let control = activity.start();
-    let send = move |e: RevokeEvent| super::send_event(&on_event, "revoke_cluster", e);
     super::logged(
         "revoke_cluster",
         cmek_revoke::revoke(&ctx, &log, &request, &control, &send).await,
@@ -50,9 +68,8 @@ pub async fn resume_revoke(
     state: State<'_, AppState>,
     activity: State<'_, Activity>,
 ) -> Result<RevokeReport> {
-    let (ctx, log) = (revoke_context(&*state.connection().await?), activity.log()?);
+    let (ctx, log, send) = changing("resume_revoke", on_event, &state, &activity).await?;
     let control = activity.start();
-    let send = move |e: RevokeEvent| super::send_event(&on_event, "resume_revoke", e);
     super::logged(
         "resume_revoke",
         cmek_revoke::resume_revoke(&ctx, &log, &operation_id, &control, &send).await,
@@ -67,8 +84,7 @@ pub async fn recover_revoke(
     state: State<'_, AppState>,
     activity: State<'_, Activity>,
 ) -> Result<RecoverReport> {
-    let (ctx, log) = (revoke_context(&*state.connection().await?), activity.log()?);
-    let send = move |e: RevokeEvent| super::send_event(&on_event, "recover_revoke", e);
+    let (ctx, log, send) = changing("recover_revoke", on_event, &state, &activity).await?;
     super::logged(
         "recover_revoke",
         cmek_revoke::recover(&ctx, &log, &operation_id, &send).await,
@@ -98,9 +114,8 @@ pub async fn disable_key_versions(
     state: State<'_, AppState>,
     activity: State<'_, Activity>,
 ) -> Result<KeyActionReport> {
-    let (ctx, log) = (revoke_context(&*state.connection().await?), activity.log()?);
+    let (ctx, log, send) = changing("disable_key_versions", on_event, &state, &activity).await?;
     let control = activity.start();
-    let send = move |e: RevokeEvent| super::send_event(&on_event, "disable_key_versions", e);
     let report =
         cmek_revoke::disable_all_versions(&ctx, &log, &key, &confirm_key, &control, &send).await;
     super::logged("disable_key_versions", report)
@@ -116,9 +131,8 @@ pub async fn restore_key_versions(
     state: State<'_, AppState>,
     activity: State<'_, Activity>,
 ) -> Result<KeyActionReport> {
-    let (ctx, log) = (revoke_context(&*state.connection().await?), activity.log()?);
+    let (ctx, log, send) = changing("restore_key_versions", on_event, &state, &activity).await?;
     let control = activity.start();
-    let send = move |e: RevokeEvent| super::send_event(&on_event, "restore_key_versions", e);
     let report = cmek_revoke::restore_scheduled_versions(
         &ctx,
         &log,
