@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use cmek_sandbox::seed::*;
 use cmek_sandbox::{crl_kms_principal, SandboxConfig, INSUFFICIENT_PERMISSIONS};
-use common::crdb::{provision, spec, SA};
+use common::crdb::{cmek_url, enable, provision, provision_single_region, settle, spec, SA};
 use common::{start, start_with, P};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -15,22 +15,9 @@ use serde_json::{json, Value};
 #[tokio::test]
 async fn enable_happy_path_enabling_then_enabled() {
     let api = start().await;
-    let key = provision(
-        &api,
-        SINGLE_REGION_CLUSTER_ID,
-        SINGLE_REGION_ACCOUNT_ID,
-        "us-east4",
-        true,
-    )
-    .await;
-    let url = format!("clusters/{SINGLE_REGION_CLUSTER_ID}/cmek");
-    let (s, info) = api
-        .crdb(
-            Method::POST,
-            &url,
-            Some(json!({"region_specs": [spec("us-east4", &key)]})),
-        )
-        .await;
+    let key = provision_single_region(&api, true).await;
+    let url = cmek_url(SINGLE_REGION_CLUSTER_ID);
+    let (s, info) = enable(&api, &url, &[spec("us-east4", &key)]).await;
     assert_eq!(s, 200, "{info}");
     assert_eq!(info["status"], "ENABLING");
     assert_eq!(info["region_infos"][0]["key_infos"][0]["spec"]["uri"], key);
@@ -58,13 +45,7 @@ async fn enable_happy_path_enabling_then_enabled() {
         .await;
     assert_eq!(c["operation_status"], "UNSPECIFIED");
     // POST again -> 400
-    let (s, b) = api
-        .crdb(
-            Method::POST,
-            &url,
-            Some(json!({"region_specs": [spec("us-east4", &key)]})),
-        )
-        .await;
+    let (s, b) = enable(&api, &url, &[spec("us-east4", &key)]).await;
     assert_eq!(s, 400);
     assert!(b["message"].as_str().unwrap().contains("already enabled"));
 
@@ -85,8 +66,7 @@ async fn enable_happy_path_enabling_then_enabled() {
         .await;
     assert_eq!(s, 200);
     assert_eq!(r["status"], "REVOKING");
-    api.crdb(Method::GET, &url, None).await;
-    let (_, done) = api.crdb(Method::GET, &url, None).await;
+    let done = settle(&api, &url).await;
     assert_eq!(done["status"], "REVOKED");
     assert_eq!(
         api.sb.cmek_info(SINGLE_REGION_CLUSTER_ID).unwrap()["region_infos"][0]["status"],
@@ -97,22 +77,9 @@ async fn enable_happy_path_enabling_then_enabled() {
 #[tokio::test]
 async fn missing_token_creator_is_400_b09() {
     let api = start().await;
-    let key = provision(
-        &api,
-        SINGLE_REGION_CLUSTER_ID,
-        SINGLE_REGION_ACCOUNT_ID,
-        "us-east4",
-        false,
-    )
-    .await;
-    let url = format!("clusters/{SINGLE_REGION_CLUSTER_ID}/cmek");
-    let (s, b) = api
-        .crdb(
-            Method::POST,
-            &url,
-            Some(json!({"region_specs": [spec("us-east4", &key)]})),
-        )
-        .await;
+    let key = provision_single_region(&api, false).await;
+    let url = cmek_url(SINGLE_REGION_CLUSTER_ID);
+    let (s, b) = enable(&api, &url, &[spec("us-east4", &key)]).await;
     assert_eq!(s, 400);
     assert_eq!(b["message"], INSUFFICIENT_PERMISSIONS);
     assert!(b["details"][0]["detail"]
@@ -134,13 +101,7 @@ async fn missing_token_creator_is_400_b09() {
             ),
         );
     });
-    let (s, b) = api
-        .crdb(
-            Method::POST,
-            &url,
-            Some(json!({"region_specs": [spec("us-east4", &key)]})),
-        )
-        .await;
+    let (s, b) = enable(&api, &url, &[spec("us-east4", &key)]).await;
     assert_eq!(s, 200, "{b}");
 }
 
@@ -149,15 +110,8 @@ async fn grants_become_effective_after_propagation_b09() {
     let api =
         start_with(SandboxConfig::for_tests().with_iam_propagation(Duration::from_millis(700)))
             .await;
-    let key = provision(
-        &api,
-        SINGLE_REGION_CLUSTER_ID,
-        SINGLE_REGION_ACCOUNT_ID,
-        "us-east4",
-        true,
-    )
-    .await;
-    let url = format!("clusters/{SINGLE_REGION_CLUSTER_ID}/cmek");
+    let key = provision_single_region(&api, true).await;
+    let url = cmek_url(SINGLE_REGION_CLUSTER_ID);
     let body = json!({"region_specs": [spec("us-east4", &key)]});
     let (s, b) = api.crdb(Method::POST, &url, Some(body.clone())).await;
     assert_eq!(
@@ -174,22 +128,9 @@ async fn grants_become_effective_after_propagation_b09() {
 #[tokio::test]
 async fn access_removed_while_enabling_gives_enable_failed() {
     let api = start().await;
-    let key = provision(
-        &api,
-        SINGLE_REGION_CLUSTER_ID,
-        SINGLE_REGION_ACCOUNT_ID,
-        "us-east4",
-        true,
-    )
-    .await;
-    let url = format!("clusters/{SINGLE_REGION_CLUSTER_ID}/cmek");
-    let (s, _) = api
-        .crdb(
-            Method::POST,
-            &url,
-            Some(json!({"region_specs": [spec("us-east4", &key)]})),
-        )
-        .await;
+    let key = provision_single_region(&api, true).await;
+    let url = cmek_url(SINGLE_REGION_CLUSTER_ID);
+    let (s, _) = enable(&api, &url, &[spec("us-east4", &key)]).await;
     assert_eq!(s, 200);
     // the SA is disabled before CockroachDB finishes
     let (s, _) = api
@@ -200,8 +141,7 @@ async fn access_removed_while_enabling_gives_enable_failed() {
         )
         .await;
     assert_eq!(s, 200);
-    api.crdb(Method::GET, &url, None).await;
-    let (_, info) = api.crdb(Method::GET, &url, None).await;
+    let info = settle(&api, &url).await;
     assert_eq!(info["status"], "ENABLE_FAILED", "{info}");
     let msg = info["region_infos"][0]["key_infos"][0]["user_message"]
         .as_str()
@@ -228,14 +168,13 @@ async fn multi_region_needs_every_region_and_rotation_keeps_history() {
         true,
     )
     .await;
-    let url = format!("clusters/{MULTI_REGION_CLUSTER_ID}/cmek");
-    let (s, b) = api
-        .crdb(
-            Method::POST,
-            &url,
-            Some(json!({"region_specs": [spec("us-east1", &key), spec("us-west2", &key)]})),
-        )
-        .await;
+    let url = cmek_url(MULTI_REGION_CLUSTER_ID);
+    let (s, b) = enable(
+        &api,
+        &url,
+        &[spec("us-east1", &key), spec("us-west2", &key)],
+    )
+    .await;
     assert_eq!(s, 400);
     assert!(
         b["message"].as_str().unwrap().contains("europe-west4"),
@@ -244,9 +183,7 @@ async fn multi_region_needs_every_region_and_rotation_keeps_history() {
     let (s, b) = api.crdb(Method::POST, &url, Some(json!({"region_specs": [spec("us-east1", &key), spec("us-west2", &key), spec("asia-east1", &key)]}))).await;
     assert_eq!(s, 400, "{b}");
     let all: Vec<Value> = MULTI_REGION_REGIONS.iter().map(|r| spec(r, &key)).collect();
-    let (s, b) = api
-        .crdb(Method::POST, &url, Some(json!({"region_specs": all})))
-        .await;
+    let (s, b) = enable(&api, &url, &all).await;
     assert_eq!(s, 200, "{b}");
     let names: Vec<&str> = b["region_infos"]
         .as_array()
@@ -255,8 +192,7 @@ async fn multi_region_needs_every_region_and_rotation_keeps_history() {
         .map(|r| r["region"].as_str().unwrap())
         .collect();
     assert_eq!(names, MULTI_REGION_REGIONS, "sorted by name");
-    api.crdb(Method::GET, &url, None).await;
-    let (_, b) = api.crdb(Method::GET, &url, None).await;
+    let b = settle(&api, &url).await;
     assert_eq!(b["status"], "ENABLED");
     // rotate one region with PUT
     let (s, b) = api
@@ -275,8 +211,7 @@ async fn multi_region_needs_every_region_and_rotation_keeps_history() {
         .unwrap()
         .clone();
     assert_eq!(r["status"], "ROTATING");
-    api.crdb(Method::GET, &url, None).await;
-    let (_, b) = api.crdb(Method::GET, &url, None).await;
+    let b = settle(&api, &url).await;
     let r = b["region_infos"]
         .as_array()
         .unwrap()

@@ -4,7 +4,7 @@ mod common;
 
 use cmek_sandbox::seed::*;
 use cmek_sandbox::Fault;
-use common::crdb::{provision, spec};
+use common::crdb::{provision_single_region, spec};
 use common::{start, P};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -90,14 +90,7 @@ async fn organization_and_clusters() {
 #[tokio::test]
 async fn ineligible_and_mismatched_clusters_are_rejected() {
     let api = start().await;
-    let key = provision(
-        &api,
-        SINGLE_REGION_CLUSTER_ID,
-        SINGLE_REGION_ACCOUNT_ID,
-        "us-east4",
-        true,
-    )
-    .await;
+    let key = provision_single_region(&api, true).await;
     let (s, b) = api
         .crdb(
             Method::POST,

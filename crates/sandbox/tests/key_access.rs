@@ -5,33 +5,18 @@ mod common;
 
 use cmek_sandbox::seed::*;
 use cmek_sandbox::{crl_kms_principal, KEY_ACCESS_FAILING};
-use common::crdb::{provision, spec, SA};
+use common::crdb::{cmek_url, enable, provision_single_region, settle, spec, SA};
 use common::{start, P};
 use reqwest::Method;
-use serde_json::json;
 
 #[tokio::test]
 async fn a_broken_chain_is_reported_in_user_message_after_a_recheck_and_cleared_when_fixed() {
     let api = start().await;
-    let key = provision(
-        &api,
-        SINGLE_REGION_CLUSTER_ID,
-        SINGLE_REGION_ACCOUNT_ID,
-        "us-east4",
-        true,
-    )
-    .await;
-    let url = format!("clusters/{SINGLE_REGION_CLUSTER_ID}/cmek");
-    let (s, b) = api
-        .crdb(
-            Method::POST,
-            &url,
-            Some(json!({"region_specs": [spec("us-east4", &key)]})),
-        )
-        .await;
+    let key = provision_single_region(&api, true).await;
+    let url = cmek_url(SINGLE_REGION_CLUSTER_ID);
+    let (s, b) = enable(&api, &url, &[spec("us-east4", &key)]).await;
     assert_eq!(s, 200, "{b}");
-    api.crdb(Method::GET, &url, None).await;
-    let (_, info) = api.crdb(Method::GET, &url, None).await;
+    let info = settle(&api, &url).await;
     assert_eq!(info["status"], "ENABLED");
     assert_eq!(
         api.sb.recheck_key_access(SINGLE_REGION_CLUSTER_ID),

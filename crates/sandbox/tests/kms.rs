@@ -1,7 +1,7 @@
 //! Cloud KMS over HTTP: key rings, keys, rotation validation (B19/B20) and authentication.
 mod common;
 
-use common::{kr, start, P};
+use common::{key_ring, kr, start, P};
 use reqwest::Method;
 use serde_json::json;
 
@@ -78,13 +78,7 @@ async fn key_ring_create_get_and_409() {
 #[tokio::test]
 async fn key_gets_auto_primary_and_defaults() {
     let api = start().await;
-    let ring = kr("us-east4", "r1");
-    api.google(
-        Method::POST,
-        &format!("kms/v1/projects/{P}/locations/us-east4/keyRings?keyRingId=r1"),
-        Some(json!({})),
-    )
-    .await;
+    let ring = key_ring(&api, "us-east4", "r1").await;
     let (s, k) = api
         .google(
             Method::POST,
@@ -157,13 +151,7 @@ async fn key_gets_auto_primary_and_defaults() {
 #[tokio::test]
 async fn rotation_validation_b19_b20() {
     let api = start().await;
-    let ring = kr("us-east4", "rot");
-    api.google(
-        Method::POST,
-        &format!("kms/v1/projects/{P}/locations/us-east4/keyRings?keyRingId=rot"),
-        Some(json!({})),
-    )
-    .await;
+    let ring = key_ring(&api, "us-east4", "rot").await;
     let url = |id: &str| format!("kms/v1/{ring}/cryptoKeys?cryptoKeyId={id}");
     // B20: duration encoded as a number
     let (s, b) = api.google(Method::POST, &url("a"), Some(json!({"purpose": "ENCRYPT_DECRYPT", "rotationPeriod": 7776000, "nextRotationTime": "2030-01-01T00:00:00Z"}))).await;

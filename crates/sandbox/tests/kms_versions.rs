@@ -2,20 +2,14 @@
 //! encoding as in the recordings, and routing headers (B17).
 mod common;
 
-use common::{kr, start, P};
+use common::{key_ring, start, P};
 use reqwest::Method;
 use serde_json::json;
 
 #[tokio::test]
 async fn version_state_machine_and_primary() {
     let api = start().await;
-    let ring = kr("us-east4", "sm");
-    api.google(
-        Method::POST,
-        &format!("kms/v1/projects/{P}/locations/us-east4/keyRings?keyRingId=sm"),
-        Some(json!({})),
-    )
-    .await;
+    let ring = key_ring(&api, "us-east4", "sm").await;
     api.google(
         Method::POST,
         &format!("kms/v1/{ring}/cryptoKeys?cryptoKeyId=k"),
@@ -162,13 +156,7 @@ async fn version_state_machine_and_primary() {
 #[tokio::test]
 async fn int_enum_encoding_like_the_recordings() {
     let api = start().await;
-    let ring = kr("us-central1", "ints");
-    api.google(
-        Method::POST,
-        &format!("kms/v1/projects/{P}/locations/us-central1/keyRings?keyRingId=ints"),
-        Some(json!({})),
-    )
-    .await;
+    let ring = key_ring(&api, "us-central1", "ints").await;
     let (s, k) = api
         .google(
             Method::POST,
@@ -192,13 +180,7 @@ async fn int_enum_encoding_like_the_recordings() {
 #[tokio::test]
 async fn routing_header_must_match_location_b17() {
     let api = start().await;
-    let ring = kr("europe-west4", "routed");
-    api.google(
-        Method::POST,
-        &format!("kms/v1/projects/{P}/locations/europe-west4/keyRings?keyRingId=routed"),
-        Some(json!({})),
-    )
-    .await;
+    let ring = key_ring(&api, "europe-west4", "routed").await;
     let url = format!("{}/kms/v1/{ring}", api.sb.base_url());
     let send = |hdr: String| {
         api.http
@@ -258,13 +240,7 @@ async fn scheduled_destruction_ends_in_destroyed() {
 #[tokio::test]
 async fn automatic_rotation_at_next_rotation_time() {
     let api = start().await;
-    let ring = kr("us-east4", "auto");
-    api.google(
-        Method::POST,
-        &format!("kms/v1/projects/{P}/locations/us-east4/keyRings?keyRingId=auto"),
-        Some(json!({})),
-    )
-    .await;
+    let ring = key_ring(&api, "us-east4", "auto").await;
     let next = time::OffsetDateTime::now_utc() + time::Duration::milliseconds(600);
     let next = next
         .format(&time::format_description::well_known::Rfc3339)

@@ -6,23 +6,18 @@ mod common;
 
 use cmek_sandbox::seed::SINGLE_REGION_CLUSTER_ID;
 use cmek_sandbox::SandboxConfig;
-use common::{kr, start, start_with, P};
+use common::{key_ring, kr, start, start_with};
 use reqwest::Method;
 use serde_json::json;
 
 #[tokio::test]
 async fn unknown_request_field_is_rejected_with_google_field_path() {
     let api = start().await;
-    api.google(
-        Method::POST,
-        &format!("kms/v1/projects/{P}/locations/us-east4/keyRings?keyRingId=spec"),
-        Some(json!({})),
-    )
-    .await;
+    let ring = key_ring(&api, "us-east4", "spec").await;
     let (s, b) = api
         .google(
             Method::POST,
-            &format!("kms/v1/{}/cryptoKeys?cryptoKeyId=k", kr("us-east4", "spec")),
+            &format!("kms/v1/{ring}/cryptoKeys?cryptoKeyId=k"),
             Some(json!({"purpose": "ENCRYPT_DECRYPT", "versionTemplate": {"bogusField": 1}})),
         )
         .await;
@@ -63,16 +58,11 @@ async fn cockroach_request_with_unknown_field_is_400() {
 #[tokio::test]
 async fn validation_can_be_switched_off() {
     let api = start_with(SandboxConfig::for_tests().with_spec_validation(false)).await;
-    api.google(
-        Method::POST,
-        &format!("kms/v1/projects/{P}/locations/us-east4/keyRings?keyRingId=spec"),
-        Some(json!({})),
-    )
-    .await;
+    let ring = key_ring(&api, "us-east4", "spec").await;
     let (s, b) = api
         .google(
             Method::POST,
-            &format!("kms/v1/{}/cryptoKeys?cryptoKeyId=k", kr("us-east4", "spec")),
+            &format!("kms/v1/{ring}/cryptoKeys?cryptoKeyId=k"),
             Some(json!({"purpose": "ENCRYPT_DECRYPT", "versionTemplate": {"bogusField": 1}})),
         )
         .await;

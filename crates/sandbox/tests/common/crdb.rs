@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 
 use super::{Api, P};
 use cmek_sandbox::crl_kms_principal;
+use cmek_sandbox::seed::{SINGLE_REGION_ACCOUNT_ID, SINGLE_REGION_CLUSTER_ID};
 
 /// The customer service account the helpers create.
 pub const SA: &str = "crdb-cmek@cmek-demo-project.iam.gserviceaccount.com";
@@ -84,4 +85,34 @@ pub async fn grant(api: &Api, res: &str, role: &str, member: &str, post_get: boo
 
 pub fn spec(region: &str, key: &str) -> Value {
     json!({"region": region, "key_spec": {"type": "GCP_CLOUD_KMS", "uri": key, "auth_principal": SA}})
+}
+
+/// [`provision`] for the single-region demo cluster, with its key in us-east4.
+pub async fn provision_single_region(api: &Api, token_creator: bool) -> String {
+    provision(
+        api,
+        SINGLE_REGION_CLUSTER_ID,
+        SINGLE_REGION_ACCOUNT_ID,
+        "us-east4",
+        token_creator,
+    )
+    .await
+}
+
+/// The CMEK endpoint of a cluster (`clusters/{id}/cmek`).
+pub fn cmek_url(cluster_id: &str) -> String {
+    format!("clusters/{cluster_id}/cmek")
+}
+
+/// `POST {url}` with these region specs (enables CMEK).
+pub async fn enable(api: &Api, url: &str, specs: &[Value]) -> (u16, Value) {
+    api.crdb(Method::POST, url, Some(json!({ "region_specs": specs })))
+        .await
+}
+
+/// Polls `GET {url}` twice and returns the second answer: with `SandboxConfig::for_tests()` a
+/// transition (ENABLING, ROTATING, REVOKING) is still shown once, then resolves.
+pub async fn settle(api: &Api, url: &str) -> Value {
+    api.crdb(Method::GET, url, None).await;
+    api.crdb(Method::GET, url, None).await.1
 }

@@ -93,6 +93,17 @@ impl Drop for Api {
     }
 }
 
+/// Creates key ring `id` in `location` (answer unchecked: it may exist); returns its name.
+pub async fn key_ring(api: &Api, location: &str, id: &str) -> String {
+    api.google(
+        Method::POST,
+        &format!("kms/v1/projects/{P}/locations/{location}/keyRings?keyRingId={id}"),
+        Some(serde_json::json!({})),
+    )
+    .await;
+    kr(location, id)
+}
+
 pub fn kr(loc: &str, ring: &str) -> String {
     format!("projects/{P}/locations/{loc}/keyRings/{ring}")
 }
