@@ -1,6 +1,6 @@
 // UI tests of the Audit screen in headless Chromium with mocked Tauri IPC (no backend): the key
 // table's filters, search and keyboard navigation, the detail panel's binding levels, the
-// access graph's broken edge, progress with a failed project, Cancel, and export.
+// access graph as the domain sends it (broken, ok, over-wide edges), Revoke… only on GCP cards, progress with a failed project, Cancel, and export.
 // Run: npm run build && node --test ui/tests/audit.test.mjs
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -20,6 +20,7 @@ after(async () => harness?.close());
 const P1 = "keys-prj";
 const P2 = "other-prj";
 const CLUSTER_ID = "11111111-2222-3333-4444-abcdefabcdef";
+const AWS_CLUSTER_ID = "99999999-8888-7777-6666-555555555555";
 const CRL = `crl-kms-user-abcdefabcdef@crl-prod-abc.iam.gserviceaccount.com`;
 const SA = `crdb@${P1}.iam.gserviceaccount.com`;
 const RING = `projects/${P1}/locations/us-east1/keyRings/crdb`;
@@ -39,6 +40,8 @@ const key = (name, project, location, extra = {}) => ({
   nextRotationTime: null, destroyScheduledDuration: null, destroyScheduledDurationSeconds: null, importOnly: false, labels: {},
   primaryId: "1", primaryState: "ENABLED", versions: [version(name, 1, "ENABLED", { isPrimary: true })], effectiveBindings: [], usedBy: [], ...extra,
 });
+const node = (id, kind, label, health, note) => ({ id, kind, label, health, note });
+const edge = (from, to, label, role, level, sub, health, why) => ({ from, to, label, role, level, sub, health, why });
 const finding = (checkId, severity, resource, project, message, extra = {}) => ({
   checkId, title: `Title of ${checkId}`, severity, status: "FAIL", resource, project, message, evidence: [], remediation: `Fix ${checkId}.`, sources, ...extra,
 });
@@ -64,8 +67,32 @@ const report = {
   clusters: [{
     id: CLUSTER_ID, name: "payments", cloudProvider: "GCP", accountId: "crl-prod-abc", plan: "ADVANCED", regions: ["us-east1"], error: null,
     cmek: { status: "ENABLED", region_infos: [{ region: "us-east1", status: "ENABLED", key_infos: [{ spec: { type: "GCP_CLOUD_KMS", uri: GOOD, auth_principal: SA }, status: "ENABLED", user_message: "", created_at: "2025-01-01T00:00:00Z", updated_at: "2025-01-01T00:00:00Z" }] }] },
+  }, {
+    id: AWS_CLUSTER_ID, name: "aws-orders", cloudProvider: "AWS", accountId: "crl-aws", plan: "ADVANCED", regions: ["us-east-1"], error: null,
+    cmek: { status: "ENABLED", region_infos: [{ region: "us-east-1", status: "ENABLED", key_infos: [{ spec: { type: "AWS_KMS", uri: "arn:aws:kms:us-east-1:123456789012:key/k", auth_principal: "arn:aws:iam::123456789012:role/crdb" }, status: "ENABLED", user_message: "", created_at: "2025-01-01T00:00:00Z", updated_at: "2025-01-01T00:00:00Z" }] }] },
   }],
   cockroachError: null,
+  // As cmek_audit::graph computes it for this report (C04 Critical: the impersonation edge is
+  // broken; A15 on the project: the project edge is over-wide); nothing to draw for AWS.
+  accessGraphs: [
+    {
+      clusterId: CLUSTER_ID,
+      nodes: [
+        node(`p:${CRL}`, "principal", CRL, "ok", "CockroachDB identity of payments"),
+        node(`sa:${SA}`, "serviceAccount", SA, "ok", ""),
+        node(`k:${GOOD}`, "key", "k-good", "ok", GOOD),
+        node(`r:${RING}`, "keyRing", "crdb (us-east1)", "ok", RING),
+        node(`pr:${P1}`, "project", P1, "over-wide", ""),
+      ],
+      edges: [
+        edge(`p:${CRL}`, `sa:${SA}`, "Token Creator", "roles/iam.serviceAccountTokenCreator", null, "missing", "broken", `${CRL} cannot impersonate ${SA}: payments cannot use its key.`),
+        edge(`sa:${SA}`, `k:${GOOD}`, "Encrypt/Decrypt", ENC, "key", "on key", "ok", `${ENC} at key level`),
+        edge(`k:${GOOD}`, `r:${RING}`, "in key ring", null, null, "", "ok", ""),
+        edge(`r:${RING}`, `pr:${P1}`, "in project", null, null, "wide grants", "over-wide", "Token Creator granted project-wide."),
+      ],
+    },
+    { clusterId: AWS_CLUSTER_ID, nodes: [], edges: [] },
+  ],
   checks: [
     { id: "A03", title: "Rotation configured", severity: "MEDIUM", condition: "FAIL if rotationPeriod is unset.", sources, remediation: "Set a rotation period." },
     { id: "A09", title: "Key not scheduled for destruction", severity: "CRITICAL", condition: "FAIL if a version is DESTROY_SCHEDULED.", sources, remediation: "Restore it." },
@@ -75,6 +102,7 @@ const report = {
     finding("A09", "CRITICAL", BAD, P1, "k-bad is scheduled for destruction.", { evidence: [{ field: "state", value: "DESTROY_SCHEDULED" }] }),
     finding("A09", "CRITICAL", GOOD, P1, "Version 1 of k-good is scheduled for destruction.", { evidence: [{ field: "destroyTime", value: "2025-12-31T00:00:00Z" }] }),
     finding("A03", "MEDIUM", EU, P2, "k-eu has no rotation."),
+    finding("A15", "MEDIUM", `projects/${P1}`, P1, "Token Creator granted project-wide."),
     finding("C04", "CRITICAL", SA, P1, `${CRL} cannot impersonate ${SA}: payments cannot use its key.`, { evidence: [{ field: "expected member", value: `serviceAccount:${CRL}` }] }),
   ],
 };
@@ -200,7 +228,7 @@ test("the detail panel shows each binding's level, conditions, the version timel
   assert.deepEqual(pageErrors, []);
 });
 
-test("the access graph draws the chain and marks the broken impersonation edge red; the card links to Revoke", async () => {
+test("the access graph draws the domain's chain: broken edge red, ok green, over-wide amber; only a GCP card links to Revoke", async () => {
   const { page, pageErrors } = await openApp(harness, backend({ preview_revoke: () => { throw { code: "INTERNAL", message: "not in this test" }; } }));
   await openAudit(page);
   const card = '[data-testid="cluster-card"][data-cluster="payments"]';
@@ -214,7 +242,15 @@ test("the access graph draws the chain and marks the broken impersonation edge r
   const toKey = edges.find((e) => e.from === SA);
   assert.equal(toKey.health, "ok");
   assert.equal(toKey.stroke, "rgb(29, 122, 58)", "green");
+  const wide = edges.find((e) => e.to === P1);
+  assert.equal(wide.health, "over-wide");
+  assert.equal(wide.stroke, "rgb(184, 110, 0)", "amber");
   assert.equal(await page.getAttribute(`${card} [data-testid="audit-revoke"]`, "href"), `#revoke/${CLUSTER_ID}`);
+  // The Revoke flow is for Google Cloud: no link on another provider's cluster.
+  const aws = '[data-testid="cluster-card"][data-cluster="aws-orders"]';
+  await page.waitForSelector(aws);
+  assert.equal(await page.$(`${aws} [data-testid="audit-revoke"]`), null, "no Revoke… on an AWS cluster");
+  assert.ok(await page.$(`${aws} [data-testid="graph-empty"]`), "nothing to draw for an AWS key");
   await page.screenshot({ path: path.join(SHOTS, "audit-graph.png"), fullPage: true });
   assert.deepEqual(pageErrors, []);
 });

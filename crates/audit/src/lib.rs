@@ -23,6 +23,7 @@ pub mod checks;
 pub mod crdb;
 pub mod effective;
 pub mod export;
+pub mod graph;
 pub mod inventory;
 pub mod model;
 pub mod report;

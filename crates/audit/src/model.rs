@@ -333,6 +333,9 @@ pub struct AuditReport {
     pub cockroach_error: Option<Error>,
     pub checks: Vec<CheckInfo>,
     pub findings: Vec<Finding>,
+    /// One access graph per cluster (same order), its edge health derived from the findings.
+    #[serde(default)]
+    pub access_graphs: Vec<crate::graph::AccessGraph>,
 }
 
 impl AuditReport {

@@ -1,9 +1,11 @@
 //! The audit entry point: scan the inventory ([`crate::inventory`], [`crate::crdb`]), link keys
-//! to clusters, run every check ([`crate::checks`]) and return one [`AuditReport`] stamped with
-//! the scan time (RFC 3339), the signed-in identity and the app version.
+//! to clusters, run every check ([`crate::checks`]), draw each cluster's access graph
+//! ([`crate::graph`]) and return one [`AuditReport`] stamped with the scan time (RFC 3339), the
+//! signed-in identity and the app version.
 
 use crate::checks::{self, Inputs};
 use crate::crdb::{auth_principals, link_keys, read_clusters, read_service_accounts};
+use crate::graph::access_graphs;
 use crate::inventory::{scan_project, Sink};
 use crate::model::{AuditReport, ScanEvent, ScanOptions, SCHEMA_VERSION};
 use crate::time_util::rfc3339;
@@ -74,7 +76,7 @@ pub async fn run_audit(
         findings: findings.len() as u32,
         cancelled,
     });
-    AuditReport {
+    let mut report = AuditReport {
         schema_version: SCHEMA_VERSION,
         scan_time: rfc3339(now),
         identity: clients.identity.to_owned(),
@@ -87,5 +89,8 @@ pub async fn run_audit(
         cockroach_error,
         checks: checks::catalogue(),
         findings,
-    }
+        access_graphs: Vec::new(),
+    };
+    report.access_graphs = access_graphs(&report);
+    report
 }
