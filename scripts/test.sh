@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test of CMEK Desk: the Rust workspace (unit, integration, MockRuntime IPC, keychain)
-# in a D-Bus session with an unlocked gnome-keyring, the TypeScript bindings drift check, the UI
+# Runs every test of CMEK Desk: the lint gates (rustfmt, clippy, svelte-check), the Rust workspace
+# (unit, integration, MockRuntime IPC, keychain) in a D-Bus session with an unlocked
+# gnome-keyring, the TypeScript bindings drift check, the UI
 # tests (mocked IPC, headless Chromium) and the end-to-end test of the real app window
 # (Xvfb + tauri-driver + WebKitWebDriver). Every test phase runs even if an earlier one failed;
 # the summary at the end lists what failed, and the exit status is non-zero if anything did.
@@ -54,7 +55,8 @@ step() { echo; echo "=== [$((SECONDS - T0))s] $*"; }
 phase() {
   local name=$1; shift
   step "$name"
-  if "$@"; then echo "--- $name: passed"; else echo "--- $name: FAILED"; failed+=("$name"); fi
+  local t=$SECONDS
+  if "$@"; then echo "--- $name: passed in $((SECONDS - t))s"; else echo "--- $name: FAILED after $((SECONDS - t))s"; failed+=("$name"); fi
 }
 
 step "Debian packages"
@@ -68,6 +70,12 @@ step "cargo build --workspace"
 cargo build --locked --workspace
 rm -rf "$SECRET_SCAN_DIR" "$TARGET_DIR/e2e"; mkdir -p "$SECRET_SCAN_DIR" "$TARGET_DIR/e2e"
 
+# Lint gates. Clippy right after the build reuses its dependency graph (only the workspace's own
+# crates are checked again); fmt and svelte-check take seconds.
+phase "Lint: cargo fmt --all --check" cargo fmt --all --check
+phase "Lint: cargo clippy --workspace --all-targets -D warnings" \
+  cargo clippy --locked --workspace --all-targets -- -D warnings
+
 phase "Rust tests (cargo nextest, D-Bus + gnome-keyring + session keyring)" \
   dbus-run-session -- bash scripts/test.sh __keyring-session
 
@@ -78,6 +86,8 @@ bindings_up_to_date() {
     { echo "ui/src/lib/bindings drifted from the Rust types: commit the regenerated files." >&2; return 1; }
 }
 phase "TypeScript bindings are up to date" bindings_up_to_date
+
+phase "Lint: svelte-check (UI types, against the committed bindings)" npm run --silent check
 
 phase "UI tests (mocked IPC, headless Chromium)" env CHROMIUM="$(command -v chromium)" npm run --silent test:ui
 
