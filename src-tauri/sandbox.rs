@@ -49,6 +49,8 @@ fn endpoints(handle: &SandboxHandle) -> Endpoints {
         iam: e.iam,
         serviceusage: e.serviceusage,
         crm: e.crm,
+        logging: e.logging,
+        monitoring: e.monitoring,
         cockroach: e.cockroach,
     }
 }

@@ -93,7 +93,8 @@ impl Settings {
     }
 
     /// Google API bases: `CMEK_DESK_GOOGLE_API_BASE` serving all four under `kms/`, `iam/`,
-    /// `serviceusage/` and `crm/` (how cmek-sandbox serves them), else production.
+    /// `serviceusage/`, `crm/`, `logging/` and `monitoring/` (how cmek-sandbox serves them), else
+    /// production.
     pub fn google_endpoints(&self) -> GoogleEndpoints {
         match self.get("GOOGLE_API_BASE") {
             Some(base) => {
@@ -103,6 +104,8 @@ impl Settings {
                     iam: format!("{base}iam/"),
                     serviceusage: format!("{base}serviceusage/"),
                     crm: format!("{base}crm/"),
+                    logging: format!("{base}logging/"),
+                    monitoring: format!("{base}monitoring/"),
                 }
             }
             None => GoogleEndpoints::production(),

@@ -36,6 +36,8 @@ pub async fn domain_report() -> AuditReport {
         iam: e.iam,
         serviceusage: e.serviceusage,
         crm: e.crm,
+        logging: e.logging,
+        monitoring: e.monitoring,
         cockroach: e.cockroach,
     };
     let c = Connection::with_static_tokens(

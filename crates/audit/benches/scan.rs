@@ -49,6 +49,8 @@ async fn bench() {
         iam: e.iam,
         serviceusage: e.serviceusage,
         crm: e.crm,
+        logging: e.logging,
+        monitoring: e.monitoring,
     };
     let http = GoogleHttp::new(Arc::new(StaticToken::new(
         Secret::new(DEFAULT_GOOGLE_TOKEN),

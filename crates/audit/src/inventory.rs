@@ -271,7 +271,10 @@ pub(crate) async fn scan_project(
         }
         (locations, ring_rows, keys)
     };
-    let (policy, (locations, mut rings, mut keys)) = tokio::join!(policy_fut, kms_fut);
+    let alerting_fut = crate::alerting::read_alerting(google, project, cancel);
+    let (policy, (locations, mut rings, mut keys), alerting) =
+        tokio::join!(policy_fut, kms_fut, alerting_fut);
+    row.alerting = Some(alerting);
     match policy {
         Ok(p) => row.bindings = flatten(&p, PolicyLevel::Project, &format!("projects/{project}")),
         Err(e) => scan.note(e.with_resource(format!("projects/{project}"))),

@@ -19,6 +19,7 @@
 //! # }
 //! ```
 
+pub mod alerting;
 pub mod checks;
 pub mod crdb;
 pub mod effective;

@@ -197,6 +197,8 @@ pub struct ProjectRow {
     pub error: Option<Error>,
     /// Cloud KMS calls made for this project.
     pub kms_calls: u32,
+    /// Log-based metrics and alert policies (A11, C13); `None` when not read.
+    pub alerting: Option<crate::alerting::AlertingInventory>,
 }
 
 /// A service account named as a CockroachDB `auth_principal`, with its own IAM policy.

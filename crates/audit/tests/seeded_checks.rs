@@ -38,6 +38,12 @@ async fn every_gcp_check_fires_on_its_case_and_stays_silent_on_its_twin() {
             format!("projects/{AUDIT_KEYS_PROJECT}"),
         ),
         ("A16", k("a16-bad"), k("a16-clean")),
+        // Partial alerting (metric without alert, alert disabled) still fails; the twin has both.
+        (
+            "A11",
+            format!("projects/{AUDIT_OWNER_PROJECT}"),
+            format!("projects/{AUDIT_KEYS_PROJECT}"),
+        ),
     ];
     for (id, bad, clean) in &rows {
         assert!(fires(&r, id, bad), "{id} should fire on {bad}");
@@ -65,7 +71,7 @@ async fn every_gcp_check_fires_on_its_case_and_stays_silent_on_its_twin() {
             .collect();
         assert!(hits.is_empty(), "{clean}: {hits:?}");
     }
-    for id in ["A02", "A05", "A11", "A12", "A13"] {
+    for id in ["A02", "A05", "A12", "A13"] {
         let f = r
             .findings_of(id)
             .next()
@@ -131,6 +137,11 @@ async fn every_cockroach_check_fires_on_its_case_and_stays_silent_on_its_twin() 
         ("C10", SA_HYGIENE.into(), SA_GOOD.into()),
         ("C11", crdb_key("hygiene"), clean_key.clone()),
         ("C12", crdb_key("hygiene"), clean_key.clone()),
+        (
+            "C13",
+            format!("clusters/{}", cluster_id("audit-alarms")),
+            format!("clusters/{}", cluster_id("audit-clean")),
+        ),
     ];
     for (id, bad, clean) in &rows {
         assert!(
@@ -153,9 +164,9 @@ async fn every_cockroach_check_fires_on_its_case_and_stays_silent_on_its_twin() 
     let c05 = r.findings_of("C05").next().expect("C05 reported");
     assert_eq!(c05.status, FindingStatus::NotApplicable);
     assert!(c05.resource.contains(AWS_CMEK_CLUSTER));
-    assert!(r
-        .findings_of("C13")
-        .all(|f| f.status == FindingStatus::NotApplicable));
+    assert!(r.findings_of("C13").all(
+        |f| f.status == FindingStatus::Fail && f.resource.contains(cluster_id("audit-alarms"))
+    ));
     let c08 = r.findings_of("C08").next().unwrap();
     assert!(
         c08.evidence

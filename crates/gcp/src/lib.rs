@@ -1,5 +1,6 @@
 //! Google Cloud REST clients for CMEK Desk: Cloud KMS v1, IAM v1 (service accounts), Service
-//! Usage v1 and Resource Manager v3.
+//! Usage v1 and Resource Manager v3; read-only Cloud Logging v2 (log-based metrics) and Cloud
+//! Monitoring v3 (alert policies) for the audit.
 //!
 //! One HTTP layer ([`http`]) adds the bearer token, routing header and retries (429/5xx with
 //! backoff and `Retry-After`); one function ([`error::map_google_error`]) turns every
@@ -11,6 +12,8 @@ pub mod error;
 pub mod http;
 pub mod iam;
 pub mod kms;
+pub mod logging;
+pub mod monitoring;
 pub mod policy;
 pub mod resource_manager;
 pub mod service_usage;
@@ -18,17 +21,21 @@ pub mod service_usage;
 pub use http::{GoogleHttp, StaticToken, TokenSource};
 pub use iam::IamClient;
 pub use kms::KmsClient;
+pub use logging::LoggingClient;
+pub use monitoring::MonitoringClient;
 pub use policy::{edit_policy, PolicyEdit, PolicyTarget};
 pub use resource_manager::ResourceManagerClient;
 pub use service_usage::ServiceUsageClient;
 
-/// All four Google clients over one HTTP layer.
+/// All Google clients over one HTTP layer.
 #[derive(Clone)]
 pub struct Google {
     pub kms: KmsClient,
     pub iam: IamClient,
     pub service_usage: ServiceUsageClient,
     pub crm: ResourceManagerClient,
+    pub logging: LoggingClient,
+    pub monitoring: MonitoringClient,
 }
 
 /// Base URLs, each ending in `/` (real: `https://cloudkms.googleapis.com/` etc.).
@@ -38,6 +45,10 @@ pub struct GoogleEndpoints {
     pub iam: String,
     pub serviceusage: String,
     pub crm: String,
+    /// Cloud Logging (`https://logging.googleapis.com/`).
+    pub logging: String,
+    /// Cloud Monitoring (`https://monitoring.googleapis.com/`).
+    pub monitoring: String,
 }
 
 impl GoogleEndpoints {
@@ -48,6 +59,8 @@ impl GoogleEndpoints {
             iam: "https://iam.googleapis.com/".into(),
             serviceusage: "https://serviceusage.googleapis.com/".into(),
             crm: "https://cloudresourcemanager.googleapis.com/".into(),
+            logging: "https://logging.googleapis.com/".into(),
+            monitoring: "https://monitoring.googleapis.com/".into(),
         }
     }
 }
@@ -58,7 +71,9 @@ impl Google {
             kms: KmsClient::new(http.clone(), &endpoints.kms),
             iam: IamClient::new(http.clone(), &endpoints.iam),
             service_usage: ServiceUsageClient::new(http.clone(), &endpoints.serviceusage),
-            crm: ResourceManagerClient::new(http, &endpoints.crm),
+            crm: ResourceManagerClient::new(http.clone(), &endpoints.crm),
+            logging: LoggingClient::new(http.clone(), &endpoints.logging),
+            monitoring: MonitoringClient::new(http, &endpoints.monitoring),
         }
     }
 }

@@ -30,6 +30,8 @@ async fn google(sb: &SandboxHandle) -> Google {
             iam: e.iam,
             serviceusage: e.serviceusage,
             crm: e.crm,
+            logging: e.logging,
+            monitoring: e.monitoring,
         },
     )
 }

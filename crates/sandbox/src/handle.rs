@@ -26,6 +26,10 @@ pub struct Endpoints {
     pub serviceusage: String,
     /// Replaces `https://cloudresourcemanager.googleapis.com/` (v1 and v3 paths).
     pub crm: String,
+    /// Replaces `https://logging.googleapis.com/` (log-based metrics, read-only).
+    pub logging: String,
+    /// Replaces `https://monitoring.googleapis.com/` (alert policies, read-only).
+    pub monitoring: String,
     /// Replaces `https://cockroachlabs.cloud/`.
     pub cockroach: String,
 }
@@ -96,6 +100,8 @@ impl SandboxHandle {
             iam: format!("{b}/iam/"),
             serviceusage: format!("{b}/serviceusage/"),
             crm: format!("{b}/crm/"),
+            logging: format!("{b}/logging/"),
+            monitoring: format!("{b}/monitoring/"),
             cockroach: format!("{b}/cockroach/"),
         }
     }

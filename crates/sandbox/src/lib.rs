@@ -14,6 +14,7 @@
 //! # }
 //! ```
 
+mod alert_policies;
 mod auth;
 mod cmek;
 mod cockroach;
@@ -25,6 +26,7 @@ mod iam_policy;
 mod kms;
 mod kms_keys;
 mod kms_versions;
+mod log_metrics;
 mod resource_manager;
 pub mod roles;
 pub mod router;

@@ -15,7 +15,10 @@ pub use crate::spec_check::{
     validate_request_against_spec, validate_response_against_spec, FieldViolation,
 };
 use crate::state::{RecordedRequest, State};
-use crate::{auth, cockroach, enums, kms, resource_manager, service_accounts, service_usage};
+use crate::{
+    alert_policies, auth, cockroach, enums, kms, log_metrics, resource_manager, service_accounts,
+    service_usage,
+};
 
 /// Which fake service a request targets (by path prefix).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +28,10 @@ pub enum Service {
     ServiceUsage,
     Crm,
     Cockroach,
+    /// Cloud Logging v2 (log-based metrics; no discovery document in `specs/`).
+    Logging,
+    /// Cloud Monitoring v3 (alert policies; no discovery document in `specs/`).
+    Monitoring,
 }
 
 impl Service {
@@ -36,6 +43,8 @@ impl Service {
             Service::ServiceUsage => "serviceusage",
             Service::Crm => "crm",
             Service::Cockroach => "cockroach",
+            Service::Logging => "logging",
+            Service::Monitoring => "monitoring",
         }
     }
     fn from_prefix(p: &str) -> Option<Self> {
@@ -45,12 +54,19 @@ impl Service {
             Service::ServiceUsage,
             Service::Crm,
             Service::Cockroach,
+            Service::Logging,
+            Service::Monitoring,
         ]
         .into_iter()
         .find(|s| s.prefix() == p)
     }
     /// v1-era Google APIs add the legacy `errors` array to error bodies; Resource Manager does
     /// not (recording resourcemanager-project-iam #0).
+    /// Whether `specs/` holds a contract for the service (Logging and Monitoring have none:
+    /// their bodies follow the public REST reference and are not schema-validated).
+    pub fn has_spec(self) -> bool {
+        !matches!(self, Service::Logging | Service::Monitoring)
+    }
     pub(crate) fn legacy_errors(self) -> bool {
         matches!(self, Service::Iam | Service::ServiceUsage)
     }
@@ -115,6 +131,8 @@ fn route(service: Service, method: &str, segs: &[String], verb: Option<&str>) ->
         Service::ServiceUsage => service_usage::route(method, segs, verb)?,
         Service::Crm => resource_manager::route(method, segs, verb)?,
         Service::Cockroach => cockroach::route(method, segs)?,
+        Service::Logging => log_metrics::route(method, segs, verb)?,
+        Service::Monitoring => alert_policies::route(method, segs, verb)?,
     };
     Some(RouteInfo {
         operation: op.to_string(),
@@ -296,6 +314,12 @@ fn run(
         Service::Cockroach => cockroach::handle(state, r, op)
             .map(Resp::ok)
             .unwrap_or_else(|e| e.render()),
+        Service::Logging => log_metrics::handle(state, r, op)
+            .map(Resp::ok)
+            .unwrap_or_else(gerr),
+        Service::Monitoring => alert_policies::handle(state, r, op)
+            .map(Resp::ok)
+            .unwrap_or_else(gerr),
     };
     if int_enums && resp.status == 200 {
         enums::to_ints(&mut resp.body);

@@ -16,7 +16,7 @@ fn google_service(svc: Service, api_version: &str) -> Option<cmek_spec::GoogleSe
         Service::ServiceUsage => G::ServiceUsage,
         Service::Crm if api_version == "v3" => G::CloudResourceManagerV3,
         Service::Crm => G::CloudResourceManagerV1,
-        Service::Cockroach => return None,
+        Service::Cockroach | Service::Logging | Service::Monitoring => return None,
     })
 }
 
@@ -58,7 +58,7 @@ pub fn validate_request_against_spec(
     query: &str,
     body: &Value,
 ) -> Result<(), Vec<FieldViolation>> {
-    if body.is_null() {
+    if body.is_null() || !svc.has_spec() {
         return Ok(());
     }
     let spec = cmek_spec::Spec::load();
@@ -147,6 +147,9 @@ pub fn validate_response_against_spec(
     status: u16,
     body: &Value,
 ) -> Result<(), Vec<String>> {
+    if !svc.has_spec() {
+        return Ok(());
+    }
     let spec = cmek_spec::Spec::load();
     match google_service(svc, api_version) {
         Some(g) => spec

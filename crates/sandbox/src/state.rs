@@ -21,7 +21,7 @@ pub struct RecordedRequest {
     pub path: String,
     /// Raw query string ("" when absent).
     pub query: String,
-    /// `kms`, `iam`, `serviceusage`, `crm`, `cockroach` (or `unknown`).
+    /// `kms`, `iam`, `serviceusage`, `crm`, `logging`, `monitoring`, `cockroach` (or `unknown`).
     pub service: String,
     /// Discovery method id (Google) or operationId (CockroachDB); `unknown` if unrouted.
     pub operation: String,
@@ -114,6 +114,10 @@ pub struct State {
     pub(crate) organization: Value,
     pub(crate) clusters: BTreeMap<String, Value>,
     pub(crate) cmek: BTreeMap<String, Vec<CmekRegion>>,
+    /// Cloud Logging log-based metrics (`LogMetric` JSON) by project id.
+    pub(crate) log_metrics: BTreeMap<String, Vec<Value>>,
+    /// Cloud Monitoring alert policies (`AlertPolicy` JSON) by project id.
+    pub(crate) alert_policies: BTreeMap<String, Vec<Value>>,
     pub(crate) requests: Vec<RecordedRequest>,
     pub(crate) faults: Vec<Fault>,
     pub(crate) hooks: Vec<(String, Hook)>,
@@ -142,6 +146,8 @@ impl State {
             organization: json!({}),
             clusters: BTreeMap::new(),
             cmek: BTreeMap::new(),
+            log_metrics: BTreeMap::new(),
+            alert_policies: BTreeMap::new(),
             requests: Vec::new(),
             faults: Vec::new(),
             hooks: Vec::new(),

@@ -8,13 +8,17 @@ use cmek_gcp::{Google, GoogleEndpoints, GoogleHttp, StaticToken, TokenSource};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Base URLs of the five services, each ending in `/`.
+/// Base URLs of the services, each ending in `/`.
 #[derive(Debug, Clone)]
 pub struct Endpoints {
     pub kms: String,
     pub iam: String,
     pub serviceusage: String,
     pub crm: String,
+    /// Cloud Logging (read by the audit only).
+    pub logging: String,
+    /// Cloud Monitoring (read by the audit only).
+    pub monitoring: String,
     pub cockroach: String,
 }
 
@@ -127,6 +131,8 @@ impl Connection {
             iam: endpoints.iam,
             serviceusage: endpoints.serviceusage,
             crm: endpoints.crm,
+            logging: endpoints.logging,
+            monitoring: endpoints.monitoring,
         };
         let timing = if mode == ConnectionMode::Sandbox {
             Timing {

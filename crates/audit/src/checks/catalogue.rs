@@ -55,9 +55,9 @@ const ROWS: &[Row] = &[
      [&[], &["kms_cmk_are_used (AWS)"], &[], &[], &[]],
      "Enable the version (gcloud kms keys versions enable) or promote an enabled version to primary."),
     ("A11", "Alarm on disable/destroy of key versions", Severity::Medium,
-     "FAIL if no log-based alert covers DestroyCryptoKeyVersion / UpdateCryptoKeyVersion(state=DISABLED) / SetIamPolicy on keys (GCP) or no CloudWatch alarm for DisableKey/ScheduleKeyDeletion (AWS).",
-     [&["CIS AWS 4.7 / 5.7"], &["cloudwatch_log_metric_filter_disable_or_scheduled_deletion_of_kms_cmk"], &["logs-no-alarm-cmk-deletion"], &[], &[]],
-     "Create a log-based metric and alerting policy on those Cloud KMS admin-activity methods."),
+     "Per project holding keys: FAIL unless each of DestroyCryptoKeyVersion, UpdateCryptoKeyVersion (disable) and SetIamPolicy on Cloud KMS is covered by an alert policy with enabled ≠ false, through a conditionMatchedLog filter naming Cloud KMS and the method, or a threshold/MQL/PromQL condition on the metric type of a non-disabled log-based metric whose filter does. A failed read (e.g. 403 without logging.logMetrics.list / monitoring.alertPolicies.list) without proven coverage is reported as 'could not evaluate'. (AWS: no CloudWatch alarm for DisableKey/ScheduleKeyDeletion.)",
+     [&["CIS AWS 4.7 / 5.7", "CIS GCP 2.4-2.11 pattern (log metric filter and alerts; no Cloud KMS control)"], &["cloudwatch_log_metric_filter_disable_or_scheduled_deletion_of_kms_cmk"], &["logs-no-alarm-cmk-deletion"], &[], &["Steampipe logging_metric_alert_* (GCP pattern)"]],
+     super::alerting::A11_REMEDIATION),
     ("A12", "No kms:* or decrypt-on-all in AWS IAM policies", Severity::Medium,
      "FAIL if a customer-managed or inline IAM policy allows kms:*, or kms:Decrypt / kms:ReEncryptFrom on Resource *.",
      [&[], &["iam_policy_no_full_access_to_kms", "iam_inline_policy_no_full_access_to_kms"], &[], &[], &["Security Hub KMS.1", "Security Hub KMS.2"]],
@@ -127,9 +127,9 @@ const ROWS: &[Row] = &[
      [&["CIS GCP 1.11"], &["iam_role_kms_enforce_separation_of_duties"], &[], &["KMS_ROLE_SEPARATION", "KMS_PROJECT_HAS_OWNER"], &["A06", "A07"]],
      "Split admin and use roles between different people; remove project owners."),
     ("C13", "Change alarms on CockroachDB keys", Severity::Medium,
-     "A11 for keys a cluster uses.",
-     [&[], &[], &[], &[], &["A11"]],
-     "Alert on disable/destroy/setIamPolicy of the key."),
+     "A11 on the project of each key a cluster uses now (current GCP key spec of each region): one result per (cluster, key project); a key project not scanned is 'could not evaluate'.",
+     [&[], &["cloudwatch_log_metric_filter_disable_or_scheduled_deletion_of_kms_cmk"], &["logs-no-alarm-cmk-deletion"], &[], &["A11"]],
+     super::alerting::A11_REMEDIATION),
 ];
 
 fn strings(v: &[&str]) -> Vec<String> {

@@ -4,9 +4,10 @@
 //! checks that cannot run on this inventory ([`FindingStatus::NotApplicable`], never silent).
 //!
 //! Groups: [`gcp_keys`] (per key: A01 A03 A04 A08 A09 A10 A14 A16), [`gcp_iam`] (A06 A07 A15),
-//! [`cockroach`] (C01-C04, C06-C12), [`not_applicable`] (AWS-only and alarm rows: A02 A05 A11
-//! A12 A13 C05 C13).
+//! [`cockroach`] (C01-C04, C06-C12), [`alerting`] (A11 per project, C13 per cluster),
+//! [`not_applicable`] (AWS-only rows: A02 A05 A12 A13 C05).
 
+pub mod alerting;
 pub mod catalogue;
 pub mod cockroach;
 pub mod gcp_iam;
@@ -109,8 +110,10 @@ pub fn run_all(inputs: &Inputs<'_>) -> Vec<Finding> {
     for p in inputs.projects {
         out.extend(gcp_iam::a07_project_owner(p));
         out.extend(gcp_iam::a15_project_wide_token_creator(p));
+        out.extend(alerting::a11_project_alarms(p));
     }
     out.extend(cockroach::check_clusters(inputs));
+    out.extend(alerting::c13_cluster_alarms(inputs));
     out.extend(not_applicable::rows(inputs));
     out.sort_by(|a, b| {
         (a.severity, &a.check_id, &a.resource).cmp(&(b.severity, &b.check_id, &b.resource))

@@ -26,6 +26,8 @@ pub fn clients(sb: &SandboxHandle) -> Clients {
         iam: e.iam,
         serviceusage: e.serviceusage,
         crm: e.crm,
+        logging: e.logging,
+        monitoring: e.monitoring,
     };
     let http = GoogleHttp::new(Arc::new(StaticToken::new(
         Secret::new(DEFAULT_GOOGLE_TOKEN),

@@ -30,6 +30,8 @@ async fn main() {
         iam: format!("{base}/iam/"),
         serviceusage: format!("{base}/serviceusage/"),
         crm: format!("{base}/crm/"),
+        logging: format!("{base}/logging/"),
+        monitoring: format!("{base}/monitoring/"),
     };
     let tokens = Arc::new(StaticToken::new(
         Secret::new(var("CMEK_PROBE_GOOGLE_TOKEN")),

@@ -47,6 +47,8 @@ pub fn context(sb: &SandboxHandle) -> RevokeContext {
         iam: e.iam,
         serviceusage: e.serviceusage,
         crm: e.crm,
+        logging: e.logging,
+        monitoring: e.monitoring,
     };
     let tokens = Arc::new(StaticToken::new(
         Secret::new(DEFAULT_GOOGLE_TOKEN),

@@ -65,6 +65,12 @@ pub const CLUSTERS: &[(&str, &str, &[&str], &str)] = &[
         &["us-east4"],
         "C09 C10 C11 C12: public, deleted principal, no rotation, human SoD",
     ),
+    (
+        "a0000000-0000-4000-8000-00000000c13a",
+        "audit-alarms",
+        &["us-east4"],
+        "C13: key project without an enabled alert on key changes",
+    ),
 ];
 /// AWS ADVANCED cluster with CMEK (C05 reported as not applicable).
 pub const AWS_CMEK_CLUSTER: &str = "a0000000-0000-4000-8000-00000000c05a";
@@ -125,6 +131,7 @@ pub(super) fn seed_clusters(state: &mut State) {
             "audit-noperm" => (crdb_key("noperm"), SA_NO_KEY_ROLE),
             "audit-noimp" => (crdb_key("noimp"), SA_NO_IMPERSONATION),
             "audit-hygiene" => (crdb_key("hygiene"), SA_HYGIENE),
+            "audit-alarms" => (super::ALARMS_KEY.to_owned(), SA_GOOD),
             n => (crdb_key(n.trim_start_matches("audit-")), SA_GOOD),
         };
         let patch = match *name {
@@ -132,7 +139,10 @@ pub(super) fn seed_clusters(state: &mut State) {
             _ => json!({}),
         };
         if *name != "audit-location" {
-            add_key(state, &key, patch);
+            // audit-alarms uses the owner project's existing key (seeded with the A checks).
+            if *name != "audit-alarms" {
+                add_key(state, &key, patch);
+            }
             let mut b = vec![json!({"role": ENC, "members": [format!("serviceAccount:{sa}")]})];
             if *name == "audit-noperm" {
                 b = vec![

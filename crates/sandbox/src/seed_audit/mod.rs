@@ -67,7 +67,9 @@ pub const SA_NO_IMPERSONATION: &str = "crdb-noimp@audit-keys-prj.iam.gserviceacc
 /// Its own policy names a deleted principal (C10).
 pub const SA_HYGIENE: &str = "crdb-hygiene@audit-keys-prj.iam.gserviceaccount.com";
 
+mod alerting;
 mod clusters;
+pub use alerting::{ALARMS_KEY, KMS_ADMIN_FILTER, KMS_ADMIN_METRIC};
 use clusters::seed_clusters;
 pub use clusters::{AUDIT_ACCOUNT_ID, AWS_CMEK_CLUSTER, CLUSTERS, CMEK_ENABLED_AT};
 
@@ -242,6 +244,7 @@ pub fn seed_audit(state: &mut State) {
     );
     seed_keys(state);
     seed_clusters(state);
+    alerting::seed_alerting(state);
 }
 
 /// Adds `projects` projects `bench-p{i}` (officer viewer), each with `keys_per_project` clean keys

@@ -59,6 +59,8 @@ pub async fn connect_as(sb: &SandboxHandle, token: &str, member: &str) -> Connec
         iam: e.iam,
         serviceusage: e.serviceusage,
         crm: e.crm,
+        logging: e.logging,
+        monitoring: e.monitoring,
     };
     let tokens = Arc::new(StaticToken::new(Secret::new(token), member));
     Connection::new(

@@ -1,0 +1,82 @@
+//! Cloud Logging v2 (`{base}/logging/v2/...`), read-only: `logging.projects.metrics.list`.
+//!
+//! There is no discovery document for Cloud Logging in `specs/`, so neither requests nor
+//! responses are schema-validated (see [`crate::router::Service::has_spec`]); the bodies follow
+//! the public `LogMetric` / `ListLogMetricsResponse` REST reference (`metrics[]` with `name` =
+//! metric id, `description`, `filter`, `disabled`, `metricDescriptor`; `nextPageToken`). The
+//! audit seed stores metrics with [`State::add_log_metric`]; the caller needs
+//! `logging.logMetrics.list` on the project (any `.list` role, e.g. `roles/viewer`).
+
+use serde_json::{json, Value};
+
+use crate::auth::{authorize, project_key};
+use crate::errors::GError;
+use crate::router::{paginate, Req};
+use crate::state::State;
+
+const DOMAIN: &str = "logging.googleapis.com";
+
+/// (operation id, is_write) for a Cloud Logging request.
+pub(crate) fn route(method: &str, segs: &[String], verb: Option<&str>) -> Option<(String, bool)> {
+    let s: Vec<&str> = segs.iter().map(String::as_str).collect();
+    match (s.as_slice(), method, verb) {
+        (["v2", "projects", _, "metrics"], "GET", None) => {
+            Some(("logging.projects.metrics.list".into(), false))
+        }
+        _ => None,
+    }
+}
+
+/// Handles a routed Cloud Logging request.
+pub(crate) fn handle(state: &mut State, r: &Req, op: &str) -> Result<Value, GError> {
+    let project = r.segs[2].clone();
+    let pk = project_key(state, &project);
+    authorize(
+        state,
+        &r.member,
+        &[pk.clone()],
+        "logging.logMetrics.list",
+        &pk,
+        DOMAIN,
+    )?;
+    let id = state
+        .project(&project)
+        .map(|p| p.id.clone())
+        .unwrap_or(project);
+    match op {
+        "logging.projects.metrics.list" => {
+            let items = state.log_metrics.get(&id).cloned().unwrap_or_default();
+            Ok(paginate(items, r, "metrics", 100, false))
+        }
+        _ => Err(GError::new(
+            501,
+            "UNIMPLEMENTED",
+            format!("{op} is not implemented by the sandbox"),
+        )),
+    }
+}
+
+impl State {
+    /// Stores a user-defined counter log-based metric `metric_id` with `filter` in `project`
+    /// (as `metrics.create` would: `metricDescriptor.type = logging.googleapis.com/user/{id}`).
+    /// `disabled` marks a metric that produces no points.
+    pub fn add_log_metric(&mut self, project: &str, metric_id: &str, filter: &str, disabled: bool) {
+        let t = format!("logging.googleapis.com/user/{metric_id}");
+        let mut m = json!({
+            "name": metric_id,
+            "description": format!("Counts entries matching: {filter}"),
+            "filter": filter,
+            "metricDescriptor": {"name": format!("projects/{project}/metricDescriptors/{t}"), "type": t,
+                "metricKind": "DELTA", "valueType": "INT64", "unit": "1"},
+            "createTime": "2025-05-02T08:00:00.000000Z",
+            "updateTime": "2025-05-02T08:00:00.000000Z",
+        });
+        if disabled {
+            m["disabled"] = json!(true);
+        }
+        self.log_metrics
+            .entry(project.to_owned())
+            .or_default()
+            .push(m);
+    }
+}
