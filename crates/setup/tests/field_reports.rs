@@ -416,7 +416,9 @@ async fn b18_a_key_location_that_cannot_serve_a_region_is_refused_before_any_cal
     };
     let plan = cmek_setup::plan(&conn, req).await.unwrap();
     assert!(
-        plan.warnings.iter().any(|w| w.contains("global is not a single region")),
+        plan.warnings
+            .iter()
+            .any(|w| w.contains("global is not a single region")),
         "{:?}",
         plan.warnings
     );
