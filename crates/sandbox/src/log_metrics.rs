@@ -34,7 +34,7 @@ pub(crate) fn handle(state: &mut State, r: &Req, op: &str) -> Result<Value, GErr
     authorize(
         state,
         &r.member,
-        &[pk.clone()],
+        std::slice::from_ref(&pk),
         "logging.logMetrics.list",
         &pk,
         DOMAIN,
