@@ -7,7 +7,7 @@
 use cmek_activity::{ActivityLog, ExportFormat};
 use cmek_core::plan::ConnectionMode;
 use cmek_core::{Error, ErrorCode, Result};
-use cmek_revoke::{RevokeContext, RevokeControl, RevokeTiming};
+use cmek_revoke::{RevokeContext, RevokeControl, RevokeStep, RevokeTiming};
 use cmek_setup::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -19,6 +19,8 @@ pub struct Activity {
     log: Mutex<Option<std::result::Result<Arc<ActivityLog>, Error>>>,
     /// The control of the latest revocation / recovery / key action.
     control: Mutex<Option<RevokeControl>>,
+    /// Debug-build test hook (`CMEK_DESK_REVOKE_PAUSE_AFTER`), copied into every new control.
+    pause_after: Option<RevokeStep>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -34,6 +36,16 @@ impl Activity {
             activity.open(data_dir);
         }
         activity
+    }
+
+    /// Revocations pause after `step` (`CMEK_DESK_REVOKE_PAUSE_AFTER`, debug builds only; see
+    /// `cmek_revoke::RevokeControl::pause_after`).
+    pub fn with_revoke_pause(mut self, step: Option<RevokeStep>) -> Self {
+        if let Some(step) = step {
+            tracing::warn!(?step, "test hook: revocations pause after this step");
+        }
+        self.pause_after = step;
+        self
     }
 
     /// Opens `{dir}/activity.sqlite3` unless a log is already open.
@@ -88,7 +100,10 @@ impl Activity {
 
     /// A fresh control for a new operation, remembered so [`Activity::cancel`] reaches it.
     pub fn start(&self) -> RevokeControl {
-        let control = RevokeControl::default();
+        let control = RevokeControl {
+            pause_after: self.pause_after,
+            ..Default::default()
+        };
         *lock(&self.control) = Some(control.clone());
         control
     }

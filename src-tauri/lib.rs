@@ -31,7 +31,9 @@ pub fn with_state<R: tauri::Runtime>(
     state: state::AppState,
 ) -> tauri::Builder<R> {
     // The activity log: at CMEK_DESK_DATA_DIR now (tests, E2E), else in setup (app data folder).
-    let activity = activity::Activity::new(state.session.settings().data_dir());
+    let settings = state.session.settings();
+    let activity = activity::Activity::new(settings.data_dir())
+        .with_revoke_pause(settings.revoke_pause_after());
     builder
         // Opens the system browser from Rust; the webview is granted none of its commands.
         .plugin(tauri_plugin_opener::init())

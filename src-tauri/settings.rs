@@ -21,6 +21,7 @@
 //! | `CMEK_DESK_LOG_FILE` | stderr only | also append the log to this file |
 //! | `CMEK_DESK_DATA_DIR` | the app data folder | where the activity log (`activity.sqlite3`) and its exports live |
 //! | `CMEK_DESK_EXPORT_DIR` | `<data folder>/exports` | where audit exports (JSON, CSV, HTML, OCSF) are written |
+//! | `CMEK_DESK_REVOKE_PAUSE_AFTER` | — | debug builds only, a test hook: `snapshot`, `removeAccess` or `callRevoke`; a revocation pauses after that step (`cmek_revoke::RevokeControl::pause_after`) |
 
 use cmek_auth::OAuthConfig;
 use cmek_core::{Error, ErrorCode, Result, Secret};
@@ -155,6 +156,17 @@ impl Settings {
     pub fn export_dir(&self) -> Option<PathBuf> {
         self.get("EXPORT_DIR").map(PathBuf::from)
     }
+
+    /// `CMEK_DESK_REVOKE_PAUSE_AFTER` (`snapshot`, `removeAccess`, `callRevoke`): the step after
+    /// which a revocation pauses so a test can kill the app there (tests/e2e_revoke_crash.rs).
+    /// Debug builds only: release builds ignore it; an unknown step name is ignored too.
+    pub fn revoke_pause_after(&self) -> Option<cmek_revoke::RevokeStep> {
+        if !cfg!(debug_assertions) {
+            return None;
+        }
+        let name = self.get("REVOKE_PAUSE_AFTER")?;
+        serde_json::from_value(serde_json::Value::String(name.to_owned())).ok()
+    }
 }
 
 fn with_slash(url: &str) -> String {
@@ -214,5 +226,15 @@ mod tests {
         );
         let s = Settings::from_pairs([("CMEK_DESK_KEYCHAIN_NAMESPACE", "test")]);
         assert_eq!(s.keychain_namespace(), Namespace::Test);
+    }
+
+    #[test]
+    fn revoke_pause_only_in_debug_builds_and_only_for_known_steps() {
+        assert_eq!(Settings::default().revoke_pause_after(), None);
+        let s = Settings::from_pairs([("CMEK_DESK_REVOKE_PAUSE_AFTER", "removeAccess")]);
+        let want = cfg!(debug_assertions).then_some(cmek_revoke::RevokeStep::RemoveAccess);
+        assert_eq!(s.revoke_pause_after(), want);
+        let s = Settings::from_pairs([("CMEK_DESK_REVOKE_PAUSE_AFTER", "nonsense")]);
+        assert_eq!(s.revoke_pause_after(), None);
     }
 }

@@ -30,7 +30,7 @@ pub use lever::{IamResource, Lever, LeverInfo, Reach, Removal};
 pub use recover::{recover, RecoverReport, SupportRequest};
 pub use revoke::{
     resume_revoke, revoke, RevokeControl, RevokeEvent, RevokeReport, RevokeRequest, RevokeStep,
-    StepStatus,
+    StepStatus, PAUSE_MARKER_FILE,
 };
 pub use snapshot::{ObservedState, PolicyRecord, RecoverySnapshot, ServiceAccountRecord};
 

@@ -98,11 +98,45 @@ pub struct RevokeRequest {
 #[derive(Debug, Clone, Default)]
 pub struct RevokeControl {
     pub cancel: Arc<AtomicBool>,
+    /// Test hook, debug builds only (inert in release builds): a fresh [`revoke`] pauses once
+    /// this step (`Snapshot`, `RemoveAccess` or `CallRevoke`) has finished and its outcome is
+    /// in the activity log. It writes [`PAUSE_MARKER_FILE`] next to the activity database and
+    /// waits (without blocking a thread) until `cancel` is set, so a test can SIGKILL the
+    /// process at that exact point. [`resume_revoke`] never pauses. The app sets it from
+    /// `CMEK_DESK_REVOKE_PAUSE_AFTER`; `revoke_crash_probe` has its own pause.
+    pub pause_after: Option<RevokeStep>,
 }
+
+/// Written by the pause hook ([`RevokeControl::pause_after`]) in the activity log's folder:
+/// `{"operationId": "…", "step": "removeAccess"}`.
+pub const PAUSE_MARKER_FILE: &str = "revoke-paused.json";
 
 impl RevokeControl {
     pub fn is_cancelled(&self) -> bool {
         self.cancel.load(Ordering::SeqCst)
+    }
+
+    /// The pause hook: a no-op unless this is a debug build and `pause_after == Some(step)`.
+    async fn pause_point(&self, step: RevokeStep, log: &ActivityLog, op: &str) {
+        if !cfg!(debug_assertions) || self.pause_after != Some(step) {
+            return;
+        }
+        let marker = log.path().with_file_name(PAUSE_MARKER_FILE);
+        let body = serde_json::json!({ "operationId": op, "step": step }).to_string();
+        // Write then rename, so a reader never sees half a marker.
+        let tmp = marker.with_extension("tmp");
+        if let Err(e) = std::fs::write(&tmp, body).and_then(|()| std::fs::rename(&tmp, &marker)) {
+            tracing::error!("test pause: cannot write {}: {e}", marker.display());
+        }
+        tracing::warn!(
+            operation = op,
+            ?step,
+            marker = %marker.display(),
+            "test pause (CMEK_DESK_REVOKE_PAUSE_AFTER): waiting until killed or stopped"
+        );
+        while !self.is_cancelled() {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
     }
 }
 
@@ -245,11 +279,16 @@ pub async fn revoke(
         RevokeStep::Snapshot,
         StepStatus::Done,
         format!(
-            "{} policies, {} service accounts recorded",
-            snap.policies.len(),
-            snap.service_accounts.len()
+            "Recorded {} and {}.",
+            plural(snap.policies.len(), "IAM policy", "IAM policies"),
+            plural(
+                snap.service_accounts.len(),
+                "service account",
+                "service accounts"
+            )
         ),
     );
+    control.pause_point(RevokeStep::Snapshot, log, &op).await;
     run_from(ctx, log, &snap, control, sink).await
 }
 
@@ -316,7 +355,12 @@ pub async fn resume_revoke(
         operation_id: operation_id.to_owned(),
         action: "revoke".into(),
     });
-    run_from(ctx, log, &snap, control, sink).await
+    // Finishing after a crash never pauses (the pause hook simulates the crash itself).
+    let control = RevokeControl {
+        pause_after: None,
+        ..control.clone()
+    };
+    run_from(ctx, log, &snap, &control, sink).await
 }
 
 /// When REVOKE was accepted in operation `op`, per the log.
@@ -429,6 +473,7 @@ async fn run_from(
         StepStatus::Done,
         "Access removed (Google enforces it within minutes)".into(),
     );
+    control.pause_point(RevokeStep::RemoveAccess, log, op).await;
     if control.is_cancelled() {
         let e = Error::new(
             ErrorCode::Cancelled,
@@ -474,6 +519,7 @@ async fn run_from(
                     StepStatus::Done,
                     format!("CockroachDB answered {}", info.status),
                 );
+                control.pause_point(RevokeStep::CallRevoke, log, op).await;
             }
             Err(e) => {
                 log.outcome(i, EntryStatus::Failed, "REVOKE failed", &(), Some(&e))?;
@@ -547,7 +593,13 @@ async fn run_from(
         } else {
             StepStatus::Failed
         },
-        format!("{} removed grant(s) still present", still_present.len()),
+        match still_present.len() {
+            0 => "Every removed grant is gone.".to_owned(),
+            n => format!(
+                "{} still present.",
+                plural(n, "removed grant is", "removed grants are")
+            ),
+        },
     );
     let cmek_status = observed
         .cmek
@@ -631,4 +683,9 @@ async fn wait_settled(
         }
         tokio::time::sleep(ctx.timing.poll_interval).await;
     }
+}
+
+/// `1 IAM policy`, `2 IAM policies`.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
