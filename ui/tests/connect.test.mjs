@@ -187,3 +187,27 @@ test("existing Google credentials show the identity they resolved to", async () 
   assert.match(await page.textContent('[data-testid="google-identity"]'), /service account kms-admin@p\.iam\.gserviceaccount\.com/);
   await page.close();
 });
+
+test("a refused key file shows the backend's message (the path not found), not the generic 'connect again' hint", async () => {
+  const message = "Cannot use the service-account key /keys/missing.json: No such file or directory (os error 2)";
+  const { handler } = backend(fx.noSession, {
+    use_google_credentials: () => {
+      throw { code: "UNAUTHENTICATED", message };
+    },
+  });
+  const { page, pageErrors } = await openApp(harness, handler);
+  await page.click('[data-testid="target-credentials"]');
+  await page.fill('[data-testid="key-file-path"]', "/keys/missing.json");
+  await page.click('[data-testid="use-credentials"]');
+  const banner = page.locator('[data-testid="error-banner"][data-code="UNAUTHENTICATED"]');
+  await banner.waitFor();
+  assert.equal(await page.textContent('[data-testid="error-message"]'), message);
+  const text = await banner.textContent();
+  assert.match(text, /\/keys\/missing\.json/);
+  assert.doesNotMatch(text, /Not connected/);
+  assert.doesNotMatch(text, /Connect again to continue/);
+  assert.equal(await page.locator('[data-testid="sign-in-again-banner"]').count(), 0, "a wrong path is not an expired sign-in");
+  await page.screenshot({ path: path.join(SHOTS, "credentials-refused.png"), fullPage: true });
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});

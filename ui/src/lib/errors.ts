@@ -38,6 +38,19 @@ const INFO: Record<ErrorCode, CodeInfo> = {
   INTERNAL: { title: "Unexpected error", action: "none" },
 };
 
-export function describeError(code: ErrorCode): CodeInfo {
-  return INFO[code] ?? INFO.INTERNAL;
+/**
+ * Where the error came from. `credentials`: the user just offered a credential (a key file,
+ * ADC, gcloud, a Google sign-in, a CockroachDB API key) and it was refused: the backend's
+ * message says why (e.g. the file that was not found), so no generic "connect again" hint
+ * replaces or buries it.
+ */
+export type ErrorContext = "credentials";
+
+const CREDENTIALS: Partial<Record<ErrorCode, CodeInfo>> = {
+  UNAUTHENTICATED: { title: "These credentials cannot be used", action: "fixInput" },
+  SIGN_IN: { title: "Sign-in failed", action: "fixInput" },
+};
+
+export function describeError(code: ErrorCode, context?: ErrorContext): CodeInfo {
+  return (context === "credentials" ? CREDENTIALS[code] : undefined) ?? INFO[code] ?? INFO.INTERNAL;
 }
