@@ -198,7 +198,7 @@ async fn lever_token_creator_leaves_the_other_cluster_enabled_in_cockroachdb() {
 }
 
 #[tokio::test]
-async fn lever_encrypter_decrypter_cuts_off_the_other_cluster_and_recovery_heals_it() {
+async fn lever_encrypter_decrypter_cuts_off_the_other_cluster_which_recovery_cannot_heal_alone() {
     let env = env("lever2").await;
     provision_shared(&env.ctx).await;
     let (_, sink) = collector();
@@ -214,14 +214,30 @@ async fn lever_encrypter_decrypter_cuts_off_the_other_cluster_and_recovery_heals
     assert_eq!(r.cmek_status, "REVOKED");
     assert!(env.sb.recheck_key_access(B).iter().all(|(_, ok)| !*ok));
     let info = env.ctx.cockroach.get_cmek(B).await.unwrap().unwrap();
+    assert_eq!(
+        info.status, "REVOKED",
+        "lever (2) does not leave the other cluster ENABLED"
+    );
     for region in &info.region_infos {
+        assert_eq!(region.status, "REVOKED");
         let msg = &region.current().unwrap().user_message;
         assert!(msg.starts_with(cmek_sandbox::KEY_ACCESS_FAILING), "{msg}");
     }
     recover(&env.ctx, &env.log, &r.operation_id, &sink)
         .await
         .unwrap();
-    assert!(env.sb.recheck_key_access(B).iter().all(|(_, ok)| *ok));
+    // Access is back for both clusters, but CockroachDB's nodes need support to recover.
+    let rechecked = env.sb.recheck_key_access(B);
+    assert!(
+        !rechecked.is_empty() && rechecked.iter().all(|(_, ok)| *ok),
+        "{rechecked:?}"
+    );
+    let info = env.ctx.cockroach.get_cmek(B).await.unwrap().unwrap();
+    assert_eq!(info.status, "REVOKED");
+    assert!(info
+        .region_infos
+        .iter()
+        .all(|r| r.current().unwrap().user_message == cmek_sandbox::KEY_ACCESS_RESTORED));
 }
 
 #[tokio::test]

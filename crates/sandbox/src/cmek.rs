@@ -4,13 +4,16 @@
 //!
 //! Key access after enablement ([`recheck_key_access`], `SandboxHandle::recheck_key_access`):
 //! removing IAM access alone does not stop a running cluster (managing-cmek.md, field report
-//! B42), so nothing changes on its own. The knob simulates CockroachDB's periodic key access
-//! check / a node restart: every settled ENABLED region re-runs the IAM chain check on its
-//! current spec. The `CMEKStatus` enum has no "access lost" value and the docs never say the
-//! status changes, so the region *stays `ENABLED`* and its current key info's `user_message`
-//! (which "elaborates on the key's status") becomes [`KEY_ACCESS_FAILING`] plus the reason;
-//! a later recheck that passes clears it. REVOKE is independent of this: it is the customer
-//! telling CockroachDB, and goes REVOKING -> REVOKED whatever the IAM state.
+//! B42), so nothing changes on its own. The knob simulates what happens when CockroachDB next
+//! needs the key (its periodic check, a node restart): every settled ENABLED region re-runs the
+//! IAM chain check on its current spec. A region whose chain is broken becomes `REVOKED` — the
+//! spec defines REVOKED as "the customer has revoked CockroachLab's permissions for their key",
+//! which is what a removed grant is, whoever it was meant for — and its current key info's
+//! `user_message` (which "elaborates on the key's status") becomes [`KEY_ACCESS_FAILING`] plus
+//! the reason. Restoring access does not bring it back: "even if access to the CMEK is
+//! restored, affected nodes cannot automatically recover" (managing-cmek.md), so a later
+//! passing recheck only changes the message to [`KEY_ACCESS_RESTORED`]. REVOKE (PATCH) is the
+//! customer telling CockroachDB, and goes REVOKING -> REVOKED whatever the IAM state.
 
 use std::time::Instant;
 
@@ -145,6 +148,7 @@ fn aggregate(regions: &[CmekRegion]) -> String {
     st.iter()
         .find(|s| s.ends_with("_FAILED"))
         .or_else(|| st.iter().find(|s| s.ends_with("ING")))
+        .or_else(|| st.iter().find(|s| **s == "REVOKED"))
         .or(st.first())
         .map(|s| s.to_string())
         .unwrap_or_else(|| "DISABLED".into())
@@ -237,9 +241,12 @@ pub(crate) fn advance(state: &mut State, cluster_id: &str, poll: bool) {
     state.cmek.insert(cluster_id.to_string(), regions);
 }
 
-/// Prefix of the `user_message` of an ENABLED region whose key access check fails.
+/// Prefix of the `user_message` of a region cut off by a failed key access check.
 pub const KEY_ACCESS_FAILING: &str =
     "Key access is failing; restarted nodes will not be able to rejoin the cluster";
+
+/// `user_message` of such a region once access is back: it stays REVOKED until support acts.
+pub const KEY_ACCESS_RESTORED: &str = "Key access is restored, but affected nodes cannot recover by themselves: contact Cockroach Labs support";
 
 /// Re-runs CockroachDB's key access check on every settled ENABLED region of a cluster (see
 /// the module doc). Returns (region, access ok) for each region checked.
@@ -251,16 +258,16 @@ pub(crate) fn recheck_key_access(state: &mut State, cluster_id: &str) -> Vec<(St
         return Vec::new();
     };
     let mut out = Vec::new();
-    for r in regions
-        .iter_mut()
-        .filter(|r| r.pending.is_none() && r.status == "ENABLED")
-    {
-        let Some(i) = r
-            .key_infos
-            .iter_mut()
-            .rev()
-            .find(|i| i["status"] == "ENABLED")
-        else {
+    for r in regions.iter_mut().filter(|r| r.pending.is_none()) {
+        let cut_off = |i: &Value| {
+            i["user_message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with(KEY_ACCESS_FAILING) || m == KEY_ACCESS_RESTORED)
+        };
+        let was_enabled = r.status == "ENABLED";
+        let Some(i) = r.key_infos.iter_mut().rev().find(|i| {
+            (was_enabled && i["status"] == "ENABLED") || (i["status"] == "REVOKED" && cut_off(i))
+        }) else {
             continue;
         };
         let res = if cluster["cloud_provider"] == "GCP" {
@@ -268,13 +275,18 @@ pub(crate) fn recheck_key_access(state: &mut State, cluster_id: &str) -> Vec<(St
         } else {
             Ok(())
         };
-        let msg = match &res {
-            Ok(()) => String::new(),
-            Err(m) => format!("{KEY_ACCESS_FAILING}: {m}"),
+        let msg = match (&res, was_enabled) {
+            (Ok(()), true) => String::new(),
+            (Ok(()), false) => KEY_ACCESS_RESTORED.to_string(),
+            (Err(m), _) => format!("{KEY_ACCESS_FAILING}: {m}"),
         };
         if i["user_message"] != json!(msg) {
             i["user_message"] = json!(msg);
             i["updated_at"] = json!(now_rfc3339());
+        }
+        if res.is_err() && was_enabled {
+            i["status"] = json!("REVOKED");
+            r.status = "REVOKED".into();
         }
         out.push((r.region.clone(), res.is_ok()));
     }

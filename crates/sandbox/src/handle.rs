@@ -175,10 +175,11 @@ impl SandboxHandle {
         self.lock().cmek_info(cluster_id)
     }
 
-    /// Simulates CockroachDB re-checking key access (its periodic check, or a node restart):
-    /// a settled ENABLED region whose IAM chain is broken keeps status `ENABLED` and gets a
-    /// `user_message` starting with [`crate::cmek::KEY_ACCESS_FAILING`]; a passing check clears
-    /// it. Returns (region, access ok) per checked region.
+    /// Simulates CockroachDB needing the key again (its periodic check, or a node restart): a
+    /// settled ENABLED region whose IAM chain is broken becomes `REVOKED` with a `user_message`
+    /// starting with [`crate::cmek::KEY_ACCESS_FAILING`]; once access is back a recheck only
+    /// changes the message to [`crate::cmek::KEY_ACCESS_RESTORED`] (nodes need support).
+    /// Returns (region, access ok) per checked region.
     pub fn recheck_key_access(&self, cluster_id: &str) -> Vec<(String, bool)> {
         crate::cmek::recheck_key_access(&mut self.lock(), cluster_id)
     }

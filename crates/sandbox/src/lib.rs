@@ -37,7 +37,9 @@ mod service_usage;
 mod spec_check;
 pub mod state;
 
-pub use cmek::{crl_kms_principal, INSUFFICIENT_PERMISSIONS, KEY_ACCESS_FAILING};
+pub use cmek::{
+    crl_kms_principal, INSUFFICIENT_PERMISSIONS, KEY_ACCESS_FAILING, KEY_ACCESS_RESTORED,
+};
 pub use config::{
     SandboxConfig, COCKROACH_API_VERSION, DEFAULT_COCKROACH_KEY, DEFAULT_GOOGLE_MEMBER,
     DEFAULT_GOOGLE_TOKEN,

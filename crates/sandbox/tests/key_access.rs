@@ -1,16 +1,17 @@
 //! CockroachDB's key access recheck (`SandboxHandle::recheck_key_access`): removing IAM access
-//! leaves a running region ENABLED (B42) until the check runs; then the region stays `ENABLED`
-//! (no CMEKStatus value means "access lost") and `user_message` says key access is failing.
+//! leaves a running region ENABLED (B42) until CockroachDB needs the key again; then the region
+//! is REVOKED with a `user_message` saying why, and restoring access does not bring it back.
 mod common;
 
 use cmek_sandbox::seed::*;
-use cmek_sandbox::{crl_kms_principal, KEY_ACCESS_FAILING};
+use cmek_sandbox::{crl_kms_principal, KEY_ACCESS_FAILING, KEY_ACCESS_RESTORED};
 use common::crdb::{cmek_url, enable, provision_single_region, settle, spec, SA};
 use common::{start, P};
 use reqwest::Method;
 
 #[tokio::test]
-async fn a_broken_chain_is_reported_in_user_message_after_a_recheck_and_cleared_when_fixed() {
+async fn a_broken_chain_revokes_the_region_at_the_next_check_and_restoring_access_does_not_heal_it()
+{
     let api = start().await;
     let key = provision_single_region(&api, true).await;
     let url = cmek_url(SINGLE_REGION_CLUSTER_ID);
@@ -39,10 +40,8 @@ async fn a_broken_chain_is_reported_in_user_message_after_a_recheck_and_cleared_
         vec![("us-east4".to_string(), false)]
     );
     let (_, info) = api.crdb(Method::GET, &url, None).await;
-    assert_eq!(
-        info["status"], "ENABLED",
-        "no CMEKStatus value means access lost"
-    );
+    assert_eq!(info["status"], "REVOKED", "cut off at the next check");
+    assert_eq!(info["region_infos"][0]["status"], "REVOKED");
     let msg = info["region_infos"][0]["key_infos"][0]["user_message"]
         .as_str()
         .unwrap()
@@ -60,5 +59,12 @@ async fn a_broken_chain_is_reported_in_user_message_after_a_recheck_and_cleared_
         vec![("us-east4".to_string(), true)]
     );
     let (_, info) = api.crdb(Method::GET, &url, None).await;
-    assert_eq!(info["region_infos"][0]["key_infos"][0]["user_message"], "");
+    assert_eq!(
+        info["status"], "REVOKED",
+        "nodes do not recover by themselves"
+    );
+    assert_eq!(
+        info["region_infos"][0]["key_infos"][0]["user_message"],
+        KEY_ACCESS_RESTORED
+    );
 }
