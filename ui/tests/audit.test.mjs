@@ -282,3 +282,74 @@ test("Cancel sends cancel_audit; the partial report is shown as cancelled; expor
   assert.match(await page.textContent('[data-testid="audit-export-path"]'), /cmek-audit\.html/);
   assert.deepEqual(pageErrors, []);
 });
+
+test("the header's scan time and the rotation are readable (exact values in tooltips); a project without the KMS API is info, not an error", async () => {
+  const P3 = "cmek-fresh-project";
+  const raw = "Cloud Key Management Service (KMS) API has not been used in project cmek-fresh-project before or it is disabled. Enable it by visiting https://console.developers.google.com/apis/api/cloudkms.googleapis.com/overview?project=cmek-fresh-project then retry.";
+  const odd = `${RING}/cryptoKeys/k-odd`;
+  const r = {
+    ...report,
+    scanTime: "2026-11-30T09:21:09.604453436Z",
+    projects: [
+      { ...report.projects[0], keys: [...report.projects[0].keys, key(odd, P1, "us-east1", { rotationPeriod: "7776001s", rotationPeriodSeconds: 7776001 })] },
+      report.projects[1],
+      { projectId: P3, locations: [], keyRings: [], keys: [], bindings: [], error: { code: "SERVICE_DISABLED", message: raw }, kmsCalls: 1 },
+    ],
+  };
+  const { page, pageErrors } = await openApp(harness, backend({
+    connect_sandbox: () => ({ ...connection, projects: [P1, P2, P3] }),
+    start_audit: async (args, ipc) => {
+      await ipc.send(args.onEvent, { event: "started", projects: [P1, P2, P3] });
+      await ipc.send(args.onEvent, { event: "projectFinished", project: P3, keys: 0, error: r.projects[2].error });
+      return r;
+    },
+  }));
+  await page.click('[data-testid="connect-sandbox"]');
+  await page.waitForSelector('[data-testid^="cluster-row-"]');
+  await page.click('[data-testid="open-audit"]');
+  await page.click('[data-testid="audit-select-all"]');
+  await page.click('[data-testid="audit-start"]');
+  await page.waitForSelector('[data-testid="audit-results"]');
+
+  // Header: "YYYY-MM-DD HH:MM:SS UTC", the exact value in the tooltip.
+  const scanned = page.locator('[data-testid="audit-scanned"] time');
+  assert.equal(await scanned.textContent(), "2026-11-30 09:21:09 UTC");
+  assert.equal(await scanned.getAttribute("title"), "2026-11-30T09:21:09.604453436Z");
+  assert.doesNotMatch(await page.textContent('[data-testid="audit-scanned"]'), /T09:21:09\.6/);
+
+  // Rotation in days; not whole days as "90 d 1 s"; exact seconds in the tooltip.
+  const rot = (k) => page.locator(`[data-testid="key-row"][data-key="${k}"] [data-testid="key-rotation"]`);
+  assert.equal(await rot(GOOD).textContent(), "90 days");
+  assert.equal(await rot(GOOD).getAttribute("title"), "7776000 seconds");
+  assert.equal(await rot(odd).textContent(), "90 d 1 s");
+  assert.equal(await rot(odd).getAttribute("title"), "7776001 seconds");
+  assert.equal(await rot(EU).textContent(), "none");
+
+  // SERVICE_DISABLED: an info line, Google's text only inside the details element.
+  const row = `[data-testid="progress-${P3}"]`;
+  assert.equal(await page.textContent(`${row} [data-testid="progress-info"]`), "Cloud KMS API is disabled in this project — it holds no keys to audit");
+  assert.equal(await page.locator(`${row} [data-testid="progress-error"]`).count(), 0, "not shown as an error");
+  assert.equal(await page.locator(`${row} .badge-bad`).count(), 0);
+  assert.equal(await page.isVisible(`${row} [data-testid="progress-raw"]`), true);
+  assert.equal(await page.locator(`${row} [data-testid="progress-raw"]`).evaluate((d) => d.open), false, "collapsed");
+  assert.match(await page.textContent(`${row} [data-testid="progress-raw"]`), /has not been used in project/);
+  // A real failure is still an error.
+  assert.match(await page.textContent(`[data-testid="progress-${P2}"] [data-testid="progress-error"]`), /denied/);
+  await page.screenshot({ path: path.join(SHOTS, "audit-formats.png"), fullPage: true });
+  assert.deepEqual(pageErrors, []);
+});
+
+test("clicking anywhere on a key row opens its detail panel, also when another key is open", async () => {
+  const { page, pageErrors } = await openApp(harness, backend());
+  await openAudit(page);
+  await page.click(`[data-testid="key-row"][data-key="${BAD}"] td:nth-child(3)`);
+  await page.waitForSelector(`[data-testid="key-detail"][data-key="${BAD}"]`);
+  // Another row, on the nested key-ring line and on the severity badge.
+  await page.click(`[data-testid="key-row"][data-key="${GOOD}"] td:first-child .small`);
+  await page.waitForSelector(`[data-testid="key-detail"][data-key="${GOOD}"]`);
+  await page.click(`[data-testid="key-row"][data-key="${EU}"] [data-testid="severity-badge"]`);
+  await page.waitForSelector(`[data-testid="key-detail"][data-key="${EU}"]`);
+  assert.equal(await page.getAttribute(`[data-testid="key-row"][data-key="${EU}"]`, "aria-selected"), "true");
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "key-detail-title", "focus moves to the panel");
+  assert.deepEqual(pageErrors, []);
+});

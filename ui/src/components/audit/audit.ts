@@ -8,6 +8,7 @@ import type { CmekKeyInfo } from "../../lib/bindings/CmekKeyInfo";
 import type { Finding } from "../../lib/bindings/Finding";
 import type { KeyRow } from "../../lib/bindings/KeyRow";
 import type { Severity } from "../../lib/bindings/Severity";
+import { duration, exactSeconds } from "../../lib/format";
 
 export const SEVERITIES: Severity[] = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "INFO"];
 export const rank = (s: Severity) => SEVERITIES.indexOf(s);
@@ -65,9 +66,14 @@ export function canRevoke(c: ClusterRow): boolean {
   return c.cloudProvider === "GCP" && c.cmek !== null;
 }
 
-/** `7776000s` (with its parsed seconds) as "90 days"; other values as sent. */
+/** `7776000s` (with its parsed seconds) as "90 days", `7776001s` as "90 d 1 s"; unparsed values as sent. */
 export function days(sent: string | null, seconds: number | null): string | null {
   if (sent === null) return null;
-  if (seconds === null || seconds % 86400 !== 0) return sent;
-  return `${seconds / 86400} day${seconds === 86400 ? "" : "s"}`;
+  return seconds === null ? sent : duration(seconds);
+}
+
+/** The tooltip of a duration: the exact seconds (or the value as sent when unparsed). */
+export function daysTitle(sent: string | null, seconds: number | null): string {
+  if (sent === null) return "";
+  return seconds === null ? sent : exactSeconds(seconds);
 }
