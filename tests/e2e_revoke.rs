@@ -84,6 +84,15 @@ async fn sandbox_revoke_then_recover_shows_restored_bindings_and_the_support_req
         screenshot(&client, "revoke-2-revoked").await?;
 
         click(&client, "recover").await?;
+        // The confirmation lists exactly what will be restored; confirm it.
+        wait_testid(&client, "recover-grants", UI_TIMEOUT).await?;
+        let grants = text_of(&client, "[data-testid='recover-grants']").await?;
+        if !grants.contains("roles/iam.serviceAccountTokenCreator") {
+            return Err(format!(
+                "the recover dialog lacks the grant to restore: {grants}"
+            ));
+        }
+        click(&client, "recover-confirm").await?;
         let verified = wait_testid(&client, "recover-verified", REVOKE_TIMEOUT).await?;
         if attr(&verified, "data-status").await? != "done" {
             return Err("recovery was not verified".into());

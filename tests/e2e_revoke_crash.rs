@@ -567,6 +567,9 @@ async fn a_revocation_killed_before_revoke_is_finished_or_rolled_back_after_rest
         banner_shows(&client, &op2, SECOND).await?;
         connect_restored(&client).await?;
         click(&client, "pending-rollback").await?;
+        // Same confirmation as Recover, with the grants from the recovery snapshot.
+        wait_testid(&client, "recover-grants", UI_TIMEOUT).await?;
+        click(&client, "recover-confirm").await?;
         let verified = wait_testid(&client, "recover-verified", REVOKE_TIMEOUT).await?;
         if attr(&verified, "data-status").await? != "done" {
             return Err("the roll back was not verified".into());

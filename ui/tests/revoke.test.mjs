@@ -164,7 +164,26 @@ test("revoke events render step states live, then the observed state; recover sh
   const sent = calls.find((c) => c.cmd === "revoke_cluster").args.request;
   assert.deepEqual(sent, { clusterId: ID, lever: "TOKEN_CREATOR", confirmName: "payments" });
 
+  // Recover asks first: the exact grants from the report and the support ticket; Escape cancels
+  // and focus returns to the Recover button; nothing is sent until confirmed.
   await page.click('[data-testid="recover"]');
+  await page.waitForSelector('[data-testid="recover-dialog"]');
+  assert.deepEqual(await page.$$eval('[data-testid="recover-grant"]', (li) => li.map((l) => l.textContent.replace(/\s+/g, " ").trim())), [
+    `Add ${TC.role} → ${TC.member} on projects/acme-keys/serviceAccounts/${SA}`,
+  ]);
+  assert.match(await page.textContent('[data-testid="recover-support-note"]'), /support ticket/);
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "recover-cancel");
+  await page.keyboard.press("Escape");
+  await page.waitForSelector('[data-testid="recover-dialog"]', { state: "detached" });
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "recover", "focus back on the trigger");
+  assert.ok(!calls.some((c) => c.cmd === "recover_revoke"), "cancel sends nothing");
+  await page.click('[data-testid="recover"]');
+  await page.click('[data-testid="recover-cancel"]');
+  await page.waitForSelector('[data-testid="recover-dialog"]', { state: "detached" });
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "recover");
+  await page.click('[data-testid="recover"]');
+  await page.screenshot({ path: path.join(SHOTS, "recover-confirm.png"), fullPage: true });
+  await page.click('[data-testid="recover-confirm"]');
   await page.waitForSelector('[data-testid="recover-report"]');
   assert.deepEqual(calls.find((c) => c.cmd === "recover_revoke").args.operationId, "op-1");
   assert.equal(await page.getAttribute('[data-testid="recover-verified"]', "data-status"), "done");
@@ -172,7 +191,16 @@ test("revoke events render step states live, then the observed state; recover sh
   const support = await page.textContent('[data-testid="support-request"]');
   for (const want of [ID, "org-1", "us-east1", "Re-authorize CMEK"]) assert.ok(support.includes(want), want);
   await page.click('[data-testid="copy-support-request"]');
+  await page.waitForSelector('[data-testid="copy-support-status"][data-state="copied"]');
+  assert.equal(await page.textContent('[data-testid="copy-support-request"]'), "Copied");
+  assert.match(await page.textContent('[data-testid="copy-support-status"]'), /Copied/);
   assert.match(await page.evaluate(() => navigator.clipboard.readText()), /Organization ID: org-1/);
+  // Without a clipboard: the request is selected and the user is told to press Ctrl+C.
+  await page.evaluate(() => Object.defineProperty(navigator, "clipboard", { value: undefined, configurable: true }));
+  await page.click('[data-testid="copy-support-request"]');
+  await page.waitForSelector('[data-testid="copy-support-status"][data-state="unavailable"]');
+  assert.match(await page.textContent('[data-testid="copy-support-status"]'), /clipboard is not available.*Ctrl\+C/);
+  assert.match(await page.evaluate(() => String(window.getSelection())), /Organization ID: org-1/);
   await page.screenshot({ path: path.join(SHOTS, "revoke-recovered.png"), fullPage: true });
   assert.deepEqual(pageErrors, []);
   await page.close();
@@ -186,6 +214,7 @@ test("a failed step is shown failed with the backend's message, and recovery is 
       await ipc.send(args.onEvent, { type: "stepStarted", step: "removeAccess", title: "Remove access" });
       throw { code: "PERMISSION_DENIED", message: "iam.serviceAccounts.setIamPolicy denied" };
     },
+    activity_entries: () => [snapshotEntry("op-9", 1)],
   }));
   await openRevoke(page);
   await page.fill('[data-testid="revoke-confirm-input"]', "payments");
@@ -193,6 +222,12 @@ test("a failed step is shown failed with the backend's message, and recovery is 
   await page.waitForSelector('[data-testid="rstep-removeAccess"][data-state="failed"]');
   assert.match(await page.textContent('[data-testid="error-banner"]'), /setIamPolicy denied/);
   assert.equal(await page.isVisible('[data-testid="recover"]'), true);
+  // No report: the confirmation lists the grants of the snapshot the log recorded.
+  await page.click('[data-testid="recover"]');
+  await page.waitForSelector('[data-testid="recover-dialog"]');
+  assert.match(await page.textContent('[data-testid="recover-grants"]'), /serviceAccountTokenCreator/);
+  await page.click('[data-testid="recover-cancel"]');
+  await page.waitForSelector('[data-testid="recover-dialog"]', { state: "detached" });
   await page.close();
 });
 
@@ -201,9 +236,22 @@ const pending = {
   summary: "Revoke CMEK for payments", completed: ["revoke.snapshot", "revoke.remove_access"], unresolved: [], hasSnapshot: true,
 };
 
+// The activity log of op-7: the snapshot's outcome carries the recovery snapshot; REVOKE never sent.
+const snapshotEntry = (operationId, id) => ({
+  id, at: "2025-01-02T00:00:01Z", actor: pending.actor, operationId, kind: "outcome", action: "revoke.snapshot", target: ID, summary: "Snapshot recorded", status: "ok",
+  after: { operationId, takenAt: "2025-01-02T00:00:01Z", actor: pending.actor, clusterId: ID, clusterName: "payments", organizationId: "org-1", regions: ["us-east1"], lever: "TOKEN_CREATOR",
+    removals: [{ resource: SA_RES, grants: [TC] }], disables: [], policies: [], serviceAccounts: [], cmek: cmek("ENABLED") },
+});
+const pendingLog = [
+  { id: 1, at: "2025-01-02T00:00:00Z", actor: pending.actor, operationId: "op-7", kind: "intent", action: "revoke.snapshot", target: ID, summary: "Record the recovery snapshot" },
+  snapshotEntry("op-7", 2),
+  snapshotEntry("op-other", 3),
+];
+
 test("the pending-operation banner offers Finish revocation and Roll back", async () => {
   const { page, calls, pageErrors } = await openApp(harness, backend({
     pending_operations: () => [pending],
+    activity_entries: () => pendingLog,
     recover_revoke: () => ({ ...recovered, revokeOperationId: "op-7", supportRequest: undefined }),
   }));
   const banner = page.locator('[data-testid="pending-operation"]');
@@ -213,7 +261,20 @@ test("the pending-operation banner offers Finish revocation and Roll back", asyn
   assert.equal(await page.isVisible('[data-testid="pending-finish"]'), true);
   assert.equal(await page.isVisible('[data-testid="pending-rollback"]'), true);
   await page.screenshot({ path: path.join(SHOTS, "pending-banner.png"), fullPage: true });
+  // Roll back asks the same confirmation, with the grants of the recovery snapshot in the log.
   await page.click('[data-testid="pending-rollback"]');
+  await page.waitForSelector('[data-testid="recover-dialog"]');
+  assert.match(await page.textContent("#recover-title"), /Restore access for payments\?/);
+  assert.deepEqual(await page.$$eval('[data-testid="recover-grant"]', (li) => li.map((l) => l.textContent.replace(/\s+/g, " ").trim())), [
+    `Add ${TC.role} → ${TC.member} on projects/acme-keys/serviceAccounts/${SA}`,
+  ]);
+  assert.match(await page.textContent('[data-testid="recover-support-note"]'), /REVOKE was not sent/);
+  await page.keyboard.press("Escape");
+  await page.waitForSelector('[data-testid="recover-dialog"]', { state: "detached" });
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "pending-rollback", "focus back on the trigger");
+  assert.ok(!calls.some((c) => c.cmd === "recover_revoke"), "cancel sends nothing");
+  await page.click('[data-testid="pending-rollback"]');
+  await page.click('[data-testid="recover-confirm"]');
   await page.waitForSelector('[data-testid="recover-report"]');
   assert.equal(calls.find((c) => c.cmd === "recover_revoke").args.operationId, "op-7");
   assert.ok(!calls.some((c) => c.cmd === "resume_revoke"));

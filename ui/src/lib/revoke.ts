@@ -3,6 +3,9 @@ import type { RevokeEvent } from "./bindings/RevokeEvent";
 import type { RevokeStep } from "./bindings/RevokeStep";
 import type { Grant } from "./bindings/Grant";
 import type { IamResource } from "./bindings/IamResource";
+import type { ActivityEntry } from "./bindings/ActivityEntry";
+import type { RecoverySnapshot } from "./bindings/RecoverySnapshot";
+import type { Removal } from "./bindings/Removal";
 
 export type RevokeStepState = "pending" | "running" | "done" | "skipped" | "failed" | "cancelled";
 
@@ -68,4 +71,23 @@ export function grantText(g: Grant): string {
 /** The support request as one text to paste into a ticket. */
 export function supportText(s: { subject: string; body: string }): string {
   return `Subject: ${s.subject}\n\n${s.body}`;
+}
+
+/**
+ * What recovering revocation `operationId` restores, from the activity log: the outcome of its
+ * `revoke.snapshot` step carries the recovery snapshot (removals and disabled service accounts).
+ * `revokeSent`: REVOKE got an outcome `ok` (true), was only intended (null: may have been sent),
+ * or never attempted (false). Null when the log has no snapshot for it.
+ */
+export function restoreFromLog(
+  entries: ActivityEntry[],
+  operationId: string,
+): { clusterName: string; restore: { removals: Removal[]; disables: string[] }; revokeSent: boolean | null } | null {
+  const mine = entries.filter((e) => e.operationId === operationId);
+  const snap = mine.find((e) => e.action === "revoke.snapshot" && e.kind === "outcome")?.after as RecoverySnapshot | undefined;
+  if (!snap || !Array.isArray(snap.removals)) return null;
+  const revoke = mine.filter((e) => e.action === "revoke.call_revoke");
+  const outcomes = revoke.filter((e) => e.kind === "outcome");
+  const revokeSent = outcomes.some((e) => e.status === "ok") ? true : outcomes.length ? false : revoke.length ? null : false;
+  return { clusterName: snap.clusterName, restore: { removals: snap.removals, disables: snap.disables ?? [] }, revokeSent };
 }
