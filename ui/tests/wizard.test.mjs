@@ -231,3 +231,33 @@ test("an INVALID_INPUT error marks the named field and its action focuses it", a
   assert.equal(await page.evaluate(() => document.activeElement?.id), "f-ring");
   await page.close();
 });
+
+test("at 1280 px names do not break mid-word, the id is one truncated monospace line; an ENABLED cluster offers Review setup", async () => {
+  const enabled = fx.cluster("audit-disabled-key", ["us-east1"], { id: "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d" });
+  const list = [...fx.clusters, { cluster: enabled, cmekStatus: "ENABLED" }];
+  const { page, pageErrors } = await openApp(harness, backend({
+    list_clusters: () => list,
+    suggest_setup: (args) => fx.suggestion(list.find((c) => c.cluster.id === args.clusterId).cluster),
+  }));
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await toClusters(page);
+  const row = '[data-testid="cluster-row-audit-disabled-key"]';
+  const box = await page.$eval(`${row} [data-testid="cluster-name"]`, (el) => ({ h: el.getBoundingClientRect().height, lh: parseFloat(getComputedStyle(el).lineHeight) || el.getBoundingClientRect().height, text: el.textContent, fits: el.scrollWidth <= el.clientWidth }));
+  assert.equal(box.text, "audit-disabled-key");
+  assert.ok(box.h <= box.lh * 1.5, `the name is on one line (${box.h}px)`);
+  assert.ok(box.fits, "the name is not cut");
+  const id = await page.$eval(`${row} [data-testid="cluster-id"]`, (el) => ({ h: el.getBoundingClientRect().height, lh: parseFloat(getComputedStyle(el).lineHeight), font: getComputedStyle(el).fontFamily, size: parseFloat(getComputedStyle(el).fontSize), title: el.title, text: el.textContent }));
+  assert.ok(id.h <= id.lh * 1.5, `the id is one line (${id.h}px)`);
+  assert.match(id.font, /mono/i);
+  assert.ok(id.size < 14, "smaller than the name");
+  assert.equal(id.title, enabled.id, "the whole id in the tooltip");
+  assert.equal(id.text, enabled.id, "the whole id is in the text to copy");
+  // ENABLED: Review setup (same action, same test id); others: Set up CMEK.
+  assert.match(await page.textContent('[data-testid="select-cluster-audit-disabled-key"]'), /^Review setup/);
+  assert.match(await page.textContent('[data-testid="select-cluster-payments"]'), /^Set up CMEK/);
+  await page.screenshot({ path: path.join(SHOTS, "clusters-1280.png"), fullPage: true });
+  await page.click('[data-testid="select-cluster-audit-disabled-key"]');
+  await page.waitForSelector('[data-testid="review-plan"]');
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
