@@ -32,4 +32,9 @@ build_ui() {
     npm ci --no-audit --no-fund
   fi
   npm run build
+  # The OAuth test server used by the sign-in tests (crates/auth/tests/oauth-server).
+  if [ ! -f crates/auth/tests/oauth-server/node_modules/.package-lock.json ] ||
+     [ crates/auth/tests/oauth-server/package-lock.json -nt crates/auth/tests/oauth-server/node_modules/.package-lock.json ]; then
+    npm ci --no-audit --no-fund --prefix crates/auth/tests/oauth-server
+  fi
 }

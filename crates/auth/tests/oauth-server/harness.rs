@@ -37,9 +37,14 @@ fn ensure_node_modules(dir: &Path) -> Option<()> {
     {
         return skip_or_fail("node is not installed".into());
     }
+    // Test runners like nextest start each test in its own process, so the install is guarded
+    // by a file lock (not a mutex), and "installed" means npm finished: it writes
+    // node_modules/.package-lock.json last.
     static INSTALL: Mutex<()> = Mutex::new(());
     let _guard = INSTALL.lock().unwrap_or_else(|p| p.into_inner());
-    if !dir.join("node_modules/oauth2-mock-server").exists() {
+    let lock = std::fs::File::create(dir.join(".npm-install.lock")).expect("create the install lock file");
+    lock.lock().expect("lock the install lock file");
+    if !dir.join("node_modules/.package-lock.json").exists() {
         let status = std::process::Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund"])
             .current_dir(dir)
