@@ -42,7 +42,8 @@ fn ensure_node_modules(dir: &Path) -> Option<()> {
     // node_modules/.package-lock.json last.
     static INSTALL: Mutex<()> = Mutex::new(());
     let _guard = INSTALL.lock().unwrap_or_else(|p| p.into_inner());
-    let lock = std::fs::File::create(dir.join(".npm-install.lock")).expect("create the install lock file");
+    let lock =
+        std::fs::File::create(dir.join(".npm-install.lock")).expect("create the install lock file");
     lock.lock().expect("lock the install lock file");
     if !dir.join("node_modules/.package-lock.json").exists() {
         let status = std::process::Command::new("npm")
