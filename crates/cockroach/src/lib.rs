@@ -164,16 +164,8 @@ impl CockroachClient {
         cluster_id: &str,
         region_specs: &[CmekRegionSpec],
     ) -> Result<CmekClusterInfo> {
-        let body = serde_json::to_value(CmekSpecBody {
-            region_specs: region_specs.to_vec(),
-        })
-        .map_err(|e| Error::internal(e.to_string()))?;
-        self.send(
-            Method::POST,
-            &format!("api/v1/clusters/{cluster_id}/cmek"),
-            Some(body),
-        )
-        .await
+        self.send_specs(Method::POST, cluster_id, region_specs)
+            .await
     }
 
     /// `PUT /api/v1/clusters/{id}/cmek` (`CockroachCloud_UpdateCMEKSpec`): changed regions only.
@@ -182,12 +174,22 @@ impl CockroachClient {
         cluster_id: &str,
         region_specs: &[CmekRegionSpec],
     ) -> Result<CmekClusterInfo> {
+        self.send_specs(Method::PUT, cluster_id, region_specs).await
+    }
+
+    /// Sends `{"region_specs": [...]}` (`EnableCMEKSpecBody` / `UpdateCMEKSpecBody`) to `…/cmek`.
+    async fn send_specs(
+        &self,
+        method: Method,
+        cluster_id: &str,
+        region_specs: &[CmekRegionSpec],
+    ) -> Result<CmekClusterInfo> {
         let body = serde_json::to_value(CmekSpecBody {
             region_specs: region_specs.to_vec(),
         })
         .map_err(|e| Error::internal(e.to_string()))?;
         self.send(
-            Method::PUT,
+            method,
             &format!("api/v1/clusters/{cluster_id}/cmek"),
             Some(body),
         )
