@@ -1,6 +1,6 @@
 //! `specs/` holds byte copies of the shared contracts (`../shared/specs` beside the checkout),
 //! embedded in the app. This test fails when a copy drifts from its source. Where `../shared`
-//! is absent (a checkout without it) it says so and checks nothing; CI always has it.
+//! is absent (a checkout without it) it says so and checks nothing.
 
 use std::path::{Path, PathBuf};
 
