@@ -1,0 +1,181 @@
+//! The step runner shared by a fresh and a resumed revocation: remove access → REVOKE, each
+//! step check → act, then hands over to [`super::verify`].
+
+use cmek_activity::{ActivityLog, EntryKind, EntryStatus};
+use cmek_core::{Error, ErrorCode, Result};
+
+use super::{
+    fail, finished, progress, step, verify, RevokeControl, RevokeReport, RevokeStep, StepStatus,
+};
+use crate::lever::IamResource;
+use crate::snapshot::{read_service_account, PolicyRecord, RecoverySnapshot};
+use crate::RevokeContext;
+use crate::Sink;
+
+/// When REVOKE was accepted in operation `op`, per the log.
+pub(crate) fn revoke_accepted_at(log: &ActivityLog, op: &str) -> Result<Option<String>> {
+    Ok(log
+        .operation_entries(op)?
+        .into_iter()
+        .find(|e| {
+            e.kind == EntryKind::Outcome
+                && e.action == "revoke.call_revoke"
+                && e.status == Some(EntryStatus::Ok)
+        })
+        .map(|e| e.at))
+}
+
+pub(super) async fn run_from(
+    ctx: &RevokeContext,
+    log: &ActivityLog,
+    snap: &RecoverySnapshot,
+    control: &RevokeControl,
+    sink: Sink<'_>,
+) -> Result<RevokeReport> {
+    let op = snap.operation_id.as_str();
+    let actor = ctx.actor.as_str();
+    let cluster = snap.cluster_id.as_str();
+
+    step(sink, RevokeStep::RemoveAccess, "Remove access");
+    for r in &snap.removals {
+        let name = r.resource.name();
+        let before = snap.policies.iter().find(|p| p.resource == r.resource);
+        let i = log.intent(
+            Some(op),
+            actor,
+            "revoke.remove_access",
+            &name,
+            &format!("Remove {} grant(s) from {name}", r.grants.len()),
+            &(before, &r.grants),
+        )?;
+        match cmek_gcp::edit_policy(&ctx.google, &r.resource.target(), &[], &r.grants).await {
+            Ok(edit) => {
+                let st = if edit.writes == 0 {
+                    EntryStatus::Skipped
+                } else {
+                    EntryStatus::Ok
+                };
+                log.outcome(
+                    i,
+                    st,
+                    &format!("{} grant(s) removed", edit.outcome.removed.len()),
+                    &PolicyRecord::of(&r.resource, &edit.after),
+                    None,
+                )?;
+                progress(
+                    sink,
+                    RevokeStep::RemoveAccess,
+                    format!("{name}: removed {} grant(s)", edit.outcome.removed.len()),
+                );
+            }
+            Err(e) => {
+                log.outcome(i, EntryStatus::Failed, "Removal failed", &(), Some(&e))?;
+                return Err(fail(log, op, sink, RevokeStep::RemoveAccess, e));
+            }
+        }
+    }
+    for email in &snap.disables {
+        let res = IamResource::service_account(email);
+        let i = log.intent(
+            Some(op),
+            actor,
+            "revoke.disable_service_account",
+            &res.name(),
+            &format!("Disable {email}"),
+            &snap.service_accounts,
+        )?;
+        let result = async {
+            let now = read_service_account(ctx, email).await?;
+            if !now.disabled {
+                ctx.google
+                    .iam
+                    .disable_service_account(&now.project, email)
+                    .await?;
+            }
+            Ok::<_, Error>((now.disabled, read_service_account(ctx, email).await?))
+        }
+        .await;
+        match result {
+            Ok((was, after)) => {
+                log.outcome(
+                    i,
+                    if was {
+                        EntryStatus::Skipped
+                    } else {
+                        EntryStatus::Ok
+                    },
+                    "Service account disabled",
+                    &after,
+                    None,
+                )?;
+                progress(sink, RevokeStep::RemoveAccess, format!("{email}: disabled"));
+            }
+            Err(e) => {
+                log.outcome(i, EntryStatus::Failed, "Disable failed", &(), Some(&e))?;
+                return Err(fail(log, op, sink, RevokeStep::RemoveAccess, e));
+            }
+        }
+    }
+    finished(
+        sink,
+        RevokeStep::RemoveAccess,
+        StepStatus::Done,
+        "Access removed (Google enforces it within minutes)".into(),
+    );
+    control.pause_point(RevokeStep::RemoveAccess, log, op).await;
+    if control.is_cancelled() {
+        let e = Error::new(
+            ErrorCode::Cancelled,
+            "Cancelled after removing access and before calling REVOKE; recover to restore access.",
+        );
+        return Err(fail(log, op, sink, RevokeStep::CallRevoke, e));
+    }
+
+    step(
+        sink,
+        RevokeStep::CallRevoke,
+        "Tell CockroachDB to revoke (REVOKE)",
+    );
+    let current = ctx.cockroach.get_cmek(cluster).await?;
+    let already = revoke_accepted_at(log, op)?.is_some()
+        || current.as_ref().is_some_and(|c| {
+            c.region_infos
+                .iter()
+                .all(|r| r.status == "REVOKING" || r.status == "REVOKED")
+        });
+    if already {
+        finished(
+            sink,
+            RevokeStep::CallRevoke,
+            StepStatus::Skipped,
+            "REVOKE was already accepted".into(),
+        );
+    } else {
+        let i = log.intent(
+            Some(op),
+            actor,
+            "revoke.call_revoke",
+            cluster,
+            "PATCH …/cmek {\"action\":\"REVOKE\"}",
+            &current,
+        )?;
+        match ctx.cockroach.revoke_cmek(cluster).await {
+            Ok(info) => {
+                log.outcome(i, EntryStatus::Ok, "REVOKE accepted", &info, None)?;
+                finished(
+                    sink,
+                    RevokeStep::CallRevoke,
+                    StepStatus::Done,
+                    format!("CockroachDB answered {}", info.status),
+                );
+                control.pause_point(RevokeStep::CallRevoke, log, op).await;
+            }
+            Err(e) => {
+                log.outcome(i, EntryStatus::Failed, "REVOKE failed", &(), Some(&e))?;
+                return Err(fail(log, op, sink, RevokeStep::CallRevoke, e));
+            }
+        }
+    }
+
+    verify::settle_and_verify(ctx, log, snap, control, sink).await
+}
