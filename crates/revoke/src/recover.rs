@@ -16,7 +16,7 @@ use crate::lever::{IamResource, Removal};
 use crate::revoke::{
     fail, finished, progress, revoke_accepted_at, step, RevokeEvent, RevokeStep, StepStatus,
 };
-use crate::snapshot::{observe, read_service_account, ObservedState, RecoverySnapshot};
+use crate::snapshot::{observe, set_service_account_disabled, ObservedState, RecoverySnapshot};
 use crate::{RevokeContext, Sink};
 
 /// A ready-to-send request to Cockroach Labs support.
@@ -187,22 +187,11 @@ pub async fn recover(
             &format!("Enable {email}"),
             &(),
         )?;
-        let result = async {
-            let now = read_service_account(ctx, email).await?;
-            if now.disabled {
-                ctx.google
-                    .iam
-                    .enable_service_account(&now.project, email)
-                    .await?;
-            }
-            Ok::<_, Error>((now.disabled, read_service_account(ctx, email).await?))
-        }
-        .await;
-        match result {
-            Ok((was, after)) => {
+        match set_service_account_disabled(ctx, email, false).await {
+            Ok((changed, after)) => {
                 log.outcome(
                     i,
-                    if was {
+                    if changed {
                         EntryStatus::Ok
                     } else {
                         EntryStatus::Skipped

@@ -110,6 +110,26 @@ pub async fn read_service_account(
     })
 }
 
+/// Disables (`disabled`) or enables one service account unless it already is, then re-reads
+/// it. Returns whether a write was made, and the re-read record.
+pub(crate) async fn set_service_account_disabled(
+    ctx: &RevokeContext,
+    email: &str,
+    disabled: bool,
+) -> Result<(bool, ServiceAccountRecord)> {
+    let now = read_service_account(ctx, email).await?;
+    let changed = now.disabled != disabled;
+    if changed {
+        let iam = &ctx.google.iam;
+        if disabled {
+            iam.disable_service_account(&now.project, email).await?;
+        } else {
+            iam.enable_service_account(&now.project, email).await?;
+        }
+    }
+    Ok((changed, read_service_account(ctx, email).await?))
+}
+
 /// Re-reads the policies, service accounts and (if `cluster_id`) the CMEK status.
 pub async fn observe(
     ctx: &RevokeContext,

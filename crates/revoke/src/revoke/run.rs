@@ -8,7 +8,7 @@ use super::{
     fail, finished, progress, step, verify, RevokeControl, RevokeReport, RevokeStep, StepStatus,
 };
 use crate::lever::IamResource;
-use crate::snapshot::{read_service_account, PolicyRecord, RecoverySnapshot};
+use crate::snapshot::{set_service_account_disabled, PolicyRecord, RecoverySnapshot};
 use crate::RevokeContext;
 use crate::Sink;
 
@@ -84,25 +84,14 @@ pub(super) async fn run_from(
             &format!("Disable {email}"),
             &snap.service_accounts,
         )?;
-        let result = async {
-            let now = read_service_account(ctx, email).await?;
-            if !now.disabled {
-                ctx.google
-                    .iam
-                    .disable_service_account(&now.project, email)
-                    .await?;
-            }
-            Ok::<_, Error>((now.disabled, read_service_account(ctx, email).await?))
-        }
-        .await;
-        match result {
-            Ok((was, after)) => {
+        match set_service_account_disabled(ctx, email, true).await {
+            Ok((changed, after)) => {
                 log.outcome(
                     i,
-                    if was {
-                        EntryStatus::Skipped
-                    } else {
+                    if changed {
                         EntryStatus::Ok
+                    } else {
+                        EntryStatus::Skipped
                     },
                     "Service account disabled",
                     &after,
