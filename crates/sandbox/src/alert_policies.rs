@@ -11,51 +11,28 @@
 
 use serde_json::{json, Value};
 
-use crate::auth::{authorize, project_key};
 use crate::errors::GError;
-use crate::router::{paginate, Req};
+use crate::project_list::ProjectList;
+use crate::router::Req;
 use crate::state::State;
 
-const DOMAIN: &str = "monitoring.googleapis.com";
+const LIST: ProjectList = ProjectList {
+    version: "v3",
+    collection: "alertPolicies",
+    operation: "monitoring.projects.alertPolicies.list",
+    permission: "monitoring.alertPolicies.list",
+    domain: "monitoring.googleapis.com",
+    items: |s| &s.alert_policies,
+};
 
 /// (operation id, is_write) for a Cloud Monitoring request.
 pub(crate) fn route(method: &str, segs: &[String], verb: Option<&str>) -> Option<(String, bool)> {
-    let s: Vec<&str> = segs.iter().map(String::as_str).collect();
-    match (s.as_slice(), method, verb) {
-        (["v3", "projects", _, "alertPolicies"], "GET", None) => {
-            Some(("monitoring.projects.alertPolicies.list".into(), false))
-        }
-        _ => None,
-    }
+    LIST.route(method, segs, verb)
 }
 
 /// Handles a routed Cloud Monitoring request.
 pub(crate) fn handle(state: &mut State, r: &Req, op: &str) -> Result<Value, GError> {
-    let project = r.segs[2].clone();
-    let pk = project_key(state, &project);
-    authorize(
-        state,
-        &r.member,
-        std::slice::from_ref(&pk),
-        "monitoring.alertPolicies.list",
-        &pk,
-        DOMAIN,
-    )?;
-    let id = state
-        .project(&project)
-        .map(|p| p.id.clone())
-        .unwrap_or(project);
-    match op {
-        "monitoring.projects.alertPolicies.list" => {
-            let items = state.alert_policies.get(&id).cloned().unwrap_or_default();
-            Ok(paginate(items, r, "alertPolicies", 100, false))
-        }
-        _ => Err(GError::new(
-            501,
-            "UNIMPLEMENTED",
-            format!("{op} is not implemented by the sandbox"),
-        )),
-    }
+    LIST.handle(state, r, op)
 }
 
 impl State {

@@ -27,6 +27,7 @@ mod kms;
 mod kms_keys;
 mod kms_versions;
 mod log_metrics;
+mod project_list;
 mod resource_manager;
 pub mod roles;
 pub mod router;

@@ -9,51 +9,28 @@
 
 use serde_json::{json, Value};
 
-use crate::auth::{authorize, project_key};
 use crate::errors::GError;
-use crate::router::{paginate, Req};
+use crate::project_list::ProjectList;
+use crate::router::Req;
 use crate::state::State;
 
-const DOMAIN: &str = "logging.googleapis.com";
+const LIST: ProjectList = ProjectList {
+    version: "v2",
+    collection: "metrics",
+    operation: "logging.projects.metrics.list",
+    permission: "logging.logMetrics.list",
+    domain: "logging.googleapis.com",
+    items: |s| &s.log_metrics,
+};
 
 /// (operation id, is_write) for a Cloud Logging request.
 pub(crate) fn route(method: &str, segs: &[String], verb: Option<&str>) -> Option<(String, bool)> {
-    let s: Vec<&str> = segs.iter().map(String::as_str).collect();
-    match (s.as_slice(), method, verb) {
-        (["v2", "projects", _, "metrics"], "GET", None) => {
-            Some(("logging.projects.metrics.list".into(), false))
-        }
-        _ => None,
-    }
+    LIST.route(method, segs, verb)
 }
 
 /// Handles a routed Cloud Logging request.
 pub(crate) fn handle(state: &mut State, r: &Req, op: &str) -> Result<Value, GError> {
-    let project = r.segs[2].clone();
-    let pk = project_key(state, &project);
-    authorize(
-        state,
-        &r.member,
-        std::slice::from_ref(&pk),
-        "logging.logMetrics.list",
-        &pk,
-        DOMAIN,
-    )?;
-    let id = state
-        .project(&project)
-        .map(|p| p.id.clone())
-        .unwrap_or(project);
-    match op {
-        "logging.projects.metrics.list" => {
-            let items = state.log_metrics.get(&id).cloned().unwrap_or_default();
-            Ok(paginate(items, r, "metrics", 100, false))
-        }
-        _ => Err(GError::new(
-            501,
-            "UNIMPLEMENTED",
-            format!("{op} is not implemented by the sandbox"),
-        )),
-    }
+    LIST.handle(state, r, op)
 }
 
 impl State {
