@@ -29,19 +29,15 @@
 mod common;
 mod support;
 
-use cmek_core::plan::ConnectionMode;
-use cmek_core::Secret;
-use cmek_desk::settings::Settings;
 use cmek_revoke::{Lever, RevokeContext, PAUSE_MARKER_FILE};
 use cmek_sandbox::{DEFAULT_COCKROACH_KEY, DEFAULT_GOOGLE_MEMBER, DEFAULT_GOOGLE_TOKEN};
-use cmek_setup::{ApplyControl, Connection, Timing};
+use cmek_setup::{ApplyControl, Connection};
+use common::crash::{kill_app, wait_marker, ExternalSandbox};
 use common::*;
 use fantoccini::{Client, Locator};
 use serde_json::json;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 const FIRST: &str = "prod-payments";
 const SECOND: &str = "global-ledger";
@@ -55,84 +51,6 @@ const KEYCHAIN_ENTRIES: [&str; 3] = [
     "google-oauth-email",
     "cockroach-cloud-api-key",
 ];
-
-/// The `cmek-sandbox` binary in its own process; killed when dropped.
-struct ExternalSandbox {
-    base: String,
-    _child: tokio::process::Child,
-}
-
-impl ExternalSandbox {
-    async fn start() -> Self {
-        // Built by `cargo build --workspace` / nextest next to this test's deps/ folder.
-        let exe = std::env::current_exe().expect("test exe");
-        let bin = exe
-            .parent()
-            .and_then(Path::parent)
-            .map(|d| d.join(format!("cmek-sandbox{}", std::env::consts::EXE_SUFFIX)))
-            .expect("target dir");
-        assert!(
-            bin.exists(),
-            "{} is missing: run `cargo build --workspace` first",
-            bin.display()
-        );
-        let mut child = tokio::process::Command::new(&bin)
-            .arg("--tests")
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start cmek-sandbox");
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let base = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
-            .await
-            .expect("cmek-sandbox start timed out")
-            .unwrap()
-            .expect("cmek-sandbox printed no URL");
-        assert!(
-            base.starts_with("http://127.0.0.1:"),
-            "cmek-sandbox said {base:?}"
-        );
-        Self {
-            base,
-            _child: child,
-        }
-    }
-
-    /// The settings that point the app (and the engine below) at this sandbox.
-    fn settings(&self) -> Vec<(String, String)> {
-        vec![
-            (
-                "CMEK_DESK_GOOGLE_API_BASE".into(),
-                format!("{}/", self.base),
-            ),
-            (
-                "CMEK_DESK_COCKROACH_API_BASE".into(),
-                format!("{}/cockroach/", self.base),
-            ),
-        ]
-    }
-
-    /// A connection with the sandbox's demo credentials, built as the app builds its own.
-    async fn engine(&self) -> Connection {
-        let settings = Settings::from_pairs(self.settings());
-        let tokens = Arc::new(cmek_gcp::StaticToken::new(
-            Secret::new(DEFAULT_GOOGLE_TOKEN),
-            DEFAULT_GOOGLE_MEMBER,
-        ));
-        Connection::new(
-            tokens,
-            &settings.google_endpoints(),
-            &settings.cockroach_base(),
-            Secret::new(DEFAULT_COCKROACH_KEY),
-            ConnectionMode::Live,
-            Timing::fast(),
-        )
-        .await
-        .expect("connect to the external sandbox")
-    }
-}
 
 /// Sets up CMEK on the demo cluster `name` with the setup engine; returns its id.
 async fn set_up(conn: &Connection, name: &str) -> String {
@@ -244,69 +162,6 @@ impl Drop for Cleanup {
     }
 }
 
-/// The app process started with `CMEK_DESK_DATA_DIR={data_dir}` (tauri-driver launched it
-/// through WebKitWebDriver; the argument is unique to this test run).
-fn app_pids(data_dir: &Path) -> Vec<u32> {
-    let want = format!("CMEK_DESK_DATA_DIR={}", data_dir.display());
-    let mut pids = Vec::new();
-    for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<u32>().ok())
-        else {
-            continue;
-        };
-        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
-            continue;
-        };
-        let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
-        let is_app = args
-            .first()
-            .and_then(|a| std::str::from_utf8(a).ok())
-            .is_some_and(|a| Path::new(a).file_name().is_some_and(|f| f == "cmek-desk"));
-        if is_app && args.contains(&want.as_bytes()) && !zombie(pid) {
-            pids.push(pid);
-        }
-    }
-    pids
-}
-
-fn zombie(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| {
-            s.rsplit(')')
-                .next()
-                .unwrap_or("")
-                .trim_start()
-                .starts_with('Z')
-        })
-        .unwrap_or(true)
-}
-
-/// SIGKILLs the app and waits until it is gone.
-async fn kill_app(data_dir: &Path) -> Result<(), String> {
-    let pids = app_pids(data_dir);
-    let [pid] = pids[..] else {
-        return Err(format!("expected one app process, found {pids:?}"));
-    };
-    let status = std::process::Command::new("kill")
-        .args(["-KILL", &pid.to_string()])
-        .status()
-        .map_err(err)?;
-    if !status.success() {
-        return Err(format!("kill -KILL {pid} failed"));
-    }
-    for _ in 0..100 {
-        if app_pids(data_dir).is_empty() {
-            eprintln!("SIGKILLed the app (pid {pid})");
-            return Ok(());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    Err(format!("app {pid} still runs after SIGKILL"))
-}
-
 /// Ends a session whose app may be dead; on failure leaves a screenshot and the alert text.
 async fn end<T>(client: Client, outcome: Result<T, String>, shot: &str) -> T {
     if let Err(failure) = &outcome {
@@ -318,29 +173,9 @@ async fn end<T>(client: Client, outcome: Result<T, String>, shot: &str) -> T {
     outcome.expect("the crash and restart flow went through")
 }
 
-async fn until_text(c: &Client, testid: &str, expected: &str) -> Result<(), String> {
-    let deadline = tokio::time::Instant::now() + UI_TIMEOUT;
-    loop {
-        let text = match c
-            .find(Locator::Css(&format!("[data-testid='{testid}']")))
-            .await
-        {
-            Ok(e) => e.text().await.unwrap_or_default(),
-            Err(_) => String::new(),
-        };
-        if text.contains(expected) {
-            return Ok(());
-        }
-        if tokio::time::Instant::now() > deadline {
-            return Err(format!("{testid} shows {text:?}, expected {expected:?}"));
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
-
 /// Connect screen after a restart: the keychain restored the sign-in and the key; Continue.
 async fn connect_restored(c: &Client) -> Result<(), String> {
-    until_text(c, "signed-in-email", "officer@example.com").await?;
+    wait_text(c, "signed-in-email", "officer@example.com").await?;
     wait_testid(c, "cockroach-org", UI_TIMEOUT).await?;
     click(c, "connect-live").await?;
     wait_testid(c, "cluster-table", UI_TIMEOUT)
@@ -397,18 +232,9 @@ async fn revoke_until_paused(
     let input = wait_testid(c, "revoke-confirm-input", UI_TIMEOUT).await?;
     input.send_keys(name).await.map_err(err)?;
     click(c, "revoke-confirm").await?;
-    let deadline = tokio::time::Instant::now() + PAUSE_TIMEOUT;
-    while !marker.exists() {
-        if tokio::time::Instant::now() > deadline {
-            return Err(format!(
-                "no pause marker {} after RemoveAccess",
-                marker.display()
-            ));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let m: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&marker).map_err(err)?).map_err(err)?;
+    let m = wait_marker(&marker, PAUSE_TIMEOUT)
+        .await
+        .map_err(|e| format!("{e} after RemoveAccess"))?;
     if m["step"] != "removeAccess" {
         return Err(format!("paused at {m}"));
     }
@@ -498,7 +324,7 @@ async fn a_revocation_killed_before_revoke_is_finished_or_rolled_back_after_rest
         let link = wait_testid(&client, "sign-in-url", UI_TIMEOUT).await?;
         let authorization_url = link.prop("value").await.map_err(err)?.unwrap_or_default();
         oauth.play_browser(&authorization_url).await?;
-        until_text(&client, "signed-in-email", "officer@example.com").await?;
+        wait_text(&client, "signed-in-email", "officer@example.com").await?;
         let key = wait_testid(&client, "cockroach-key", UI_TIMEOUT).await?;
         key.send_keys(DEFAULT_COCKROACH_KEY).await.map_err(err)?;
         click(&client, "save-cockroach-key").await?;

@@ -1,7 +1,10 @@
 //! WebDriver helpers shared by the real-window tests (`tests/e2e*.rs`): the tauri-driver
 //! session, waiting and clicking by `data-testid`, screenshots in `target/e2e/`, closing a
-//! session with evidence on failure, and one pass of the sandbox setup wizard.
+//! session with evidence on failure, and one pass of the sandbox setup wizard. [`crash`] holds
+//! the crash test's process helpers (external sandbox, app PID, pause marker).
 #![allow(dead_code)]
+
+pub mod crash;
 
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
