@@ -16,7 +16,10 @@ use crate::lever::{IamResource, Removal};
 use crate::revoke::{
     fail, finished, progress, revoke_accepted_at, step, RevokeEvent, RevokeStep, StepStatus,
 };
-use crate::snapshot::{observe, set_service_account_disabled, ObservedState, RecoverySnapshot};
+use crate::snapshot::{
+    edit_recorded, observe, set_service_account_disabled, EditDirection, ObservedState,
+    RecoverySnapshot,
+};
 use crate::{RevokeContext, Sink};
 
 /// A ready-to-send request to Cockroach Labs support.
@@ -142,30 +145,13 @@ pub async fn recover(
             &format!("Add back {} grant(s) on {name}", r.grants.len()),
             &r.grants,
         )?;
-        match cmek_gcp::edit_policy(&ctx.google, &r.resource.target(), &r.grants, &[]).await {
-            Ok(edit) => {
-                let st = if edit.writes == 0 {
-                    EntryStatus::Skipped
-                } else {
-                    EntryStatus::Ok
-                };
-                log.outcome(
-                    i,
-                    st,
-                    &format!("{} grant(s) added back", edit.outcome.added.len()),
-                    &crate::PolicyRecord::of(&r.resource, &edit.after),
-                    None,
-                )?;
-                progress(
-                    sink,
-                    RevokeStep::RestoreAccess,
-                    format!("{name}: added back {} grant(s)", edit.outcome.added.len()),
-                );
-            }
-            Err(e) => {
-                log.outcome(i, EntryStatus::Failed, "Restore failed", &(), Some(&e))?;
-                return Err(fail(log, &op, sink, RevokeStep::RestoreAccess, e));
-            }
+        match edit_recorded(ctx, log, i, r, EditDirection::Restore).await? {
+            Ok(added) => progress(
+                sink,
+                RevokeStep::RestoreAccess,
+                format!("{name}: added back {added} grant(s)"),
+            ),
+            Err(e) => return Err(fail(log, &op, sink, RevokeStep::RestoreAccess, e)),
         }
     }
     let mut reenabled = Vec::new();

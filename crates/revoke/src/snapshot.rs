@@ -2,9 +2,10 @@
 //! the policies with their etags, service-account states, CMEK status), and the observed state
 //! re-read after every revoke or recover (B05: show what is, not what was intended).
 
+use cmek_activity::{ActivityLog, EntryStatus};
 use cmek_core::cockroach::CmekClusterInfo;
 use cmek_core::iam::{Grant, Policy};
-use cmek_core::Result;
+use cmek_core::{Error, Result};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -128,6 +129,58 @@ pub(crate) async fn set_service_account_disabled(
         }
     }
     Ok((changed, read_service_account(ctx, email).await?))
+}
+
+/// Which way an edit of a recorded [`Removal`] goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EditDirection {
+    /// Revoke: remove the grants.
+    Remove,
+    /// Recover: add the same grants back.
+    Restore,
+}
+
+/// One etag-safe edit of `removal`'s policy (through `cmek_gcp::edit_policy`, touching only
+/// its grants), with the outcome recorded under `intent`: `Ok` when written, `Skipped` when
+/// nothing had to change, `Failed` with the error. Returns how many grants changed.
+/// Outer error: the activity log could not be written; inner error: the edit failed (already
+/// recorded as `Failed`).
+pub(crate) async fn edit_recorded(
+    ctx: &RevokeContext,
+    log: &ActivityLog,
+    intent: i64,
+    removal: &Removal,
+    direction: EditDirection,
+) -> Result<std::result::Result<usize, Error>> {
+    let (add, remove, verb, failed): (&[Grant], &[Grant], &str, &str) = match direction {
+        EditDirection::Remove => (&[], &removal.grants, "removed", "Removal failed"),
+        EditDirection::Restore => (&removal.grants, &[], "added back", "Restore failed"),
+    };
+    match cmek_gcp::edit_policy(&ctx.google, &removal.resource.target(), add, remove).await {
+        Ok(edit) => {
+            let changed = match direction {
+                EditDirection::Remove => edit.outcome.removed.len(),
+                EditDirection::Restore => edit.outcome.added.len(),
+            };
+            let status = if edit.writes == 0 {
+                EntryStatus::Skipped
+            } else {
+                EntryStatus::Ok
+            };
+            log.outcome(
+                intent,
+                status,
+                &format!("{changed} grant(s) {verb}"),
+                &PolicyRecord::of(&removal.resource, &edit.after),
+                None,
+            )?;
+            Ok(Ok(changed))
+        }
+        Err(e) => {
+            log.outcome(intent, EntryStatus::Failed, failed, &(), Some(&e))?;
+            Ok(Err(e))
+        }
+    }
 }
 
 /// Re-reads the policies, service accounts and (if `cluster_id`) the CMEK status.

@@ -8,7 +8,9 @@ use super::{
     fail, finished, progress, step, verify, RevokeControl, RevokeReport, RevokeStep, StepStatus,
 };
 use crate::lever::IamResource;
-use crate::snapshot::{set_service_account_disabled, PolicyRecord, RecoverySnapshot};
+use crate::snapshot::{
+    edit_recorded, set_service_account_disabled, EditDirection, RecoverySnapshot,
+};
 use crate::RevokeContext;
 use crate::Sink;
 
@@ -48,30 +50,13 @@ pub(super) async fn run_from(
             &format!("Remove {} grant(s) from {name}", r.grants.len()),
             &(before, &r.grants),
         )?;
-        match cmek_gcp::edit_policy(&ctx.google, &r.resource.target(), &[], &r.grants).await {
-            Ok(edit) => {
-                let st = if edit.writes == 0 {
-                    EntryStatus::Skipped
-                } else {
-                    EntryStatus::Ok
-                };
-                log.outcome(
-                    i,
-                    st,
-                    &format!("{} grant(s) removed", edit.outcome.removed.len()),
-                    &PolicyRecord::of(&r.resource, &edit.after),
-                    None,
-                )?;
-                progress(
-                    sink,
-                    RevokeStep::RemoveAccess,
-                    format!("{name}: removed {} grant(s)", edit.outcome.removed.len()),
-                );
-            }
-            Err(e) => {
-                log.outcome(i, EntryStatus::Failed, "Removal failed", &(), Some(&e))?;
-                return Err(fail(log, op, sink, RevokeStep::RemoveAccess, e));
-            }
+        match edit_recorded(ctx, log, i, r, EditDirection::Remove).await? {
+            Ok(removed) => progress(
+                sink,
+                RevokeStep::RemoveAccess,
+                format!("{name}: removed {removed} grant(s)"),
+            ),
+            Err(e) => return Err(fail(log, op, sink, RevokeStep::RemoveAccess, e)),
         }
     }
     for email in &snap.disables {
