@@ -98,17 +98,7 @@ impl Settings {
     /// production.
     pub fn google_endpoints(&self) -> GoogleEndpoints {
         match self.get("GOOGLE_API_BASE") {
-            Some(base) => {
-                let base = with_slash(base);
-                GoogleEndpoints {
-                    kms: format!("{base}kms/"),
-                    iam: format!("{base}iam/"),
-                    serviceusage: format!("{base}serviceusage/"),
-                    crm: format!("{base}crm/"),
-                    logging: format!("{base}logging/"),
-                    monitoring: format!("{base}monitoring/"),
-                }
-            }
+            Some(base) => GoogleEndpoints::single_server(base),
             None => GoogleEndpoints::production(),
         }
     }

@@ -52,6 +52,21 @@ pub struct GoogleEndpoints {
 }
 
 impl GoogleEndpoints {
+    /// Every service on one server, each under its own prefix: `{base}/kms/`, `/iam/`,
+    /// `/serviceusage/`, `/crm/`, `/logging/`, `/monitoring/` — how `cmek-sandbox` serves them
+    /// (and the app's `CMEK_DESK_GOOGLE_API_BASE` setting). `base` may end with `/` or not.
+    pub fn single_server(base: &str) -> Self {
+        let b = base.trim_end_matches('/');
+        Self {
+            kms: format!("{b}/kms/"),
+            iam: format!("{b}/iam/"),
+            serviceusage: format!("{b}/serviceusage/"),
+            crm: format!("{b}/crm/"),
+            logging: format!("{b}/logging/"),
+            monitoring: format!("{b}/monitoring/"),
+        }
+    }
+
     /// The production endpoints.
     pub fn production() -> Self {
         Self {

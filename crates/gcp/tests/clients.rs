@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 async fn google(sb: &SandboxHandle) -> Google {
-    let e = sb.endpoints();
     let http = GoogleHttp::new(Arc::new(StaticToken::new(
         Secret::new(DEFAULT_GOOGLE_TOKEN),
         DEFAULT_GOOGLE_MEMBER,
@@ -23,21 +22,24 @@ async fn google(sb: &SandboxHandle) -> Google {
         min_delay: Duration::from_millis(20),
         max_delay: Duration::from_secs(5),
     });
-    Google::new(
-        http,
-        &GoogleEndpoints {
-            kms: e.kms,
-            iam: e.iam,
-            serviceusage: e.serviceusage,
-            crm: e.crm,
-            logging: e.logging,
-            monitoring: e.monitoring,
-        },
-    )
+    Google::new(http, &GoogleEndpoints::single_server(&sb.base_url()))
 }
 
 fn loc(l: &str) -> String {
     format!("projects/{}/locations/{l}", seed::DEMO_PROJECT_ID)
+}
+
+#[tokio::test]
+async fn single_server_endpoints_match_the_sandbox_layout() {
+    let sb = Sandbox::start(SandboxConfig::for_tests()).await;
+    let e = sb.endpoints();
+    let g = GoogleEndpoints::single_server(&sb.base_url());
+    assert_eq!(
+        (g.kms, g.iam, g.serviceusage, g.crm, g.logging, g.monitoring),
+        (e.kms, e.iam, e.serviceusage, e.crm, e.logging, e.monitoring)
+    );
+    let with_slash = GoogleEndpoints::single_server(&format!("{}/", sb.base_url()));
+    assert_eq!(with_slash.kms, sb.endpoints().kms);
 }
 
 #[tokio::test]

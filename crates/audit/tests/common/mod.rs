@@ -21,14 +21,7 @@ pub struct Clients {
 
 pub fn clients(sb: &SandboxHandle) -> Clients {
     let e = sb.endpoints();
-    let endpoints = GoogleEndpoints {
-        kms: e.kms,
-        iam: e.iam,
-        serviceusage: e.serviceusage,
-        crm: e.crm,
-        logging: e.logging,
-        monitoring: e.monitoring,
-    };
+    let endpoints = GoogleEndpoints::single_server(&sb.base_url());
     let http = GoogleHttp::new(Arc::new(StaticToken::new(
         Secret::new(DEFAULT_GOOGLE_TOKEN),
         DEFAULT_GOOGLE_MEMBER,

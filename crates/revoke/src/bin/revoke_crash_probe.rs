@@ -25,14 +25,7 @@ fn var(name: &str) -> String {
 #[tokio::main]
 async fn main() {
     let base = var("CMEK_PROBE_BASE");
-    let endpoints = GoogleEndpoints {
-        kms: format!("{base}/kms/"),
-        iam: format!("{base}/iam/"),
-        serviceusage: format!("{base}/serviceusage/"),
-        crm: format!("{base}/crm/"),
-        logging: format!("{base}/logging/"),
-        monitoring: format!("{base}/monitoring/"),
-    };
+    let endpoints = GoogleEndpoints::single_server(&base);
     let tokens = Arc::new(StaticToken::new(
         Secret::new(var("CMEK_PROBE_GOOGLE_TOKEN")),
         "user:officer@example.com",

@@ -42,14 +42,7 @@ pub fn temp_dir(name: &str) -> PathBuf {
 
 pub fn context(sb: &SandboxHandle) -> RevokeContext {
     let e = sb.endpoints();
-    let endpoints = GoogleEndpoints {
-        kms: e.kms,
-        iam: e.iam,
-        serviceusage: e.serviceusage,
-        crm: e.crm,
-        logging: e.logging,
-        monitoring: e.monitoring,
-    };
+    let endpoints = GoogleEndpoints::single_server(&sb.base_url());
     let tokens = Arc::new(StaticToken::new(
         Secret::new(DEFAULT_GOOGLE_TOKEN),
         DEFAULT_GOOGLE_MEMBER,

@@ -54,14 +54,7 @@ pub async fn connect(sb: &SandboxHandle) -> Connection {
 
 pub async fn connect_as(sb: &SandboxHandle, token: &str, member: &str) -> Connection {
     let e = sb.endpoints();
-    let google = GoogleEndpoints {
-        kms: e.kms,
-        iam: e.iam,
-        serviceusage: e.serviceusage,
-        crm: e.crm,
-        logging: e.logging,
-        monitoring: e.monitoring,
-    };
+    let google = GoogleEndpoints::single_server(&sb.base_url());
     let tokens = Arc::new(StaticToken::new(Secret::new(token), member));
     Connection::new(
         tokens,
