@@ -1,20 +1,23 @@
 //! Interactive Google sign-in for a desktop app: loopback redirect + PKCE (RFC 8252, RFC 7636;
 //! gcp-apis.md §9; field reports B30, B32, B33, B36, B37).
 //!
-//! [`start_sign_in`] binds `127.0.0.1:0`, makes the PKCE pair and `state`, builds the
-//! authorization URL and asks a [`BrowserOpener`] to open it. [`PendingSignIn::wait`] then
-//! serves the browser's redirect: it accepts exactly one `GET /?code=..&state=..` whose
-//! `state` is this flow's, exchanges the code with the verifier, answers the browser, and
-//! closes the listener (so a replayed callback finds no one listening).
+//! [`start_sign_in`] binds `127.0.0.1:0`, has the `oauth2` crate make the PKCE pair (S256),
+//! the `state` and the authorization URL, and asks a [`BrowserOpener`] to open it.
+//! [`PendingSignIn::wait`] then serves the browser's redirect (`loopback`, on axum): the first
+//! `GET /?code=..&state=..` whose `state` is this flow's is exchanged for tokens with the
+//! verifier (`token`, on oauth2), its browser tab gets the outcome, and the listener is
+//! closed (so a replayed callback finds no one listening).
 
 use crate::cancel::Cancellation;
 use crate::config::OAuthConfig;
 use crate::error::{classify, AuthError, AuthErrorKind, Stage};
-use crate::loopback::{read_request, respond, READ_TIMEOUT};
-use crate::pkce::{random_urlsafe, Pkce};
-use crate::token::{id_token_email, OAuthClient};
+use crate::loopback::{self, Page, Redirect};
+use crate::token::{id_token_email, not_configured, OAuthClient};
+use axum::http::StatusCode;
 use cmek_core::Secret;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
+use oauth2::{CsrfToken, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope};
+use std::borrow::Cow;
+use std::net::TcpListener;
 use std::time::Duration;
 use time::OffsetDateTime;
 
@@ -42,17 +45,17 @@ pub struct SignedIn {
 pub struct PendingSignIn {
     listener: TcpListener,
     client: OAuthClient,
-    redirect_uri: String,
+    redirect_uri: RedirectUrl,
     authorization_url: String,
-    state: Secret,
-    verifier: Secret,
+    state: CsrfToken,
+    verifier: PkceCodeVerifier,
     browser_error: Option<String>,
 }
 
 impl std::fmt::Debug for PendingSignIn {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PendingSignIn")
-            .field("redirect_uri", &self.redirect_uri)
+            .field("redirect_uri", &self.redirect_uri.as_str())
             .field("browser_error", &self.browser_error)
             .finish_non_exhaustive()
     }
@@ -65,7 +68,8 @@ impl std::fmt::Debug for PendingSignIn {
 /// token), then asks `opener` to open it. A failing opener is not an error: the URL stays
 /// available from [`PendingSignIn::authorization_url`] for the user to copy (B33).
 ///
-/// Errors: `NotConfigured` without a client id; `PortBind` when 127.0.0.1 cannot be bound.
+/// Errors: `NotConfigured` without a client id or with an invalid authorization URL;
+/// `PortBind` when 127.0.0.1 cannot be bound.
 pub fn start_sign_in(
     config: &OAuthConfig,
     opener: &dyn BrowserOpener,
@@ -76,42 +80,27 @@ pub fn start_sign_in(
             "No OAuth client id is configured.",
         ));
     }
-    let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).map_err(|e| {
-        AuthError::new(
-            AuthErrorKind::PortBind,
-            format!("Cannot listen on 127.0.0.1 for the sign-in redirect ({e}). Check that the loopback interface is up and not blocked by a firewall or sandbox."),
-        )
-    })?;
-    listener.set_nonblocking(true).map_err(|e| {
-        AuthError::new(
-            AuthErrorKind::PortBind,
-            format!("Cannot configure the sign-in listener ({e})."),
-        )
-    })?;
+    let listener = loopback::bind()?;
     let port = listener
         .local_addr()
         .map_err(|e| AuthError::new(AuthErrorKind::PortBind, e.to_string()))?
         .port();
-    let redirect_uri = format!("http://127.0.0.1:{port}/");
-    let pkce = Pkce::new();
-    let state = Secret::new(random_urlsafe(32));
-    let mut url = url::Url::parse(&config.auth_url).map_err(|_| {
-        AuthError::new(
-            AuthErrorKind::NotConfigured,
-            "The OAuth authorization URL is not a valid URL.",
-        )
-    })?;
-    url.query_pairs_mut()
-        .append_pair("client_id", &config.client_id)
-        .append_pair("redirect_uri", &redirect_uri)
-        .append_pair("response_type", "code")
-        .append_pair("scope", &config.scopes.join(" "))
-        .append_pair("code_challenge", &pkce.challenge)
-        .append_pair("code_challenge_method", "S256")
-        .append_pair("state", state.expose())
-        .append_pair("access_type", "offline")
-        .append_pair("prompt", "consent");
-    let authorization_url = url.to_string();
+    let redirect_uri = RedirectUrl::new(format!("http://127.0.0.1:{port}/"))
+        .expect("a loopback URL with a port is a valid URL");
+    let client = OAuthClient::new(config.clone());
+    // 32 random bytes each: a 43-character verifier (RFC 7636 §4.1) and state.
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, state) = client
+        .oauth()
+        .authorize_url(|| CsrfToken::new_random_len(32))
+        .map_err(not_configured)?
+        .set_redirect_uri(Cow::Borrowed(&redirect_uri))
+        .add_scopes(config.scopes.iter().cloned().map(Scope::new))
+        .set_pkce_challenge(challenge)
+        .add_extra_param("access_type", "offline")
+        .add_extra_param("prompt", "consent")
+        .url();
+    let authorization_url = client_id_first(url);
     let browser_error = opener.open(&authorization_url).err();
     if let Some(reason) = &browser_error {
         tracing::warn!(%reason, "could not open the system browser; the sign-in URL is shown to copy");
@@ -119,13 +108,25 @@ pub fn start_sign_in(
     tracing::info!(port, "sign-in started; waiting for the loopback redirect");
     Ok(PendingSignIn {
         listener,
-        client: OAuthClient::new(config.clone()),
+        client,
         redirect_uri,
         authorization_url,
         state,
-        verifier: pkce.verifier,
+        verifier,
         browser_error,
     })
+}
+
+/// Puts `client_id` first in the authorization URL's query (oauth2 starts with
+/// `response_type`), so the URL a user is shown to copy starts with the client it signs in to.
+fn client_id_first(mut url: url::Url) -> String {
+    let mut pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    pairs.sort_by_key(|(k, _)| k != "client_id");
+    url.query_pairs_mut().clear().extend_pairs(pairs);
+    url.to_string()
 }
 
 impl PendingSignIn {
@@ -137,7 +138,7 @@ impl PendingSignIn {
 
     /// `http://127.0.0.1:{port}/`.
     pub fn redirect_uri(&self) -> &str {
-        &self.redirect_uri
+        self.redirect_uri.as_str()
     }
 
     /// The OS-chosen loopback port.
@@ -153,144 +154,176 @@ impl PendingSignIn {
     /// Waits up to `timeout` for the redirect, or until `cancel` fires, then exchanges the
     /// code. Callbacks with a missing or foreign `state`, other paths and non-GET methods get
     /// an error page and are otherwise ignored (B30, B37); the first matching callback ends
-    /// the wait (B32). Errors: `Timeout`, `Cancelled`, `AccessDenied`, `InvalidGrant`,
-    /// `ClientConfiguration`, `Provider`, `Network`, `InvalidResponse`.
+    /// the wait (B32), and the listener is closed before this returns. Errors: `Timeout`,
+    /// `Cancelled`, `AccessDenied`, `InvalidGrant`, `ClientConfiguration`, `Provider`,
+    /// `Network`, `InvalidResponse`.
     pub async fn wait(
         self,
         timeout: Duration,
         cancel: &Cancellation,
     ) -> Result<SignedIn, AuthError> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        let listener =
-            tokio::net::TcpListener::from_std(self.listener.try_clone().map_err(bind_err)?)
-                .map_err(bind_err)?;
-        loop {
-            let mut stream = tokio::select! {
-                accepted = listener.accept() => match accepted {
-                    Ok((stream, _)) => stream,
-                    Err(_) => continue,
-                },
-                _ = tokio::time::sleep_until(deadline) => return Err(AuthError::new(
-                    AuthErrorKind::Timeout,
-                    format!("No answer from the browser within {} s. Open the sign-in link again, or cancel.", timeout.as_secs()),
-                )),
-                _ = cancel.cancelled() => return Err(AuthError::new(AuthErrorKind::Cancelled, "Sign-in was cancelled.")),
-            };
-            let read_for =
-                READ_TIMEOUT.min(deadline.saturating_duration_since(tokio::time::Instant::now()));
-            let Ok(Some(req)) = tokio::time::timeout(read_for, read_request(&mut stream)).await
-            else {
-                continue;
-            };
-            if req.method != "GET" {
-                respond(
-                    &mut stream,
-                    "405 Method Not Allowed",
-                    "Not allowed",
-                    "This address only accepts the browser's sign-in redirect.",
-                )
-                .await;
-                continue;
-            }
-            if req.path != "/" {
-                respond(&mut stream, "404 Not Found", "Not found", "Nothing here.").await;
-                continue;
-            }
-            if req.param("state") != Some(self.state.expose()) {
-                tracing::warn!(
-                    "ignored a loopback callback whose state does not match this sign-in"
-                );
-                respond(&mut stream, "400 Bad Request", "Unknown sign-in", "This link does not belong to the sign-in in progress. Return to CMEK Desk and start the sign-in there.").await;
-                continue;
-            }
-            if let Some(error) = req.param("error") {
-                let err = classify(
-                    Stage::Authorize,
-                    error,
-                    None,
-                    req.param("error_description"),
-                );
-                let body = if err.kind == AuthErrorKind::AccessDenied {
-                    "You declined access, so CMEK Desk is not signed in. You can close this tab and try again from CMEK Desk."
-                } else {
-                    "Google reported an error. You can close this tab; CMEK Desk shows the details."
+        let Self {
+            listener,
+            client,
+            redirect_uri,
+            state,
+            verifier,
+            ..
+        } = self;
+        let (server, callback) = loopback::serve(listener, state)?;
+        let callback = tokio::select! {
+            callback = callback => callback.map_err(|_| AuthError::new(
+                AuthErrorKind::PortBind,
+                "The sign-in listener stopped unexpectedly. Start the sign-in again.",
+            )),
+            _ = tokio::time::sleep(timeout) => Err(AuthError::new(
+                AuthErrorKind::Timeout,
+                format!("No answer from the browser within {} s. Open the sign-in link again, or cancel.", timeout.as_secs()),
+            )),
+            _ = cancel.cancelled() => Err(AuthError::new(AuthErrorKind::Cancelled, "Sign-in was cancelled.")),
+        };
+        let result = match callback {
+            Err(e) => Err(e),
+            Ok(callback) => {
+                let (result, page) = match &callback.redirect {
+                    Redirect::Error { error, description } => {
+                        let err = classify(Stage::Authorize, error, None, description.as_deref());
+                        let body = if err.kind == AuthErrorKind::AccessDenied {
+                            "You declined access, so CMEK Desk is not signed in. You can close this tab and try again from CMEK Desk."
+                        } else {
+                            "Google reported an error. You can close this tab; CMEK Desk shows the details."
+                        };
+                        (
+                            Err(err),
+                            Page::new(StatusCode::OK, "Sign-in not completed", body),
+                        )
+                    }
+                    Redirect::Code(code) => {
+                        let result = exchange(&client, code.clone(), verifier, &redirect_uri).await;
+                        let page = match &result {
+                            Ok(_) => Page::new(
+                                StatusCode::OK,
+                                "Signed in",
+                                "You can close this tab and return to CMEK Desk.",
+                            ),
+                            Err(e) => {
+                                Page::new(StatusCode::OK, "Sign-in failed", e.message.clone())
+                            }
+                        };
+                        (result, page)
+                    }
                 };
-                respond(&mut stream, "200 OK", "Sign-in not completed", body).await;
-                return Err(err);
+                callback.answer(page);
+                result
             }
-            let Some(code) = req.param("code").map(Secret::new) else {
-                respond(
-                    &mut stream,
-                    "400 Bad Request",
-                    "Missing code",
-                    "The redirect carried no authorization code.",
-                )
-                .await;
-                continue;
-            };
-            let result = self.exchange(&code).await;
-            match &result {
-                Ok(_) => {
-                    respond(
-                        &mut stream,
-                        "200 OK",
-                        "Signed in",
-                        "You can close this tab and return to CMEK Desk.",
-                    )
-                    .await
-                }
-                Err(e) => {
-                    respond(
-                        &mut stream,
-                        "200 OK",
-                        "Sign-in failed",
-                        &html_escape(&e.message),
-                    )
-                    .await
-                }
-            }
-            return result;
-        }
-    }
-
-    async fn exchange(&self, code: &Secret) -> Result<SignedIn, AuthError> {
-        let tokens = self
-            .client
-            .exchange_code(code, &self.verifier, &self.redirect_uri)
-            .await?;
-        let refresh_token = tokens.refresh_token.ok_or_else(|| {
-            AuthError::new(AuthErrorKind::InvalidResponse, "Google returned no refresh token; sign in again (the app asks for prompt=consent).")
-        })?;
-        let mut email = tokens.id_token.as_ref().and_then(id_token_email);
-        if email.is_none() {
-            email = self
-                .client
-                .userinfo_email(&tokens.access_token)
-                .await
-                .unwrap_or(None);
-        }
-        let expires_at =
-            OffsetDateTime::now_utc() + Duration::from_secs(tokens.expires_in.unwrap_or(3600));
-        tracing::info!("sign-in completed");
-        Ok(SignedIn {
-            email,
-            refresh_token,
-            access_token: tokens.access_token,
-            expires_at,
-        })
+        };
+        server.shutdown().await;
+        result
     }
 }
 
-fn bind_err(e: std::io::Error) -> AuthError {
-    AuthError::new(
-        AuthErrorKind::PortBind,
-        format!("Cannot use the sign-in listener ({e})."),
-    )
+async fn exchange(
+    client: &OAuthClient,
+    code: oauth2::AuthorizationCode,
+    verifier: PkceCodeVerifier,
+    redirect_uri: &RedirectUrl,
+) -> Result<SignedIn, AuthError> {
+    let tokens = client.exchange_code(code, verifier, redirect_uri).await?;
+    let refresh_token = tokens.refresh_token.ok_or_else(|| {
+        AuthError::new(
+            AuthErrorKind::InvalidResponse,
+            "Google returned no refresh token; sign in again (the app asks for prompt=consent).",
+        )
+    })?;
+    let mut email = tokens.id_token.as_ref().and_then(id_token_email);
+    if email.is_none() {
+        email = client.userinfo_email(&tokens.access_token).await;
+    }
+    let expires_at =
+        OffsetDateTime::now_utc() + tokens.expires_in.unwrap_or(Duration::from_secs(3600));
+    tracing::info!("sign-in completed");
+    Ok(SignedIn {
+        email,
+        refresh_token,
+        access_token: tokens.access_token,
+        expires_at,
+    })
 }
 
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct NoOpener;
+
+    impl BrowserOpener for NoOpener {
+        fn open(&self, _url: &str) -> Result<(), String> {
+            Ok(())
+        }
+    }
+
+    fn param(url: &str, name: &str) -> Option<String> {
+        url::Url::parse(url)
+            .unwrap()
+            .query_pairs()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    }
+
+    #[test]
+    fn authorization_url_has_client_id_first_and_fresh_pkce_and_state() {
+        let config = OAuthConfig::google("id.apps", None);
+        let a = start_sign_in(&config, &NoOpener).unwrap();
+        let b = start_sign_in(&config, &NoOpener).unwrap();
+        let url = a.authorization_url();
+        assert!(
+            url.starts_with("https://accounts.google.com/o/oauth2/v2/auth?client_id=id.apps&"),
+            "{url}"
+        );
+        for (name, value) in [
+            ("response_type", "code"),
+            ("code_challenge_method", "S256"),
+            ("access_type", "offline"),
+            ("prompt", "consent"),
+        ] {
+            assert_eq!(param(url, name).as_deref(), Some(value), "{name}");
+        }
+        // 32 random bytes, base64url without padding: 43 characters each (RFC 7636 §4.1-4.2).
+        assert_eq!(param(url, "code_challenge").unwrap().len(), 43);
+        assert_eq!(param(url, "state").unwrap().len(), 43);
+        assert_eq!(a.verifier.secret().len(), 43);
+        assert_ne!(
+            param(url, "code_challenge"),
+            param(b.authorization_url(), "code_challenge")
+        );
+        assert_ne!(param(url, "state"), param(b.authorization_url(), "state"));
+        assert!(!format!("{a:?}").contains(a.state.secret()));
+    }
+
+    #[test]
+    fn an_invalid_authorization_url_is_not_configured() {
+        let mut config = OAuthConfig::google("id.apps", None);
+        config.auth_url = "not a url".into();
+        let err = start_sign_in(&config, &NoOpener).unwrap_err();
+        assert_eq!(err.kind, AuthErrorKind::NotConfigured);
+        assert_eq!(
+            err.message,
+            "The OAuth authorization URL is not a valid URL."
+        );
+    }
+
+    #[test]
+    fn the_sign_in_and_token_futures_are_send() {
+        fn send<T: Send>(_: T) {}
+        let config = OAuthConfig::google("id.apps", None);
+        let cancel = Cancellation::new();
+        send(
+            start_sign_in(&config, &NoOpener)
+                .unwrap()
+                .wait(Duration::ZERO, &cancel),
+        );
+        let tokens = crate::TokenSource::new(config, Secret::new("rt"));
+        send(tokens.access_token());
+        send(tokens.sign_out());
+    }
 }

@@ -6,6 +6,9 @@
 //! - Existing Google credentials through `gcp_auth` ([`GoogleCredentialSource`]).
 //! - CockroachDB Cloud API key validation ([`validate_api_key`]).
 //!
+//! PKCE, `state`, the authorization URL and the token endpoints (exchange, refresh,
+//! revocation) go through the `oauth2` crate; the loopback listener is an axum server.
+//!
 //! Errors are [`AuthError`] with a closed [`AuthErrorKind`]; `?` turns them into
 //! [`cmek_core::Error`]. Secrets are [`cmek_core::Secret`] everywhere; nothing logs them.
 //! Keeping the refresh token is the caller's job (`cmek-keychain`).
@@ -17,9 +20,9 @@ mod error;
 mod flow;
 mod google;
 mod loopback;
-mod pkce;
 mod token;
 mod token_source;
+mod transport;
 
 pub use cancel::Cancellation;
 pub use cockroach::{validate_api_key, COCKROACH_API_VERSION, COCKROACH_CLOUD_URL};

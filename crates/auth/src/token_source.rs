@@ -86,7 +86,7 @@ impl TokenSource {
         match self.client.refresh(&self.refresh_token).await {
             Ok(tokens) => {
                 let expires_at = OffsetDateTime::now_utc()
-                    + Duration::from_secs(tokens.expires_in.unwrap_or(3600));
+                    + tokens.expires_in.unwrap_or(Duration::from_secs(3600));
                 *state = State::Cached {
                     token: tokens.access_token.clone(),
                     expires_at,

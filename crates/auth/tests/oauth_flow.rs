@@ -278,3 +278,49 @@ async fn b33_browser_open_failure_returns_the_url_and_the_flow_still_works() {
     follow(&server.authorize(&url).await).await.unwrap();
     assert!(task.await.unwrap().is_ok());
 }
+
+#[tokio::test]
+async fn idle_local_connections_do_not_hold_the_loopback_listener() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Some(server) = MockServer::start().await else {
+        return;
+    };
+    let pending = start_sign_in(&server.config(), &CapturingOpener::default()).unwrap();
+    let url = pending.authorization_url().to_owned();
+    // Local clients that hold a connection open before the browser arrives: one sends
+    // nothing (as a browser's speculative pre-connect does), one stalls mid-request.
+    let addr = ("127.0.0.1", pending.port());
+    let mut silent = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut stalled = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stalled.write_all(b"GET /?state=").await.unwrap();
+    let task = spawn_wait(pending);
+    let callback = server.authorize(&url).await;
+
+    let started = Instant::now();
+    let (status, page) = tokio::time::timeout(Duration::from_secs(10), follow(&callback))
+        .await
+        .expect("the browser's callback must not queue behind idle connections")
+        .unwrap();
+    assert_eq!(status, 200);
+    assert!(page.contains("You can close this tab"), "{page}");
+    // A listener that served one connection at a time waited 5 s for each idle one.
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "answered after {:?}",
+        started.elapsed()
+    );
+    let signed_in = tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("the wait ends although idle connections are still open")
+        .unwrap()
+        .unwrap();
+    assert!(!signed_in.refresh_token.is_empty());
+    // The flow is over: the idle connection is closed and the listener is gone.
+    let mut buf = [0u8; 64];
+    let read = tokio::time::timeout(Duration::from_secs(3), silent.read(&mut buf))
+        .await
+        .expect("the idle connection is closed when the flow ends");
+    assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+    assert!(follow(&callback).await.is_err());
+    drop(stalled);
+}
