@@ -1,0 +1,399 @@
+//! The command line's grammar (clap derive): global flags, every subcommand and its flags, the
+//! value parsers that check a flag's value locally (so a bad value exits 2 naming the flag and
+//! the rule in the user's units), and the `--help` examples.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use cmek_audit::Severity;
+use cmek_revoke::Lever;
+use std::path::PathBuf;
+
+const EXAMPLES: &str = "\
+Examples:
+  cmek sandbox serve --port 8787                 run a local sandbox (prints its URL)
+  cmek --sandbox-url http://127.0.0.1:8787 clusters
+  cmek --sandbox plan prod-payments --project cmek-demo-project --out plan.json
+  cmek apply --plan plan.json                    apply a reviewed plan file
+  cmek apply prod-payments --yes --hsm           plan and apply in one go
+  cmek status prod-payments --wait
+  cmek audit --project audit-keys-prj --fail-on high --format html --out audit.html
+  cmek revoke prod-payments --lever token-creator --confirm prod-payments
+  cmek recover 5f0c…                             restore what a revocation removed
+  cmek login google && echo \"$KEY\" | cmek login cockroach
+
+Exit codes:
+  0    success
+  1    the operation failed (the cloud refused, a plan no longer matches, …)
+  2    usage error or invalid input (the message names the argument and the rule)
+  3    audit: FAIL findings at or above --fail-on exist
+  130  cancelled with Ctrl-C (the running operation was stopped cleanly)
+
+Connection: --sandbox starts the built-in sandbox in this process; --sandbox-url (or
+CMEK_SANDBOX_URL) uses one that `cmek sandbox serve` runs; otherwise the command talks to Google
+Cloud and CockroachDB Cloud with the credentials of `cmek login` (shared with the desktop app).
+Settings: every CMEK_DESK_* environment variable of the app applies, also as NAME=value arguments.";
+
+const PLAN_EXAMPLES: &str = "\
+Examples:
+  cmek plan prod-payments --project my-kms-project --out plan.json
+  cmek plan global-ledger --multi-region us --hsm --rotation 30d --json
+  cmek plan prod-payments --same-key --rotation never --key-ring crdb --key payments";
+
+const APPLY_EXAMPLES: &str = "\
+Examples:
+  cmek apply --plan plan.json        refused if the file was edited or the world changed
+  cmek apply prod-payments --yes --project my-kms-project --key-per-region
+Ctrl-C stops before the next step (exit 130); running the same command again resumes.";
+
+const STATUS_EXAMPLES: &str = "\
+Examples:
+  cmek status prod-payments
+  cmek status 0f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b --wait --json
+With --wait, a *_FAILED status exits 1.";
+
+const AUDIT_EXAMPLES: &str = "\
+Examples:
+  cmek audit --project prj-a prj-b
+  cmek audit --project prj-a --fail-on high            exit 3 when HIGH or CRITICAL FAIL findings exist
+  cmek audit --project prj-a --out audit.html          format from the extension (json, csv, html, ocsf.json)
+  cmek audit --project prj-a --format ocsf > findings.ocsf.json
+The table and --fail-on count FAIL findings about the scanned projects and the clusters whose keys
+are in them; NOT_APPLICABLE findings never count. Exports hold the whole report.";
+
+const REVOKE_EXAMPLES: &str = "\
+Examples:
+  cmek revoke prod-payments --confirm prod-payments                      default lever: token-creator
+  cmek revoke prod-payments --lever disable-sa --confirm prod-payments --json
+  cmek recover OPERATION_ID                                              undo: restore what was removed";
+
+const LOGIN_EXAMPLES: &str = "\
+Examples:
+  cmek login google                  opens the browser (OAuth client: CMEK_DESK_OAUTH_CLIENT_ID or oauth-client.json)
+  cmek login google --no-browser     prints the link to open elsewhere
+  cmek login cockroach < key.txt     the key is read from stdin, never from an argument
+  cmek login status --json";
+
+/// `cmek`: set up, check, audit and revoke CMEK for CockroachDB Cloud clusters on Google Cloud.
+#[derive(Debug, Parser)]
+#[command(name = "cmek", version, after_help = EXAMPLES, propagate_version = true)]
+pub struct Cli {
+    /// Start the built-in sandbox in this process (its state lasts as long as this command).
+    #[arg(long, global = true)]
+    pub sandbox: bool,
+    /// Use the sandbox another process runs at URL (`cmek sandbox serve`), http://127.0.0.1:PORT.
+    #[arg(long, global = true, env = "CMEK_SANDBOX_URL", value_name = "URL")]
+    pub sandbox_url: Option<String>,
+    /// Print stable, machine-readable JSON on stdout instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Sign in (Google, CockroachDB Cloud API key) or show who is signed in.
+    #[command(subcommand, after_help = LOGIN_EXAMPLES)]
+    Login(Login),
+    /// Sign out of Google and/or forget the CockroachDB Cloud API key (default: both).
+    Logout {
+        #[arg(value_enum)]
+        which: Option<LogoutWhich>,
+    },
+    /// List the organisation's clusters with their CMEK eligibility and status.
+    Clusters,
+    /// Show what setting up CMEK for a cluster would do (reads only; --out writes the plan file).
+    #[command(after_help = PLAN_EXAMPLES)]
+    Plan(PlanArgs),
+    /// Apply a reviewed plan file, or plan and apply for CLUSTER with --yes.
+    #[command(after_help = APPLY_EXAMPLES)]
+    Apply(ApplyArgs),
+    /// Show CockroachDB's CMEK status of a cluster (--wait: until it settles).
+    #[command(after_help = STATUS_EXAMPLES)]
+    Status(StatusArgs),
+    /// Audit the Cloud KMS keys of projects and the clusters that use them.
+    #[command(after_help = AUDIT_EXAMPLES)]
+    Audit(AuditArgs),
+    /// Revoke CMEK for a cluster (cuts its access to the key; typed confirmation required).
+    #[command(after_help = REVOKE_EXAMPLES)]
+    Revoke(RevokeArgs),
+    /// Restore exactly what a revocation removed, from its recovery snapshot.
+    Recover {
+        /// The revocation's operation id (printed by `cmek revoke`, listed by `cmek activity`).
+        operation_id: String,
+    },
+    /// List the activity log (every change, sign-in, connection and export), oldest first.
+    Activity,
+    /// Run the local sandbox for other `cmek` commands (--sandbox-url) or the app.
+    #[command(subcommand)]
+    Sandbox(SandboxCommand),
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Login {
+    /// Sign in with Google in the system browser (the refresh token goes to the OS keychain).
+    Google {
+        /// Do not open a browser: print the sign-in link to open yourself.
+        #[arg(long)]
+        no_browser: bool,
+    },
+    /// Save a CockroachDB Cloud API key, read from stdin (one line, never echoed).
+    Cockroach,
+    /// Show the Google identity and the CockroachDB organisation in use.
+    Status,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogoutWhich {
+    Google,
+    Cockroach,
+}
+
+/// What a plan asks for beyond the suggested defaults.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PlanOptions {
+    /// GCP project for the service account and the keys [default: the first suitable one].
+    #[arg(long, value_name = "PROJECT", value_parser = project_id)]
+    pub project: Option<String>,
+    /// One key per cluster region, each in its region (the default for several regions).
+    #[arg(long, group = "layout")]
+    pub key_per_region: bool,
+    /// One key in the cluster's only region (single-region clusters).
+    #[arg(long, group = "layout")]
+    pub same_key: bool,
+    /// One key for every region, in a multi-region location (`us`, `europe`, `global`, …).
+    #[arg(long, group = "layout", value_name = "LOC", value_parser = location)]
+    pub multi_region: Option<String>,
+    /// Keys with HSM protection (default: software).
+    #[arg(long)]
+    pub hsm: bool,
+    /// Automatic rotation: a number of days (`90d`, 1d-36500d) or `never` [default: 90d].
+    #[arg(long, value_name = "PERIOD", value_parser = rotation)]
+    pub rotation: Option<Rotation>,
+    /// Key ring id [default: cockroachdb-cmek].
+    #[arg(long, value_name = "ID", value_parser = kms_id)]
+    pub key_ring: Option<String>,
+    /// Crypto key id (with --key-per-region each key is ID-REGION) [default: crdb-SUFFIX].
+    #[arg(long, value_name = "ID", value_parser = kms_id)]
+    pub key: Option<String>,
+    /// Customer service account id [default: crdb-cmek-SUFFIX].
+    #[arg(long, value_name = "ID", value_parser = service_account_id)]
+    pub service_account: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The cluster's name or id.
+    pub cluster: String,
+    #[command(flatten)]
+    pub options: PlanOptions,
+    /// Also write the plan (with its id and digest) to FILE, for `cmek apply --plan FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// A plan file written by `cmek plan --out` (refused if edited or if the world changed).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["cluster", "yes", "PlanOptions"])]
+    pub plan: Option<PathBuf>,
+    /// The cluster's name or id (plans with the flags below, then applies; needs --yes).
+    #[arg(required_unless_present = "plan")]
+    pub cluster: Option<String>,
+    /// Apply without a reviewed plan file.
+    #[arg(long)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub options: PlanOptions,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The cluster's name or id.
+    pub cluster: String,
+    /// Poll until the cluster and every region reach a settled status.
+    #[arg(long)]
+    pub wait: bool,
+    /// With --wait: give up after SECONDS.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 1800,
+        requires = "wait"
+    )]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// Project ids to scan (several after the flag, the flag repeated, or comma-separated).
+    #[arg(long = "project", value_name = "P", required = true, num_args = 1.., value_delimiter = ',', value_parser = project_id)]
+    pub projects: Vec<String>,
+    /// Output format [default: table; with --out, from the file's extension; with --json, json].
+    #[arg(long, value_enum)]
+    pub format: Option<AuditFormat>,
+    /// Write the report to FILE (stdout then gets a summary).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Exit 3 when FAIL findings of this severity or higher exist.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
+    /// Cloud KMS read calls per minute per project (the quota is 300 by default).
+    #[arg(long, value_name = "N", default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..))]
+    pub reads_per_minute: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    Table,
+    Json,
+    Csv,
+    Html,
+    Ocsf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+}
+
+impl FailOn {
+    /// The lowest severity that counts.
+    pub fn severity(self) -> Severity {
+        match self {
+            Self::Critical => Severity::Critical,
+            Self::High => Severity::High,
+            Self::Medium => Severity::Medium,
+            Self::Low => Severity::Low,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// The cluster's name or id.
+    pub cluster: String,
+    /// How access is cut: token-creator (this cluster only), key-access (every cluster using
+    /// the service account with the key), disable-sa (every cluster using the service account).
+    #[arg(long, value_enum, default_value = "token-creator")]
+    pub lever: LeverArg,
+    /// The cluster's exact name, typed to confirm.
+    #[arg(long, value_name = "CLUSTER_NAME", required = true)]
+    pub confirm: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LeverArg {
+    TokenCreator,
+    KeyAccess,
+    DisableSa,
+}
+
+impl From<LeverArg> for Lever {
+    fn from(l: LeverArg) -> Self {
+        match l {
+            LeverArg::TokenCreator => Lever::TokenCreator,
+            LeverArg::KeyAccess => Lever::EncrypterDecrypter,
+            LeverArg::DisableSa => Lever::DisableServiceAccount,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// Run the sandbox (demo and audit organisations) on 127.0.0.1 until Ctrl-C; the first
+    /// line on stdout is its URL.
+    Serve {
+        /// Port to listen on (0: any free port).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// No simulated delays (IAM propagation, CMEK transitions, latency): for tests.
+        #[arg(long)]
+        fast: bool,
+    },
+}
+
+/// `--rotation`: automatic rotation every N days, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rotation {
+    Days(u32),
+    Never,
+}
+
+/// The longest rotation period Cloud KMS accepts, in days (876,000 hours).
+pub const MAX_ROTATION_DAYS: u32 = 36_500;
+
+fn rotation(s: &str) -> Result<Rotation, String> {
+    let rule = "use a whole number of days from 1d to 36500d (e.g. 90d), or `never`";
+    if s.eq_ignore_ascii_case("never") {
+        return Ok(Rotation::Never);
+    }
+    let days = s
+        .strip_suffix('d')
+        .and_then(|n| n.parse::<u32>().ok())
+        .ok_or_else(|| rule.to_owned())?;
+    if !(1..=MAX_ROTATION_DAYS).contains(&days) {
+        return Err(format!("{rule}; {days}d is out of range"));
+    }
+    Ok(Rotation::Days(days))
+}
+
+/// The rule of a `cmek_core::names` validator, without its field prefix (clap names the flag).
+fn rule_of(r: cmek_core::Result<()>) -> Result<(), String> {
+    r.map_err(|e| {
+        e.message
+            .split_once(": ")
+            .map_or(e.message.clone(), |(_, rule)| rule.to_owned())
+    })
+}
+
+fn project_id(s: &str) -> Result<String, String> {
+    rule_of(cmek_core::names::validate_project_id("", s)).map(|()| s.to_owned())
+}
+
+fn kms_id(s: &str) -> Result<String, String> {
+    rule_of(cmek_core::names::validate_kms_id("", s)).map(|()| s.to_owned())
+}
+
+fn service_account_id(s: &str) -> Result<String, String> {
+    rule_of(cmek_core::names::validate_service_account_id("", s)).map(|()| s.to_owned())
+}
+
+fn location(s: &str) -> Result<String, String> {
+    rule_of(cmek_core::names::validate_location("", s)).map(|()| s.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_grammar_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn rotation_accepts_days_and_never_only() {
+        assert_eq!(rotation("90d"), Ok(Rotation::Days(90)));
+        assert_eq!(rotation("never"), Ok(Rotation::Never));
+        for bad in ["5x", "90", "0d", "36501d", "-1d", "d"] {
+            let e = rotation(bad).unwrap_err();
+            assert!(e.contains("number of days"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn validators_keep_the_rule_and_drop_the_core_field_name() {
+        let e = kms_id("bad id!").unwrap_err();
+        assert!(e.starts_with("must be 1-63 characters"), "{e}");
+        assert!(project_id("cmek-demo-project").is_ok());
+    }
+}
