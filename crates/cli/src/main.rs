@@ -9,6 +9,7 @@ mod args;
 mod cancel;
 mod commands;
 mod exit;
+mod help;
 mod output;
 mod progress;
 

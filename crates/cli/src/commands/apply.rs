@@ -19,7 +19,12 @@ use std::path::Path;
 
 pub async fn run(desk: &Desk, args: ApplyArgs, out: &Out) -> Outcome {
     let (plan, from_file) = match (&args.plan, &args.cluster) {
-        (Some(path), _) => (read_plan(path)?, true),
+        (Some(path), _) => {
+            let plan = read_plan(path)?;
+            // Refused before anything is printed or read (the core checks again when applying).
+            cmek_desk_core::plans::check_file_integrity(&plan)?;
+            (plan, true)
+        }
         (None, Some(cluster)) => {
             if !args.yes {
                 return Err(invalid(
