@@ -183,3 +183,27 @@ fn apply_with_yes_plans_and_applies_in_one_go() {
         .unwrap();
     assert!(uri.ends_with("/cryptoKeys/payments-key"), "{uri}");
 }
+
+#[test]
+fn sandbox_flag_runs_an_in_process_sandbox_for_one_command() {
+    let cli = Cli::offline();
+    let plan = cli
+        .run(&[
+            "--sandbox",
+            "plan",
+            CLUSTER,
+            "--project",
+            DEMO_PROJECT_ID,
+            "--hsm",
+            "--json",
+        ])
+        .expect(0)
+        .json();
+    assert_eq!(plan["request"]["protectionLevel"], "HSM");
+    assert_eq!(plan["cluster"]["id"], SINGLE_REGION_CLUSTER_ID);
+    let connects = with_action(&cli.activity(), "connect").len();
+    assert_eq!(
+        connects, 1,
+        "one connection to the in-process sandbox was logged"
+    );
+}
