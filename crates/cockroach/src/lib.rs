@@ -3,14 +3,23 @@
 //!
 //! Every request sends `Authorization: Bearer {API key}` and `Cc-Version: 2024-09-16`. Errors
 //! map to [`cmek_core::ErrorCode`] in [`map_cloud_error`]; the body's `message` is parsed
-//! leniently because the spec leaves 4xx bodies untyped. GETs are retried on 429/503 honouring
-//! `Retry-After`; mutations are never retried here (the setup engine decides, per TF's rules).
+//! leniently because the spec leaves 4xx bodies untyped.
+//!
+//! Retries follow `cmek_retry`'s one rule by call kind (GET reads; POST/PUT/PATCH are plain
+//! writes): 429 and 503 for every call, honouring `Retry-After` (CockroachDB's 10 requests/s
+//! per user, and "cluster busy"); 500/502/504, transport failures and time-outs only for GETs,
+//! so an enable, update or revoke that may have been applied is sent once (TF retries only GETs
+//! at its HTTP layer, cmek-procedure.md §10). IAM propagation on enable is the setup engine's
+//! wait, not this client's. Writes are paced (`cmek_retry::COCKROACH_WRITES`) and every wait
+//! ends at once when the client's [`CancellationToken`] is cancelled.
 
 use cmek_core::cockroach::{
     Cluster, CmekClusterInfo, CmekRegionSpec, CmekSpecBody, ListClustersResponse, Organization,
     CC_VERSION,
 };
 use cmek_core::{Error, ErrorCode, Result, Secret};
+use cmek_retry::policy::HTTP_TRANSIENT;
+pub use cmek_retry::{CallKind, CancellationToken, Policy, WritePacer};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
@@ -21,6 +30,19 @@ use std::time::Duration;
 /// Production base URL.
 pub const PRODUCTION_BASE: &str = "https://cockroachlabs.cloud/";
 
+/// How long one attempt may take, connection to last byte, before it counts as a time-out.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A reqwest client that never follows redirects and gives up on an attempt after `timeout`.
+fn build_client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout)
+        .user_agent(concat!("cmek-desk/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .expect("a reqwest client with static settings builds")
+}
+
 /// A client bound to one API key.
 #[derive(Clone)]
 pub struct CockroachClient {
@@ -28,26 +50,64 @@ pub struct CockroachClient {
     base: String,
     api_key: Arc<Secret>,
     writes: Arc<AtomicU32>,
-    /// Attempts for GETs on 429/503.
-    read_attempts: u32,
+    /// Bounds of the HTTP-layer retries (default `cmek_retry::policy::HTTP_TRANSIENT`).
+    retry: Policy,
+    /// Per-attempt time-out.
+    timeout: Duration,
+    /// Paces write attempts (shared by clones).
+    pacer: WritePacer,
+    /// Ends retry and pacing waits.
+    cancel: CancellationToken,
 }
 
 impl CockroachClient {
     /// `base` ends with `/` (production: [`PRODUCTION_BASE`]).
+    ///
+    /// Defaults: retries under `cmek_retry::policy::HTTP_TRANSIENT`, [`DEFAULT_TIMEOUT`] per
+    /// attempt, writes paced by `cmek_retry::COCKROACH_WRITES`, a token nobody cancels.
     pub fn new(base: &str, api_key: Secret) -> Self {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(60))
-            .user_agent(concat!("cmek-desk/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("a reqwest client with static settings builds");
         Self {
-            client,
+            client: build_client(DEFAULT_TIMEOUT),
             base: base.to_owned(),
             api_key: Arc::new(api_key),
             writes: Arc::new(AtomicU32::new(0)),
-            read_attempts: 5,
+            retry: HTTP_TRANSIENT,
+            timeout: DEFAULT_TIMEOUT,
+            pacer: WritePacer::new(cmek_retry::COCKROACH_WRITES),
+            cancel: CancellationToken::new(),
         }
+    }
+
+    /// Other retry bounds (tests use short waits; the rule stays the same).
+    pub fn with_retry_policy(mut self, policy: Policy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Another per-attempt time-out; an attempt that runs out is a transport failure, retried
+    /// only for GETs.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.client = build_client(timeout);
+        self.timeout = timeout;
+        self
+    }
+
+    /// Another write pacer ([`WritePacer::unlimited`] in tests that count attempts).
+    pub fn with_write_pacer(mut self, pacer: WritePacer) -> Self {
+        self.pacer = pacer;
+        self
+    }
+
+    /// The same client (same counter and pacer) whose retry and pacing waits end at
+    /// once, with a `Cancelled` error, when `token` is cancelled. An attempt under way finishes.
+    pub fn with_cancel(mut self, token: CancellationToken) -> Self {
+        self.cancel = token;
+        self
+    }
+
+    /// The token this client's waits observe.
+    pub fn cancel_token(&self) -> CancellationToken {
+        self.cancel.clone()
     }
 
     /// Write calls sent so far.
@@ -55,6 +115,8 @@ impl CockroachClient {
         self.writes.load(Ordering::Relaxed)
     }
 
+    /// Sends one call, retrying what `cmek_retry::may_retry` allows for its method's kind, and
+    /// decodes the JSON answer (`{}` when empty).
     async fn send<T: DeserializeOwned>(
         &self,
         method: Method,
@@ -62,51 +124,92 @@ impl CockroachClient {
         body: Option<Value>,
     ) -> Result<T> {
         let url = format!("{}{path}", self.base);
-        let is_read = method == Method::GET;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let mut req = self
-                .client
-                .request(method.clone(), &url)
-                .bearer_auth(self.api_key.expose())
-                .header("Cc-Version", CC_VERSION);
-            if let Some(b) = &body {
-                req = req.json(b);
-            }
-            if !is_read {
-                self.writes.fetch_add(1, Ordering::Relaxed);
-            }
-            let resp = req.send().await.map_err(|e| {
-                Error::new(
-                    ErrorCode::Unavailable,
-                    format!("Could not reach CockroachDB Cloud: {}", e.without_url()),
-                )
-            })?;
-            let status = resp.status().as_u16();
-            let retry_after = resp
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse().ok())
-                .map(Duration::from_secs);
-            let text = resp.text().await.unwrap_or_default();
-            if (200..300).contains(&status) {
-                let text = if text.trim().is_empty() { "{}" } else { &text };
-                return serde_json::from_str(text).map_err(|e| {
-                    Error::internal(format!(
-                        "Unexpected answer from CockroachDB Cloud {path}: {e}"
-                    ))
-                });
-            }
-            let err = map_cloud_error(status, &text, retry_after);
-            if is_read && matches!(status, 429 | 503) && attempt < self.read_attempts {
-                let wait = retry_after.unwrap_or(Duration::from_millis(500 * 2u64.pow(attempt)));
-                tokio::time::sleep(wait.min(Duration::from_secs(30))).await;
-                continue;
-            }
-            return Err(err);
+        let kind = CallKind::for_method(method.as_str());
+        let value: Value = cmek_retry::retry(
+            &self.retry,
+            &self.cancel,
+            |e| cmek_retry::may_retry(kind, e),
+            |w| {
+                tracing::warn!(
+                    code = ?w.error.code,
+                    status = ?w.error.http_status,
+                    ?kind,
+                    attempt = w.attempt,
+                    wait_ms = w.delay.as_millis() as u64,
+                    "retrying CockroachDB Cloud call"
+                );
+            },
+            || self.attempt(&method, &url, &body, kind),
+        )
+        .await?;
+        serde_json::from_value(value).map_err(|e| {
+            Error::internal(format!(
+                "Unexpected answer from CockroachDB Cloud {path}: {e}"
+            ))
+        })
+    }
+
+    /// One attempt: paced when it writes, then sent.
+    async fn attempt(
+        &self,
+        method: &Method,
+        url: &str,
+        body: &Option<Value>,
+        kind: CallKind,
+    ) -> Result<Value> {
+        if kind.is_write() {
+            self.pacer.until_ready("cockroach", &self.cancel).await?;
         }
+        self.send_once(method, url, body, kind).await
+    }
+
+    /// One HTTP exchange: the answer's JSON (`{}` when empty) or the mapped error (with its
+    /// status and `Retry-After`; a transport failure or time-out has no status).
+    async fn send_once(
+        &self,
+        method: &Method,
+        url: &str,
+        body: &Option<Value>,
+        kind: CallKind,
+    ) -> Result<Value> {
+        let mut req = self
+            .client
+            .request(method.clone(), url)
+            .bearer_auth(self.api_key.expose())
+            .header("Cc-Version", CC_VERSION);
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        if kind.is_write() {
+            self.writes.fetch_add(1, Ordering::Relaxed);
+        }
+        let resp = req.send().await.map_err(|e| {
+            if e.is_timeout() {
+                Error::transport(format!(
+                    "CockroachDB Cloud did not answer within {} s",
+                    self.timeout.as_secs_f32()
+                ))
+            } else {
+                Error::transport(format!(
+                    "Could not reach CockroachDB Cloud: {}",
+                    e.without_url()
+                ))
+            }
+        })?;
+        let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse().ok())
+            .map(Duration::from_secs);
+        let text = resp.text().await.unwrap_or_default();
+        if !(200..300).contains(&status) {
+            return Err(map_cloud_error(status, &text, retry_after));
+        }
+        let text = if text.trim().is_empty() { "{}" } else { &text };
+        serde_json::from_str(text)
+            .map_err(|e| Error::internal(format!("Unexpected answer from CockroachDB Cloud: {e}")))
     }
 
     /// `GET /api/v1/organization`.

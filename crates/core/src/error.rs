@@ -145,4 +145,38 @@ impl Error {
     pub fn is(&self, code: ErrorCode) -> bool {
         self.code == code
     }
+
+    /// A transport failure: the service could not be reached, or its answer did not arrive in
+    /// full (connection refused or reset, time-out). `Unavailable` with no `http_status`, which
+    /// is how retry rules tell it from an HTTP 5xx; a write may or may not have been applied.
+    pub fn transport(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Unavailable, message)
+    }
+
+    /// True for a [`Error::transport`] failure (`Unavailable` and no HTTP status).
+    pub fn is_transport(&self) -> bool {
+        self.code == ErrorCode::Unavailable && self.http_status.is_none()
+    }
+
+    /// The operation was stopped on request (a cancelled token, "Stop" in the window).
+    pub fn cancelled(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Cancelled, message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_transport_failure_is_unavailable_without_a_status() {
+        let t = Error::transport("connection reset");
+        assert_eq!(t.code, ErrorCode::Unavailable);
+        assert!(t.is_transport());
+        assert!(!Error::new(ErrorCode::Unavailable, "x")
+            .with_status(503)
+            .is_transport());
+        assert!(!Error::new(ErrorCode::Timeout, "x").is_transport());
+        assert_eq!(Error::cancelled("stop").code, ErrorCode::Cancelled);
+    }
 }

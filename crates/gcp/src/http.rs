@@ -1,15 +1,21 @@
-//! The HTTP layer every Google client shares: bearer token, routing header, JSON, retries.
+//! The HTTP layer every Google client shares: bearer token, routing header, JSON, retries,
+//! write pacing.
 //!
-//! Retries: only `RESOURCE_EXHAUSTED` (429) and `UNAVAILABLE`-class (500/502/503/504)
-//! answers, which mean the call was not applied, are retried — with exponential backoff and
-//! jitter, never sooner than the server's `Retry-After` (gcp-apis.md §2, Service Usage retry
-//! guidance). Everything else (including 409 ABORTED, which needs a fresh read) goes back to the
-//! caller. The token is read from a [`TokenSource`] per call and never logged.
+//! Retries follow `cmek_retry`'s one rule by the call's [`CallKind`]: 429 and 503 for every
+//! call; 500/502/504, transport failures and time-outs only for reads and idempotent writes (a
+//! create that failed that way may have been applied, so it is sent once); with exponential
+//! backoff and jitter, never sooner than the server's `Retry-After` ([`RetryPolicy`], default
+//! `cmek_retry::policy::HTTP_TRANSIENT`). Everything else (including 409 ABORTED, which needs a
+//! fresh read) goes back to the caller. Every write attempt first waits for the shared
+//! [`WritePacer`] (per service and project), so loops stacked above cannot multiply writes past
+//! the KMS quota. A [`CancellationToken`] ([`GoogleHttp::with_cancel`]) ends retry and pacing
+//! waits at once. The token is read from a [`TokenSource`] per call and never logged.
 
 use crate::error::map_google_error;
 use async_trait::async_trait;
-use backon::{ExponentialBuilder, Retryable};
 use cmek_core::{Error, ErrorCode, Result, Secret};
+use cmek_retry::policy::HTTP_TRANSIENT;
+pub use cmek_retry::{CallKind, CancellationToken, Pacing, Policy, WritePacer};
 use reqwest::header::{HeaderMap, AUTHORIZATION, RETRY_AFTER};
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -90,23 +96,39 @@ impl TokenSource for GcpAuthToken {
     }
 }
 
-/// Retry bounds for 429/5xx.
+/// Retry bounds of the HTTP layer (which failures are retried is `cmek_retry::may_retry`'s).
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
+    /// Attempts in all, the first included.
     pub max_attempts: usize,
+    /// First wait.
     pub min_delay: Duration,
+    /// Longest wait (a longer `Retry-After` ends the retries).
     pub max_delay: Duration,
 }
 
 impl Default for RetryPolicy {
+    /// `cmek_retry::policy::HTTP_TRANSIENT`: 6 attempts, 1 s doubling to 60 s.
     fn default() -> Self {
         Self {
-            max_attempts: 6,
-            min_delay: Duration::from_secs(1),
-            max_delay: Duration::from_secs(60),
+            max_attempts: HTTP_TRANSIENT.max_attempts.unwrap_or(6) as usize,
+            min_delay: HTTP_TRANSIENT.min_delay,
+            max_delay: HTTP_TRANSIENT.max_delay,
         }
     }
 }
+
+impl From<RetryPolicy> for Policy {
+    fn from(r: RetryPolicy) -> Self {
+        HTTP_TRANSIENT
+            .with_max_attempts(u32::try_from(r.max_attempts.max(1)).unwrap_or(u32::MAX))
+            .with_min_delay(r.min_delay)
+            .with_max_delay(r.max_delay)
+    }
+}
+
+/// How long one attempt may take, connection to last byte, before it counts as a time-out.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// One request.
 pub struct Call {
@@ -116,20 +138,27 @@ pub struct Call {
     pub body: Option<Value>,
     /// `x-goog-request-params` value, e.g. `name=projects%2Fp%2F…` (field report B17).
     pub routing: Option<String>,
-    /// True for mutations (counted in [`GoogleHttp::write_calls`]).
+    /// True for mutations (counted in [`GoogleHttp::write_calls`] and paced); mirrors
+    /// `kind.is_write()`, kept in step by the builders.
     pub write: bool,
+    /// What repeating the call can do, which decides what it is retried on.
+    pub kind: CallKind,
 }
 
 impl Call {
+    /// A call of the method's default kind: GET reads, every other method is a plain
+    /// [`CallKind::Write`] (never repeated after an unknown outcome) until marked otherwise
+    /// with [`Call::read_only`] or [`Call::idempotent`].
     pub fn new(method: Method, url: String) -> Self {
-        let write = method != Method::GET;
+        let kind = CallKind::for_method(method.as_str());
         Self {
             method,
             url,
             query: Vec::new(),
             body: None,
             routing: None,
-            write,
+            write: kind.is_write(),
+            kind,
         }
     }
     pub fn query(mut self, k: &str, v: impl Into<String>) -> Self {
@@ -146,41 +175,101 @@ impl Call {
         self.routing = Some(format!("{field}={enc}"));
         self
     }
-    /// Marks a POST that only reads (getIamPolicy, testIamPermissions on IAM/CRM).
+    /// Marks a POST that only reads (getIamPolicy, testIamPermissions on IAM/CRM):
+    /// [`CallKind::Read`].
     pub fn read_only(mut self) -> Self {
+        self.kind = CallKind::Read;
         self.write = false;
+        self
+    }
+
+    /// Marks a write that is idempotent by construction, so it is also retried after a
+    /// 500/502/504 or a time-out: [`CallKind::IdempotentWrite`]. For `setIamPolicy` with the
+    /// etag of the read (a repeat of an applied write is refused with 409, never applied twice)
+    /// and for calls that set a field to a given value.
+    pub fn idempotent(mut self) -> Self {
+        self.kind = CallKind::IdempotentWrite;
+        self.write = true;
         self
     }
 }
 
-/// Shared HTTP client with a token source, retry policy and a write counter.
+/// Shared HTTP client with a token source, retry policy, write pacer, cancellation token and
+/// a write counter. Clones share the counter and the pacer.
 #[derive(Clone)]
 pub struct GoogleHttp {
     client: reqwest::Client,
     tokens: Arc<dyn TokenSource>,
-    retry: RetryPolicy,
+    retry: Policy,
+    timeout: Duration,
+    pacer: WritePacer,
+    cancel: CancellationToken,
     writes: Arc<AtomicU32>,
 }
 
+/// A reqwest client that never follows redirects and gives up on an attempt after `timeout`.
+fn build_client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout)
+        .user_agent(concat!("cmek-desk/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .expect("a reqwest client with static settings builds")
+}
+
 impl GoogleHttp {
+    /// Production defaults: [`RetryPolicy::default`], [`DEFAULT_TIMEOUT`] per attempt,
+    /// writes paced by `cmek_retry::GOOGLE_WRITES`, a token nobody cancels.
     pub fn new(tokens: Arc<dyn TokenSource>) -> Self {
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(60))
-            .user_agent(concat!("cmek-desk/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .expect("a reqwest client with static settings builds");
         Self {
-            client,
+            client: build_client(DEFAULT_TIMEOUT),
             tokens,
-            retry: RetryPolicy::default(),
+            retry: HTTP_TRANSIENT,
+            timeout: DEFAULT_TIMEOUT,
+            pacer: WritePacer::new(cmek_retry::GOOGLE_WRITES),
+            cancel: CancellationToken::new(),
             writes: Arc::new(AtomicU32::new(0)),
         }
     }
 
+    /// Other retry bounds (tests use short waits).
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
+        self.retry = retry.into();
         self
+    }
+
+    /// Another retry policy from `cmek_retry` (bounds only; the rule stays the same).
+    pub fn with_retry_policy(mut self, policy: Policy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Another per-attempt time-out (default [`DEFAULT_TIMEOUT`]); an attempt that runs out
+    /// is a transport failure, retried only for reads and idempotent writes.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.client = build_client(timeout);
+        self.timeout = timeout;
+        self
+    }
+
+    /// Another write pacer, e.g. one shared with other connections, or
+    /// [`WritePacer::unlimited`] in tests that count nothing but attempts.
+    pub fn with_write_pacer(mut self, pacer: WritePacer) -> Self {
+        self.pacer = pacer;
+        self
+    }
+
+    /// The same client (same counter and pacer) whose retry and pacing waits end at
+    /// once, with a `Cancelled` error, when `token` is cancelled. An attempt under way still
+    /// finishes.
+    pub fn with_cancel(mut self, token: CancellationToken) -> Self {
+        self.cancel = token;
+        self
+    }
+
+    /// The token this client's waits observe.
+    pub fn cancel_token(&self) -> CancellationToken {
+        self.cancel.clone()
     }
 
     /// The identity of the token source.
@@ -193,22 +282,27 @@ impl GoogleHttp {
         self.writes.load(Ordering::Relaxed)
     }
 
-    /// Sends the call (retrying 429/5xx) and decodes a JSON answer (`{}` when empty).
+    /// Sends the call, retrying what `cmek_retry::may_retry` allows for its kind, and decodes
+    /// a JSON answer (`{}` when empty).
     pub async fn send<T: DeserializeOwned>(&self, call: Call) -> Result<T> {
-        let call = Arc::new(call);
-        let backoff = ExponentialBuilder::default()
-            .with_min_delay(self.retry.min_delay)
-            .with_max_delay(self.retry.max_delay)
-            .with_max_times(self.retry.max_attempts.saturating_sub(1))
-            .with_jitter();
-        let value: Value = (|| self.send_once(call.clone()))
-            .retry(backoff)
-            .when(|e: &Error| matches!(e.code, ErrorCode::RateLimited | ErrorCode::Unavailable))
-            .adjust(|e: &Error, d: Option<Duration>| d.map(|d| e.retry_after().map_or(d, |r| r.max(d))))
-            .notify(|e: &Error, d: Duration| {
-                tracing::warn!(code = ?e.code, wait_ms = d.as_millis() as u64, "retrying Google call");
-            })
-            .await?;
+        let kind = call.kind;
+        let value: Value = cmek_retry::retry(
+            &self.retry,
+            &self.cancel,
+            |e| cmek_retry::may_retry(kind, e),
+            |w| {
+                tracing::warn!(
+                    code = ?w.error.code,
+                    status = ?w.error.http_status,
+                    ?kind,
+                    attempt = w.attempt,
+                    wait_ms = w.delay.as_millis() as u64,
+                    "retrying Google call"
+                );
+            },
+            || self.send_once(&call),
+        )
+        .await?;
         serde_json::from_value(value).map_err(|e| {
             Error::internal(format!(
                 "Unexpected answer shape from {}: {e}",
@@ -217,7 +311,13 @@ impl GoogleHttp {
         })
     }
 
-    async fn send_once(&self, call: Arc<Call>) -> Result<Value> {
+    /// One attempt: waits for the write pacer (writes only), then sends.
+    async fn send_once(&self, call: &Call) -> Result<Value> {
+        if call.kind.is_write() {
+            self.pacer
+                .until_ready(&cmek_retry::pacing_key(&call.url), &self.cancel)
+                .await?;
+        }
         let token = self.tokens.access_token().await?;
         let mut req = self
             .client
@@ -230,26 +330,20 @@ impl GoogleHttp {
         if let Some(b) = &call.body {
             req = req.json(b);
         }
-        if call.write {
+        if call.kind.is_write() {
             self.writes.fetch_add(1, Ordering::Relaxed);
         }
-        tracing::debug!(method = %call.method, url = %redact_url(&call.url), "google call");
-        let resp = req.send().await.map_err(|e| {
-            Error::new(
-                ErrorCode::Unavailable,
-                format!(
-                    "Could not reach {}: {}",
-                    redact_url(&call.url),
-                    e.without_url()
-                ),
-            )
-        })?;
+        tracing::debug!(method = %call.method, url = %redact_url(&call.url), kind = ?call.kind, "google call");
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| self.transport_error(&call.url, e))?;
         let status = resp.status().as_u16();
         let retry_after = retry_after(resp.headers());
         let text = resp
             .text()
             .await
-            .map_err(|e| Error::new(ErrorCode::Unavailable, e.without_url().to_string()))?;
+            .map_err(|e| self.transport_error(&call.url, e))?;
         if !(200..300).contains(&status) {
             return Err(map_google_error(status, &text, retry_after));
         }
@@ -258,6 +352,22 @@ impl GoogleHttp {
         }
         serde_json::from_str(&text)
             .map_err(|e| Error::internal(format!("Google answered non-JSON: {e}")))
+    }
+}
+
+impl GoogleHttp {
+    /// A failure without an HTTP answer: `Unavailable` with no status ([`Error::transport`]),
+    /// naming a time-out as such. The request may have reached Google.
+    fn transport_error(&self, url: &str, e: reqwest::Error) -> Error {
+        let url = redact_url(url);
+        if e.is_timeout() {
+            Error::transport(format!(
+                "{url} did not answer within {} s",
+                self.timeout.as_secs_f32()
+            ))
+        } else {
+            Error::transport(format!("Could not reach {url}: {}", e.without_url()))
+        }
     }
 }
 

@@ -30,6 +30,14 @@ impl IamClient {
         }
     }
 
+    /// The same client whose retry and pacing waits end when `token` is cancelled.
+    pub fn with_cancel(&self, token: &crate::http::CancellationToken) -> Self {
+        Self {
+            http: self.http.clone().with_cancel(token.clone()),
+            base: self.base.clone(),
+        }
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}v1/{path}", self.base)
     }
@@ -109,7 +117,7 @@ impl IamClient {
         self.http.send(call).await
     }
 
-    /// `iam.projects.serviceAccounts.setIamPolicy`.
+    /// `iam.projects.serviceAccounts.setIamPolicy`; idempotent by the etag the policy carries.
     pub async fn set_iam_policy(
         &self,
         project: &str,
@@ -120,7 +128,8 @@ impl IamClient {
         self.http
             .send(
                 Call::new(Method::POST, self.url(&format!("{name}:setIamPolicy")))
-                    .body(json!({ "policy": policy })),
+                    .body(json!({ "policy": policy }))
+                    .idempotent(),
             )
             .await
     }

@@ -37,6 +37,19 @@ impl KmsClient {
         }
     }
 
+    /// The same client whose retry and pacing waits end when `token` is cancelled.
+    pub fn with_cancel(&self, token: &crate::http::CancellationToken) -> Self {
+        Self {
+            http: self.http.clone().with_cancel(token.clone()),
+            base: self.base.clone(),
+        }
+    }
+
+    /// The HTTP layer this client sends through.
+    pub(crate) fn http(&self) -> &GoogleHttp {
+        &self.http
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}v1/{path}", self.base)
     }
@@ -175,23 +188,29 @@ impl KmsClient {
         self.http.send(call).await
     }
 
-    /// `…cryptoKeys.updatePrimaryVersion`.
+    /// `…cryptoKeys.updatePrimaryVersion`; idempotent, so also retried after a 500/502/504 or a
+    /// time-out.
     pub async fn update_primary_version(&self, key: &str, version_id: &str) -> Result<CryptoKey> {
         let call = Call::new(
             Method::POST,
             self.url(&format!("{key}:updatePrimaryVersion")),
         )
         .route("name", key)
-        .body(json!({ "cryptoKeyVersionId": version_id }));
+        .body(json!({ "cryptoKeyVersionId": version_id }))
+        // Names the version to make primary: sending it twice leaves the same primary.
+        .idempotent();
         self.http.send(call).await
     }
 
-    /// `…cryptoKeyVersions.patch` with `updateMask=state` (`ENABLED` ↔ `DISABLED` only).
+    /// `…cryptoKeyVersions.patch` with `updateMask=state` (`ENABLED` ↔ `DISABLED` only);
+    /// idempotent, so also retried after a 500/502/504 or a time-out.
     pub async fn set_version_state(&self, version: &str, state: &str) -> Result<CryptoKeyVersion> {
         let call = Call::new(Method::PATCH, self.url(version))
             .query("updateMask", "state")
             .route("crypto_key_version.name", version)
-            .body(json!({ "state": state }));
+            .body(json!({ "state": state }))
+            // Sets one field to a given value: sending it twice leaves the same state.
+            .idempotent();
         self.http.send(call).await
     }
 
@@ -222,11 +241,14 @@ impl KmsClient {
         self.http.send(call).await
     }
 
-    /// `…setIamPolicy` on a key ring or key; the policy carries the etag of the read.
+    /// `…setIamPolicy` on a key ring or key; the policy carries the etag of the read, which makes
+    /// it idempotent (retried after a 500/502/504 or a time-out; an applied write is never
+    /// applied twice: its repeat is refused with 409 ABORTED).
     pub async fn set_iam_policy(&self, resource: &str, policy: &Policy) -> Result<Policy> {
         let call = Call::new(Method::POST, self.url(&format!("{resource}:setIamPolicy")))
             .route("resource", resource)
-            .body(json!({ "policy": policy }));
+            .body(json!({ "policy": policy }))
+            .idempotent();
         self.http.send(call).await
     }
 

@@ -2,11 +2,14 @@
 //! Usage v1 and Resource Manager v3; read-only Cloud Logging v2 (log-based metrics) and Cloud
 //! Monitoring v3 (alert policies) for the audit.
 //!
-//! One HTTP layer ([`http`]) adds the bearer token, routing header and retries (429/5xx with
-//! backoff and `Retry-After`); one function ([`error::map_google_error`]) turns every
-//! `google.rpc.Status` body into a [`cmek_core::Error`] with a closed code; one function
-//! ([`policy::edit_policy`]) does every IAM read-modify-write with the etag. Every base URL is
-//! configurable so tests run against the local sandbox. No retries of our own beyond those.
+//! One HTTP layer ([`http`]) adds the bearer token, routing header, write pacing and retries
+//! (`cmek_retry`'s rule by call kind: 429/503 for all calls, 500/502/504 and time-outs only for
+//! reads and idempotent writes, with backoff and `Retry-After`); one function
+//! ([`error::map_google_error`]) turns every `google.rpc.Status` body into a
+//! [`cmek_core::Error`] with a closed code; one function ([`policy::edit_policy`]) does every IAM
+//! read-modify-write with the etag (its 409 loop is `cmek_retry::policy::ETAG_CONFLICT`). Every
+//! base URL is configurable so tests run against the local sandbox. No retries of our own
+//! beyond those.
 
 pub mod error;
 pub mod http;
@@ -18,7 +21,7 @@ pub mod policy;
 pub mod resource_manager;
 pub mod service_usage;
 
-pub use http::{GoogleHttp, StaticToken, TokenSource};
+pub use http::{CallKind, CancellationToken, GoogleHttp, StaticToken, TokenSource};
 pub use iam::IamClient;
 pub use kms::KmsClient;
 pub use logging::LoggingClient;
@@ -81,6 +84,25 @@ impl GoogleEndpoints {
 }
 
 impl Google {
+    /// The same clients (same HTTP layer, counter and pacer) whose retry, pacing and
+    /// etag-conflict waits end at once with a `Cancelled` error when `token` is cancelled.
+    /// Attempts already sent still finish.
+    pub fn with_cancel(&self, token: &CancellationToken) -> Self {
+        Self {
+            kms: self.kms.with_cancel(token),
+            iam: self.iam.with_cancel(token),
+            service_usage: self.service_usage.with_cancel(token),
+            crm: self.crm.with_cancel(token),
+            logging: self.logging.with_cancel(token),
+            monitoring: self.monitoring.with_cancel(token),
+        }
+    }
+
+    /// The token the clients' waits observe (never cancelled unless set by [`Google::with_cancel`]).
+    pub fn cancel_token(&self) -> CancellationToken {
+        self.kms.http().cancel_token()
+    }
+
     pub fn new(http: GoogleHttp, endpoints: &GoogleEndpoints) -> Self {
         Self {
             kms: KmsClient::new(http.clone(), &endpoints.kms),

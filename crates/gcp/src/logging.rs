@@ -78,6 +78,14 @@ impl LoggingClient {
         }
     }
 
+    /// The same client whose retry and pacing waits end when `token` is cancelled.
+    pub fn with_cancel(&self, token: &crate::http::CancellationToken) -> Self {
+        Self {
+            http: self.http.clone().with_cancel(token.clone()),
+            base: self.base.clone(),
+        }
+    }
+
     /// `logging.projects.metrics.list` (all pages): `GET v2/projects/{project}/metrics`.
     /// Needs `logging.logMetrics.list` on the project.
     pub async fn list_metrics(&self, project: &str) -> Result<Vec<LogMetric>> {

@@ -80,6 +80,14 @@ impl MonitoringClient {
         }
     }
 
+    /// The same client whose retry and pacing waits end when `token` is cancelled.
+    pub fn with_cancel(&self, token: &crate::http::CancellationToken) -> Self {
+        Self {
+            http: self.http.clone().with_cancel(token.clone()),
+            base: self.base.clone(),
+        }
+    }
+
     /// `monitoring.projects.alertPolicies.list` (all pages): `GET v3/projects/{project}/alertPolicies`.
     /// Needs `monitoring.alertPolicies.list` on the project.
     pub async fn list_alert_policies(&self, project: &str) -> Result<Vec<AlertPolicy>> {

@@ -42,6 +42,14 @@ impl ResourceManagerClient {
         }
     }
 
+    /// The same client whose retry and pacing waits end when `token` is cancelled.
+    pub fn with_cancel(&self, token: &crate::http::CancellationToken) -> Self {
+        Self {
+            http: self.http.clone().with_cancel(token.clone()),
+            base: self.base.clone(),
+        }
+    }
+
     /// `cloudresourcemanager.projects.search` with `query` (e.g. `state:ACTIVE`), all pages.
     pub async fn search_projects(&self, query: &str) -> Result<Vec<Project>> {
         let mut out = Vec::new();
@@ -72,13 +80,14 @@ impl ResourceManagerClient {
         self.http.send(call).await
     }
 
-    /// `cloudresourcemanager.projects.setIamPolicy`.
+    /// `cloudresourcemanager.projects.setIamPolicy`; idempotent by the etag the policy carries.
     pub async fn set_iam_policy(&self, project: &str, policy: &Policy) -> Result<Policy> {
         let call = Call::new(
             Method::POST,
             format!("{}v3/projects/{project}:setIamPolicy", self.base),
         )
-        .body(json!({"policy": policy}));
+        .body(json!({"policy": policy}))
+        .idempotent();
         self.http.send(call).await
     }
 

@@ -21,6 +21,14 @@ impl ServiceUsageClient {
         }
     }
 
+    /// The same client whose retry and pacing waits end when `token` is cancelled.
+    pub fn with_cancel(&self, token: &crate::http::CancellationToken) -> Self {
+        Self {
+            http: self.http.clone().with_cancel(token.clone()),
+            base: self.base.clone(),
+        }
+    }
+
     /// `serviceusage.services.get`.
     pub async fn get_service(&self, project: &str, service: &str) -> Result<Service> {
         self.http
@@ -31,14 +39,16 @@ impl ServiceUsageClient {
             .await
     }
 
-    /// `serviceusage.services.enable`: returns a long-running operation.
+    /// `serviceusage.services.enable`: returns a long-running operation. Idempotent (an enabled
+    /// service answers `operations/noop.DONE_OPERATION`), so retried after a 5xx or time-out.
     pub async fn enable_service(&self, project: &str, service: &str) -> Result<Operation> {
         let url = format!(
             "{}v1/projects/{project}/services/{service}:enable",
             self.base
         );
         self.http
-            .send(Call::new(Method::POST, url).body(json!({})))
+            // Enabling an enabled service is a no-op operation (gcp-apis.md §7): idempotent.
+            .send(Call::new(Method::POST, url).body(json!({})).idempotent())
             .await
     }
 

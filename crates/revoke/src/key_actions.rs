@@ -193,34 +193,6 @@ fn check_confirm(key: &str, confirm: &str) -> Result<()> {
         })
 }
 
-/// One version write with the KMS write pacing and bounded 429 retries (B24).
-async fn paced<T, F, Fut>(ctx: &RevokeContext, mut call: F) -> Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T>>,
-{
-    let mut attempt = 0;
-    loop {
-        tokio::time::sleep(ctx.timing.key_write_interval).await;
-        match call().await {
-            Err(e)
-                if e.code == ErrorCode::RateLimited && attempt < ctx.timing.rate_limit_retries =>
-            {
-                attempt += 1;
-                let wait = e
-                    .retry_after()
-                    .unwrap_or(std::time::Duration::from_secs(1 << attempt.min(5)));
-                tokio::time::sleep(
-                    wait.min(std::time::Duration::from_secs(60))
-                        .max(ctx.timing.key_write_interval),
-                )
-                .await;
-            }
-            other => return other,
-        }
-    }
-}
-
 #[derive(Clone, Copy, PartialEq)]
 enum Action {
     Disable,
@@ -330,24 +302,22 @@ async fn run(
             &format!("{title}: {}", v.version_id()),
             &VersionView::from(v),
         )?;
+        // Pacing under the KMS write quota and the bounded 429 retries (B24) happen once, in the
+        // HTTP layer, for every write (`cmek_retry::GOOGLE_WRITES`, `policy::HTTP_TRANSIENT`).
         let res = match action {
             Action::Disable => {
-                paced(ctx, || {
-                    ctx.google
-                        .kms
-                        .set_version_state(&v.name, version_state::DISABLED)
-                })
-                .await
+                ctx.google
+                    .kms
+                    .set_version_state(&v.name, version_state::DISABLED)
+                    .await
             }
             Action::Restore { enable_after } => {
-                match paced(ctx, || ctx.google.kms.restore_version(&v.name)).await {
+                match ctx.google.kms.restore_version(&v.name).await {
                     Ok(r) if enable_after => {
-                        paced(ctx, || {
-                            ctx.google
-                                .kms
-                                .set_version_state(&r.name, version_state::ENABLED)
-                        })
-                        .await
+                        ctx.google
+                            .kms
+                            .set_version_state(&r.name, version_state::ENABLED)
+                            .await
                     }
                     other => other,
                 }

@@ -5,7 +5,7 @@
 //!   its regions, what stops working, which clusters share its service account or key, and the
 //!   three [`Lever`]s with their reach, delay and the exact grants each would remove.
 //! - [`revoke`] runs the steps snapshot → remove access → REVOKE → wait → verify, with progress
-//!   through a sink and a cancel flag; [`resume_revoke`] finishes one a crash interrupted.
+//!   through a sink and a cancel flag or token; [`resume_revoke`] finishes one a crash interrupted.
 //! - [`recover`] restores exactly what a revocation's snapshot removed and builds the support
 //!   request (nodes do not recover by themselves).
 //! - [`key_actions`]: disable every enabled version, restore versions scheduled for
@@ -34,6 +34,9 @@ pub use revoke::{
 };
 pub use snapshot::{ObservedState, PolicyRecord, RecoverySnapshot, ServiceAccountRecord};
 
+/// The token [`RevokeControl::from_token`] takes (`cmek_retry`'s, from `tokio-util`).
+pub use cmek_retry::CancellationToken;
+
 use cmek_cockroach::CockroachClient;
 use cmek_gcp::Google;
 use std::time::Duration;
@@ -58,9 +61,13 @@ pub struct RevokeTiming {
     pub poll_interval: Duration,
     /// How long to wait for REVOKED / REVOKE_FAILED: 2 h (TF `clusterUpdateTimeout`, cmek-procedure §10).
     pub settle_timeout: Duration,
-    /// Pause between KMS version writes: 1.1 s keeps under the 60 write QPM quota (gcp-apis §4, B24).
+    /// No longer read: KMS writes are paced once, for every caller, by the HTTP layer's
+    /// `cmek_retry::WritePacer` (`cmek_retry::GOOGLE_WRITES`: ≤ 60 writes/min, gcp-apis §4, B24).
+    /// Kept so existing struct literals compile.
     pub key_write_interval: Duration,
-    /// Extra attempts of one version write after 429 RESOURCE_EXHAUSTED (beyond the HTTP layer's).
+    /// No longer read: 429 RESOURCE_EXHAUSTED is retried once, by the HTTP layer
+    /// (`cmek_retry::policy::HTTP_TRANSIENT`, after `Retry-After`), so loops cannot stack.
+    /// Kept so existing struct literals compile.
     pub rate_limit_retries: u32,
 }
 

@@ -10,7 +10,7 @@ use serde_json::Value;
 use tokio::task::JoinHandle;
 
 use crate::config::SandboxConfig;
-use crate::state::{Fault, Hook, RecordedRequest, State};
+use crate::state::{Fault, Hook, RecordedRequest, Stall, State};
 
 /// Entry point: `Sandbox::start(config).await`.
 pub struct Sandbox;
@@ -140,6 +140,13 @@ impl SandboxHandle {
     /// Makes the next `fault.times` requests of `fault.operation` fail with `fault.status`/`body`.
     pub fn inject_fault(&self, fault: Fault) {
         self.lock().faults.push(fault);
+    }
+
+    /// Holds back the response of the next `stall.times` requests of `stall.operation` for
+    /// `stall.delay`, after handling and recording them (to simulate a time-out on a call that
+    /// was applied).
+    pub fn inject_stall(&self, stall: Stall) {
+        self.lock().stalls.push(stall);
     }
 
     /// Runs `hook` on the state right before the next request of `operation` is handled

@@ -48,4 +48,4 @@ pub use config::{
 pub use handle::{Endpoints, Sandbox, SandboxHandle};
 pub use iam_policy::EMPTY_ETAG;
 pub use kms::LOCATIONS;
-pub use state::{Fault, Hook, RecordedRequest, State};
+pub use state::{Fault, Hook, RecordedRequest, Stall, State};

@@ -175,46 +175,69 @@ pub(crate) async fn dispatch(shared: Arc<Mutex<State>>, req: Request<Body>) -> R
     };
     let body_is_bad_json = !bytes.is_empty() && serde_json::from_slice::<Value>(&bytes).is_err();
 
-    let mut state = match shared.lock() {
-        Ok(s) => s,
-        Err(p) => p.into_inner(),
+    // The lock is held in this block only, never across the stall's await.
+    let (resp, stall) = {
+        let mut state = match shared.lock() {
+            Ok(s) => s,
+            Err(p) => p.into_inner(),
+        };
+        let info = service.and_then(|s| route(s, &method, &segs, verb.as_deref()));
+        let (resp, operation, is_write) = match (service, info) {
+            (Some(svc), Some(info)) => {
+                let mut r = Req {
+                    method: method.clone(),
+                    segs,
+                    verb,
+                    query: parse_query(&query_str),
+                    headers,
+                    body: body.clone(),
+                    member: String::new(),
+                };
+                let resp = run(&mut state, svc, &info, &mut r, body_is_bad_json, &query_str);
+                (resp, info.operation, info.is_write)
+            }
+            (svc, _) => {
+                let msg = format!("The requested URL /{raw_path} was not found on this server.");
+                let resp = match svc {
+                    Some(Service::Cockroach) => CError::not_found(msg).render(),
+                    _ => GError::not_found(msg).render(false),
+                };
+                (resp, "unknown".to_string(), method != "GET")
+            }
+        };
+        let stall = take_stall(&mut state, &operation);
+        state.requests.push(RecordedRequest {
+            method: method.clone(),
+            path: format!("/{rest}"),
+            query: query_str,
+            service: service.map(|s| s.prefix()).unwrap_or("unknown").to_string(),
+            operation,
+            is_write,
+            status: resp.status,
+            body,
+        });
+        (resp, stall)
     };
-    let info = service.and_then(|s| route(s, &method, &segs, verb.as_deref()));
-    let (resp, operation, is_write) = match (service, info) {
-        (Some(svc), Some(info)) => {
-            let mut r = Req {
-                method: method.clone(),
-                segs,
-                verb,
-                query: parse_query(&query_str),
-                headers,
-                body: body.clone(),
-                member: String::new(),
-            };
-            let resp = run(&mut state, svc, &info, &mut r, body_is_bad_json, &query_str);
-            (resp, info.operation, info.is_write)
-        }
-        (svc, _) => {
-            let msg = format!("The requested URL /{raw_path} was not found on this server.");
-            let resp = match svc {
-                Some(Service::Cockroach) => CError::not_found(msg).render(),
-                _ => GError::not_found(msg).render(false),
-            };
-            (resp, "unknown".to_string(), method != "GET")
-        }
-    };
-    state.requests.push(RecordedRequest {
-        method: method.clone(),
-        path: format!("/{rest}"),
-        query: query_str,
-        service: service.map(|s| s.prefix()).unwrap_or("unknown").to_string(),
-        operation,
-        is_write,
-        status: resp.status,
-        body,
-    });
-    drop(state);
+    if let Some(delay) = stall {
+        // Handled and recorded already: only the answer is late.
+        tokio::time::sleep(delay).await;
+    }
     to_http(resp)
+}
+
+/// The delay of the first injected stall for `operation`, used up by one.
+fn take_stall(state: &mut State, operation: &str) -> Option<std::time::Duration> {
+    let idx = state
+        .stalls
+        .iter()
+        .position(|s| s.operation == operation && s.times > 0)?;
+    let s = &mut state.stalls[idx];
+    s.times -= 1;
+    let delay = s.delay;
+    if s.times == 0 {
+        state.stalls.remove(idx);
+    }
+    Some(delay)
 }
 
 fn run(

@@ -2,7 +2,7 @@
 //! IAM policy history (for propagation), the request log, injected faults and test hooks.
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -46,6 +46,19 @@ pub struct Fault {
     pub times: u32,
     /// Optional `Retry-After` header value in seconds.
     pub retry_after_secs: Option<u64>,
+}
+
+/// A slow answer: the request is handled and recorded as usual (a write is applied), then its
+/// response is held back for `delay`. A client whose time-out is shorter sees a time-out
+/// although the call took effect, as after a real network stall.
+#[derive(Debug, Clone)]
+pub struct Stall {
+    /// Operation id the stall applies to (as in [`RecordedRequest::operation`]).
+    pub operation: String,
+    /// How long the response is held back.
+    pub delay: Duration,
+    /// How many matching requests are stalled (then the stall is removed).
+    pub times: u32,
 }
 
 /// A GCP project of the sandbox.
@@ -120,6 +133,7 @@ pub struct State {
     pub(crate) alert_policies: BTreeMap<String, Vec<Value>>,
     pub(crate) requests: Vec<RecordedRequest>,
     pub(crate) faults: Vec<Fault>,
+    pub(crate) stalls: Vec<Stall>,
     pub(crate) hooks: Vec<(String, Hook)>,
     pub(crate) counter: u64,
     pub(crate) epoch: Instant,
@@ -150,6 +164,7 @@ impl State {
             alert_policies: BTreeMap::new(),
             requests: Vec::new(),
             faults: Vec::new(),
+            stalls: Vec::new(),
             hooks: Vec::new(),
             counter: 0,
             epoch,

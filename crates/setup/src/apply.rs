@@ -9,22 +9,35 @@ use crate::connection::Connection;
 use crate::gcp_steps;
 use cmek_core::plan::{ApplyEvent, ApplyResult, Plan, PlanStep, StepKind, StepOutcome};
 use cmek_core::{Error, ErrorCode, Result};
+use cmek_retry::CancellationToken;
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
-/// Lets the UI cancel a running apply between steps (and between polls).
+/// Lets the UI cancel a running apply: between steps, during every wait (IAM propagation,
+/// polls, HTTP retry backoff, write pacing) at once, never in the middle of a call already sent.
+///
+/// A [`CancellationToken`] underneath: [`ApplyControl::default`] makes its own, and
+/// [`ApplyControl::from_token`] uses the caller's (the app core's operations registry).
 #[derive(Clone, Default)]
 pub struct ApplyControl {
-    cancelled: Arc<AtomicBool>,
+    token: CancellationToken,
 }
 
 impl ApplyControl {
+    /// A control cancelled when `token` is (and cancelling it through [`ApplyControl::cancel`]
+    /// cancels `token`).
+    pub fn from_token(token: CancellationToken) -> Self {
+        Self { token }
+    }
+    /// The token the apply's waits observe.
+    pub fn token(&self) -> CancellationToken {
+        self.token.clone()
+    }
     pub fn cancel(&self) {
-        self.cancelled.store(true, Ordering::SeqCst);
+        self.token.cancel();
     }
     pub fn is_cancelled(&self) -> bool {
-        self.cancelled.load(Ordering::SeqCst)
+        self.token.is_cancelled()
     }
     pub(crate) fn check(&self) -> Result<()> {
         if self.is_cancelled() {
@@ -68,6 +81,10 @@ impl Run<'_> {
             .expect("fresh set lock")
             .contains(resource)
     }
+    /// The token this run's waits observe.
+    pub fn cancel(&self) -> CancellationToken {
+        self.control.token()
+    }
 }
 
 /// What a step reports when it ends well.
@@ -83,6 +100,9 @@ pub async fn apply(
     on_event: &(dyn Fn(ApplyEvent) + Send + Sync),
 ) -> Result<ApplyResult> {
     crate::plan::validate(&plan.request)?;
+    // Every client wait of this run (retry backoff, write pacing) ends when `control` cancels.
+    let cancellable = conn.with_cancel(&control.token());
+    let conn = &cancellable;
     let writes_before = conn.write_calls();
     let mut run = Run {
         conn,
@@ -101,6 +121,11 @@ pub async fn apply(
             Ok(()) => run_step(&run, step).await,
             Err(e) => Err(e),
         };
+        // A wait ended by the token reports the same "stopped by you" as a stop between steps.
+        let result = result.map_err(|e| match e.code {
+            ErrorCode::Cancelled => control.check().err().unwrap_or(e),
+            _ => e,
+        });
         match result {
             Ok((outcome, detail)) => on_event(ApplyEvent::StepFinished {
                 step_id: step.id.clone(),

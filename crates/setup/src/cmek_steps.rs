@@ -2,10 +2,12 @@
 //! until every region settles (cmek-procedure.md §10).
 
 use crate::apply::{Run, StepDone};
-use crate::wait::{mmss, retry_for};
+use crate::wait::{self, mmss};
 use cmek_core::cockroach::{classify_status, CmekClusterInfo, StatusClass};
 use cmek_core::plan::StepOutcome;
 use cmek_core::{Error, ErrorCode, Result};
+use cmek_retry::Check;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 /// True when CockroachDB already holds exactly the planned spec for every planned region.
 fn matches_plan(run: &Run<'_>, info: &CmekClusterInfo) -> bool {
@@ -16,8 +18,11 @@ fn matches_plan(run: &Run<'_>, info: &CmekClusterInfo) -> bool {
     })
 }
 
-/// POST (or PUT after a failed attempt) the region specs, retrying 400/401/403/503 for up to
-/// `Timing::iam_propagation` (field report B09; TF `retryEnableCMEKSpec`).
+/// POST (or PUT after a failed attempt) the region specs, retrying 400 (key access)/401/403 for
+/// up to `Timing::iam_propagation` (`cmek_retry::policy::IAM_PROPAGATION`: field report B09; TF
+/// `retryEnableCMEKSpec`). 429/503 are the HTTP layer's retries; a 500/502/504 or time-out on
+/// the enable is never repeated (it may have been applied): it surfaces, and applying again
+/// reads the state first.
 pub(crate) async fn enable_cmek(run: &Run<'_>) -> Result<StepDone> {
     let id = run.plan.request.cluster_id.as_str();
     let cr = &run.conn.cockroach;
@@ -49,24 +54,25 @@ pub(crate) async fn enable_cmek(run: &Run<'_>) -> Result<StepDone> {
     let timing = run.conn.timing;
     let specs = &run.plan.region_specs;
     // TF retries every 400/401/403 here; a 400 that is not about key access (a missing region,
-    // a malformed URI) will not heal by waiting, so it fails at once.
+    // a malformed URI) will not heal by waiting, so it fails at once. 429/503 were already
+    // retried by the client; retrying them here too would multiply the attempts.
     let propagation = |e: &Error| match e.code {
-        ErrorCode::Unauthenticated | ErrorCode::PermissionDenied | ErrorCode::Unavailable => true,
+        ErrorCode::Unauthenticated | ErrorCode::PermissionDenied => true,
         ErrorCode::InvalidArgument => {
             let m = e.message.to_ascii_lowercase();
             m.contains("permission") || m.contains("access")
         }
         _ => false,
     };
-    let note = |attempt: u32, elapsed, e: &Error, wait: std::time::Duration| {
+    let note = |w: &cmek_retry::Wait<'_>| {
         run.note(format!(
-            "CockroachDB cannot use the key yet — IAM changes take minutes to reach it. Retrying in {}s (attempt {attempt}, {} of up to {} elapsed). CockroachDB said: {}",
-            wait.as_secs().max(1), mmss(elapsed), mmss(timing.iam_propagation), e.message
+            "CockroachDB cannot use the key yet — IAM changes take minutes to reach it. Retrying in {}s (attempt {}, {} of up to {} elapsed). CockroachDB said: {}",
+            w.delay.as_secs().max(1), w.attempt, mmss(w.elapsed), mmss(timing.iam_propagation), w.error.message
         ));
     };
-    let result = retry_for(
-        timing.iam_propagation,
-        timing.poll_interval,
+    let result = cmek_retry::retry(
+        &wait::iam_propagation(&timing),
+        &run.cancel(),
         propagation,
         note,
         || async {
@@ -97,80 +103,94 @@ pub(crate) async fn enable_cmek(run: &Run<'_>) -> Result<StepDone> {
 }
 
 /// Polls `GET …/cmek` until every region is ENABLED (done) or `*_FAILED` (error with
-/// CockroachDB's `user_message`), for up to `Timing::cmek_settle`.
+/// CockroachDB's `user_message`), for up to `Timing::cmek_settle`
+/// (`cmek_retry::policy::CMEK_STATUS_POLL`).
 pub(crate) async fn wait_for_cmek(run: &Run<'_>) -> Result<StepDone> {
     let id = run.plan.request.cluster_id.as_str();
     let timing = run.conn.timing;
-    let start = std::time::Instant::now();
-    let mut polls = 0u32;
-    loop {
-        run.control.check()?;
-        polls += 1;
-        let info = run.conn.cockroach.get_cmek(id).await?.unwrap_or_default();
-        let summary: Vec<String> = info
-            .region_infos
+    let polls = AtomicU32::new(0);
+    cmek_retry::poll(
+        &wait::cmek_settle(&timing),
+        &run.cancel(),
+        cmek_retry::quietly,
+        || async {
+            run.control.check()?;
+            let first_poll = polls.fetch_add(1, Ordering::Relaxed) == 0;
+            let info = run.conn.cockroach.get_cmek(id).await?.unwrap_or_default();
+            check_settled(run, &info, first_poll)
+        },
+    )
+    .await
+}
+
+/// One look at CockroachDB's answer: failed regions end the wait with their message, settled
+/// ones with the outcome, anything else is a progress note and "not yet".
+fn check_settled(
+    run: &Run<'_>,
+    info: &CmekClusterInfo,
+    first_poll: bool,
+) -> Result<Check<StepDone>> {
+    let id = run.plan.request.cluster_id.as_str();
+    let summary: Vec<String> = info
+        .region_infos
+        .iter()
+        .map(|r| format!("{} {}", r.region, r.status))
+        .collect();
+    let failed: Vec<String> = info
+        .region_infos
+        .iter()
+        .filter(|r| classify_status(&r.status) == StatusClass::Failed)
+        .map(|r| {
+            let why = r
+                .current()
+                .map(|k| k.user_message.as_str())
+                .filter(|m| !m.is_empty())
+                .unwrap_or("no message");
+            format!("{} is {}: {why}", r.region, r.status)
+        })
+        .collect();
+    if !failed.is_empty() {
+        return Err(
+            Error::new(ErrorCode::CmekFailed, failed.join("; ")).with_resource(id.to_owned())
+        );
+    }
+    if crate::is_settled(info)
+        && run
+            .plan
+            .region_specs
             .iter()
-            .map(|r| format!("{} {}", r.region, r.status))
-            .collect();
-        let failed: Vec<String> = info
-            .region_infos
-            .iter()
-            .filter(|r| classify_status(&r.status) == StatusClass::Failed)
-            .map(|r| {
-                let why = r
-                    .current()
-                    .map(|k| k.user_message.as_str())
-                    .filter(|m| !m.is_empty())
-                    .unwrap_or("no message");
-                format!("{} is {}: {why}", r.region, r.status)
-            })
-            .collect();
-        if !failed.is_empty() {
-            return Err(
-                Error::new(ErrorCode::CmekFailed, failed.join("; ")).with_resource(id.to_owned())
-            );
-        }
-        if crate::is_settled(&info)
+            .all(|s| info.region(&s.region).is_some())
+    {
+        let outcome = if first_poll
             && run
                 .plan
-                .region_specs
+                .steps
                 .iter()
-                .all(|s| info.region(&s.region).is_some())
+                .any(|s| s.kind == cmek_core::plan::StepKind::WaitForCmek && s.already_done)
         {
-            let outcome = if polls == 1
-                && run
-                    .plan
-                    .steps
-                    .iter()
-                    .any(|s| s.kind == cmek_core::plan::StepKind::WaitForCmek && s.already_done)
-            {
-                StepOutcome::Unchanged
-            } else {
-                StepOutcome::Done
-            };
-            return Ok((
-                outcome,
-                format!("CMEK {}: {}", info.status, summary.join(", ")),
-            ));
-        }
-        if start.elapsed() > timing.cmek_settle {
-            return Err(Error::new(
-                ErrorCode::Timeout,
-                format!(
-                    "CockroachDB has not settled after {}: {}",
-                    mmss(timing.cmek_settle),
-                    summary.join(", ")
-                ),
-            ));
-        }
-        run.note(format!(
-            "Waiting for CockroachDB: {}",
-            if summary.is_empty() {
-                "no regions reported yet".into()
-            } else {
-                summary.join(", ")
-            }
-        ));
-        tokio::time::sleep(timing.poll_interval).await;
+            StepOutcome::Unchanged
+        } else {
+            StepOutcome::Done
+        };
+        return Ok(Check::Ready((
+            outcome,
+            format!("CMEK {}: {}", info.status, summary.join(", ")),
+        )));
     }
+    run.note(format!(
+        "Waiting for CockroachDB: {}",
+        if summary.is_empty() {
+            "no regions reported yet".into()
+        } else {
+            summary.join(", ")
+        }
+    ));
+    Ok(Check::NotYet(Error::new(
+        ErrorCode::Timeout,
+        format!(
+            "CockroachDB has not settled after {}: {}",
+            mmss(run.conn.timing.cmek_settle),
+            summary.join(", ")
+        ),
+    )))
 }

@@ -153,6 +153,18 @@ impl Connection {
         .await
     }
 
+    /// The same connection (same credentials, counters and pacers) whose client waits — HTTP
+    /// retry backoff, write pacing, etag-conflict retries — end at once with a `Cancelled`
+    /// error when `token` is cancelled. [`crate::apply`] uses it with its
+    /// [`crate::ApplyControl`]'s token.
+    pub fn with_cancel(&self, token: &cmek_retry::CancellationToken) -> Self {
+        let mut c = self.clone();
+        c.google_http = self.google_http.clone().with_cancel(token.clone());
+        c.google = self.google.with_cancel(token);
+        c.cockroach = self.cockroach.clone().with_cancel(token.clone());
+        c
+    }
+
     /// Write calls sent through this connection so far (Google + CockroachDB).
     pub fn write_calls(&self) -> u32 {
         self.google_http.write_calls() + self.cockroach.write_calls()

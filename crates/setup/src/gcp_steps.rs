@@ -3,7 +3,7 @@
 //! missing, and verifies.
 
 use crate::apply::{Run, StepDone};
-use crate::wait::{mmss, not_visible_yet, retry_for};
+use crate::wait::{self, mmss, not_visible_yet};
 use cmek_core::iam::{service_account_member, Grant, ROLE_ENCRYPTER_DECRYPTER, ROLE_TOKEN_CREATOR};
 use cmek_core::kms::{
     version_state, CryptoKey, VersionTemplate, ALGORITHM_SYMMETRIC, PURPOSE_ENCRYPT_DECRYPT,
@@ -13,6 +13,7 @@ use cmek_core::plan::StepOutcome;
 use cmek_core::service_usage::{SERVICE_IAM, SERVICE_KMS};
 use cmek_core::{Error, ErrorCode, Result};
 use cmek_gcp::{edit_policy, PolicyTarget};
+use cmek_retry::Check;
 
 /// Permissions the setup needs, and where (field report B40).
 const PROJECT_PERMISSIONS: &[&str] = &[
@@ -119,26 +120,25 @@ pub(crate) async fn enable_apis(run: &Run<'_>) -> Result<StepDone> {
             op
         } else {
             let name = op.name.clone();
-            retry_for(
-                timing.api_enable,
-                timing.poll_interval,
-                |e| e.code == ErrorCode::Timeout,
-                |_, el, _, _| {
+            cmek_retry::poll(
+                &wait::api_enable(&timing),
+                &run.cancel(),
+                |w| {
                     run.note(format!(
                         "Waiting for {service} to be enabled ({} elapsed)",
-                        mmss(el)
+                        mmss(w.elapsed)
                     ))
                 },
                 || async {
                     let op = su.get_operation(&name).await?;
-                    if op.done {
-                        Ok(op)
+                    Ok(if op.done {
+                        Check::Ready(op)
                     } else {
-                        Err(Error::new(
+                        Check::NotYet(Error::new(
                             ErrorCode::Timeout,
                             format!("Enabling {service} did not finish in time."),
                         ))
-                    }
+                    })
                 },
             )
             .await?
@@ -190,23 +190,28 @@ pub(crate) async fn create_service_account(run: &Run<'_>) -> Result<StepDone> {
     };
     run.mark_fresh(email);
     let timing = run.conn.timing;
-    let mut streak = 0;
-    let start = std::time::Instant::now();
-    while streak < timing.sa_ready_reads {
-        match iam.get_service_account(project, email).await {
-            Ok(Some(_)) => streak += 1,
-            Ok(None) => streak = 0,
-            Err(e) if not_visible_yet(&e) => streak = 0,
-            Err(e) => return Err(e),
-        }
-        if start.elapsed() > timing.fresh_resource {
-            return Err(Error::new(ErrorCode::Timeout, format!("Service account {email} was created but Google did not show it within {}. Apply again in a minute.", mmss(timing.fresh_resource))).with_resource(email.clone()));
-        }
-        if streak == 0 {
-            run.note(format!("Waiting for {email} to become visible…"));
-            tokio::time::sleep(timing.poll_interval).await;
-        }
-    }
+    // Ready after `sa_ready_reads` successful reads in a row (Terraform uses 3); any miss starts
+    // the streak again after the poll interval.
+    let not_yet = || {
+        Error::new(ErrorCode::Timeout, format!("Service account {email} was created but Google did not show it within {}. Apply again in a minute.", mmss(timing.fresh_resource))).with_resource(email.clone())
+    };
+    cmek_retry::poll(
+        &wait::resource_ready(&timing),
+        &run.cancel(),
+        |_| run.note(format!("Waiting for {email} to become visible…")),
+        || async {
+            for _ in 0..timing.sa_ready_reads {
+                match iam.get_service_account(project, email).await {
+                    Ok(Some(_)) => {}
+                    Ok(None) => return Ok(Check::NotYet(not_yet())),
+                    Err(e) if not_visible_yet(&e) => return Ok(Check::NotYet(not_yet())),
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(Check::Ready(()))
+        },
+    )
+    .await?;
     Ok((outcome, format!("{email} is ready.")))
 }
 
@@ -221,34 +226,29 @@ enum Fresh {
     Resource,
 }
 
-/// Adds `grant` to `target`, retrying "not visible yet" answers on what this run created.
+/// Adds `grant` to `target`, retrying "not visible yet" answers on what this run created
+/// (`cmek_retry::policy::FRESH_RESOURCE`), and nothing else.
 async fn grant(
     run: &Run<'_>,
     target: PolicyTarget,
     grant: Grant,
     fresh: Fresh,
 ) -> Result<StepDone> {
-    let timing = run.conn.timing;
-    let within = if fresh == Fresh::No {
-        std::time::Duration::ZERO
-    } else {
-        timing.fresh_resource
-    };
     let retryable = |e: &Error| match fresh {
         Fresh::No => false,
         Fresh::Member => e.code == ErrorCode::MemberNotFound,
         Fresh::Resource => not_visible_yet(e),
     };
     let label = target.to_string();
-    let edit = retry_for(
-        within,
-        timing.poll_interval,
+    let edit = cmek_retry::retry(
+        &wait::fresh_resource(&run.conn.timing),
+        &run.cancel(),
         retryable,
-        |_, el, e, _| {
+        |w| {
             run.note(format!(
                 "{label} is not visible to IAM yet ({}; {} elapsed); retrying",
-                e.message,
-                mmss(el)
+                w.error.message,
+                mmss(w.elapsed)
             ))
         },
         || edit_policy(&run.conn.google, &target, std::slice::from_ref(&grant), &[]),
@@ -391,7 +391,8 @@ pub(crate) async fn create_crypto_key(run: &Run<'_>, name: &str) -> Result<StepD
     Ok((outcome, format!("{verb} {name}; primary version ENABLED.")))
 }
 
-/// Waits out PENDING_GENERATION (HSM); creates and promotes a version when there is no primary.
+/// Waits out PENDING_GENERATION (HSM; `cmek_retry::policy::RESOURCE_READY_POLL`); creates and
+/// promotes a version when there is no primary.
 async fn ensure_enabled_primary(run: &Run<'_>, name: &str, mut key: CryptoKey) -> Result<()> {
     let kms = &run.conn.google.kms;
     let timing = run.conn.timing;
@@ -402,32 +403,43 @@ async fn ensure_enabled_primary(run: &Run<'_>, name: &str, mut key: CryptoKey) -
         let v = kms.create_version(name).await?;
         key = kms.update_primary_version(name, v.version_id()).await?;
     }
-    let start = std::time::Instant::now();
-    loop {
-        let state = key
-            .primary
-            .as_ref()
-            .and_then(|p| p.state.clone())
-            .unwrap_or_default();
-        match state.as_str() {
-            version_state::ENABLED => return Ok(()),
-            version_state::PENDING_GENERATION if start.elapsed() < timing.fresh_resource => {
-                run.note(format!(
-                    "Waiting for {name}'s first version to be generated…"
-                ));
-                tokio::time::sleep(timing.poll_interval).await;
-                key = kms
+    let not_enabled = |state: &str| {
+        Error::new(ErrorCode::FailedPrecondition, format!(
+            "{name}'s primary version is {state}; CockroachDB needs it ENABLED. Enable or restore it in Cloud KMS, or pick another key id."
+        )).with_resource(name.to_owned())
+    };
+    // The first check looks at the key in hand; later ones read it again.
+    let in_hand = std::sync::Mutex::new(Some(key));
+    cmek_retry::poll(
+        &wait::resource_ready(&timing),
+        &run.cancel(),
+        |_| {
+            run.note(format!(
+                "Waiting for {name}'s first version to be generated…"
+            ))
+        },
+        || async {
+            let taken = in_hand.lock().expect("key lock").take();
+            let key = match taken {
+                Some(k) => k,
+                None => kms
                     .get_crypto_key(name)
                     .await?
-                    .ok_or_else(|| Error::internal(format!("{name} disappeared")))?;
+                    .ok_or_else(|| Error::internal(format!("{name} disappeared")))?,
+            };
+            let state = key
+                .primary
+                .as_ref()
+                .and_then(|p| p.state.clone())
+                .unwrap_or_default();
+            match state.as_str() {
+                version_state::ENABLED => Ok(Check::Ready(())),
+                version_state::PENDING_GENERATION => Ok(Check::NotYet(not_enabled(&state))),
+                other => Err(not_enabled(other)),
             }
-            other => {
-                return Err(Error::new(ErrorCode::FailedPrecondition, format!(
-                    "{name}'s primary version is {other}; CockroachDB needs it ENABLED. Enable or restore it in Cloud KMS, or pick another key id."
-                )).with_resource(name.to_owned()));
-            }
-        }
-    }
+        },
+    )
+    .await
 }
 
 /// Encrypter/Decrypter for the service account on the key.

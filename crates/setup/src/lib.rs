@@ -15,6 +15,8 @@ mod plan;
 mod wait;
 
 pub use apply::{apply, ApplyControl};
+/// The token [`ApplyControl::from_token`] takes (`cmek_retry`'s, from `tokio-util`).
+pub use cmek_retry::CancellationToken;
 pub use connection::{Connection, Endpoints, Timing};
 pub use plan::{plan, suggest_request};
 

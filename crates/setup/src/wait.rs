@@ -1,44 +1,53 @@
-//! Bounded retries with backoff, for the waits Google and CockroachDB impose on us:
-//! IAM propagation (B09), eventual consistency of new resources (B06, B07), operations.
+//! The setup's waits, each a named `cmek_retry` policy scaled by [`Timing`]: IAM propagation
+//! before CockroachDB can use a key (B09), eventual consistency of what this run created (B06,
+//! B07), the Service Usage operation and CockroachDB's status poll. The loops themselves are
+//! `cmek_retry::retry` and `cmek_retry::poll`, cancelled through the apply's token.
 
-use cmek_core::{Error, ErrorCode, Result};
-use std::future::Future;
-use std::time::{Duration, Instant};
+use crate::connection::Timing;
+use cmek_core::{Error, ErrorCode};
+use cmek_retry::policy::{
+    CMEK_STATUS_POLL, FRESH_RESOURCE, IAM_PROPAGATION, OPERATION_POLL, RESOURCE_READY_POLL,
+};
+use cmek_retry::Policy;
+use std::time::Duration;
 
-/// The longest single wait between attempts.
-const MAX_STEP: Duration = Duration::from_secs(30);
+/// Retrying CockroachDB's enable while IAM propagates: [`IAM_PROPAGATION`] for
+/// `Timing::iam_propagation`, first wait `Timing::poll_interval`.
+pub(crate) fn iam_propagation(t: &Timing) -> Policy {
+    IAM_PROPAGATION
+        .with_within(t.iam_propagation)
+        .with_min_delay(t.poll_interval)
+}
 
-/// Calls `f` until it succeeds, fails with an error `retryable` rejects, or `within` has passed
-/// since the first attempt. Waits start at `interval`, double up to 30 s, and are never shorter
-/// than the error's `Retry-After`. Before each wait `note(attempt, elapsed, &error, wait)` runs
-/// (to show progress). The last error is returned when time runs out.
-pub(crate) async fn retry_for<T, F, Fut>(
-    within: Duration,
-    interval: Duration,
-    retryable: impl Fn(&Error) -> bool,
-    mut note: impl FnMut(u32, Duration, &Error, Duration),
-    mut f: F,
-) -> Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T>>,
-{
-    let start = Instant::now();
-    let mut wait = interval;
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        match f().await {
-            Ok(v) => return Ok(v),
-            Err(e) if retryable(&e) && start.elapsed() + wait <= within => {
-                let w = e.retry_after().map_or(wait, |r| r.max(wait));
-                note(attempt, start.elapsed(), &e, w);
-                tokio::time::sleep(w).await;
-                wait = (wait * 2).min(MAX_STEP);
-            }
-            Err(e) => return Err(e),
-        }
-    }
+/// Retrying "not visible yet" on what this run created: [`FRESH_RESOURCE`] for
+/// `Timing::fresh_resource`, first wait `Timing::poll_interval`.
+pub(crate) fn fresh_resource(t: &Timing) -> Policy {
+    FRESH_RESOURCE
+        .with_within(t.fresh_resource)
+        .with_min_delay(t.poll_interval)
+}
+
+/// Polling a new service account or key version until usable: [`RESOURCE_READY_POLL`] for
+/// `Timing::fresh_resource`, every `Timing::poll_interval`.
+pub(crate) fn resource_ready(t: &Timing) -> Policy {
+    RESOURCE_READY_POLL
+        .with_within(t.fresh_resource)
+        .with_interval(t.poll_interval)
+}
+
+/// Polling a Service Usage enable operation: [`OPERATION_POLL`] for `Timing::api_enable`.
+pub(crate) fn api_enable(t: &Timing) -> Policy {
+    OPERATION_POLL
+        .with_within(t.api_enable)
+        .with_interval(t.poll_interval)
+}
+
+/// Polling `GET …/cmek` until every region settles: [`CMEK_STATUS_POLL`] for
+/// `Timing::cmek_settle`.
+pub(crate) fn cmek_settle(t: &Timing) -> Policy {
+    CMEK_STATUS_POLL
+        .with_within(t.cmek_settle)
+        .with_interval(t.poll_interval)
 }
 
 /// `m:ss` for progress messages.
@@ -57,55 +66,26 @@ pub(crate) fn not_visible_yet(e: &Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::{AtomicU32, Ordering};
 
-    #[tokio::test]
-    async fn retries_until_success_and_reports_each_wait() {
-        let calls = AtomicU32::new(0);
-        let mut notes = Vec::new();
-        let r: Result<u32> = retry_for(
-            Duration::from_secs(5),
-            Duration::from_millis(1),
-            |e| e.code == ErrorCode::PermissionDenied,
-            |a, _, _, _| notes.push(a),
-            || async {
-                let n = calls.fetch_add(1, Ordering::SeqCst);
-                if n < 2 {
-                    Err(Error::new(ErrorCode::PermissionDenied, "not yet"))
-                } else {
-                    Ok(n)
-                }
-            },
-        )
-        .await;
-        assert_eq!(r.unwrap(), 2);
-        assert_eq!(notes, vec![1, 2]);
+    /// Production timing is exactly the named policies (their sources are documented there).
+    #[test]
+    fn production_timing_is_the_named_policies() {
+        let t = Timing::default();
+        assert_eq!(iam_propagation(&t), IAM_PROPAGATION);
+        assert_eq!(fresh_resource(&t), FRESH_RESOURCE);
+        assert_eq!(resource_ready(&t), RESOURCE_READY_POLL);
+        assert_eq!(api_enable(&t), OPERATION_POLL);
+        assert_eq!(cmek_settle(&t), CMEK_STATUS_POLL);
     }
 
-    #[tokio::test]
-    async fn stops_at_the_bound_with_the_last_error_and_never_retries_others() {
-        let r: Result<()> = retry_for(
-            Duration::from_millis(20),
-            Duration::from_millis(5),
-            |_| true,
-            |_, _, _, _| {},
-            || async { Err(Error::new(ErrorCode::PermissionDenied, "still denied")) },
-        )
-        .await;
-        assert_eq!(r.unwrap_err().message, "still denied");
-        let calls = AtomicU32::new(0);
-        let r: Result<()> = retry_for(
-            Duration::from_secs(5),
-            Duration::from_millis(1),
-            |e| e.code == ErrorCode::Unavailable,
-            |_, _, _, _| {},
-            || async {
-                calls.fetch_add(1, Ordering::SeqCst);
-                Err(Error::new(ErrorCode::InvalidArgument, "bad"))
-            },
-        )
-        .await;
-        assert!(r.is_err());
-        assert_eq!(calls.load(Ordering::SeqCst), 1);
+    #[test]
+    fn fast_timing_keeps_the_rules_with_smaller_numbers() {
+        let t = Timing::fast();
+        let p = iam_propagation(&t);
+        assert_eq!(p.name, IAM_PROPAGATION.name);
+        assert_eq!(p.within, Some(t.iam_propagation));
+        assert_eq!(p.min_delay, t.poll_interval);
+        assert_eq!(cmek_settle(&t).min_delay, t.poll_interval);
+        assert_eq!(mmss(Duration::from_secs(605)), "10:05");
     }
 }

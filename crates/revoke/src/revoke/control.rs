@@ -4,13 +4,22 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use cmek_activity::ActivityLog;
+use cmek_retry::CancellationToken;
 
 use super::RevokeStep;
 
-/// Cancellation: set `cancel` to stop before the next change.
+/// Cancellation: stop before the next change, and end the wait for CockroachDB at once.
+///
+/// Two ways in, both honoured: [`RevokeControl::cancel`] (or cancelling the `token`, e.g.
+/// through the app core's operations registry, see [`RevokeControl::from_token`]) also ends
+/// waits at once; setting the `cancel` flag directly is seen at the next check (between
+/// changes, between polls).
 #[derive(Debug, Clone, Default)]
 pub struct RevokeControl {
+    /// Set to stop before the next change (checked between changes and polls).
     pub cancel: Arc<AtomicBool>,
+    /// Cancelled to stop: as `cancel`, and also ends a running wait at once.
+    pub token: CancellationToken,
     /// Test hook, debug builds only (inert in release builds): a fresh [`revoke`](crate::revoke()) pauses once
     /// this step (`Snapshot`, `RemoveAccess` or `CallRevoke`) has finished and its outcome is
     /// in the activity log. It writes [`PAUSE_MARKER_FILE`] next to the activity database and
@@ -25,8 +34,32 @@ pub struct RevokeControl {
 pub const PAUSE_MARKER_FILE: &str = "revoke-paused.json";
 
 impl RevokeControl {
+    /// A control cancelled when `token` is.
+    pub fn from_token(token: CancellationToken) -> Self {
+        Self {
+            token,
+            ..Self::default()
+        }
+    }
+
+    /// Stops the operation before its next change and ends its current wait.
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::SeqCst);
+        self.token.cancel();
+    }
+
     pub fn is_cancelled(&self) -> bool {
-        self.cancel.load(Ordering::SeqCst)
+        self.cancel.load(Ordering::SeqCst) || self.token.is_cancelled()
+    }
+
+    /// Resolves once the operation is cancelled, by either way in.
+    pub(crate) async fn cancelled(&self) {
+        while !self.is_cancelled() {
+            tokio::select! {
+                () = self.token.cancelled() => {}
+                () = tokio::time::sleep(std::time::Duration::from_millis(100)) => {}
+            }
+        }
     }
 
     /// The pause hook: a no-op unless this is a debug build and `pause_after == Some(step)`.
@@ -47,8 +80,6 @@ impl RevokeControl {
             marker = %marker.display(),
             "test pause (CMEK_DESK_REVOKE_PAUSE_AFTER): waiting until killed or stopped"
         );
-        while !self.is_cancelled() {
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
+        self.cancelled().await;
     }
 }

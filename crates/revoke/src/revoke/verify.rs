@@ -1,12 +1,12 @@
 //! Waiting for CockroachDB to settle, then re-reading everything (B05) and building the
 //! report from what was observed.
 
-use std::time::Instant;
-
 use cmek_activity::{ActivityLog, EntryStatus};
 use cmek_core::cockroach::{classify_status, CmekClusterInfo, StatusClass};
 use cmek_core::iam::Grant;
 use cmek_core::{Error, ErrorCode, Result};
+use cmek_retry::policy::CMEK_STATUS_POLL;
+use cmek_retry::Check;
 
 use super::{
     fail, finished, plural, progress, revoke_accepted_at, step, RevokeControl, RevokeReport,
@@ -141,15 +141,25 @@ pub(super) async fn settle_and_verify(
     Ok(report)
 }
 
-/// Polls `GET …/cmek` until every region is terminal (cmek-procedure §10).
+/// Polls `GET …/cmek` until every region is terminal (cmek-procedure §10), every
+/// `RevokeTiming::poll_interval` for up to `settle_timeout`
+/// (`cmek_retry::policy::CMEK_STATUS_POLL`); a cancel ends the wait at once.
 async fn wait_settled(
     ctx: &RevokeContext,
     cluster: &str,
     control: &RevokeControl,
     sink: Sink<'_>,
 ) -> Result<CmekClusterInfo> {
-    let start = Instant::now();
-    loop {
+    let stopped = || {
+        Error::new(
+            ErrorCode::Cancelled,
+            "Stopped waiting; REVOKE was already sent and CockroachDB continues.",
+        )
+    };
+    let policy = CMEK_STATUS_POLL
+        .with_within(ctx.timing.settle_timeout)
+        .with_interval(ctx.timing.poll_interval);
+    let settled = cmek_retry::poll(&policy, &control.token, cmek_retry::quietly, || async {
         let info = ctx.cockroach.get_cmek(cluster).await?.unwrap_or_default();
         if !info.region_infos.is_empty()
             && info
@@ -157,7 +167,7 @@ async fn wait_settled(
                 .iter()
                 .all(|r| classify_status(&r.status) != StatusClass::InProgress)
         {
-            return Ok(info);
+            return Ok(Check::Ready(info));
         }
         let states: Vec<String> = info
             .region_infos
@@ -166,20 +176,19 @@ async fn wait_settled(
             .collect();
         progress(sink, RevokeStep::WaitRevoked, states.join(", "));
         if control.is_cancelled() {
-            return Err(Error::new(
-                ErrorCode::Cancelled,
-                "Stopped waiting; REVOKE was already sent and CockroachDB continues.",
-            ));
+            return Err(stopped());
         }
-        if start.elapsed() > ctx.timing.settle_timeout {
-            return Err(Error::new(
-                ErrorCode::Timeout,
-                format!(
-                    "CockroachDB did not report REVOKED within {:?}",
-                    ctx.timing.settle_timeout
-                ),
-            ));
-        }
-        tokio::time::sleep(ctx.timing.poll_interval).await;
-    }
+        Ok(Check::NotYet(Error::new(
+            ErrorCode::Timeout,
+            format!(
+                "CockroachDB did not report REVOKED within {:?}",
+                ctx.timing.settle_timeout
+            ),
+        )))
+    })
+    .await;
+    settled.map_err(|e| match e.code {
+        ErrorCode::Cancelled => stopped(),
+        _ => e,
+    })
 }
