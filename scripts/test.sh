@@ -79,6 +79,11 @@ phase "Lint: cargo clippy --workspace --all-targets -D warnings" \
 phase "Rust tests (cargo nextest, D-Bus + gnome-keyring + session keyring)" \
   dbus-run-session -- bash scripts/test.sh __keyring-session
 
+# The settings rule as users get it: the same tests in a release-profile build, where endpoint
+# overrides that are plain HTTP or foreign hosts must be refused (cmek_core::settings).
+phase "Release-profile settings: foreign or plain-HTTP endpoint overrides refused" \
+  cargo test --locked --release -p cmek-core --lib settings::
+
 # cmek-core's tests (just run) regenerate the ts-rs bindings; committed ones must match.
 bindings_up_to_date() {
   git diff --exit-code --stat -- ui/src/lib/bindings &&

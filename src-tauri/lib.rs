@@ -1,17 +1,16 @@
 //! CMEK Desk's desktop shell: the Tauri app, its state and its commands.
 //!
 //! What lives here: window and logging setup ([`run`]), the command registration shared by the
-//! real app and `tauri::test`'s MockRuntime ([`with_handlers`]), the app state ([`state`]) and
-//! one thin adapter per command ([`commands`]). What does not: any CMEK logic; every command
-//! calls exactly one function of `cmek_setup` (or starts the sandbox) and returns its result.
+//! real app and `tauri::test`'s MockRuntime ([`with_handlers`]), the app state ([`state`], the
+//! application core itself) and one thin adapter per command ([`commands`]). What does not:
+//! any decision; every command calls one method of `cmek_desk_core::Desk` (the core the `cmek`
+//! command line uses too) and returns its result.
 
-pub mod activity;
 pub mod commands;
-pub mod sandbox;
-pub mod session;
-pub mod settings;
 pub mod state;
-pub mod wire;
+
+/// The core's session, settings and IPC types, re-exported for the shell's tests.
+pub use cmek_desk_core::{session, settings, wire};
 
 use std::sync::Arc;
 use tauri::Manager;
@@ -30,26 +29,18 @@ pub fn with_state<R: tauri::Runtime>(
     builder: tauri::Builder<R>,
     state: state::AppState,
 ) -> tauri::Builder<R> {
-    // The activity log: at CMEK_DESK_DATA_DIR now (tests, E2E), else in setup (app data folder).
-    let settings = state.session.settings();
-    let activity = activity::Activity::new(settings.data_dir())
-        .with_revoke_pause(settings.revoke_pause_after());
     builder
         // Opens the system browser from Rust; the webview is granted none of its commands.
         .plugin(tauri_plugin_opener::init())
         .manage(state)
-        .manage(activity)
-        .manage(commands::audit::AuditSession::default())
         .setup(|app| {
             let state = app.state::<state::AppState>();
             state
-                .session
+                .session()
                 .set_opener(Arc::new(SystemBrowser(app.handle().clone())));
             if let Ok(dir) = app.path().app_config_dir() {
-                state.session.set_config_dir(dir);
+                state.session().set_config_dir(dir);
             }
-            app.state::<activity::Activity>()
-                .open_if_closed(app.path().app_data_dir().ok());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

@@ -77,7 +77,7 @@ fn connect_and_set_up(a: &App) -> String {
     let result = ok(
         a,
         "apply_setup",
-        json!({ "plan": plan, "onEvent": "__CHANNEL__:1" }),
+        json!({ "planId": plan["planId"], "onEvent": "__CHANNEL__:1" }),
     );
     assert_eq!(result["cmek"]["status"], "ENABLED", "{result}");
     id
@@ -139,10 +139,15 @@ fn arguments_use_the_names_the_ui_sends() {
 fn connect_is_recorded_and_a_wrong_confirmation_is_invalid_input_with_nothing_logged() {
     let a = app("confirm");
     let id = connect_and_set_up(&a);
-    assert_eq!(
-        actions(&a),
-        vec!["connect"],
-        "connecting is recorded, nothing else yet"
+    // Connecting, then the setup operation with an intent and an outcome per write call.
+    let after_setup = actions(&a);
+    assert_eq!(after_setup[..2], ["connect", "setup"], "{after_setup:?}");
+    assert_eq!(after_setup.last().map(String::as_str), Some("setup"));
+    assert!(
+        after_setup[2..after_setup.len() - 1]
+            .iter()
+            .all(|a| a.starts_with("setup.")),
+        "{after_setup:?}"
     );
     let connect = &ok(&a, "activity_entries", json!({}))[0];
     assert_eq!(connect["actor"], "user:officer@example.com", "{connect}");
@@ -182,7 +187,7 @@ fn connect_is_recorded_and_a_wrong_confirmation_is_invalid_input_with_nothing_lo
     }
     assert_eq!(
         actions(&a),
-        vec!["connect"],
+        after_setup,
         "a refused confirmation writes nothing"
     );
     let status = ok(&a, "cmek_status", json!({ "clusterId": id }));
@@ -205,7 +210,7 @@ fn connect_is_recorded_and_a_wrong_confirmation_is_invalid_input_with_nothing_lo
     )
     .expect_err("wrong key id");
     assert_eq!(error["code"], "INVALID_INPUT", "{error}");
-    assert_eq!(actions(&a), vec!["connect"]);
+    assert_eq!(actions(&a), after_setup);
 }
 
 #[test]

@@ -1,7 +1,6 @@
 //! The Activity screen and the start-up banner: the activity log, interrupted operations, and
-//! export (written to the app data folder; the path is returned to show).
+//! export (written to the data folder; the path is returned to show).
 
-use crate::activity::{Activity, APP_ACTOR};
 use crate::state::AppState;
 use cmek_activity::{ActivityEntry, ExportFormat, PendingOperation};
 use cmek_core::Result;
@@ -9,26 +8,18 @@ use tauri::State;
 
 /// Every entry of the activity log, oldest first.
 #[tauri::command]
-pub async fn activity_entries(activity: State<'_, Activity>) -> Result<Vec<ActivityEntry>> {
-    super::logged("activity_entries", activity.log()?.entries())
+pub async fn activity_entries(state: State<'_, AppState>) -> Result<Vec<ActivityEntry>> {
+    super::logged("activity_entries", state.activity_entries())
 }
 
 /// Operations a crash interrupted (the UI offers "Finish revocation" or "Roll back").
 #[tauri::command]
-pub async fn pending_operations(activity: State<'_, Activity>) -> Result<Vec<PendingOperation>> {
-    super::logged("pending_operations", activity.log()?.pending_operations())
+pub async fn pending_operations(state: State<'_, AppState>) -> Result<Vec<PendingOperation>> {
+    super::logged("pending_operations", state.pending_operations())
 }
 
-/// Exports the whole log as JSON or CSV into the app data folder; returns the file's path.
+/// Exports the whole log as JSON or CSV into the data folder; returns the file's path.
 #[tauri::command]
-pub async fn export_activity(
-    format: ExportFormat,
-    state: State<'_, AppState>,
-    activity: State<'_, Activity>,
-) -> Result<String> {
-    let actor = match state.connection().await {
-        Ok(c) => c.info.google_identity.clone(),
-        Err(_) => APP_ACTOR.to_owned(),
-    };
-    super::logged("export_activity", activity.export(&actor, format))
+pub async fn export_activity(format: ExportFormat, state: State<'_, AppState>) -> Result<String> {
+    super::logged("export_activity", state.export_activity(format).await)
 }

@@ -7,9 +7,5 @@ use tauri::State;
 
 #[tauri::command]
 pub async fn list_clusters(state: State<'_, AppState>) -> Result<Vec<ClusterSummary>> {
-    let connection = state.connection().await?;
-    super::logged(
-        "list_clusters",
-        cmek_setup::list_clusters(&connection).await,
-    )
+    super::logged("list_clusters", state.list_clusters().await)
 }

@@ -1,9 +1,9 @@
-//! The app's IPC commands: thin adapters, one module per screen's concern.
+//! The app's IPC commands: adapters of a few lines each, one module per screen's concern.
 //!
-//! Each command takes its arguments (a request type from `cmek_core` where there is one),
-//! calls exactly one function of `cmek_setup` and returns its `Result`. Errors cross IPC as
-//! `cmek_core::Error` (`{code, message, …}`); the UI switches on `code`. Logic in a command
-//! is a review blocker: it belongs in `cmek-setup`.
+//! Each command takes its arguments (typed by `cmek_core` and `cmek_desk_core`), calls one
+//! method of the application core (`cmek_desk_core::Desk`) and returns its `Result`. Errors
+//! cross IPC as `cmek_core::Error` (`{code, message, …}`); the UI switches on `code`. Logic in
+//! a command is a review blocker: it belongs in the core.
 
 pub mod activity;
 pub mod audit;
@@ -26,21 +26,12 @@ fn logged<T: serde::Serialize>(
     command: &str,
     result: cmek_core::Result<T>,
 ) -> cmek_core::Result<T> {
-    logged_as(command, result, |value| value)
-}
-
-/// [`logged`] for a result of which the window receives a part (`sent`).
-fn logged_as<T, V: serde::Serialize>(
-    command: &str,
-    result: cmek_core::Result<T>,
-    sent: impl Fn(&T) -> &V,
-) -> cmek_core::Result<T> {
     if let Err(error) = &result {
         tracing::warn!(command, code = ?error.code, message = %error.message, "command failed");
     }
     if tracing::enabled!(target: IPC_TARGET, tracing::Level::TRACE) {
         let payload = match &result {
-            Ok(value) => serde_json::to_string(sent(value)),
+            Ok(value) => serde_json::to_string(value),
             Err(error) => serde_json::to_string(error),
         }
         .unwrap_or_default();
@@ -49,17 +40,19 @@ fn logged_as<T, V: serde::Serialize>(
     result
 }
 
-/// Sends a channel message to the window, recording it like [`logged`] does.
-fn send_event<T: serde::Serialize + Clone + tauri::ipc::IpcResponse>(
-    channel: &tauri::ipc::Channel<T>,
-    command: &str,
-    event: T,
-) {
-    if tracing::enabled!(target: IPC_TARGET, tracing::Level::TRACE) {
-        let payload = serde_json::to_string(&event).unwrap_or_default();
-        tracing::trace!(target: IPC_TARGET, command, %payload, "ipc channel message");
-    }
-    if let Err(error) = channel.send(event) {
-        tracing::warn!(command, %error, "could not deliver a channel message to the window");
+/// A sink that sends each event to the window through `channel`, recording it like
+/// [`logged`] does.
+fn sink<T: serde::Serialize + Clone + Send + Sync + tauri::ipc::IpcResponse>(
+    channel: tauri::ipc::Channel<T>,
+    command: &'static str,
+) -> impl Fn(T) + Send + Sync {
+    move |event: T| {
+        if tracing::enabled!(target: IPC_TARGET, tracing::Level::TRACE) {
+            let payload = serde_json::to_string(&event).unwrap_or_default();
+            tracing::trace!(target: IPC_TARGET, command, %payload, "ipc channel message");
+        }
+        if let Err(error) = channel.send(event) {
+            tracing::warn!(command, %error, "could not deliver a channel message to the window");
+        }
     }
 }

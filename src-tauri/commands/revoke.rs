@@ -1,35 +1,15 @@
 //! The Revoke screen: preview (reads only), revoke with live progress, finish or roll back an
-//! interrupted revocation, recover, and the key-level emergency actions. Each calls one
-//! `cmek_revoke` function with the connection's context and the app's activity log.
+//! interrupted revocation, recover, and the key-level emergency actions.
 
-use crate::activity::{revoke_context, Activity};
 use crate::state::AppState;
-use cmek_activity::ActivityLog;
 use cmek_core::Result;
+use cmek_desk_core::Operation;
 use cmek_revoke::{
-    KeyActionReport, KeyPreview, RecoverReport, RevokeContext, RevokeEvent, RevokePreview,
-    RevokeReport, RevokeRequest,
+    KeyActionReport, KeyPreview, RecoverReport, RevokeEvent, RevokePreview, RevokeReport,
+    RevokeRequest,
 };
-use std::sync::Arc;
 use tauri::ipc::Channel;
 use tauri::State;
-
-/// What every command that changes something needs: the connection's revoke context, the
-/// activity log, and a sink that sends each event to the window (recorded as `command`).
-async fn changing(
-    command: &'static str,
-    on_event: Channel<RevokeEvent>,
-    state: &AppState,
-    activity: &Activity,
-) -> Result<(
-    RevokeContext,
-    Arc<ActivityLog>,
-    impl Fn(RevokeEvent) + Send + Sync,
-)> {
-    let ctx = revoke_context(&*state.connection().await?);
-    let log = activity.log()?;
-    Ok((ctx, log, move |e| super::send_event(&on_event, command, e)))
-}
 
 /// Everything the confirmation shows: regions, what stops, who shares the SA or key, levers.
 #[tauri::command]
@@ -37,11 +17,7 @@ pub async fn preview_revoke(
     cluster_id: String,
     state: State<'_, AppState>,
 ) -> Result<RevokePreview> {
-    let ctx = revoke_context(&*state.connection().await?);
-    super::logged(
-        "preview_revoke",
-        cmek_revoke::preview_revoke(&ctx, &cluster_id).await,
-    )
+    super::logged("preview_revoke", state.preview_revoke(&cluster_id).await)
 }
 
 /// Revokes CMEK for a cluster (`confirmName` must be its name), reporting every step.
@@ -50,13 +26,11 @@ pub async fn revoke_cluster(
     request: RevokeRequest,
     on_event: Channel<RevokeEvent>,
     state: State<'_, AppState>,
-    activity: State<'_, Activity>,
 ) -> Result<RevokeReport> {
-    let (ctx, log, send) = changing("revoke_cluster", on_event, &state, &activity).await?;
-    let control = activity.start();
+    let send = super::sink(on_event, "revoke_cluster");
     super::logged(
         "revoke_cluster",
-        cmek_revoke::revoke(&ctx, &log, &request, &control, &send).await,
+        state.revoke_cluster(&request, &send).await,
     )
 }
 
@@ -66,13 +40,11 @@ pub async fn resume_revoke(
     operation_id: String,
     on_event: Channel<RevokeEvent>,
     state: State<'_, AppState>,
-    activity: State<'_, Activity>,
 ) -> Result<RevokeReport> {
-    let (ctx, log, send) = changing("resume_revoke", on_event, &state, &activity).await?;
-    let control = activity.start();
+    let send = super::sink(on_event, "resume_revoke");
     super::logged(
         "resume_revoke",
-        cmek_revoke::resume_revoke(&ctx, &log, &operation_id, &control, &send).await,
+        state.resume_revoke(&operation_id, &send).await,
     )
 }
 
@@ -82,27 +54,25 @@ pub async fn recover_revoke(
     operation_id: String,
     on_event: Channel<RevokeEvent>,
     state: State<'_, AppState>,
-    activity: State<'_, Activity>,
 ) -> Result<RecoverReport> {
-    let (ctx, log, send) = changing("recover_revoke", on_event, &state, &activity).await?;
+    let send = super::sink(on_event, "recover_revoke");
     super::logged(
         "recover_revoke",
-        cmek_revoke::recover(&ctx, &log, &operation_id, &send).await,
+        state.recover_revoke(&operation_id, &send).await,
     )
 }
 
 /// Asks the running revocation or key action to stop before its next change.
 #[tauri::command]
-pub async fn cancel_revoke(activity: State<'_, Activity>) -> Result<()> {
-    activity.cancel();
+pub async fn cancel_revoke(state: State<'_, AppState>) -> Result<()> {
+    state.cancel(Operation::Revoke);
     Ok(())
 }
 
 /// The key's versions, what each key action would touch, and the destroy guard (reads only).
 #[tauri::command]
 pub async fn preview_key(key: String, state: State<'_, AppState>) -> Result<KeyPreview> {
-    let ctx = revoke_context(&*state.connection().await?);
-    super::logged("preview_key", cmek_revoke::preview_key(&ctx, &key).await)
+    super::logged("preview_key", state.preview_key(&key).await)
 }
 
 /// Disables every ENABLED version of `key` (`confirmKey` must be the key id).
@@ -112,12 +82,9 @@ pub async fn disable_key_versions(
     confirm_key: String,
     on_event: Channel<RevokeEvent>,
     state: State<'_, AppState>,
-    activity: State<'_, Activity>,
 ) -> Result<KeyActionReport> {
-    let (ctx, log, send) = changing("disable_key_versions", on_event, &state, &activity).await?;
-    let control = activity.start();
-    let report =
-        cmek_revoke::disable_all_versions(&ctx, &log, &key, &confirm_key, &control, &send).await;
+    let send = super::sink(on_event, "disable_key_versions");
+    let report = state.disable_key_versions(&key, &confirm_key, &send).await;
     super::logged("disable_key_versions", report)
 }
 
@@ -129,19 +96,10 @@ pub async fn restore_key_versions(
     enable_after: bool,
     on_event: Channel<RevokeEvent>,
     state: State<'_, AppState>,
-    activity: State<'_, Activity>,
 ) -> Result<KeyActionReport> {
-    let (ctx, log, send) = changing("restore_key_versions", on_event, &state, &activity).await?;
-    let control = activity.start();
-    let report = cmek_revoke::restore_scheduled_versions(
-        &ctx,
-        &log,
-        &key,
-        &confirm_key,
-        enable_after,
-        &control,
-        &send,
-    )
-    .await;
+    let send = super::sink(on_event, "restore_key_versions");
+    let report = state
+        .restore_key_versions(&key, &confirm_key, enable_after, &send)
+        .await;
     super::logged("restore_key_versions", report)
 }

@@ -1,11 +1,10 @@
 //! Sign-in and credentials: Google (system browser or existing credentials), the CockroachDB
-//! Cloud API key, sign-out, and the live connection. Each calls one `Session` method.
+//! Cloud API key, sign-out, and the live connection.
 
-use crate::activity::Activity;
 use crate::state::AppState;
-use crate::wire::{CredentialSource, SessionStatus, SignInEvent};
 use cmek_core::plan::ConnectionInfo;
 use cmek_core::{Result, Secret};
+use cmek_desk_core::wire::{CredentialSource, SessionStatus, SignInEvent};
 use tauri::ipc::Channel;
 use tauri::State;
 
@@ -13,7 +12,7 @@ use tauri::State;
 /// restores the previous run's session from the keychain.
 #[tauri::command]
 pub async fn session_status(state: State<'_, AppState>) -> Result<SessionStatus> {
-    super::logged("session_status", Ok(state.session.status().await))
+    super::logged("session_status", Ok(state.session_status().await))
 }
 
 /// Google sign-in in the system browser; `on_event` gets the URL (to copy when no browser opened).
@@ -21,26 +20,15 @@ pub async fn session_status(state: State<'_, AppState>) -> Result<SessionStatus>
 pub async fn sign_in_google(
     on_event: Channel<SignInEvent>,
     state: State<'_, AppState>,
-    activity: State<'_, Activity>,
 ) -> Result<SessionStatus> {
-    let send = |event| super::send_event(&on_event, "sign_in_google", event);
-    let status = super::logged("sign_in_google", state.session.sign_in_google(send).await)?;
-    if let Some(google) = &status.google {
-        activity.record(
-            &google.identity,
-            "sign_in",
-            &google.identity,
-            "Signed in with Google",
-            google,
-        );
-    }
-    Ok(status)
+    let send = super::sink(on_event, "sign_in_google");
+    super::logged("sign_in_google", state.sign_in_google(send).await)
 }
 
 /// Stops a sign-in that waits for the browser (its `sign_in_google` ends with `CANCELLED`).
 #[tauri::command]
 pub async fn cancel_sign_in(state: State<'_, AppState>) -> Result<()> {
-    state.session.cancel_sign_in();
+    state.cancel_sign_in();
     Ok(())
 }
 
@@ -50,61 +38,30 @@ pub async fn use_google_credentials(
     source: CredentialSource,
     state: State<'_, AppState>,
 ) -> Result<SessionStatus> {
-    let result = state.session.use_google_credentials(source).await;
+    let result = state.use_google_credentials(source).await;
     super::logged("use_google_credentials", result)
 }
 
 /// Validates the CockroachDB Cloud API key and keeps it in the keychain. Never echoed.
 #[tauri::command]
 pub async fn save_cockroach_key(key: Secret, state: State<'_, AppState>) -> Result<SessionStatus> {
-    super::logged(
-        "save_cockroach_key",
-        state.session.save_cockroach_key(key).await,
-    )
+    super::logged("save_cockroach_key", state.save_cockroach_key(key).await)
 }
 
 /// Deletes the stored API key.
 #[tauri::command]
 pub async fn forget_cockroach_key(state: State<'_, AppState>) -> Result<SessionStatus> {
-    super::logged(
-        "forget_cockroach_key",
-        state.session.forget_cockroach_key().await,
-    )
+    super::logged("forget_cockroach_key", state.forget_cockroach_key().await)
 }
 
 /// Revokes the Google token at Google and deletes it from the keychain.
 #[tauri::command]
-pub async fn sign_out(
-    state: State<'_, AppState>,
-    activity: State<'_, Activity>,
-) -> Result<SessionStatus> {
-    let who = state.session.status().await.google.map(|g| g.identity);
-    state.clear_live_connection().await;
-    let status = super::logged("sign_out", state.session.sign_out().await)?;
-    if let Some(who) = who {
-        activity.record(&who, "sign_out", &who, "Signed out", &());
-    }
-    Ok(status)
+pub async fn sign_out(state: State<'_, AppState>) -> Result<SessionStatus> {
+    super::logged("sign_out", state.sign_out().await)
 }
 
 /// Connects to Google Cloud and CockroachDB Cloud with the session's credentials.
 #[tauri::command]
-pub async fn connect_live(
-    state: State<'_, AppState>,
-    activity: State<'_, Activity>,
-) -> Result<ConnectionInfo> {
-    let connection = super::logged_as("connect_live", state.session.connect_live().await, |c| {
-        &c.info
-    })?;
-    let info = connection.info.clone();
-    state.set_connection(connection).await;
-    let org = &info.organization.id;
-    activity.record(
-        &info.google_identity,
-        "connect",
-        org,
-        "Connected to Google Cloud and CockroachDB Cloud",
-        &info,
-    );
-    Ok(info)
+pub async fn connect_live(state: State<'_, AppState>) -> Result<ConnectionInfo> {
+    super::logged("connect_live", state.connect_live().await)
 }

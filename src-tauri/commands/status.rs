@@ -10,9 +10,5 @@ pub async fn cmek_status(
     cluster_id: String,
     state: State<'_, AppState>,
 ) -> Result<CmekClusterInfo> {
-    let connection = state.connection().await?;
-    super::logged(
-        "cmek_status",
-        cmek_setup::cmek_status(&connection, &cluster_id).await,
-    )
+    super::logged("cmek_status", state.cmek_status(&cluster_id).await)
 }

@@ -45,7 +45,10 @@ const SA = "serviceAccount:crdb-cmek-payments@acme-keys.iam.gserviceaccount.com"
 const CRL = "serviceAccount:crl-kms-user-abc@crl-prod-abc.iam.gserviceaccount.com";
 const KEY = "projects/acme-keys/locations/us-east1/keyRings/crdb-cmek/cryptoKeys/payments-us-east1";
 
+export const PLAN_ID = "5f0c1f7e-9d1a-4c55-a8f0-3b2f6f1c0a11";
 export const plan = (request, c = single) => ({
+  planId: PLAN_ID,
+  digest: "sha256:0000000000000000000000000000000000000000000000000000000000000000",
   request,
   cluster: c,
   cockroachPrincipal: CRL.slice("serviceAccount:".length),

@@ -155,7 +155,9 @@ test("the apply screen renders step states from channel events, then the result"
   assert.equal(await page.getAttribute('[data-testid="region-status-us-east1"]', "data-status"), "ENABLED");
   const applyCall = calls.find((c) => c.cmd === "apply_setup");
   assert.match(applyCall.args.onEvent, /^__CHANNEL__:\d+$/);
-  assert.equal(applyCall.args.plan.cluster.name, "payments");
+  // The window sends only the id of the plan the backend holds, never the plan itself.
+  assert.equal(applyCall.args.planId, fx.PLAN_ID);
+  assert.equal(applyCall.args.plan, undefined);
   await page.screenshot({ path: path.join(SHOTS, "result.png"), fullPage: true });
   await page.close();
 });

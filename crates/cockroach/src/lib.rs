@@ -17,6 +17,7 @@ use cmek_core::cockroach::{
     Cluster, CmekClusterInfo, CmekRegionSpec, CmekSpecBody, ListClustersResponse, Organization,
     CC_VERSION,
 };
+use cmek_core::observe::{WriteCall, WriteObserver};
 use cmek_core::{Error, ErrorCode, Result, Secret};
 use cmek_retry::policy::HTTP_TRANSIENT;
 pub use cmek_retry::{CallKind, CancellationToken, Policy, WritePacer};
@@ -58,6 +59,8 @@ pub struct CockroachClient {
     pacer: WritePacer,
     /// Ends retry and pacing waits.
     cancel: CancellationToken,
+    /// Told before and after every write attempt (the app core's activity log during setup).
+    observer: Option<Arc<dyn WriteObserver>>,
 }
 
 impl CockroachClient {
@@ -75,6 +78,7 @@ impl CockroachClient {
             timeout: DEFAULT_TIMEOUT,
             pacer: WritePacer::new(cmek_retry::COCKROACH_WRITES),
             cancel: CancellationToken::new(),
+            observer: None,
         }
     }
 
@@ -98,7 +102,7 @@ impl CockroachClient {
         self
     }
 
-    /// The same client (same counter and pacer) whose retry and pacing waits end at
+    /// The same client (same counter, pacer and observer) whose retry and pacing waits end at
     /// once, with a `Cancelled` error, when `token` is cancelled. An attempt under way finishes.
     pub fn with_cancel(mut self, token: CancellationToken) -> Self {
         self.cancel = token;
@@ -113,6 +117,13 @@ impl CockroachClient {
     /// Write calls sent so far.
     pub fn write_calls(&self) -> u32 {
         self.writes.load(Ordering::Relaxed)
+    }
+
+    /// The same client (sharing the write counter) with `observer` told of every write
+    /// attempt: before it is sent (an error there stops the call) and after its answer.
+    pub fn with_observer(mut self, observer: Arc<dyn WriteObserver>) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// Sends one call, retrying what `cmek_retry::may_retry` allows for its method's kind, and
@@ -149,7 +160,7 @@ impl CockroachClient {
         })
     }
 
-    /// One attempt: paced when it writes, then sent.
+    /// One attempt: paced and observed when it writes, then sent.
     async fn attempt(
         &self,
         method: &Method,
@@ -160,7 +171,24 @@ impl CockroachClient {
         if kind.is_write() {
             self.pacer.until_ready("cockroach", &self.cancel).await?;
         }
-        self.send_once(method, url, body, kind).await
+        let observed = match (&self.observer, kind.is_write()) {
+            (Some(o), true) => Some((
+                o,
+                o.before(&WriteCall {
+                    service: "cockroach",
+                    method: method.as_str(),
+                    url,
+                    query: &[],
+                    body: body.as_ref(),
+                })?,
+            )),
+            _ => None,
+        };
+        let result = self.send_once(method, url, body, kind).await;
+        if let Some((o, token)) = observed {
+            o.after(token, result.as_ref());
+        }
+        result
     }
 
     /// One HTTP exchange: the answer's JSON (`{}` when empty) or the mapped error (with its

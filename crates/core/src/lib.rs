@@ -4,7 +4,9 @@
 //! ([`kms`], [`iam`], [`service_account`], [`service_usage`], [`cockroach`]), the rules that
 //! keep IAM edits safe ([`iam`]), naming and validation rules ([`names`]), the closed set of
 //! error codes the UI switches on ([`error`]), the secret type ([`secret`]) and the types of
-//! the guided-setup plan ([`plan`]) with its equivalent CLI commands ([`gcloud`]).
+//! the guided-setup plan ([`plan`]) with its equivalent CLI commands ([`gcloud`]), and the
+//! `CMEK_DESK_*` settings with the release-build rule for endpoint overrides ([`settings`]),
+//! and the hook through which every write call is recorded ([`observe`]).
 //!
 //! What does not: any I/O. Clients live in `cmek-gcp` and `cmek-cockroach`, the setup engine
 //! in `cmek-setup`, the local fake clouds in `cmek-sandbox`.
@@ -15,10 +17,12 @@ pub mod gcloud;
 pub mod iam;
 pub mod kms;
 pub mod names;
+pub mod observe;
 pub mod plan;
 pub mod secret;
 pub mod service_account;
 pub mod service_usage;
+pub mod settings;
 
 pub use error::{Error, ErrorCode, Result};
 pub use secret::Secret;

@@ -130,6 +130,14 @@ pub struct PlannedIamChange {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct Plan {
+    /// The id the app core holds this plan under (apply takes only the id); empty until the
+    /// core hands the plan out (`cmek_desk_core::plans`).
+    #[serde(default)]
+    pub plan_id: String,
+    /// `sha256:…` of what applying would do (`cmek_desk_core::plans::plan_digest`); empty
+    /// until the core hands the plan out.
+    #[serde(default)]
+    pub digest: String,
     pub request: SetupRequest,
     pub cluster: Cluster,
     /// `crl-kms-user-{suffix}@{account_id}.iam.gserviceaccount.com`.

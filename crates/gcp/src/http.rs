@@ -13,6 +13,7 @@
 
 use crate::error::map_google_error;
 use async_trait::async_trait;
+use cmek_core::observe::{WriteCall, WriteObserver};
 use cmek_core::{Error, ErrorCode, Result, Secret};
 use cmek_retry::policy::HTTP_TRANSIENT;
 pub use cmek_retry::{CallKind, CancellationToken, Pacing, Policy, WritePacer};
@@ -205,6 +206,8 @@ pub struct GoogleHttp {
     pacer: WritePacer,
     cancel: CancellationToken,
     writes: Arc<AtomicU32>,
+    /// Told before and after every write attempt (the app core's activity log during setup).
+    observer: Option<Arc<dyn WriteObserver>>,
 }
 
 /// A reqwest client that never follows redirects and gives up on an attempt after `timeout`.
@@ -219,7 +222,7 @@ fn build_client(timeout: Duration) -> reqwest::Client {
 
 impl GoogleHttp {
     /// Production defaults: [`RetryPolicy::default`], [`DEFAULT_TIMEOUT`] per attempt,
-    /// writes paced by `cmek_retry::GOOGLE_WRITES`, a token nobody cancels.
+    /// writes paced by `cmek_retry::GOOGLE_WRITES`, a token nobody cancels, no observer.
     pub fn new(tokens: Arc<dyn TokenSource>) -> Self {
         Self {
             client: build_client(DEFAULT_TIMEOUT),
@@ -229,7 +232,15 @@ impl GoogleHttp {
             pacer: WritePacer::new(cmek_retry::GOOGLE_WRITES),
             cancel: CancellationToken::new(),
             writes: Arc::new(AtomicU32::new(0)),
+            observer: None,
         }
+    }
+
+    /// The same client (sharing the write counter) with `observer` told of every write
+    /// attempt: before it is sent (an error there stops the call) and after its answer.
+    pub fn with_observer(mut self, observer: Arc<dyn WriteObserver>) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// Other retry bounds (tests use short waits).
@@ -259,7 +270,7 @@ impl GoogleHttp {
         self
     }
 
-    /// The same client (same counter and pacer) whose retry and pacing waits end at
+    /// The same client (same counter, pacer and observer) whose retry and pacing waits end at
     /// once, with a `Cancelled` error, when `token` is cancelled. An attempt under way still
     /// finishes.
     pub fn with_cancel(mut self, token: CancellationToken) -> Self {
@@ -311,13 +322,34 @@ impl GoogleHttp {
         })
     }
 
-    /// One attempt: waits for the write pacer (writes only), then sends.
+    /// One attempt: waits for the write pacer (writes only), tells the observer, sends.
     async fn send_once(&self, call: &Call) -> Result<Value> {
         if call.kind.is_write() {
             self.pacer
                 .until_ready(&cmek_retry::pacing_key(&call.url), &self.cancel)
                 .await?;
         }
+        let observed = match (&self.observer, call.kind.is_write()) {
+            (Some(o), true) => Some((
+                o,
+                o.before(&WriteCall {
+                    service: "google",
+                    method: call.method.as_str(),
+                    url: redact_url(&call.url),
+                    query: &call.query,
+                    body: call.body.as_ref(),
+                })?,
+            )),
+            _ => None,
+        };
+        let result = self.send_unobserved(call).await;
+        if let Some((o, token)) = observed {
+            o.after(token, result.as_ref());
+        }
+        result
+    }
+
+    async fn send_unobserved(&self, call: &Call) -> Result<Value> {
         let token = self.tokens.access_token().await?;
         let mut req = self
             .client

@@ -191,6 +191,19 @@ impl SandboxHandle {
         crate::cmek::recheck_key_access(&mut self.lock(), cluster_id)
     }
 
+    /// Adds a region (one node) to a cluster behind the app's back, as another officer or the
+    /// Cloud Console would (tests of "the world changed since the plan was made").
+    pub fn add_cluster_region(&self, cluster_id: &str, region: &str) {
+        let mut s = self.lock();
+        if let Some(cluster) = s.clusters.get_mut(cluster_id) {
+            let mut added = cluster["regions"][0].clone();
+            added["name"] = region.into();
+            if let Some(regions) = cluster["regions"].as_array_mut() {
+                regions.push(added);
+            }
+        }
+    }
+
     /// Enables/disables an API (`cloudkms.googleapis.com`, ...) in a project.
     pub fn set_service_enabled(&self, project: &str, service: &str, enabled: bool) {
         self.lock().set_service_enabled(project, service, enabled);

@@ -2,6 +2,7 @@
 //! timing bounds of waits (production defaults; tests and the sandbox use shorter ones).
 
 use cmek_cockroach::CockroachClient;
+use cmek_core::observe::WriteObserver;
 use cmek_core::plan::{ConnectionInfo, ConnectionMode};
 use cmek_core::{Result, Secret};
 use cmek_gcp::{Google, GoogleEndpoints, GoogleHttp, StaticToken, TokenSource};
@@ -74,6 +75,8 @@ pub struct Connection {
     pub cockroach: CockroachClient,
     pub info: ConnectionInfo,
     pub timing: Timing,
+    /// Where the Google clients point (kept to rebuild them, [`Connection::with_write_observer`]).
+    pub google_endpoints: GoogleEndpoints,
 }
 
 impl Connection {
@@ -111,6 +114,7 @@ impl Connection {
             cockroach,
             info,
             timing,
+            google_endpoints: google.clone(),
         })
     }
 
@@ -151,6 +155,21 @@ impl Connection {
             timing,
         )
         .await
+    }
+
+    /// The same connection (same credentials, same write counters) with `observer` told of
+    /// every write attempt to Google and CockroachDB Cloud: the app core records each one in
+    /// the activity log during setup.
+    pub fn with_write_observer(&self, observer: Arc<dyn WriteObserver>) -> Self {
+        let http = self.google_http.clone().with_observer(observer.clone());
+        Self {
+            google: Google::new(http.clone(), &self.google_endpoints),
+            google_http: http,
+            cockroach: self.cockroach.clone().with_observer(observer),
+            info: self.info.clone(),
+            timing: self.timing,
+            google_endpoints: self.google_endpoints.clone(),
+        }
     }
 
     /// The same connection (same credentials, counters and pacers) whose client waits — HTTP

@@ -286,6 +286,8 @@ pub async fn plan(conn: &Connection, request: SetupRequest) -> Result<Plan> {
         cmek_body_json: &body,
     });
     Ok(Plan {
+        plan_id: String::new(),
+        digest: String::new(),
         request,
         cluster,
         cockroach_principal: principal,

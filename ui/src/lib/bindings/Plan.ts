@@ -9,7 +9,17 @@ import type { SetupRequest } from "./SetupRequest";
 /**
  * Everything the Plan screen shows and the Apply step executes.
  */
-export type Plan = { request: SetupRequest, cluster: Cluster, 
+export type Plan = { 
+/**
+ * The id the app core holds this plan under (apply takes only the id); empty until the
+ * core hands the plan out (`cmek_desk_core::plans`).
+ */
+planId: string, 
+/**
+ * `sha256:…` of what applying would do (`cmek_desk_core::plans::plan_digest`); empty
+ * until the core hands the plan out.
+ */
+digest: string, request: SetupRequest, cluster: Cluster, 
 /**
  * `crl-kms-user-{suffix}@{account_id}.iam.gserviceaccount.com`.
  */

@@ -67,10 +67,11 @@ export const planSetup = (request: SetupRequest) => call<Plan>("plan_setup", { r
 export const cancelApply = () => call<null>("cancel_apply");
 export const cmekStatus = (clusterId: string) => call<CmekClusterInfo>("cmek_status", { clusterId });
 
-/** Applies a reviewed plan; `onEvent` receives every progress event in order. */
-export function applySetup(plan: Plan, onEvent: (event: ApplyEvent) => void): Promise<ApplyResult> {
+/** Applies the reviewed plan the backend holds as `planId` (the plan itself is never sent back);
+ *  `onEvent` receives every progress event in order. */
+export function applySetup(planId: string, onEvent: (event: ApplyEvent) => void): Promise<ApplyResult> {
   const channel = new Channel<ApplyEvent>(onEvent);
-  return call<ApplyResult>("apply_setup", { plan, onEvent: channel });
+  return call<ApplyResult>("apply_setup", { planId, onEvent: channel });
 }
 
 // Revoke, recover, key actions and the activity log (issue #5).

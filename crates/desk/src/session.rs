@@ -53,7 +53,7 @@ struct Inner {
     cockroach_key_error: Option<Error>,
 }
 
-/// Managed in [`crate::state::AppState`].
+/// Held by [`crate::Desk`].
 pub struct Session {
     settings: Settings,
     keychain: Keychain,
@@ -100,7 +100,9 @@ impl Session {
     }
 
     fn oauth_config(&self) -> Result<OAuthConfig> {
-        let dir = lock(&self.config_dir).clone();
+        let dir = lock(&self.config_dir)
+            .clone()
+            .or_else(Settings::default_config_dir);
         self.settings
             .oauth_config(dir.as_deref())
             .map_err(crate::settings::no_oauth_client)
@@ -176,6 +178,11 @@ impl Session {
         let Ok(store) = self.store(inner).await else {
             return;
         };
+        // A refused endpoint override: nothing stored is sent anywhere until it is fixed.
+        if let Err(e) = self.settings.refused() {
+            self.set_problem(e);
+            return;
+        }
         let s = store.clone();
         let stored = blocking(move || {
             Ok((
@@ -235,6 +242,7 @@ impl Session {
     /// Interactive Google sign-in: opens the system browser (or reports why it could not),
     /// waits up to 5 minutes for the redirect, keeps the refresh token in the keychain.
     pub async fn sign_in_google(&self, on_event: impl Fn(SignInEvent)) -> Result<SessionStatus> {
+        self.settings.refused()?;
         let config = self.oauth_config()?;
         let store = {
             let mut inner = self.inner.lock().await;
@@ -305,6 +313,7 @@ impl Session {
 
     /// Uses existing Google credentials (key file, ADC or gcloud); nothing is stored.
     pub async fn use_google_credentials(&self, source: CredentialSource) -> Result<SessionStatus> {
+        self.settings.refused()?;
         let source = match source {
             CredentialSource::ServiceAccountKeyFile { path } => {
                 GoogleCredentialSource::ServiceAccountKeyFile(PathBuf::from(path))
@@ -322,6 +331,7 @@ impl Session {
 
     /// Validates the key (`GET /api/v1/organization`), then stores it in the keychain.
     pub async fn save_cockroach_key(&self, key: Secret) -> Result<SessionStatus> {
+        self.settings.refused()?;
         let mut inner = self.inner.lock().await;
         self.ensure_restored(&mut inner).await;
         let store = self.store(&mut inner).await?;
@@ -368,6 +378,7 @@ impl Session {
 
     /// A live connection with the current Google credential and the stored API key.
     pub async fn connect_live(&self) -> Result<Connection> {
+        self.settings.refused()?;
         let mut inner = self.inner.lock().await;
         self.ensure_restored(&mut inner).await;
         let tokens: Arc<dyn cmek_gcp::TokenSource> = match &inner.google {

@@ -24,48 +24,67 @@
 //! | `CMEK_DESK_REVOKE_PAUSE_AFTER` | — | debug builds only, a test hook: `snapshot`, `removeAccess` or `callRevoke`; a revocation pauses after that step (`cmek_revoke::RevokeControl::pause_after`) |
 
 use cmek_auth::OAuthConfig;
+use cmek_core::settings::{BuildProfile, SettingValues};
 use cmek_core::{Error, ErrorCode, Result, Secret};
 use cmek_gcp::GoogleEndpoints;
 use cmek_keychain::Namespace;
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// Prefix of every setting's name.
-pub const PREFIX: &str = "CMEK_DESK_";
+pub use cmek_core::settings::PREFIX;
+
+/// The identifier of the app (`tauri.conf.json`): the name of its data and config folders.
+pub const APP_IDENTIFIER: &str = "dev.cmekdesk.app";
 
 /// The settings of this run. Holds the OAuth client secret only inside a `Secret`.
 #[derive(Debug, Clone, Default)]
 pub struct Settings {
-    values: HashMap<String, String>,
+    values: SettingValues,
 }
 
 impl Settings {
-    /// The environment's `CMEK_DESK_*` variables, overridden by `CMEK_DESK_*=value` arguments.
+    /// The environment's `CMEK_DESK_*` variables, overridden by `CMEK_DESK_*=value` arguments,
+    /// under this build's rules (`cmek_core::settings`: release builds refuse endpoint
+    /// overrides that are not Google's or CockroachDB Cloud's own `https://` hosts or loopback).
     pub fn from_environment() -> Self {
         let env = std::env::vars().filter(|(k, _)| k.starts_with(PREFIX));
         let args = std::env::args().skip(1).filter_map(|a| {
             let (k, v) = a.split_once('=')?;
             k.starts_with(PREFIX).then(|| (k.to_owned(), v.to_owned()))
         });
-        Self::from_pairs(env.chain(args))
+        Self::load(env.chain(args), BuildProfile::current())
     }
 
-    /// From explicit pairs (tests); later pairs win.
+    /// From explicit pairs under this build's rules (tests); later pairs win.
     pub fn from_pairs<K: Into<String>, V: Into<String>>(
         pairs: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        let values = pairs
-            .into_iter()
-            .map(|(k, v)| (k.into(), v.into()))
-            .filter(|(_, v)| !v.trim().is_empty())
-            .collect();
+        Self::load(pairs, BuildProfile::current())
+    }
+
+    /// From explicit pairs under `profile`'s rules.
+    pub fn load<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+        profile: BuildProfile,
+    ) -> Self {
+        let values = SettingValues::load(pairs, profile);
+        for e in values.refused() {
+            tracing::error!(message = %e.message, "setting refused");
+        }
         Self { values }
     }
 
+    /// The first refused setting, if any: nothing that sends a credential may run until it is
+    /// fixed (the stored refresh token and API key are never sent to a refused endpoint, nor
+    /// silently to the production one instead).
+    pub fn refused(&self) -> Result<()> {
+        match self.values.refused().first() {
+            Some(e) => Err(e.clone()),
+            None => Ok(()),
+        }
+    }
+
     fn get(&self, name: &str) -> Option<&str> {
-        self.values
-            .get(&format!("{PREFIX}{name}"))
-            .map(|v| v.trim())
+        self.values.get(name)
     }
 
     /// The OAuth client: `CMEK_DESK_OAUTH_CLIENT_ID`/`_SECRET`, else
@@ -118,7 +137,8 @@ impl Settings {
 
     /// The keychain namespace: per build; debug builds accept `CMEK_DESK_KEYCHAIN_NAMESPACE=test`.
     pub fn keychain_namespace(&self) -> Namespace {
-        if cfg!(debug_assertions) && self.get("KEYCHAIN_NAMESPACE") == Some("test") {
+        // Release builds never see the value (a debug-only setting, dropped at load).
+        if self.get("KEYCHAIN_NAMESPACE") == Some("test") {
             Namespace::Test
         } else {
             Namespace::for_this_build()
@@ -142,6 +162,20 @@ impl Settings {
         self.get("DATA_DIR").map(PathBuf::from)
     }
 
+    /// Where the activity log and exports live: `CMEK_DESK_DATA_DIR`, else the app data folder
+    /// the window uses too (`$XDG_DATA_HOME/dev.cmekdesk.app` on Linux), so the window and the
+    /// command line share one activity log.
+    pub fn data_dir_or_default(&self) -> Option<PathBuf> {
+        self.data_dir()
+            .or_else(|| dirs::data_dir().map(|d| d.join(APP_IDENTIFIER)))
+    }
+
+    /// Where `oauth-client.json` is looked for: the app config folder
+    /// (`$XDG_CONFIG_HOME/dev.cmekdesk.app` on Linux).
+    pub fn default_config_dir() -> Option<PathBuf> {
+        dirs::config_dir().map(|d| d.join(APP_IDENTIFIER))
+    }
+
     /// `CMEK_DESK_EXPORT_DIR`, if set: where audit exports are written (tests, E2E).
     pub fn export_dir(&self) -> Option<PathBuf> {
         self.get("EXPORT_DIR").map(PathBuf::from)
@@ -151,9 +185,7 @@ impl Settings {
     /// which a revocation pauses so a test can kill the app there (tests/e2e_revoke_crash.rs).
     /// Debug builds only: release builds ignore it; an unknown step name is ignored too.
     pub fn revoke_pause_after(&self) -> Option<cmek_revoke::RevokeStep> {
-        if !cfg!(debug_assertions) {
-            return None;
-        }
+        // Release builds never see the value (a debug-only setting, dropped at load).
         let name = self.get("REVOKE_PAUSE_AFTER")?;
         serde_json::from_value(serde_json::Value::String(name.to_owned())).ok()
     }

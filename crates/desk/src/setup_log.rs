@@ -1,0 +1,149 @@
+//! Guided setup in the activity log: an operation per apply, and an intent before and an
+//! outcome after every write call it sends (issue 8; ARCHITECTURE invariant 9).
+//!
+//! [`SetupRecorder`] is the `cmek_core::observe::WriteObserver` the app core attaches to the
+//! connection of one apply, so the Google HTTP layer and the CockroachDB client call it per
+//! attempt: the log then holds exactly one intent/outcome pair for each write request that
+//! left the app, each labelled with the plan step it belongs to (`setup.createKeyRing`, …)
+//! and the step's resource. If an intent cannot be written, the call is not sent.
+
+use cmek_activity::{ActivityLog, EntryStatus};
+use cmek_core::observe::{WriteCall, WriteObserver};
+use cmek_core::plan::{ApplyEvent, ApplyResult, Plan};
+use cmek_core::{Error, Result};
+use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
+
+/// Records one apply.
+pub struct SetupRecorder {
+    log: Arc<ActivityLog>,
+    operation_id: String,
+    actor: String,
+    /// `(step id, kind, resource)` of every step of the plan.
+    steps: Vec<(String, String, String)>,
+    /// The step running now: its action name and resource.
+    current: Mutex<(String, String)>,
+}
+
+impl SetupRecorder {
+    /// Opens the `setup` operation for `plan` (its request is the operation's `before`).
+    pub fn start(log: Arc<ActivityLog>, actor: &str, plan: &Plan) -> Result<Arc<Self>> {
+        let summary = format!(
+            "Set up CMEK for {} ({} steps)",
+            plan.cluster.name,
+            plan.steps.len()
+        );
+        let operation_id = log.start_operation(
+            actor,
+            "setup",
+            &plan.cluster.id,
+            &summary,
+            &json!({ "request": plan.request, "planDigest": plan.digest }),
+        )?;
+        let steps = plan
+            .steps
+            .iter()
+            .map(|s| {
+                let kind = serde_json::to_value(s.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                (s.id.clone(), kind, s.resource.clone())
+            })
+            .collect();
+        Ok(Arc::new(Self {
+            log,
+            operation_id,
+            actor: actor.to_owned(),
+            steps,
+            current: Mutex::new(("setup".into(), plan.cluster.id.clone())),
+        }))
+    }
+
+    /// The operation id in the activity log.
+    pub fn operation_id(&self) -> &str {
+        &self.operation_id
+    }
+
+    /// Follows the apply's progress: a started step labels the write calls that follow.
+    pub fn on_event(&self, event: &ApplyEvent) {
+        if let ApplyEvent::StepStarted { step_id } = event {
+            if let Some((_, kind, resource)) = self.steps.iter().find(|(id, _, _)| id == step_id) {
+                *self.lock() = (format!("setup.{kind}"), resource.clone());
+            }
+        }
+    }
+
+    /// Closes the operation with the apply's result.
+    pub fn finish(&self, result: &Result<ApplyResult>) {
+        let written = match result {
+            Ok(r) => self.log.finish_operation(
+                &self.operation_id,
+                EntryStatus::Ok,
+                "CMEK set up",
+                r,
+                None,
+            ),
+            Err(e) => {
+                let status = if e.code == cmek_core::ErrorCode::Cancelled {
+                    EntryStatus::Cancelled
+                } else {
+                    EntryStatus::Failed
+                };
+                self.log.finish_operation(
+                    &self.operation_id,
+                    status,
+                    "Setup stopped; applying the plan again continues from here",
+                    &Value::Null,
+                    Some(e),
+                )
+            }
+        };
+        if let Err(e) = written {
+            tracing::error!(message = %e.message, "could not close the setup operation in the activity log");
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, (String, String)> {
+        self.current.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl WriteObserver for SetupRecorder {
+    fn before(&self, call: &WriteCall<'_>) -> Result<i64> {
+        let (action, resource) = self.lock().clone();
+        let summary = format!("{} {} ({})", call.method, call.url, call.service);
+        let request = json!({
+            "method": call.method,
+            "url": call.url,
+            "query": call.query.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>(),
+            "body": call.body,
+        });
+        self.log.intent(
+            Some(&self.operation_id),
+            &self.actor,
+            &action,
+            &resource,
+            &summary,
+            &request,
+        )
+    }
+
+    fn after(&self, token: i64, outcome: std::result::Result<&Value, &Error>) {
+        let written = match outcome {
+            Ok(answer) => self
+                .log
+                .outcome(token, EntryStatus::Ok, "done", answer, None),
+            Err(e) => self.log.outcome(
+                token,
+                EntryStatus::Failed,
+                &e.message,
+                &Value::Null,
+                Some(e),
+            ),
+        };
+        if let Err(e) = written {
+            tracing::error!(message = %e.message, "could not record a setup outcome in the activity log");
+        }
+    }
+}
