@@ -41,6 +41,9 @@ pub struct SandboxConfig {
     /// invalid requests get 400 INVALID_ARGUMENT naming the field; invalid sandbox responses
     /// become 500 and are recorded (see `SandboxHandle::spec_violations`).
     pub validate_against_spec: bool,
+    /// Time after an IAM role is created through the API before KMS accepts it as a principal
+    /// in a key policy (until then `MalformedPolicyDocumentException`, field report B26).
+    pub aws_iam_propagation: Duration,
     /// Also seed the audit organisation (`seed_audit`: one misconfiguration per audit check and
     /// a clean twin for each). Off by default.
     pub seed_audit: bool,
@@ -64,6 +67,7 @@ impl SandboxConfig {
             cmek_polls_before_done: 1,
             latency: Duration::ZERO,
             validate_against_spec: true,
+            aws_iam_propagation: Duration::ZERO,
             seed_audit: false,
         }
     }
@@ -72,6 +76,7 @@ impl SandboxConfig {
     pub fn demo() -> Self {
         Self {
             iam_propagation: Duration::from_secs(2),
+            aws_iam_propagation: Duration::from_secs(3),
             sa_get_not_found_after_create: 1,
             cmek_transition: Duration::from_secs(4),
             cmek_polls_before_done: 0,
@@ -102,6 +107,11 @@ impl SandboxConfig {
     /// Sets [`SandboxConfig::sa_get_not_found_after_create`].
     pub fn with_sa_get_not_found_after_create(mut self, n: u32) -> Self {
         self.sa_get_not_found_after_create = n;
+        self
+    }
+    /// Sets [`SandboxConfig::aws_iam_propagation`].
+    pub fn with_aws_iam_propagation(mut self, d: Duration) -> Self {
+        self.aws_iam_propagation = d;
         self
     }
     /// Sets [`SandboxConfig::cmek_transition`].

@@ -15,7 +15,7 @@ use crate::state::{Fault, Hook, RecordedRequest, Stall, State};
 /// Entry point: `Sandbox::start(config).await`.
 pub struct Sandbox;
 
-/// Base URLs of the faked services (each ends in `/`).
+/// Base URLs of the faked services (each Google/CockroachDB one ends in `/`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoints {
     /// Replaces `https://cloudkms.googleapis.com/`.
@@ -32,6 +32,9 @@ pub struct Endpoints {
     pub monitoring: String,
     /// Replaces `https://cockroachlabs.cloud/`.
     pub cockroach: String,
+    /// The one AWS endpoint (KMS, IAM and STS), `{base}/aws` (no trailing slash): the
+    /// `endpoint_url` of every AWS SDK client.
+    pub aws: String,
 }
 
 /// A running sandbox. Dropping it stops the server.
@@ -103,6 +106,7 @@ impl SandboxHandle {
             logging: format!("{b}/logging/"),
             monitoring: format!("{b}/monitoring/"),
             cockroach: format!("{b}/cockroach/"),
+            aws: format!("{b}/aws"),
         }
     }
 
@@ -219,6 +223,47 @@ impl SandboxHandle {
         let mut s = self.lock();
         s.config.cmek_transition = min_time;
         s.config.cmek_polls_before_done = polls_before_done;
+    }
+
+    /// Changes [`SandboxConfig::aws_iam_propagation`] at runtime (B26: how long a new role is
+    /// invisible to KMS key policies).
+    pub fn set_aws_iam_propagation(&self, d: Duration) {
+        self.lock().config.aws_iam_propagation = d;
+    }
+
+    /// Test switch: rewrites the STORED key policy of a key (ARN or id) as another writer or a
+    /// KMS-side normalisation would, so the app's read-back comparison can be tested. `f` gets
+    /// the parsed policy; the result is stored as compact JSON. Returns false if no such key.
+    pub fn tamper_key_policy(&self, key: &str, f: impl FnOnce(&mut Value)) -> bool {
+        let mut s = self.lock();
+        let Some(k) = s.aws.find_key_mut(key) else {
+            return false;
+        };
+        let mut v: Value = serde_json::from_str(&k.policy).unwrap_or(Value::Null);
+        f(&mut v);
+        k.policy = v.to_string();
+        true
+    }
+
+    /// Test switch: the next successful PutKeyPolicy stores the written policy altered by `f`
+    /// (e.g. drop a condition, add an action) while answering 200 as usual.
+    pub fn tamper_next_key_policy_write(&self, f: impl FnOnce(&mut Value) + Send + 'static) {
+        self.lock().aws.tamper_next_put = Some(Box::new(f));
+    }
+
+    /// The stored key policy of a key (ARN or id), verbatim.
+    pub fn aws_key_policy(&self, key: &str) -> Option<String> {
+        self.lock().aws.find_key(key).map(|k| k.policy.clone())
+    }
+
+    /// A KMS key (ARN or id; the first match for a bare multi-Region id).
+    pub fn aws_key(&self, key: &str) -> Option<crate::aws::Key> {
+        self.lock().aws.find_key(key).cloned()
+    }
+
+    /// An IAM role by ARN.
+    pub fn aws_role(&self, arn: &str) -> Option<crate::aws::Role> {
+        self.lock().aws.role_by_arn(arn).cloned()
     }
 
     /// Stops the server.

@@ -2,8 +2,12 @@
 //! IAM v1, Service Usage v1, Resource Manager v1/v3) and CockroachDB Cloud REST endpoints that
 //! CMEK Desk uses. Tests start it on `127.0.0.1:0`; the app starts it in "sandbox mode".
 //!
-//! Each service lives under its own prefix of [`SandboxHandle::base_url`] (see [`Endpoints`]),
-//! followed by the real API path, e.g. `{base}/kms/v1/projects/p/locations/global/keyRings`.
+//! AWS (KMS, IAM, STS) shares one endpoint, `{base}/aws`, told apart by the request (see
+//! [`aws`]).
+//!
+//! Each Google and CockroachDB service lives under its own prefix of
+//! [`SandboxHandle::base_url`] (see [`Endpoints`]), followed by the real API path, e.g.
+//! `{base}/kms/v1/projects/p/locations/global/keyRings`.
 //!
 //! ```no_run
 //! # async fn demo() {
@@ -16,6 +20,7 @@
 
 mod alert_policies;
 mod auth;
+pub mod aws;
 mod cmek;
 mod cockroach;
 pub mod config;
@@ -38,6 +43,10 @@ mod service_usage;
 mod spec_check;
 pub mod state;
 
+pub use aws::{
+    AWS_ACCESS_KEY_ID, AWS_AUDIT_ACCESS_KEY_ID, AWS_AUDIT_ACCOUNT_ID, AWS_AUDIT_SECRET_ACCESS_KEY,
+    AWS_CALLER_ARN, AWS_CUSTOMER_ACCOUNT_ID, AWS_REGION, AWS_SECRET_ACCESS_KEY,
+};
 pub use cmek::{
     crl_kms_principal, INSUFFICIENT_PERMISSIONS, KEY_ACCESS_FAILING, KEY_ACCESS_RESTORED,
 };

@@ -1,6 +1,6 @@
-//! The single entry point for every HTTP request: splits the service prefix, routes to a
-//! discovery method id / CockroachDB operationId, authenticates, runs test hooks and injected
-//! faults, calls the service handler, applies enum encoding, validates against the API specs
+//! The single entry point for every HTTP request: hands `{base}/aws` to [`crate::aws`], splits
+//! the service prefix of the others, routes to a discovery method id / CockroachDB operationId,
+//! authenticates, runs test hooks and injected faults, calls the service handler, applies enum encoding, validates against the API specs
 //! (hook for `cmek-spec`) and records the exchange.
 
 use std::sync::{Arc, Mutex};
@@ -155,6 +155,20 @@ pub(crate) async fn dispatch(shared: Arc<Mutex<State>>, req: Request<Body>) -> R
     let raw_path = uri.path().trim_start_matches('/');
     let (prefix, rest) = raw_path.split_once('/').unwrap_or((raw_path, ""));
     let query_str = uri.query().unwrap_or("").to_string();
+    if prefix == "aws" && rest.is_empty() {
+        // KMS, IAM and STS share one endpoint (crate::aws); the lock is held in this block only.
+        let (resp, stall) = {
+            let mut state = shared.lock().unwrap_or_else(|p| p.into_inner());
+            let (resp, rec) = crate::aws::dispatch(&mut state, &method, &headers, &bytes);
+            let stall = take_stall(&mut state, &rec.operation);
+            state.requests.push(rec);
+            (resp, stall)
+        };
+        if let Some(delay) = stall {
+            tokio::time::sleep(delay).await;
+        }
+        return resp;
+    }
     let service = Service::from_prefix(prefix);
     let mut raw_segs: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
     let mut verb = None;
@@ -240,6 +254,34 @@ fn take_stall(state: &mut State, operation: &str) -> Option<std::time::Duration>
     Some(delay)
 }
 
+/// Runs (once) every hook registered for `operation`.
+pub(crate) fn run_hooks(state: &mut State, operation: &str) {
+    let mut i = 0;
+    while i < state.hooks.len() {
+        if state.hooks[i].0 == operation {
+            let (_, hook) = state.hooks.remove(i);
+            hook(state);
+        } else {
+            i += 1;
+        }
+    }
+}
+
+/// The first injected fault for `operation`, used up by one.
+pub(crate) fn take_fault(state: &mut State, operation: &str) -> Option<crate::state::Fault> {
+    let idx = state
+        .faults
+        .iter()
+        .position(|f| f.operation == operation && f.times > 0)?;
+    let f = &mut state.faults[idx];
+    f.times -= 1;
+    let out = f.clone();
+    if f.times == 0 {
+        state.faults.remove(idx);
+    }
+    Some(out)
+}
+
 fn run(
     state: &mut State,
     svc: Service,
@@ -262,33 +304,16 @@ fn run(
         }
     }
     // 2. hooks simulating other writers
-    let mut i = 0;
-    while i < state.hooks.len() {
-        if state.hooks[i].0 == op {
-            let (_, hook) = state.hooks.remove(i);
-            hook(state);
-        } else {
-            i += 1;
-        }
-    }
+    run_hooks(state, op);
     // 3. injected faults
-    if let Some(idx) = state
-        .faults
-        .iter()
-        .position(|f| f.operation == op && f.times > 0)
-    {
-        let f = &mut state.faults[idx];
-        f.times -= 1;
+    if let Some(f) = take_fault(state, op) {
         let mut resp = Resp {
             status: f.status,
-            body: f.body.clone(),
+            body: f.body,
             headers: Vec::new(),
         };
         if let Some(s) = f.retry_after_secs {
             resp.headers.push(("retry-after".into(), s.to_string()));
-        }
-        if f.times == 0 {
-            state.faults.remove(idx);
         }
         return resp;
     }

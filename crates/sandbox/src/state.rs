@@ -141,6 +141,8 @@ pub struct State {
     pub(crate) spec_violations: Vec<String>,
     /// Requests rejected because their body broke the spec (operation and fields).
     pub(crate) spec_rejections: Vec<String>,
+    /// AWS accounts (IAM roles and policies, KMS keys and aliases) and access keys.
+    pub(crate) aws: crate::aws::AwsState,
 }
 
 impl State {
@@ -170,6 +172,7 @@ impl State {
             epoch,
             spec_violations: Vec::new(),
             spec_rejections: Vec::new(),
+            aws: crate::aws::AwsState::new(),
         }
     }
 

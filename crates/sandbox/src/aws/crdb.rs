@@ -1,0 +1,1 @@
+//! CockroachDB's side of AWS CMEK (filled in below).

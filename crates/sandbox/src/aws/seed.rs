@@ -1,0 +1,1 @@
+//! AWS seeds (filled in below).
