@@ -1,5 +1,6 @@
 //! CockroachDB's side of CMEK, simulated honestly: the access check CockroachDB performs through
-//! the *effective* (propagated) GCP IAM state, and the asynchronous region state machine
+//! the *effective* (propagated) GCP IAM state (AWS: the role, trust and key policy chain of
+//! [`crate::aws::crdb`]), and the asynchronous region state machine
 //! (ENABLING/ROTATING/REVOKING -> ENABLED/ENABLE_FAILED/ROTATE_FAILED/REVOKED).
 //!
 //! Key access after enablement ([`recheck_key_access`], `SandboxHandle::recheck_key_access`):
@@ -127,6 +128,16 @@ pub(crate) fn check_gcp_access(state: &State, cluster: &Value, spec: &Value) -> 
     }
 }
 
+/// CockroachDB's key access check for the cluster's cloud (GCP above, AWS in
+/// [`crate::aws::crdb`]): Ok(note for the `user_message`, usually empty) or Err(why not).
+pub(crate) fn check_access(state: &State, cluster: &Value, spec: &Value) -> Result<String, String> {
+    match cluster["cloud_provider"].as_str() {
+        Some("GCP") => check_gcp_access(state, cluster, spec).map(|()| String::new()),
+        Some("AWS") => crate::aws::crdb::check_aws_access(state, cluster, spec),
+        _ => Ok(String::new()),
+    }
+}
+
 /// Builds a `CMEKKeyInfo`.
 pub(crate) fn key_info(spec: &Value, status: &str) -> Value {
     let now = now_rfc3339();
@@ -203,27 +214,21 @@ pub(crate) fn advance(state: &mut State, cluster_id: &str, poll: bool) {
         r.pending = None;
         let now = now_rfc3339();
         let last = r.key_infos.len().saturating_sub(1);
-        let check = |spec: &Value| -> Result<(), String> {
-            if cluster["cloud_provider"] == "GCP" {
-                check_gcp_access(state, &cluster, spec)
-            } else {
-                Ok(())
-            }
-        };
+        let check = |spec: &Value| check_access(state, &cluster, spec);
         let (region_status, info_status, msg) = match r.status.as_str() {
             "ENABLING" => match check(&r.key_infos[last]["spec"]) {
-                Ok(()) => ("ENABLED", "ENABLED", String::new()),
+                Ok(note) => ("ENABLED", "ENABLED", note),
                 Err(m) => ("ENABLE_FAILED", "ENABLE_FAILED", m),
             },
             "ROTATING" => match check(&r.key_infos[last]["spec"]) {
-                Ok(()) => {
+                Ok(note) => {
                     for i in &mut r.key_infos[..last] {
                         if i["status"] == "ENABLED" {
                             i["status"] = json!("DISABLED");
                             i["updated_at"] = json!(now);
                         }
                     }
-                    ("ENABLED", "ENABLED", String::new())
+                    ("ENABLED", "ENABLED", note)
                 }
                 Err(m) => ("ROTATE_FAILED", "ROTATE_FAILED", m),
             },
@@ -270,14 +275,10 @@ pub(crate) fn recheck_key_access(state: &mut State, cluster_id: &str) -> Vec<(St
         }) else {
             continue;
         };
-        let res = if cluster["cloud_provider"] == "GCP" {
-            check_gcp_access(state, &cluster, &i["spec"])
-        } else {
-            Ok(())
-        };
+        let res = check_access(state, &cluster, &i["spec"]);
         let msg = match (&res, was_enabled) {
-            (Ok(()), true) => String::new(),
-            (Ok(()), false) => KEY_ACCESS_RESTORED.to_string(),
+            (Ok(note), true) => note.clone(),
+            (Ok(_), false) => KEY_ACCESS_RESTORED.to_string(),
             (Err(m), _) => format!("{KEY_ACCESS_FAILING}: {m}"),
         };
         if i["user_message"] != json!(msg) {

@@ -1,7 +1,7 @@
 //! The single entry point for every HTTP request: hands `{base}/aws` to [`crate::aws`], splits
 //! the service prefix of the others, routes to a discovery method id / CockroachDB operationId,
-//! authenticates, runs test hooks and injected faults, calls the service handler, applies enum encoding, validates against the API specs
-//! (hook for `cmek-spec`) and records the exchange.
+//! authenticates, runs test hooks and injected faults, calls the service handler, applies enum
+//! encoding, validates against the API specs (hook for `cmek-spec`) and records the exchange.
 
 use std::sync::{Arc, Mutex};
 

@@ -8,8 +8,6 @@
 //! no condition; `NotPrincipal` is ignored; in trust policies only the `sts:ExternalId`
 //! condition is evaluated.
 
-#![allow(dead_code)] // the CockroachDB checks use the rest (crdb.rs, next commit)
-
 use serde_json::Value;
 
 /// (account, role name) of `arn:aws:iam::ACCOUNT:role/optional/path/NAME`.
