@@ -202,6 +202,35 @@ impl KmsClient {
         self.http.send(call).await
     }
 
+    /// `…cryptoKeys.patch` with `updateMask=rotationPeriod,nextRotationTime`: the key's
+    /// automatic rotation becomes exactly `rotation_period` (google-duration, e.g.
+    /// `"2592000s"` = 30 days) and `next_rotation_time` (RFC 3339 UTC); `None` clears a field,
+    /// so `(None, None)` stops automatic rotation (gcp-apis §3: "PATCH with
+    /// `updateMask=rotationPeriod,nextRotationTime` and those fields omitted"). Returns the key
+    /// as KMS stored it. A field-mask patch carries no etag and sets values, so sending it twice
+    /// leaves the same schedule: idempotent, also retried after a 500/502/504 or a time-out.
+    pub async fn set_rotation_schedule(
+        &self,
+        key: &str,
+        rotation_period: Option<&str>,
+        next_rotation_time: Option<&str>,
+    ) -> Result<CryptoKey> {
+        let mut body = serde_json::Map::new();
+        if let Some(p) = rotation_period {
+            body.insert("rotationPeriod".into(), json!(p));
+        }
+        if let Some(t) = next_rotation_time {
+            body.insert("nextRotationTime".into(), json!(t));
+        }
+        let call = Call::new(Method::PATCH, self.url(key))
+            .query("updateMask", "rotationPeriod,nextRotationTime")
+            .route("crypto_key.name", key)
+            .body(Value::Object(body))
+            // Sets two fields to given values: a repeat leaves the same schedule.
+            .idempotent();
+        self.http.send(call).await
+    }
+
     /// `…cryptoKeyVersions.patch` with `updateMask=state` (`ENABLED` ↔ `DISABLED` only);
     /// idempotent, so also retried after a 500/502/504 or a time-out.
     pub async fn set_version_state(&self, version: &str, state: &str) -> Result<CryptoKeyVersion> {

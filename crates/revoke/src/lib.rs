@@ -8,8 +8,9 @@
 //!   through a sink and a cancel flag or token; [`resume_revoke`] finishes one a crash interrupted.
 //! - [`recover`] restores exactly what a revocation's snapshot removed and builds the support
 //!   request (nodes do not recover by themselves).
-//! - [`key_actions`]: disable every enabled version, restore versions scheduled for
-//!   destruction, and the destroy guard.
+//! - [`key_actions`]: disable every enabled version (and stop automatic rotation, so the
+//!   freeze holds), restore after a freeze (versions and the exact schedule), restore versions
+//!   scheduled for destruction, and the destroy guard.
 //!
 //! Every change is written to the [`cmek_activity::ActivityLog`] before (intent) and after
 //! (outcome); IAM writes go only through `cmek_gcp::edit_policy` (ARCHITECTURE.md invariant 4).
@@ -23,8 +24,10 @@ pub mod snapshot;
 
 pub use blast_radius::{key_uses, preview_revoke, ClusterKeyUse, RevokePreview, SharingCluster};
 pub use key_actions::{
-    destroy_guard, disable_all_versions, preview_key, restore_scheduled_versions, DestroyGuard,
-    KeyActionReport, KeyPreview, VersionOutcome, VersionResult, VersionView,
+    destroy_guard, disable_all_versions, latest_freeze, preview_key, restore_scheduled_versions,
+    restored_schedule, unfreeze_key, DestroyGuard, FreezeSnapshot, KeyActionReport, KeyPreview,
+    RotationSchedule, ScheduleChange, ScheduleOutcome, VersionOutcome, VersionResult,
+    VersionView,
 };
 pub use lever::{IamResource, Lever, LeverInfo, Reach, Removal};
 pub use recover::{recover, RecoverReport, SupportRequest};
@@ -143,5 +146,6 @@ mod tests {
             &ctx, &log, "", "", true, &c, sink,
         ));
         is_send(&destroy_guard(&ctx, ""));
+        is_send(&unfreeze_key(&ctx, &log, "", "", &c, sink));
     }
 }

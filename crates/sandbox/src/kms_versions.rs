@@ -212,6 +212,7 @@ pub(crate) fn handle(
                 .get(&k)
                 .and_then(|c| crate::kms_versions::parse_duration(&c["destroyScheduledDuration"]))
                 .unwrap_or(2_592_000.0);
+            let at = state.now() + time::Duration::seconds_f64(dur);
             let v = &mut state.versions.get_mut(&k).expect("checked")[i];
             let cur = v["state"].as_str().unwrap_or_default().to_string();
             if cur != "ENABLED" && cur != "DISABLED" {
@@ -221,7 +222,6 @@ pub(crate) fn handle(
                     "crypto_key_version.state",
                 ));
             }
-            let at = time::OffsetDateTime::now_utc() + time::Duration::seconds_f64(dur);
             v["state"] = json!("DESTROY_SCHEDULED");
             v["destroyTime"] = json!(rfc3339(at));
             Ok(v.clone())
@@ -253,9 +253,10 @@ pub(crate) fn handle(
 
 /// Applies time-driven KMS changes before each KMS request: DESTROY_SCHEDULED versions whose
 /// `destroyTime` passed become DESTROYED, and keys whose `nextRotationTime` passed get a new
-/// primary version with `nextRotationTime` advanced by `rotationPeriod`.
+/// primary version with `nextRotationTime` advanced by `rotationPeriod`. "Now" is the sandbox
+/// clock ([`State::now`], which tests move with [`State::advance_clock`]).
 pub(crate) fn tick(state: &mut State) {
-    let now = time::OffsetDateTime::now_utc();
+    let now = state.now();
     for vs in state.versions.values_mut() {
         for v in vs.iter_mut() {
             let due = v["destroyTime"]

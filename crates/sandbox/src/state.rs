@@ -111,6 +111,8 @@ pub struct CmekRegion {
 /// The whole world of the sandbox.
 pub struct State {
     pub(crate) config: SandboxConfig,
+    /// How far [`State::advance_clock`] moved the sandbox clock ahead of the wall clock.
+    pub(crate) clock_offset: time::Duration,
     pub(crate) projects: BTreeMap<String, Project>,
     pub(crate) key_rings: BTreeMap<String, Value>,
     pub(crate) crypto_keys: BTreeMap<String, Value>,
@@ -150,6 +152,7 @@ impl State {
         let epoch = Instant::now();
         Self {
             config,
+            clock_offset: time::Duration::ZERO,
             projects: BTreeMap::new(),
             key_rings: BTreeMap::new(),
             crypto_keys: BTreeMap::new(),
@@ -252,6 +255,20 @@ impl State {
                 v["destroyTime"] = Value::from(now.clone());
             }
         }
+    }
+
+    /// The sandbox clock: the wall clock plus every [`State::advance_clock`] so far. Cloud KMS
+    /// time-driven changes (automatic rotation at `nextRotationTime`, destruction at
+    /// `destroyTime`) happen when this clock passes them, on the next KMS request.
+    pub fn now(&self) -> time::OffsetDateTime {
+        time::OffsetDateTime::now_utc() + self.clock_offset
+    }
+
+    /// Test hook: moves the sandbox clock forward by `by` (e.g. past a key's
+    /// `nextRotationTime`, so the next KMS request rotates it as Cloud KMS would), instead of
+    /// waiting. The clock never goes back.
+    pub fn advance_clock(&mut self, by: std::time::Duration) {
+        self.clock_offset += time::Duration::try_from(by).unwrap_or(time::Duration::ZERO);
     }
 
     /// All versions of a crypto key.

@@ -1,5 +1,5 @@
-//! The progress vocabulary shared by revoke, recover and key actions: steps, statuses, events,
-//! and the helpers that send them (and record a failed operation).
+//! The progress vocabulary shared by revoke, recover, key actions and drift remediation: steps,
+//! statuses, events, and the helpers that send them (and record a failed operation).
 
 use cmek_activity::{ActivityLog, EntryStatus};
 use cmek_core::{Error, ErrorCode};
@@ -23,6 +23,14 @@ pub enum RevokeStep {
     SupportRequest,
     DisableVersions,
     RestoreVersions,
+    /// A freeze clears the key's automatic rotation schedule (before disabling versions).
+    StopRotation,
+    /// Restoring after a freeze re-enables the versions the freeze disabled...
+    EnableVersions,
+    /// ...and puts the recorded rotation schedule back.
+    RestoreRotation,
+    /// A drift remediation removes one out-of-band binding (`cmek_revoke::drift`).
+    RemoveBinding,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]

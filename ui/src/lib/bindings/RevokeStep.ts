@@ -3,4 +3,4 @@
 /**
  * The steps shown with live progress (revoke, recover and key actions).
  */
-export type RevokeStep = "snapshot" | "removeAccess" | "callRevoke" | "waitRevoked" | "verify" | "restoreAccess" | "supportRequest" | "disableVersions" | "restoreVersions";
+export type RevokeStep = "snapshot" | "removeAccess" | "callRevoke" | "waitRevoked" | "verify" | "restoreAccess" | "supportRequest" | "disableVersions" | "restoreVersions" | "stopRotation" | "enableVersions" | "restoreRotation" | "removeBinding";
