@@ -38,3 +38,17 @@ build_ui() {
     npm ci --no-audit --no-fund --prefix crates/auth/tests/oauth-server
   fi
 }
+
+# moto in server mode (PyPI moto[server]): the AWS reference the sandbox's AWS fake is held to
+# (crates/sandbox/tests/aws_moto_diff.rs starts `python3 -m moto.server` on loopback). Pinned,
+# so the differences that test lists stay the ones of a known version.
+MOTO_VERSION=5.2.1
+ensure_moto() {
+  python3 -c "import sys, flask, flask_cors, moto; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null && return 0
+  command -v python3 >/dev/null || ensure_apt_packages python3
+  python3 -m pip --version >/dev/null 2>&1 || ensure_apt_packages python3-pip
+  echo "Installing moto[server]==$MOTO_VERSION into the user's Python (python3 -m pip)"
+  # Debian's system Python refuses plain installs (PEP 668): fall back to a user install.
+  python3 -m pip install --quiet "moto[server]==$MOTO_VERSION" 2>/dev/null ||
+    python3 -m pip install --quiet --user --break-system-packages "moto[server]==$MOTO_VERSION"
+}

@@ -62,6 +62,8 @@ phase() {
 step "Debian packages"
 ensure_apt_packages "${BUILD_PACKAGES[@]}" "${RUN_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 command -v cargo-nextest >/dev/null || cargo install cargo-nextest --locked
+step "moto (the AWS reference of the sandbox's differential test)"
+ensure_moto
 
 step "UI build (npm ci + vite) — ui/dist must exist before cargo builds the app"
 build_ui

@@ -3,7 +3,7 @@
 //! is sent once.
 #![allow(dead_code)]
 
-use aws_sdk_kms::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_kms::config::{BehaviorVersion, Credentials, Region, SharedInterceptor};
 use aws_smithy_http_client::Builder;
 use cmek_sandbox::{SandboxHandle, AWS_ACCESS_KEY_ID, AWS_REGION, AWS_SECRET_ACCESS_KEY};
 
@@ -17,36 +17,50 @@ pub struct Aws {
 impl Aws {
     /// Clients for `endpoint` as access key `key` in `region`.
     pub fn new(endpoint: &str, key: &str, secret: &str, region: &str) -> Self {
+        Self::build(endpoint, key, secret, region, None)
+    }
+
+    /// The same, with an interceptor on every client (the moto differential test records the
+    /// raw exchanges with one).
+    pub fn build(
+        endpoint: &str,
+        key: &str,
+        secret: &str,
+        region: &str,
+        interceptor: Option<SharedInterceptor>,
+    ) -> Self {
         let creds = Credentials::new(key, secret, None, None, "cmek-sandbox-tests");
         let http = Builder::new().build_http();
-        let kms = aws_sdk_kms::Config::builder()
+        let mut kms = aws_sdk_kms::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(region.to_string()))
             .credentials_provider(creds.clone())
             .endpoint_url(endpoint)
             .http_client(http.clone())
-            .retry_config(aws_sdk_kms::config::retry::RetryConfig::disabled())
-            .build();
-        let iam = aws_sdk_iam::Config::builder()
+            .retry_config(aws_sdk_kms::config::retry::RetryConfig::disabled());
+        let mut iam = aws_sdk_iam::Config::builder()
             .behavior_version(aws_sdk_iam::config::BehaviorVersion::latest())
             .region(aws_sdk_iam::config::Region::new(region.to_string()))
             .credentials_provider(creds.clone())
             .endpoint_url(endpoint)
             .http_client(http.clone())
-            .retry_config(aws_sdk_iam::config::retry::RetryConfig::disabled())
-            .build();
-        let sts = aws_sdk_sts::Config::builder()
+            .retry_config(aws_sdk_iam::config::retry::RetryConfig::disabled());
+        let mut sts = aws_sdk_sts::Config::builder()
             .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
             .region(aws_sdk_sts::config::Region::new(region.to_string()))
             .credentials_provider(creds)
             .endpoint_url(endpoint)
             .http_client(http)
-            .retry_config(aws_sdk_sts::config::retry::RetryConfig::disabled())
-            .build();
+            .retry_config(aws_sdk_sts::config::retry::RetryConfig::disabled());
+        if let Some(i) = interceptor {
+            kms.push_interceptor(i.clone());
+            iam.push_interceptor(i.clone());
+            sts.push_interceptor(i);
+        }
         Self {
-            kms: aws_sdk_kms::Client::from_conf(kms),
-            iam: aws_sdk_iam::Client::from_conf(iam),
-            sts: aws_sdk_sts::Client::from_conf(sts),
+            kms: aws_sdk_kms::Client::from_conf(kms.build()),
+            iam: aws_sdk_iam::Client::from_conf(iam.build()),
+            sts: aws_sdk_sts::Client::from_conf(sts.build()),
         }
     }
 
