@@ -8,9 +8,13 @@
 //! `CMEK_DESK_*` settings with the release-build rule for endpoint overrides ([`settings`]),
 //! and the hook through which every write call is recorded ([`observe`]).
 //!
+//! The AWS side (IAM policy documents, ARNs, CockroachDB's trust and key-policy statements,
+//! the AWS setup plan and its `aws` CLI commands) is in [`aws`].
+//!
 //! What does not: any I/O. Clients live in `cmek-gcp` and `cmek-cockroach`, the setup engine
 //! in `cmek-setup`, the local fake clouds in `cmek-sandbox`.
 
+pub mod aws;
 pub mod cockroach;
 pub mod error;
 pub mod gcloud;

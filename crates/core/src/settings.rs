@@ -21,14 +21,25 @@ use std::collections::BTreeMap;
 pub const PREFIX: &str = "CMEK_DESK_";
 
 /// Settings (without [`PREFIX`]) whose value is a URL that credentials are sent to.
-pub const ENDPOINT_SETTINGS: [&str; 6] = [
+pub const ENDPOINT_SETTINGS: [&str; 7] = [
     "OAUTH_AUTH_URL",
     "OAUTH_TOKEN_URL",
     "OAUTH_REVOKE_URL",
     "OAUTH_USERINFO_URL",
     "GOOGLE_API_BASE",
     "COCKROACH_API_BASE",
+    AWS_ENDPOINT,
 ];
+
+/// The AWS endpoint override (like the SDK's `AWS_ENDPOINT_URL`): one URL for IAM, KMS and STS
+/// (the sandbox serves all three under `{base}/aws`). Release builds accept only
+/// [`AWS_RELEASE_HOSTS`] over `https://`, or loopback.
+pub const AWS_ENDPOINT: &str = "AWS_ENDPOINT";
+
+/// Hosts release builds may send AWS credentials to over `https://`: AWS's own service
+/// endpoints (`iam.amazonaws.com`, `kms.{region}.amazonaws.com`, `sts.{region}.amazonaws.com`;
+/// AWS General Reference, "Service endpoints"), and nothing else.
+pub const AWS_RELEASE_HOSTS: [&str; 1] = [".amazonaws.com"];
 
 /// Test hooks that release builds ignore.
 pub const DEBUG_ONLY_SETTINGS: [&str; 2] = ["KEYCHAIN_NAMESPACE", "REVOKE_PAUSE_AFTER"];
@@ -97,13 +108,21 @@ pub fn check_endpoint(name: &str, value: &str, profile: BuildProfile) -> Result<
         return Ok(());
     }
     let loopback = host == "127.0.0.1" || host == "[::1]";
-    let known = RELEASE_HOSTS.iter().any(|h| match h.strip_prefix('.') {
+    let hosts: &[&str] = if name == AWS_ENDPOINT {
+        &AWS_RELEASE_HOSTS
+    } else {
+        &RELEASE_HOSTS
+    };
+    let known = hosts.iter().any(|h| match h.strip_prefix('.') {
         Some(domain) => host.ends_with(&format!(".{domain}")),
         None => host == *h,
     });
     match (scheme.as_str(), loopback, known) {
         (_, true, _) | ("https", _, true) => Ok(()),
         ("http", _, true) => refuse("release builds send credentials only over https://"),
+        _ if name == AWS_ENDPOINT => refuse(
+            "release builds accept only AWS's own https://*.amazonaws.com endpoints, or http://127.0.0.1 and http://[::1]",
+        ),
         _ => refuse(
             "release builds accept only Google's or CockroachDB Cloud's own https:// hosts, or http://127.0.0.1 and http://[::1]",
         ),
@@ -220,6 +239,44 @@ mod tests {
     }
 
     #[test]
+    fn release_accepts_only_amazonaws_https_or_loopback_for_aws() {
+        let table = [
+            ("https://kms.us-east-1.amazonaws.com", true),
+            ("https://iam.amazonaws.com/", true),
+            ("http://127.0.0.1:4566/aws", true),
+            ("http://[::1]:9/aws", true),
+            ("http://kms.us-east-1.amazonaws.com", false),
+            ("https://amazonaws.com.evil.example/", false),
+            ("https://evilamazonaws.com/", false),
+            ("https://cloudkms.googleapis.com/", false),
+            ("https://localstack.example:4566/", false),
+        ];
+        for (url, ok) in table {
+            let got = check_endpoint(AWS_ENDPOINT, url, Release);
+            assert_eq!(got.is_ok(), ok, "{url}: {got:?}");
+            if let Err(e) = got {
+                assert!(
+                    e.message.starts_with("CMEK_DESK_AWS_ENDPOINT: "),
+                    "{}",
+                    e.message
+                );
+            }
+        }
+        // An AWS host is no Google or CockroachDB endpoint.
+        assert!(check_endpoint(
+            "GOOGLE_API_BASE",
+            "https://kms.us-east-1.amazonaws.com",
+            Release
+        )
+        .is_err());
+        let s = SettingValues::load([("CMEK_DESK_AWS_ENDPOINT", "http://aws.example/")], Release);
+        assert_eq!(s.get(AWS_ENDPOINT), None);
+        assert_eq!(s.refused().len(), 1);
+        let s = SettingValues::load([("CMEK_DESK_AWS_ENDPOINT", "http://aws.example/")], Debug);
+        assert_eq!(s.get(AWS_ENDPOINT), Some("http://aws.example/"));
+    }
+
+    #[test]
     fn debug_accepts_any_http_url_but_no_other_scheme() {
         assert!(check_endpoint("GOOGLE_API_BASE", "http://localhost:1/", Debug).is_ok());
         assert!(check_endpoint("GOOGLE_API_BASE", "http://10.0.0.1/", Debug).is_ok());
@@ -295,6 +352,7 @@ mod tests {
             [
                 ("CMEK_DESK_GOOGLE_API_BASE", "http://sandbox.example/"),
                 ("CMEK_DESK_COCKROACH_API_BASE", "https://attacker.example/"),
+                ("CMEK_DESK_AWS_ENDPOINT", "https://attacker.example/"),
             ],
             BuildProfile::current(),
         );
@@ -303,7 +361,8 @@ mod tests {
             assert!(s.refused().is_empty());
         } else {
             assert_eq!(BuildProfile::current(), Release);
-            assert_eq!(s.refused().len(), 2);
+            assert_eq!(s.refused().len(), 3);
+            assert_eq!(s.get(AWS_ENDPOINT), None);
             assert_eq!(s.get("GOOGLE_API_BASE"), None);
             assert_eq!(s.get("COCKROACH_API_BASE"), None);
         }
