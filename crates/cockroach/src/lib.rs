@@ -12,6 +12,10 @@
 //! at its HTTP layer, cmek-procedure.md §10). IAM propagation on enable is the setup engine's
 //! wait, not this client's. Writes are paced (`cmek_retry::COCKROACH_WRITES`) and every wait
 //! ends at once when the client's [`CancellationToken`] is cancelled.
+//!
+//! Adding a region to a CMEK cluster (`PATCH /api/v1/clusters/{id}`) is in `cluster_update.rs`.
+
+mod cluster_update;
 
 use cmek_core::cockroach::{
     Cluster, CmekClusterInfo, CmekRegionSpec, CmekSpecBody, ListClustersResponse, Organization,

@@ -157,6 +157,23 @@ pub struct CmekSpecBody {
     pub region_specs: Vec<CmekRegionSpec>,
 }
 
+/// `UpdateClusterSpecification` as CMEK Desk sends it (`PATCH /api/v1/clusters/{id}`): only
+/// `dedicated` with the fields that add a region.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClusterUpdateBody {
+    pub dedicated: DedicatedUpdate,
+}
+
+/// `DedicatedClusterUpdateSpecification`: every region with its node count, and the CMEK specs
+/// of the new regions only ("If a CMEK spec is provided for an existing region, the request is
+/// invalid and will fail").
+#[derive(Debug, Clone, Serialize)]
+pub struct DedicatedUpdate {
+    pub region_nodes: std::collections::BTreeMap<String, i32>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cmek_region_specs: Vec<CmekRegionSpec>,
+}
+
 /// `CMEKKeyInfo`: one current or past key spec of a region.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, TS)]
 #[serde(default)]

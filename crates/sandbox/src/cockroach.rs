@@ -1,5 +1,6 @@
 //! CockroachDB Cloud API (`{base}/cockroach/api/v1/...`): organization, clusters and the four
-//! CMEK endpoints (GET status, POST enable, PUT update/rotate, PATCH revoke).
+//! CMEK endpoints (GET status, POST enable, PUT update/rotate, PATCH revoke); adding a region
+//! (`PATCH /clusters/{id}`) is in `cluster_update.rs`.
 
 use std::collections::BTreeSet;
 
@@ -19,6 +20,7 @@ pub(crate) fn route(method: &str, segs: &[String]) -> Option<(String, bool)> {
         (["api", "v1", "organization"], "GET") => ("GetOrganizationInfo", false),
         (["api", "v1", "clusters"], "GET") => ("ListClusters", false),
         (["api", "v1", "clusters", _], "GET") => ("GetCluster", false),
+        (["api", "v1", "clusters", _], "PATCH") => ("UpdateCluster", true),
         (["api", "v1", "clusters", _, "cmek"], "GET") => ("GetCMEKClusterInfo", false),
         (["api", "v1", "clusters", _, "cmek"], "POST") => ("EnableCMEKSpec", true),
         (["api", "v1", "clusters", _, "cmek"], "PUT") => ("UpdateCMEKSpec", true),
@@ -90,13 +92,17 @@ pub(crate) fn handle(state: &mut State, r: &Req, op: &str) -> Result<Value, CErr
                 "CockroachCloud_EnableCMEKSpec" => enable(state, r, &cluster),
                 "CockroachCloud_UpdateCMEKSpec" => update(state, r, &cluster),
                 "CockroachCloud_UpdateCMEKStatus" => revoke(state, r, &id),
+                "CockroachCloud_UpdateCluster" => {
+                    cmek::advance(state, &id, false);
+                    crate::cluster_update::update_cluster(state, r, &cluster)
+                }
                 _ => Err(CError::not_found(format!("operation {op} not found"))),
             }
         }
     }
 }
 
-fn cluster_regions(c: &Value) -> Vec<String> {
+pub(crate) fn cluster_regions(c: &Value) -> Vec<String> {
     c["regions"]
         .as_array()
         .into_iter()
@@ -105,8 +111,8 @@ fn cluster_regions(c: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Validates `region_specs`; `all` requires one spec per cluster region. Returns (region, key_spec).
-fn parse_specs(r: &Req, cluster: &Value, all: bool) -> Result<Vec<(String, Value)>, CError> {
+/// Refuses CMEK on a cluster whose plan is not ADVANCED.
+pub(crate) fn check_advanced(cluster: &Value) -> Result<(), CError> {
     let plan = cluster["plan"].as_str().unwrap_or_default();
     if plan != "ADVANCED" {
         return Err(CError::failed_precondition(format!(
@@ -114,6 +120,12 @@ fn parse_specs(r: &Req, cluster: &Value, all: bool) -> Result<Vec<(String, Value
             cluster["name"].as_str().unwrap_or_default()
         )));
     }
+    Ok(())
+}
+
+/// Validates `region_specs`; `all` requires one spec per cluster region. Returns (region, key_spec).
+fn parse_specs(r: &Req, cluster: &Value, all: bool) -> Result<Vec<(String, Value)>, CError> {
+    check_advanced(cluster)?;
     let Some(specs) = r
         .body
         .get("region_specs")
@@ -125,6 +137,22 @@ fn parse_specs(r: &Req, cluster: &Value, all: bool) -> Result<Vec<(String, Value
         ));
     };
     let regions = cluster_regions(cluster);
+    let out = validate_specs(specs, cluster, &regions)?;
+    if all {
+        if let Some(missing) = regions.iter().find(|r| !out.iter().any(|(x, _)| x == *r)) {
+            return Err(CError::invalid(format!("missing CMEK region spec for cluster region {missing}; a spec is required for every region")));
+        }
+    }
+    Ok(out)
+}
+
+/// Validates CMEK region specs whose regions must be among `regions` (no duplicates; key type,
+/// URI, location and principal per provider). Returns (region, key_spec).
+pub(crate) fn validate_specs(
+    specs: &[Value],
+    cluster: &Value,
+    regions: &[String],
+) -> Result<Vec<(String, Value)>, CError> {
     let provider = cluster["cloud_provider"].as_str().unwrap_or_default();
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
@@ -176,15 +204,14 @@ fn parse_specs(r: &Req, cluster: &Value, all: bool) -> Result<Vec<(String, Value
         }
         out.push((region, ks));
     }
-    if all {
-        if let Some(missing) = regions.iter().find(|r| !seen.contains(*r)) {
-            return Err(CError::invalid(format!("missing CMEK region spec for cluster region {missing}; a spec is required for every region")));
-        }
-    }
     Ok(out)
 }
 
-fn access_check(state: &State, cluster: &Value, specs: &[(String, Value)]) -> Result<(), CError> {
+pub(crate) fn access_check(
+    state: &State,
+    cluster: &Value,
+    specs: &[(String, Value)],
+) -> Result<(), CError> {
     if cluster["cloud_provider"] != "GCP" {
         return Ok(());
     }

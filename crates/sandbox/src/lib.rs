@@ -21,6 +21,7 @@
 mod alert_policies;
 mod auth;
 pub mod aws;
+mod cluster_update;
 mod cmek;
 mod cockroach;
 pub mod config;
