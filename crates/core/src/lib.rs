@@ -8,6 +8,9 @@
 //! `CMEK_DESK_*` settings with the release-build rule for endpoint overrides ([`settings`]),
 //! and the hook through which every write call is recorded ([`observe`]).
 //!
+//! Life after setup: the CMEK state machine every action asks first ([`lifecycle`]) and the
+//! rotation and add-region requests and plan parts ([`change`]).
+//!
 //! The AWS side (IAM policy documents, ARNs, CockroachDB's trust and key-policy statements,
 //! the AWS setup plan and its `aws` CLI commands) is in [`aws`].
 //!
@@ -15,11 +18,13 @@
 //! in `cmek-setup`, the local fake clouds in `cmek-sandbox`.
 
 pub mod aws;
+pub mod change;
 pub mod cockroach;
 pub mod error;
 pub mod gcloud;
 pub mod iam;
 pub mod kms;
+pub mod lifecycle;
 pub mod names;
 pub mod observe;
 pub mod plan;

@@ -5,6 +5,7 @@
 //! `ui/src/lib/bindings`). They hold no secrets. The procedure they describe is
 //! cmek-procedure.md §4 and §18.2.
 
+use crate::change::PlanChange;
 use crate::cockroach::{Cluster, CmekClusterInfo, CmekRegionSpec};
 use crate::error::Error;
 use crate::iam::Grant;
@@ -94,6 +95,10 @@ pub enum StepKind {
     GrantEncrypterDecrypter,
     EnableCmek,
     WaitForCmek,
+    /// `PUT …/cmek` with the regions whose key changes (a rotation).
+    UpdateCmek,
+    /// `PATCH /clusters/{id}` adding a region with its CMEK spec.
+    AddRegion,
 }
 
 /// One step of the plan, in execution order.
@@ -138,6 +143,9 @@ pub struct Plan {
     /// until the core hands the plan out.
     #[serde(default)]
     pub digest: String,
+    /// What the plan changes: a first setup, a rotation or a new region (`cmek_core::change`).
+    #[serde(default)]
+    pub change: PlanChange,
     pub request: SetupRequest,
     pub cluster: Cluster,
     /// `crl-kms-user-{suffix}@{account_id}.iam.gserviceaccount.com`.
@@ -149,7 +157,9 @@ pub struct Plan {
     pub keys: Vec<PlannedKey>,
     pub steps: Vec<PlanStep>,
     pub iam_changes: Vec<PlannedIamChange>,
-    /// The body of `POST /api/v1/clusters/{id}/cmek`: one spec per cluster region.
+    /// The body of `POST /api/v1/clusters/{id}/cmek`: one spec per cluster region. For a
+    /// rotation, the target spec of every region (the `PUT` sends those that change); for a new
+    /// region, its spec (the `PATCH`'s `cmek_region_specs`).
     pub region_specs: Vec<CmekRegionSpec>,
     /// Equivalent commands (gcloud + curl) a reviewer can read or run by hand.
     pub commands: Vec<String>,

@@ -4,6 +4,7 @@
 //! only on what is missing, so re-running a finished plan writes nothing and re-running an
 //! interrupted one continues where it stopped.
 
+use crate::change_steps;
 use crate::cmek_steps;
 use crate::connection::Connection;
 use crate::gcp_steps;
@@ -90,7 +91,8 @@ impl Run<'_> {
 /// What a step reports when it ends well.
 pub(crate) type StepDone = (StepOutcome, String);
 
-/// Applies `plan`. Events arrive in order: for each step `StepStarted`, any `StepProgress`,
+/// Applies `plan` (a setup, a rotation or a new region: `plan.change`), after the CMEK state
+/// machine allowed it for the cluster's current status. Events arrive in order: for each step `StepStarted`, any `StepProgress`,
 /// then `StepFinished` or `StepFailed` (after which the run stops); finally `Finished`.
 /// Errors: the failing step's error (its code tells the UI what to offer).
 pub async fn apply(
@@ -104,6 +106,8 @@ pub async fn apply(
     let cancellable = conn.with_cancel(&control.token());
     let conn = &cancellable;
     let writes_before = conn.write_calls();
+    // The CMEK state machine, before any step and so before any write (issue 10).
+    crate::change_steps::gate(conn, plan).await?;
     let mut run = Run {
         conn,
         plan,
@@ -158,6 +162,9 @@ pub async fn apply(
 
 async fn run_step(run: &Run<'_>, step: &PlanStep) -> Result<StepDone> {
     match step.kind {
+        StepKind::CheckPermissions if !run.plan.change.is_setup() => {
+            change_steps::check_permissions(run).await
+        }
         StepKind::CheckPermissions => gcp_steps::check_permissions(run).await,
         StepKind::EnableApis => gcp_steps::enable_apis(run).await,
         StepKind::CreateServiceAccount => gcp_steps::create_service_account(run).await,
@@ -169,5 +176,7 @@ async fn run_step(run: &Run<'_>, step: &PlanStep) -> Result<StepDone> {
         }
         StepKind::EnableCmek => cmek_steps::enable_cmek(run).await,
         StepKind::WaitForCmek => cmek_steps::wait_for_cmek(run).await,
+        StepKind::UpdateCmek => change_steps::update_cmek(run).await,
+        StepKind::AddRegion => change_steps::add_region(run).await,
     }
 }

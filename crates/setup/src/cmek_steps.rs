@@ -18,11 +18,8 @@ fn matches_plan(run: &Run<'_>, info: &CmekClusterInfo) -> bool {
     })
 }
 
-/// POST (or PUT after a failed attempt) the region specs, retrying 400 (key access)/401/403 for
-/// up to `Timing::iam_propagation` (`cmek_retry::policy::IAM_PROPAGATION`: field report B09; TF
-/// `retryEnableCMEKSpec`). 429/503 are the HTTP layer's retries; a 500/502/504 or time-out on
-/// the enable is never repeated (it may have been applied): it surfaces, and applying again
-/// reads the state first.
+/// POST (or PUT after a failed attempt) the region specs, retrying while IAM propagates
+/// ([`send_while_iam_propagates`]).
 pub(crate) async fn enable_cmek(run: &Run<'_>) -> Result<StepDone> {
     let id = run.plan.request.cluster_id.as_str();
     let cr = &run.conn.cockroach;
@@ -51,19 +48,49 @@ pub(crate) async fn enable_cmek(run: &Run<'_>) -> Result<StepDone> {
             _ => {}
         }
     }
-    let timing = run.conn.timing;
     let specs = &run.plan.region_specs;
-    // TF retries every 400/401/403 here; a 400 that is not about key access (a missing region,
-    // a malformed URI) will not heal by waiting, so it fails at once. 429/503 were already
-    // retried by the client; retrying them here too would multiply the attempts.
-    let propagation = |e: &Error| match e.code {
+    let info = send_while_iam_propagates(run, || async {
+        if use_put {
+            cr.update_cmek(id, specs).await
+        } else {
+            cr.enable_cmek(id, specs).await
+        }
+    })
+    .await?;
+    Ok((
+        StepOutcome::Done,
+        format!("CockroachDB accepted the keys (status {}).", info.status),
+    ))
+}
+
+/// True for an answer that means "CockroachDB cannot use the key yet": 401, 403, or a 400 about
+/// key access or permission. TF retries every 400/401/403 here; a 400 that is not about key
+/// access (a missing region, a malformed URI) will not heal by waiting, so it fails at once.
+/// 429/503 were already retried by the client; retrying them here too would multiply attempts.
+pub(crate) fn key_access_not_yet(e: &Error) -> bool {
+    match e.code {
         ErrorCode::Unauthenticated | ErrorCode::PermissionDenied => true,
         ErrorCode::InvalidArgument => {
             let m = e.message.to_ascii_lowercase();
             m.contains("permission") || m.contains("access")
         }
         _ => false,
-    };
+    }
+}
+
+/// Sends a CockroachDB write that hands it a key (enable, rotate, add a region), retrying
+/// [`key_access_not_yet`] answers for up to `Timing::iam_propagation`
+/// (`cmek_retry::policy::IAM_PROPAGATION`: field report B09; TF `retryEnableCMEKSpec`) with a
+/// visible note per wait. Such an answer means the call was refused, so repeating it is safe;
+/// a 500/502/504 or time-out is never repeated (it may have been applied): it surfaces, and
+/// applying again reads the state first.
+pub(crate) async fn send_while_iam_propagates<T, F, Fut>(run: &Run<'_>, call: F) -> Result<T>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let id = run.plan.request.cluster_id.as_str();
+    let timing = run.conn.timing;
     let note = |w: &cmek_retry::Wait<'_>| {
         run.note(format!(
             "CockroachDB cannot use the key yet — IAM changes take minutes to reach it. Retrying in {}s (attempt {}, {} of up to {} elapsed). CockroachDB said: {}",
@@ -73,21 +100,16 @@ pub(crate) async fn enable_cmek(run: &Run<'_>) -> Result<StepDone> {
     let result = cmek_retry::retry(
         &wait::iam_propagation(&timing),
         &run.cancel(),
-        propagation,
+        key_access_not_yet,
         note,
         || async {
             run.control.check()?;
-            if use_put {
-                cr.update_cmek(id, specs).await
-            } else {
-                cr.enable_cmek(id, specs).await
-            }
+            call().await
         },
     )
     .await;
     match result {
-        Ok(info) => Ok((StepOutcome::Done, format!("CockroachDB accepted the keys (status {}).", info.status))),
-        Err(e) if propagation(&e) => Err(Error::new(
+        Err(e) if key_access_not_yet(&e) => Err(Error::new(
             e.code,
             format!(
                 "CockroachDB still cannot use the key after {}: {}. Check that {} holds Token Creator on {} and that it holds Encrypter/Decrypter on every key.",
@@ -98,7 +120,7 @@ pub(crate) async fn enable_cmek(run: &Run<'_>) -> Result<StepDone> {
             ),
         )
         .with_resource(id.to_owned())),
-        Err(e) => Err(e),
+        other => other,
     }
 }
 
@@ -154,13 +176,9 @@ fn check_settled(
             Error::new(ErrorCode::CmekFailed, failed.join("; ")).with_resource(id.to_owned())
         );
     }
-    if crate::is_settled(info)
-        && run
-            .plan
-            .region_specs
-            .iter()
-            .all(|s| info.region(&s.region).is_some())
-    {
+    // Settled, and every planned region on its planned spec (a rotation's regions report
+    // ENABLED on the old key until CockroachDB shows the new one).
+    if crate::is_settled(info) && matches_plan(run, info) {
         let outcome = if first_poll
             && run
                 .plan

@@ -6,23 +6,92 @@
 //! check → act → verify, so a second run after success makes zero write calls and a run stopped
 //! half-way resumes where it stopped. Progress goes to a caller-supplied sink; the engine knows
 //! nothing of Tauri.
+//!
+//! After day one (issue 10): [`plan_rotation`] moves a cluster to new keys (`PUT …/cmek`) and
+//! [`plan_add_region`] adds a region with its key (`PATCH /clusters/{id}`); both return a
+//! [`Plan`] of their kind (`Plan::change`) that the same [`apply`] executes, and [`replan`]
+//! re-plans any plan from its own request. Every plan and every apply first asks the CMEK state
+//! machine (`cmek_core::lifecycle`), so nothing is written on a cluster whose status forbids it.
 
+mod add_region;
 mod apply;
+mod change_common;
+mod change_steps;
 mod cmek_steps;
 mod connection;
 mod gcp_steps;
+mod keys_plan;
 mod plan;
+mod rotate;
 mod wait;
 
+pub use add_region::{plan_add_region, MAX_REGION_NODES};
 pub use apply::{apply, ApplyControl};
 /// The token [`ApplyControl::from_token`] takes (`cmek_retry`'s, from `tokio-util`).
 pub use cmek_retry::CancellationToken;
 pub use connection::{Connection, Endpoints, Timing};
 pub use plan::{plan, suggest_request};
+pub use rotate::{plan_rotation, suggest_rotation};
+
+use cmek_core::change::PlanChange;
+use cmek_core::plan::Plan;
 
 use cmek_core::cockroach::{classify_status, CmekClusterInfo, StatusClass};
 use cmek_core::plan::ClusterSummary;
 use cmek_core::Result;
+
+/// The fresh plan for what `plan` asked: setup from its request, a rotation or a new region
+/// from theirs. The app core compares it with the reviewed plan before applying (held plans).
+pub async fn replan(conn: &Connection, plan: &Plan) -> Result<Plan> {
+    match &plan.change {
+        PlanChange::Setup => self::plan(conn, plan.request.clone()).await,
+        PlanChange::Rotation(r) => plan_rotation(conn, r.request.clone()).await,
+        PlanChange::AddRegion(a) => plan_add_region(conn, a.request.clone()).await,
+    }
+}
+
+/// The CMEK status of a cluster and what the state machine allows on it (`DISABLED` and only
+/// setup when CMEK was never enabled). Setup is refused, with the reason, for a cluster that
+/// cannot use CMEK or does not run on Google Cloud.
+pub async fn allowed_actions(
+    conn: &Connection,
+    cluster_id: &str,
+) -> Result<Vec<cmek_core::lifecycle::ActionAvailability>> {
+    let id = cmek_core::names::ClusterId::parse(cluster_id)?;
+    let cluster = conn.cockroach.get_cluster(id.as_str()).await?;
+    let info = match cluster.plan.as_str() {
+        "ADVANCED" => conn.cockroach.get_cmek(id.as_str()).await?,
+        _ => None,
+    };
+    let mut actions = cmek_core::lifecycle::allowed_actions(info.as_ref());
+    let ineligible = cluster.ineligibility().or_else(|| {
+        (cluster.cloud_provider != "GCP").then(|| {
+            format!(
+                "it runs on {}; guided setup covers Google Cloud clusters",
+                cluster.cloud_provider
+            )
+        })
+    });
+    if let Some(why) = ineligible {
+        for a in actions.iter_mut().filter(|a| a.allowed) {
+            if matches!(
+                a.action,
+                cmek_core::lifecycle::CmekAction::Setup
+                    | cmek_core::lifecycle::CmekAction::Rotate
+                    | cmek_core::lifecycle::CmekAction::AddRegion
+            ) {
+                a.allowed = false;
+                a.note = None;
+                a.reason = Some(format!(
+                    "Cluster {} cannot take this change now: {why}.",
+                    cluster.name
+                ));
+                a.what_to_do = Some("Wait for the running operation to finish, or use an Advanced private Google Cloud cluster.".into());
+            }
+        }
+    }
+    Ok(actions)
+}
 
 /// Every cluster of the organisation, with why it is not eligible (if so) and its CMEK status.
 pub async fn list_clusters(conn: &Connection) -> Result<Vec<ClusterSummary>> {

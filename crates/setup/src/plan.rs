@@ -1,15 +1,21 @@
 //! Building a [`Plan`]: validate, read, derive. No write call is made here.
+//!
+//! The CMEK state machine (`cmek_core::lifecycle`) is asked first: setup on a revoked (or
+//! revoking) cluster is refused before anything else is read, and a request naming other keys
+//! than an ENABLED cluster uses yields a rotation plan (`crate::rotate`), not a setup plan that
+//! would create and grant the new key and only then fail at enable.
 
 use crate::connection::Connection;
+use crate::keys_plan;
+use cmek_core::change::PlanChange;
 use cmek_core::cockroach::{Cluster, CmekKeySpec, CmekRegionSpec, CmekSpecBody};
 use cmek_core::gcloud::{self, CommandInputs};
-use cmek_core::iam::{
-    service_account_member, Grant, Policy, ROLE_ENCRYPTER_DECRYPTER, ROLE_TOKEN_CREATOR,
-};
+use cmek_core::iam::{service_account_member, Grant, Policy, ROLE_TOKEN_CREATOR};
+use cmek_core::lifecycle::{self, CmekAction};
 use cmek_core::names::{
-    cockroach_principal, is_multi_region_location, location_serves_region, service_account_email,
-    validate_kms_id, validate_location, validate_project_id, validate_rotation_period,
-    validate_service_account_id, ClusterId, CryptoKeyName, KeyRingName,
+    cockroach_principal, service_account_email, validate_kms_id, validate_location,
+    validate_project_id, validate_rotation_period, validate_service_account_id, ClusterId,
+    CryptoKeyName, KeyRingName,
 };
 use cmek_core::plan::{
     KeyLayout, Plan, PlanStep, PlannedIamChange, PlannedKey, ProtectionLevel, SetupRequest,
@@ -105,6 +111,13 @@ pub(crate) fn planned_keys(
 pub async fn plan(conn: &Connection, request: SetupRequest) -> Result<Plan> {
     let id = validate(&request)?;
     let cluster = conn.cockroach.get_cluster(id.as_str()).await?;
+    // The state machine first (issue 10): a revoked or revoking cluster is refused before
+    // anything else is read (its running revocation would otherwise read as "not eligible").
+    let cmek = match cluster.plan.as_str() {
+        "ADVANCED" => conn.cockroach.get_cmek(id.as_str()).await?,
+        _ => None,
+    };
+    lifecycle::require(cmek.as_ref(), CmekAction::Setup, &cluster.name)?;
     cluster.check_eligible()?;
     if cluster.cloud_provider != "GCP" {
         return Err(Error::new(
@@ -114,6 +127,12 @@ pub async fn plan(conn: &Connection, request: SetupRequest) -> Result<Plan> {
                 cluster.name, cluster.cloud_provider
             ),
         ));
+    }
+    // Other keys than an ENABLED cluster uses: the plan is a rotation.
+    if let Some(rotation) =
+        crate::rotate::rotation_instead(conn, &request, &cluster, cmek.as_ref()).await?
+    {
+        return Ok(rotation);
     }
     let principal = cockroach_principal(&id, &cluster.account_id);
     let sa_email = service_account_email(&request.service_account_id, &request.project);
@@ -143,8 +162,6 @@ pub async fn plan(conn: &Connection, request: SetupRequest) -> Result<Plan> {
     for service in &disabled_apis {
         warnings.push(format!("{service} is disabled in {}; applying enables it and waits for the operation (it can take a few minutes).", request.project));
     }
-    let mut keys = Vec::new();
-    let mut rings: Vec<String> = Vec::new();
     let mut steps = vec![
         step(
             StepKind::CheckPermissions,
@@ -173,91 +190,17 @@ pub async fn plan(conn: &Connection, request: SetupRequest) -> Result<Plan> {
     ];
     let token_creator = Grant::new(ROLE_TOKEN_CREATOR, service_account_member(&principal));
     let mut iam_changes = vec![change(&sa_email, &sa_policy, token_creator)];
-    let mut key_steps = Vec::new();
-    for (name, regions) in planned_keys(&request, &cluster)? {
-        let ring = name.key_ring.to_string();
-        let location = name.key_ring.location.clone();
-        for region in &regions {
-            if location_serves_region(&location, region) == Some(false) {
-                return Err(Error::invalid_input(
-                    "layout.location",
-                    format!("a key in {location} cannot serve cluster region {region}: choose {region}, a multi-region that contains it, global, or one key per region"),
-                ));
-            }
-        }
-        if is_multi_region_location(&location) {
-            // Field report B18: `global` and multi-regions are accepted but not "usable everywhere".
-            warnings.push(format!("Key location {location} is not a single region: CockroachDB accepts global and multi-region keys, but an outage of that location affects every cluster region it serves."));
-        }
-        if !rings.contains(&ring) {
-            let exists = g
-                .kms
-                .get_key_ring(&ring)
-                .await
-                .or_else(service_disabled_as_none)?
-                .is_some();
-            if exists {
-                warnings.push(format!("Key ring {ring} already exists and will be reused (key rings can never be deleted)."));
-            }
-            steps.push(step(
-                StepKind::CreateKeyRing,
-                &format!("Create key ring {} in {location}", name.key_ring.key_ring),
-                &ring,
-                exists,
-            ));
-            rings.push(ring.clone());
-        }
-        let key_name = name.to_string();
-        let existing = g
-            .kms
-            .get_crypto_key(&key_name)
-            .await
-            .or_else(service_disabled_as_none)?;
-        let key_policy = match &existing {
-            Some(_) => g.kms.get_iam_policy(&key_name).await?,
-            None => Policy::default(),
-        };
-        if let Some(k) = &existing {
-            let state = k
-                .primary
-                .as_ref()
-                .and_then(|p| p.state.clone())
-                .unwrap_or_else(|| "no primary version".into());
-            // Field report B01: never re-create or report as created a key that exists.
-            warnings.push(format!("Crypto key {key_name} already exists (primary version: {state}); it will be adopted, not re-created."));
-        }
-        steps.push(step(
-            StepKind::CreateCryptoKey,
-            &format!("Create crypto key {}", name.crypto_key),
-            &key_name,
-            existing.is_some(),
-        ));
-        let grant = Grant::new(ROLE_ENCRYPTER_DECRYPTER, service_account_member(&sa_email));
-        key_steps.push(step(
-            StepKind::GrantEncrypterDecrypter,
-            &format!(
-                "Let the service account use {} (Encrypter/Decrypter)",
-                name.crypto_key
-            ),
-            &key_name,
-            key_policy.has(&grant),
-        ));
-        iam_changes.push(change(&key_name, &key_policy, grant));
-        keys.push(PlannedKey {
-            name: key_name,
-            location,
-            regions,
-            exists: existing.is_some(),
-            primary_state: existing.and_then(|k| k.primary.and_then(|p| p.state)),
-        });
-    }
-    steps.extend(key_steps);
+    let kp = keys_plan::plan_keys(conn, planned_keys(&request, &cluster)?, &sa_email).await?;
+    warnings.extend(kp.warnings);
+    steps.extend(kp.create_steps);
+    steps.extend(kp.grant_steps);
+    iam_changes.extend(kp.iam_changes);
+    let (keys, rings) = (kp.keys, kp.rings);
     if request.protection_level == ProtectionLevel::Hsm {
         warnings.push("HSM keys are billed per key version per month.".into());
     }
 
     let region_specs = region_specs(&keys, &sa_email);
-    let cmek = conn.cockroach.get_cmek(id.as_str()).await?;
     let enabled = cmek.as_ref().is_some_and(|c| c.status == "ENABLED");
     steps.push(step(
         StepKind::EnableCmek,
@@ -288,6 +231,7 @@ pub async fn plan(conn: &Connection, request: SetupRequest) -> Result<Plan> {
     Ok(Plan {
         plan_id: String::new(),
         digest: String::new(),
+        change: PlanChange::Setup,
         request,
         cluster,
         cockroach_principal: principal,
@@ -303,15 +247,7 @@ pub async fn plan(conn: &Connection, request: SetupRequest) -> Result<Plan> {
     })
 }
 
-fn service_disabled_as_none<T>(e: Error) -> Result<Option<T>> {
-    if e.code == ErrorCode::ServiceDisabled {
-        Ok(None)
-    } else {
-        Err(e)
-    }
-}
-
-fn step(kind: StepKind, title: &str, resource: &str, already_done: bool) -> PlanStep {
+pub(crate) fn step(kind: StepKind, title: &str, resource: &str, already_done: bool) -> PlanStep {
     let slug = serde_json::to_value(kind)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
@@ -325,7 +261,7 @@ fn step(kind: StepKind, title: &str, resource: &str, already_done: bool) -> Plan
     }
 }
 
-fn change(resource: &str, policy: &Policy, grant: Grant) -> PlannedIamChange {
+pub(crate) fn change(resource: &str, policy: &Policy, grant: Grant) -> PlannedIamChange {
     let before = policy.grants_list();
     let mut after_policy = policy.clone();
     after_policy.apply(std::slice::from_ref(&grant), &[]);

@@ -3,4 +3,4 @@
 /**
  * The kind of a setup step; the UI picks an icon and wording from it.
  */
-export type StepKind = "checkPermissions" | "enableApis" | "createServiceAccount" | "grantTokenCreator" | "createKeyRing" | "createCryptoKey" | "grantEncrypterDecrypter" | "enableCmek" | "waitForCmek";
+export type StepKind = "checkPermissions" | "enableApis" | "createServiceAccount" | "grantTokenCreator" | "createKeyRing" | "createCryptoKey" | "grantEncrypterDecrypter" | "enableCmek" | "waitForCmek" | "updateCmek" | "addRegion";

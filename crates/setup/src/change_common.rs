@@ -1,0 +1,164 @@
+//! What rotation and add-region plans share: reading the cluster and its CMEK state, the spec
+//! each region uses now, the one service account CockroachDB acts as, the API step, and the
+//! equivalent commands. Reads only.
+
+use crate::connection::Connection;
+use crate::plan::step;
+use cmek_core::cockroach::{
+    Cluster, CmekClusterInfo, CmekKeySpec, CmekRegionInfo, CmekRegionSpec, CC_VERSION,
+};
+use cmek_core::gcloud::{self, CommandInputs};
+use cmek_core::plan::{PlanStep, PlannedKey, SetupRequest, StepKind};
+use cmek_core::service_usage::{SERVICE_IAM, SERVICE_KMS};
+use cmek_core::{Error, ErrorCode, Result};
+
+/// The cluster and its CMEK state. Errors: `NotEligible` for a cluster not on Google Cloud.
+pub(crate) async fn read_cluster(
+    conn: &Connection,
+    cluster_id: &str,
+) -> Result<(Cluster, Option<CmekClusterInfo>)> {
+    let cluster = conn.cockroach.get_cluster(cluster_id).await?;
+    if cluster.cloud_provider != "GCP" {
+        return Err(Error::new(
+            ErrorCode::NotEligible,
+            format!(
+                "Cluster {} runs on {}; this change uses Google Cloud keys.",
+                cluster.name, cluster.cloud_provider
+            ),
+        ));
+    }
+    let info = conn.cockroach.get_cmek(cluster_id).await?;
+    Ok((cluster, info))
+}
+
+/// The spec each region uses now (its newest key info), sorted by region.
+pub(crate) fn current_specs(info: Option<&CmekClusterInfo>) -> Vec<CmekRegionSpec> {
+    let mut specs: Vec<CmekRegionSpec> = info
+        .into_iter()
+        .flat_map(|i| &i.region_infos)
+        .filter_map(|r| {
+            r.current().map(|k| CmekRegionSpec {
+                region: r.region.clone(),
+                key_spec: k.spec.clone(),
+            })
+        })
+        .collect();
+    specs.sort_by(|a, b| a.region.cmp(&b.region));
+    specs
+}
+
+/// The service account CockroachDB acts as (`auth_principal`), the same in every region.
+/// Errors: `FailedPrecondition` when no region has a spec or regions use different ones.
+pub(crate) fn auth_principal(current: &[CmekRegionSpec], cluster: &str) -> Result<String> {
+    let mut principals: Vec<&str> = current
+        .iter()
+        .map(|s| s.key_spec.auth_principal.as_str())
+        .collect();
+    principals.sort();
+    principals.dedup();
+    match principals.as_slice() {
+        [one] if !one.is_empty() => Ok((*one).to_owned()),
+        [] | [_] => Err(Error::new(
+            ErrorCode::FailedPrecondition,
+            format!("CockroachDB reports no key for any region of {cluster}; set up CMEK first."),
+        )),
+        several => Err(Error::new(
+            ErrorCode::FailedPrecondition,
+            format!(
+                "The regions of {cluster} use different service accounts ({}); this app changes keys for clusters that use one.",
+                several.join(", ")
+            ),
+        )),
+    }
+}
+
+/// The account id of a service account email (`crdb-cmek-x@p.iam…` → `crdb-cmek-x`).
+pub(crate) fn account_id(email: &str) -> String {
+    email.split('@').next().unwrap_or_default().to_owned()
+}
+
+/// True when the region already uses `target` and CockroachDB accepted it (ENABLED, or still
+/// ENABLING/ROTATING to it): nothing to send for that region.
+pub(crate) fn settled_on(region: Option<&CmekRegionInfo>, target: &CmekKeySpec) -> bool {
+    region.is_some_and(|r| {
+        r.current().is_some_and(|k| &k.spec == target)
+            && matches!(r.status.as_str(), "ENABLED" | "ENABLING" | "ROTATING")
+    })
+}
+
+/// The `EnableApis` step for the key project (done when Cloud KMS and IAM are on), and a warning
+/// for each API that is off.
+pub(crate) async fn apis_step(conn: &Connection, project: &str) -> Result<(PlanStep, Vec<String>)> {
+    let mut off = Vec::new();
+    for service in [SERVICE_KMS, SERVICE_IAM] {
+        match conn.google.service_usage.get_service(project, service).await {
+            Ok(svc) if svc.is_enabled() => {}
+            Ok(_) => off.push(format!("{service} is disabled in {project}; applying enables it and waits for the operation (it can take a few minutes).")),
+            // Without serviceusage.services.get we cannot tell; key creation will say.
+            Err(e) if e.code == ErrorCode::PermissionDenied => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let step = step(
+        StepKind::EnableApis,
+        "Enable the Cloud KMS and IAM APIs",
+        &format!("projects/{project}"),
+        off.is_empty(),
+    );
+    Ok((step, off))
+}
+
+/// The permissions check every change starts with.
+pub(crate) fn permissions_step(project: &str) -> PlanStep {
+    step(
+        StepKind::CheckPermissions,
+        "Check your permissions on the keys",
+        &format!("projects/{project}"),
+        false,
+    )
+}
+
+/// Equivalent commands: the `gcloud kms` lines for the keys and grants, then the CockroachDB
+/// call (`method` on `path` with the JSON `body`).
+pub(crate) fn commands(
+    request: &SetupRequest,
+    sa_email: &str,
+    keys: &[PlannedKey],
+    method: &str,
+    path: &str,
+    body: &serde_json::Value,
+) -> Vec<String> {
+    let next = crate::plan::next_rotation_time(request.rotation_period_days);
+    let new_keys: Vec<PlannedKey> = keys.iter().filter(|k| !k.exists).cloned().collect();
+    let mut out: Vec<String> = gcloud::commands(&CommandInputs {
+        request,
+        cockroach_principal: "",
+        service_account_email: sa_email,
+        keys: &new_keys,
+        next_rotation_time: next.as_deref(),
+        cmek_body_json: "",
+    })
+    .into_iter()
+    .filter(|c| c.starts_with("gcloud kms"))
+    .collect();
+    for k in keys.iter().filter(|k| k.exists) {
+        if let Ok(name) = cmek_core::names::CryptoKeyName::parse(&k.name) {
+            out.push(format!(
+                "gcloud kms keys add-iam-policy-binding {} --keyring={} --location={} --project={} --member=serviceAccount:{sa_email} --role={}",
+                name.crypto_key, name.key_ring.key_ring, name.key_ring.location, name.key_ring.project, cmek_core::iam::ROLE_ENCRYPTER_DECRYPTER
+            ));
+        }
+    }
+    out.push(format!(
+        "curl -X {method} https://cockroachlabs.cloud/{path} -H \"Authorization: Bearer $COCKROACH_API_KEY\" -H \"Cc-Version: {CC_VERSION}\" --json '{body}'",
+    ));
+    out
+}
+
+/// The warning every change that leaves an old key behind carries (cmek-procedure §11).
+pub(crate) fn keep_old_keys(old: &[String]) -> String {
+    format!(
+        "Keep {}: CockroachDB keeps every earlier key in its key history and still needs it to decrypt data written under it. Never disable, schedule for destruction or destroy it; the app refuses to.",
+        old.join(", ")
+    )
+}
