@@ -1,5 +1,6 @@
 //! The seeded demo organisation (same in `demo()` and `for_tests()`): two GCP projects, an
-//! existing key, and CockroachDB clusters covering the cases the app must handle. All ids are
+//! existing key, and CockroachDB clusters covering the cases the app must handle. The AWS side
+//! (the customer account, empty, and the audit account) is in [`crate::aws::seed`]. All ids are
 //! fixed and exported as constants.
 
 use std::collections::BTreeMap;
@@ -75,7 +76,7 @@ fn project(id: &str, number: &str, name: &str, kms: bool) -> Project {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn cluster(
+pub(crate) fn cluster(
     id: &str,
     name: &str,
     account: &str,
@@ -191,5 +192,6 @@ pub(crate) fn seed(state: &mut State) {
     }
     if state.config.seed_audit {
         crate::seed_audit::seed_audit(state);
+        crate::aws::seed::seed_audit(state);
     }
 }

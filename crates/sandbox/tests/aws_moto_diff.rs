@@ -68,6 +68,10 @@ const KNOWN: &[(&str, &str, &str)] = &[
     ("kms.ListAliases(KeyId)", "body.Aliases[0].", "KMS returns CreationDate and LastUpdatedDate per alias; moto omits them"),
 ];
 
+/// Calls whose listed differences may or may not occur in a run: moto pages roles in an order
+/// of its own that varies between runs.
+const SOMETIMES: &[&str] = &["iam.ListRoles(page 1)", "iam.ListRoles(page 2)"];
+
 /// One server's clients and what the scenario recorded against it.
 struct Side {
     aws: Aws,
@@ -550,7 +554,7 @@ async fn the_sandbox_answers_like_moto() {
     let stale: Vec<String> = KNOWN
         .iter()
         .zip(&used)
-        .filter(|(_, u)| !**u)
+        .filter(|(k, u)| !**u && !SOMETIMES.contains(&k.0))
         .map(|(k, _)| format!("{} {}", k.0, k.1))
         .collect();
     assert!(
