@@ -4,7 +4,8 @@
 //! ring, key (`versionView=FULL`) and version with the IAM policies of key, key ring and project
 //! (version 3), plus every CockroachDB Cloud cluster with its CMEK state and the service
 //! accounts it names; links each key to the clusters and regions that use or used it; runs the
-//! checks A01-A16 and C01-C13 ([`checks`]); and returns an [`AuditReport`]. Exports:
+//! checks A01-A16 and C01-C16 ([`checks`]; C15/C16 are the [`drift`] of CockroachDB's keys and
+//! service accounts); and returns an [`AuditReport`]. Exports:
 //! [`export::json`], [`export::csv`], [`export::html`], [`export::ocsf`].
 //!
 //! ```no_run
@@ -22,6 +23,7 @@
 pub mod alerting;
 pub mod checks;
 pub mod crdb;
+pub mod drift;
 pub mod effective;
 pub mod export;
 pub mod graph;

@@ -277,7 +277,7 @@ pub struct CheckSources {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct CheckInfo {
-    /// `A01`…`A16`, `C01`…`C13`.
+    /// `A01`…`A16`, `C01`…`C16`.
     pub id: String,
     pub title: String,
     pub severity: Severity,
@@ -338,6 +338,10 @@ pub struct AuditReport {
     /// One access graph per cluster (same order), its edge health derived from the findings.
     #[serde(default)]
     pub access_graphs: Vec<crate::graph::AccessGraph>,
+    /// Drift of the keys and service accounts CockroachDB uses, with the ids the one-click fix
+    /// takes (also reported as C15/C16 findings).
+    #[serde(default)]
+    pub drift: Vec<crate::drift::DriftFinding>,
 }
 
 impl AuditReport {

@@ -65,12 +65,14 @@ pub async fn run_audit(
     )
     .await;
     link_keys(&mut project_rows, &clusters);
-    let findings = checks::run_all(&Inputs {
+    let inputs = Inputs {
         projects: &project_rows,
         service_accounts: &service_accounts,
         clusters: &clusters,
         now,
-    });
+    };
+    let findings = checks::run_all(&inputs);
+    let drift = checks::day_two::drift(&inputs);
     let cancelled = cancel.load(Ordering::Relaxed);
     sink(ScanEvent::Finished {
         findings: findings.len() as u32,
@@ -90,6 +92,7 @@ pub async fn run_audit(
         checks: checks::catalogue(),
         findings,
         access_graphs: Vec::new(),
+        drift,
     };
     report.access_graphs = access_graphs(&report);
     report

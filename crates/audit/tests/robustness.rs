@@ -325,7 +325,7 @@ fn exports_carry_scan_time_identity_version_and_escape_values() {
     for banned in ["src=", "href=", "http://", "https://", "@import"] {
         assert!(!h.contains(banned), "no remote content: {banned}");
     }
-    assert_eq!(checks::catalogue().len(), 29);
+    assert_eq!(checks::catalogue().len(), 32);
     let o = ocsf::to_ocsf(&r);
     let e = &o[0];
     assert_eq!(

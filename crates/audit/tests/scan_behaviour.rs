@@ -145,7 +145,8 @@ async fn cancel_stops_the_scan_and_keeps_partial_results() {
     let p = &r.projects[0];
     assert_eq!(p.error.as_ref().map(|e| e.code), Some(ErrorCode::Cancelled));
     assert!(!p.keys.is_empty(), "the keys read before cancel are kept");
-    assert!(p.keys.len() < 30, "{}", p.keys.len());
+    // The project holds 33 keys (29 + the 4 day-two keys of the seed).
+    assert!(p.keys.len() < 34, "{}", p.keys.len());
     assert!(matches!(
         events.last(),
         Some(ScanEvent::Finished {

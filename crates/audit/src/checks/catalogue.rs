@@ -1,6 +1,7 @@
 //! The check catalogue: id, title, default severity, the exact failing condition, source ids
 //! (CIS GCP control, Prowler check, ScoutSuite rule, SCC finding, others) and the remediation,
-//! for A01-A16 (merged table, audit-checks.md §2) and C01-C13 (CockroachDB, §3).
+//! for A01-A16 (merged table, audit-checks.md §2), C01-C13 (CockroachDB, §3) and the day-two
+//! checks C14 (rotation undoing a freeze) and C15/C16 (drift), issue #10.
 
 use crate::model::{CheckInfo, CheckSources, Severity};
 
@@ -130,6 +131,18 @@ const ROWS: &[Row] = &[
      "A11 on the project of each key a cluster uses now (current GCP key spec of each region): one result per (cluster, key project); a key project not scanned is 'could not evaluate'.",
      [&[], &["cloudwatch_log_metric_filter_disable_or_scheduled_deletion_of_kms_cmk"], &["logs-no-alarm-cmk-deletion"], &[], &["A11"]],
      super::alerting::A11_REMEDIATION),
+    ("C14", "A rotation schedule does not undo a freeze", Severity::High,
+     "FAIL if nextRotationTime is set, the primary version is absent or not ENABLED, and at least one version is DISABLED, DESTROY_SCHEDULED or DESTROYED: at nextRotationTime Cloud KMS creates a new ENABLED primary, so the frozen key becomes usable again. A key with an ENABLED primary passes.",
+     [&[], &[], &[], &[], &["gcp-apis §3 (automatic rotation at nextRotationTime)", "Cloud KMS cryptoKeys.patch updateMask=rotationPeriod,nextRotationTime"]],
+     "Stop automatic rotation while the key is frozen: gcloud kms keys update KEY --location=L --keyring=R --remove-rotation-schedule (CMEK Desk's \"Disable every enabled version\" does this and records the schedule to put back), or end the freeze."),
+    ("C15", "Drift: no extra access to a CockroachDB key or service account", Severity::High,
+     "For each key and service account a cluster's CMEK specs name (current and past key infos): FAIL for every (role, member, condition) in the resource's own policy other than the unconditional grants CockroachDB needs (auth_principal: roles/cloudkms.cryptoKeyEncrypterDecrypter on the key; crl-kms-user-<last 12 of cluster id>@<account_id>: roles/iam.serviceAccountTokenCreator on the service account). Levels: key and service account policies (key ring and project grants are judged by A01/A06/A08/A15/C03/C04/C12). Grants of REVOKED/REVOKING regions are neither extra nor missing.",
+     [&[], &[], &[], &["TOO_MANY_KMS_USERS", "OVER_PRIVILEGED_SERVICE_ACCOUNT_USER"], &["CRDB cmek-ops-gcp", "C03", "C04"]],
+     "Remove the binding if nobody should have it (CMEK Desk: one-click fix, or cmek drift fix DRIFT_ID --confirm RESOURCE); otherwise record why it is needed."),
+    ("C16", "Drift: no binding CockroachDB needs is missing", Severity::Critical,
+     "Same resources as C15: FAIL for every grant CockroachDB needs that is not in the resource's own policy unconditionally (for a key, an unconditional grant on its key ring also counts), unless the region is REVOKED/REVOKING.",
+     [&[], &[], &[], &[], &["CRDB cmek-ops-gcp", "C03", "C04"]],
+     "Grant it back exactly (CMEK Desk: one-click fix, or cmek drift fix DRIFT_ID --confirm RESOURCE); CockroachDB cannot use the key without it."),
 ];
 
 fn strings(v: &[&str]) -> Vec<String> {

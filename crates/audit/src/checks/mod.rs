@@ -5,11 +5,13 @@
 //!
 //! Groups: [`gcp_keys`] (per key: A01 A03 A04 A08 A09 A10 A14 A16), [`gcp_iam`] (A06 A07 A15),
 //! [`cockroach`] (C01-C04, C06-C12), [`alerting`] (A11 per project, C13 per cluster),
-//! [`not_applicable`] (AWS-only rows: A02 A05 A12 A13 C05).
+//! [`not_applicable`] (AWS-only rows: A02 A05 A12 A13 C05), [`day_two`] (C14 per key; C15/C16
+//! drift on the keys and service accounts CockroachDB uses).
 
 pub mod alerting;
 pub mod catalogue;
 pub mod cockroach;
+pub mod day_two;
 pub mod gcp_iam;
 pub mod gcp_keys;
 pub mod not_applicable;
@@ -106,6 +108,7 @@ pub fn run_all(inputs: &Inputs<'_>) -> Vec<Finding> {
     for key in inputs.keys() {
         out.extend(gcp_keys::check_key(key, inputs.now));
         out.extend(gcp_iam::a06_separation_of_duties(key));
+        out.extend(day_two::c14_schedule_undoes_freeze(key));
     }
     for p in inputs.projects {
         out.extend(gcp_iam::a07_project_owner(p));
@@ -115,6 +118,7 @@ pub fn run_all(inputs: &Inputs<'_>) -> Vec<Finding> {
     out.extend(cockroach::check_clusters(inputs));
     out.extend(alerting::c13_cluster_alarms(inputs));
     out.extend(not_applicable::rows(inputs));
+    out.extend(day_two::drift_findings(&day_two::drift(inputs)));
     out.sort_by(|a, b| {
         (a.severity, &a.check_id, &a.resource).cmp(&(b.severity, &b.check_id, &b.resource))
     });

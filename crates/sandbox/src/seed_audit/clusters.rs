@@ -79,7 +79,13 @@ pub const AUDIT_ACCOUNT_ID: &str = "crl-prod-audit";
 /// When every audit CMEK key info was created (before any seeded version, so C02 sees them).
 pub const CMEK_ENABLED_AT: &str = "2025-06-01T13:00:00Z";
 
-fn cluster_json(id: &str, name: &str, provider: &str, account: &str, regions: &[&str]) -> Value {
+pub(super) fn cluster_json(
+    id: &str,
+    name: &str,
+    provider: &str,
+    account: &str,
+    regions: &[&str],
+) -> Value {
     let regions: Vec<Value> = regions.iter().map(|r| json!({"name": r, "node_count": 3, "sql_dns": format!("{name}.{r}.crdb.io"), "ui_dns": format!("admin-{name}.{r}.crdb.io"),
         "internal_dns": format!("internal-{name}.{r}.crdb.io"), "private_endpoint_dns": "", "machine_type": "n2-standard-4", "num_virtual_cpus": 4})).collect();
     json!({"id": id, "name": name, "account_id": account, "cloud_provider": provider, "plan": "ADVANCED", "network_visibility": "PRIVATE", "state": "CREATED",
@@ -89,7 +95,14 @@ fn cluster_json(id: &str, name: &str, provider: &str, account: &str, regions: &[
         "egress_traffic_policy": "ALLOW_ALL", "parent_id": "root", "created_at": "2025-06-01T12:00:00Z", "updated_at": "2025-06-01T12:30:00Z"})
 }
 
-fn region(name: &str, status: &str, key_type: &str, uri: &str, sa: &str, msg: &str) -> CmekRegion {
+pub(super) fn region(
+    name: &str,
+    status: &str,
+    key_type: &str,
+    uri: &str,
+    sa: &str,
+    msg: &str,
+) -> CmekRegion {
     let spec = json!({"type": key_type, "uri": uri, "auth_principal": sa});
     let info = json!({"spec": spec, "status": status, "user_message": msg, "created_at": CMEK_ENABLED_AT, "updated_at": CMEK_ENABLED_AT});
     CmekRegion {

@@ -4,6 +4,9 @@
 //! by [`crate::SandboxConfig::audit_demo`] / `with_audit_seed()`. [`seed_audit_scale`] adds
 //! many clean keys for the scan benchmark.
 //!
+//! The day-two cases (C14 frozen key with rotation scheduled; drift on a CockroachDB key and
+//! service account, with a clean twin) are in `day_two`.
+//!
 //! Every key is "clean" unless its id says otherwise: `ENCRYPT_DECRYPT`, primary ENABLED,
 //! rotation 30 days with the next rotation 10 days ahead, destroy delay 30 days, no key policy.
 //! `*-bad` keys break exactly the check in their name; `*-clean` keys are their twins.
@@ -69,9 +72,14 @@ pub const SA_HYGIENE: &str = "crdb-hygiene@audit-keys-prj.iam.gserviceaccount.co
 
 mod alerting;
 mod clusters;
+mod day_two;
 pub use alerting::{ALARMS_KEY, KMS_ADMIN_FILTER, KMS_ADMIN_METRIC};
 use clusters::seed_clusters;
 pub use clusters::{AUDIT_ACCOUNT_ID, AWS_CMEK_CLUSTER, CLUSTERS, CMEK_ENABLED_AT};
+pub use day_two::{
+    DRIFT_CLEAN_KEY, DRIFT_CLUSTERS, DRIFT_COLLEAGUE, DRIFT_DEVELOPER, DRIFT_KEY, FREEZE_BAD_KEY,
+    FREEZE_CLEAN_KEY, FREEZE_RING, SA_DRIFT, SA_DRIFT_CLEAN,
+};
 
 const ENC: &str = "roles/cloudkms.cryptoKeyEncrypterDecrypter";
 const TOKEN: &str = "roles/iam.serviceAccountTokenCreator";
@@ -244,6 +252,7 @@ pub fn seed_audit(state: &mut State) {
     );
     seed_keys(state);
     seed_clusters(state);
+    day_two::seed_day_two(state);
     alerting::seed_alerting(state);
 }
 

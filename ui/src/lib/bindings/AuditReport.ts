@@ -2,6 +2,7 @@
 import type { AccessGraph } from "./AccessGraph";
 import type { CheckInfo } from "./CheckInfo";
 import type { ClusterRow } from "./ClusterRow";
+import type { DriftFinding } from "./DriftFinding";
 import type { Error } from "./Error";
 import type { Finding } from "./Finding";
 import type { ProjectRow } from "./ProjectRow";
@@ -26,4 +27,9 @@ cockroachError: Error | null, checks: Array<CheckInfo>, findings: Array<Finding>
 /**
  * One access graph per cluster (same order), its edge health derived from the findings.
  */
-accessGraphs: Array<AccessGraph>, };
+accessGraphs: Array<AccessGraph>, 
+/**
+ * Drift of the keys and service accounts CockroachDB uses, with the ids the one-click fix
+ * takes (also reported as C15/C16 findings).
+ */
+drift: Array<DriftFinding>, };
