@@ -38,6 +38,13 @@ async fn main() {
         cmek_sandbox::DEFAULT_GOOGLE_TOKEN,
         cmek_sandbox::DEFAULT_COCKROACH_KEY
     );
+    eprintln!(
+        "aws endpoint: {}  access key: {}  secret: {}  account: {}",
+        e.aws,
+        cmek_sandbox::AWS_ACCESS_KEY_ID,
+        cmek_sandbox::AWS_SECRET_ACCESS_KEY,
+        cmek_sandbox::AWS_CUSTOMER_ACCOUNT_ID
+    );
     let _ = tokio::signal::ctrl_c().await;
     handle.shutdown();
 }

@@ -345,3 +345,62 @@ async fn a_deleted_role_shows_as_its_unique_id_in_the_key_policy() {
         "{policy}"
     );
 }
+
+#[tokio::test]
+async fn rotating_to_a_key_the_role_cannot_use_fails_as_a_key_policy_problem() {
+    let api = common::start().await;
+    let aws = Aws::sandbox(&api.sb);
+    let (key, role) = provision(&aws, &crdb_trust(AWS_ACCOUNT_ID, ORG_ID), |r| {
+        crdb_key_policy(ACCT, r)
+    })
+    .await;
+    assert_eq!(
+        enable_and_settle(&api, &key, &role).await["status"],
+        "ENABLED"
+    );
+    let url = cmek_url(AWS_CLUSTER_ID);
+    let bare = aws
+        .kms
+        .create_key()
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
+    let (s, b) = api
+        .crdb(
+            reqwest::Method::PUT,
+            &url,
+            Some(json!({"region_specs": [spec(bare.arn().unwrap(), &role)]})),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let region = settle(&api, &url).await["region_infos"][0].clone();
+    assert_eq!(region["status"], "ROTATE_FAILED");
+    assert!(
+        message(&region).contains("(key policy)"),
+        "{}",
+        message(&region)
+    );
+
+    let good = aws
+        .kms
+        .create_key()
+        .policy(crdb_key_policy(ACCT, &role))
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
+    let (s, b) = api
+        .crdb(
+            reqwest::Method::PUT,
+            &url,
+            Some(json!({"region_specs": [spec(good.arn().unwrap(), &role)]})),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let region = settle(&api, &url).await["region_infos"][0].clone();
+    assert_eq!(region["status"], "ENABLED", "{region}");
+    assert_eq!(region["key_infos"][0]["status"], "DISABLED", "{region}");
+}
