@@ -257,6 +257,18 @@ async fn multi_region_keys_replicate_with_the_same_id() {
         rep.arn().unwrap(),
         format!("arn:aws:kms:eu-west-1:{ACCT}:key/{}", k.key_id())
     );
+    let e = aws
+        .kms
+        .describe_key()
+        .key_id(rep.arn().unwrap())
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(
+        e.is_not_found_exception(),
+        "an ARN of another region: {e:?}"
+    );
     let eu = Aws::sandbox_in(&sb, "eu-west-1");
     let d = eu
         .kms

@@ -47,6 +47,14 @@ pub(crate) fn resolve(
                     format!("Invalid arn {key_id}"),
                 ));
             }
+            // KMS is regional: an ARN of another region is not found at this endpoint.
+            if p[0] != ctx.region {
+                return Err(AwsError::new(
+                    400,
+                    "NotFoundException",
+                    format!("Invalid arn {}", p[0]),
+                ));
+            }
             (p[1].to_string(), p[0].to_string(), p[2].to_string())
         }
         None if key_id.starts_with("alias/") => (
