@@ -73,9 +73,13 @@ pub struct RevokePreview {
     pub levers: Vec<LeverInfo>,
     pub confirm_text: String,
     pub warnings: Vec<String>,
+    /// AWS clusters: the IAM roles in the current specs (ARNs; `keys` then holds key ARNs and
+    /// `cockroach_principal` CockroachDB's account root ARN).
+    #[serde(default)]
+    pub roles: Vec<String>,
 }
 
-fn uniq(mut v: Vec<String>) -> Vec<String> {
+pub(crate) fn uniq(mut v: Vec<String>) -> Vec<String> {
     v.sort();
     v.dedup();
     v
@@ -92,7 +96,7 @@ pub async fn key_uses(ctx: &RevokeContext) -> Result<Vec<ClusterKeyUse>> {
     Ok(out)
 }
 
-fn uses_of(c: &Cluster, info: &CmekClusterInfo) -> Vec<ClusterKeyUse> {
+pub(crate) fn uses_of(c: &Cluster, info: &CmekClusterInfo) -> Vec<ClusterKeyUse> {
     let mut out = Vec::new();
     for r in &info.region_infos {
         let current = r.current().map(|k| k.created_at.clone());
@@ -128,6 +132,9 @@ pub async fn preview_revoke(ctx: &RevokeContext, cluster_id: &str) -> Result<Rev
         )
         .with_resource(id.to_string())
     })?;
+    if cluster.cloud_provider == "AWS" {
+        return crate::aws::preview::preview(ctx, &cluster, org.id, cmek).await;
+    }
     let mine: Vec<ClusterKeyUse> = uses_of(&cluster, &cmek)
         .into_iter()
         .filter(|u| u.current)
@@ -241,6 +248,7 @@ pub async fn preview_revoke(ctx: &RevokeContext, cluster_id: &str) -> Result<Rev
                 vec![],
             ),
             Lever::DisableServiceAccount => (vec![], sas.clone()),
+            Lever::KeyPolicyStatement | Lever::RoleTrust => continue,
         };
         let mut lw = Vec::new();
         if lever != Lever::DisableServiceAccount && removals.is_empty() {
@@ -284,6 +292,7 @@ pub async fn preview_revoke(ctx: &RevokeContext, cluster_id: &str) -> Result<Rev
             disables,
             affected_clusters: affected,
             warnings: lw,
+            aws_removals: vec![],
         });
     }
 
@@ -309,6 +318,7 @@ pub async fn preview_revoke(ctx: &RevokeContext, cluster_id: &str) -> Result<Rev
         levers,
         confirm_text: cluster.name.clone(),
         warnings,
+        roles: vec![],
     })
 }
 
@@ -328,7 +338,11 @@ fn matching(
         .collect()
 }
 
-fn affected_names(cluster: &Cluster, sharing: &[SharingCluster], ids: &[String]) -> String {
+pub(crate) fn affected_names(
+    cluster: &Cluster,
+    sharing: &[SharingCluster],
+    ids: &[String],
+) -> String {
     ids.iter()
         .map(|id| {
             if *id == cluster.id {

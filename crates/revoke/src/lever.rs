@@ -22,14 +22,29 @@ pub enum Lever {
     EncrypterDecrypter,
     /// `serviceAccounts.disable`: immediate, reversible; every cluster using the account.
     DisableServiceAccount,
+    /// AWS: remove the statement granting the cluster's role the CMEK actions from the key
+    /// policy (`crate::aws`). Every cluster that uses this key through that role.
+    KeyPolicyStatement,
+    /// AWS: remove CockroachDB's account from the role's trust policy (`crate::aws`). Every
+    /// cluster that uses this role.
+    RoleTrust,
 }
 
 impl Lever {
+    /// The Google Cloud levers (offered for GCP clusters only).
     pub const ALL: [Lever; 3] = [
         Lever::TokenCreator,
         Lever::EncrypterDecrypter,
         Lever::DisableServiceAccount,
     ];
+
+    /// The AWS levers (offered for AWS clusters only), the default first.
+    pub const AWS: [Lever; 2] = [Lever::KeyPolicyStatement, Lever::RoleTrust];
+
+    /// True for a lever of an AWS cluster.
+    pub fn is_aws(self) -> bool {
+        Self::AWS.contains(&self)
+    }
 
     /// The lever offered first.
     pub const DEFAULT: Lever = Lever::TokenCreator;
@@ -41,6 +56,8 @@ impl Lever {
                 "Remove Encrypter/Decrypter for the service account on the key"
             }
             Self::DisableServiceAccount => "Disable the service account",
+            Self::KeyPolicyStatement => "Remove the role's statement from the key policy",
+            Self::RoleTrust => "Remove CockroachDB's account from the role's trust",
         }
     }
 
@@ -49,15 +66,20 @@ impl Lever {
             Self::TokenCreator => Reach::ThisCluster,
             Self::EncrypterDecrypter => Reach::ClustersUsingServiceAccountWithKey,
             Self::DisableServiceAccount => Reach::ClustersUsingServiceAccount,
+            Self::KeyPolicyStatement => Reach::ClustersUsingRoleWithKey,
+            Self::RoleTrust => Reach::ClustersUsingRole,
         }
     }
 
     /// (typical, worst known) seconds until Google enforces it. IAM policy changes: typically
-    /// 2 min, 7+ min possible (gcp-apis §8); `disable` is immediate (gcp-apis §5).
+    /// 2 min, 7+ min possible (gcp-apis §8); `disable` is immediate (gcp-apis §5). AWS key
+    /// policy and trust changes are eventually consistent: usually within a minute, a few
+    /// minutes possible (our estimate, not a documented bound).
     pub fn delay_secs(self) -> (u32, u32) {
         match self {
             Self::TokenCreator | Self::EncrypterDecrypter => (120, 420),
             Self::DisableServiceAccount => (0, 0),
+            Self::KeyPolicyStatement | Self::RoleTrust => (60, 300),
         }
     }
 
@@ -69,6 +91,12 @@ impl Lever {
             Self::DisableServiceAccount => {
                 "Existing access tokens of the account stop working at once."
             }
+            Self::KeyPolicyStatement => {
+                "KMS key policy changes are eventually consistent: usually within a minute, sometimes a few minutes."
+            }
+            Self::RoleTrust => {
+                "IAM trust changes are eventually consistent: new AssumeRole calls fail within about a minute; sessions already issued last until they expire (up to 1 hour)."
+            }
         }
     }
 
@@ -78,6 +106,8 @@ impl Lever {
             Self::TokenCreator => "token_creator",
             Self::EncrypterDecrypter => "encrypter_decrypter",
             Self::DisableServiceAccount => "disable_service_account",
+            Self::KeyPolicyStatement => "key_policy_statement",
+            Self::RoleTrust => "role_trust",
         }
     }
 }
@@ -90,6 +120,10 @@ pub enum Reach {
     ThisCluster,
     ClustersUsingServiceAccountWithKey,
     ClustersUsingServiceAccount,
+    /// AWS: every cluster whose spec uses this key with this role.
+    ClustersUsingRoleWithKey,
+    /// AWS: every cluster whose spec uses this role.
+    ClustersUsingRole,
 }
 
 /// A resource with an IAM policy, as stored in snapshots and sent over IPC.
@@ -171,4 +205,7 @@ pub struct LeverInfo {
     pub affected_clusters: Vec<String>,
     /// E.g. "no direct grant found: access may be inherited from the key ring or project".
     pub warnings: Vec<String>,
+    /// AWS levers: the policy statements it would remove (empty for the GCP levers).
+    #[serde(default)]
+    pub aws_removals: Vec<crate::aws::AwsRemoval>,
 }

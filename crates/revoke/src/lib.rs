@@ -8,14 +8,20 @@
 //!   through a sink and a cancel flag or token; [`resume_revoke`] finishes one a crash interrupted.
 //! - [`recover`] restores exactly what a revocation's snapshot removed and builds the support
 //!   request (nodes do not recover by themselves).
+//! - [`aws`]: the same for AWS clusters (the two AWS levers), reached through the same entry
+//!   points, which dispatch by the cluster's provider and the snapshot's.
 //! - [`key_actions`]: disable every enabled version (and stop automatic rotation, so the
 //!   freeze holds), restore after a freeze (versions and the exact schedule), restore versions
 //!   scheduled for destruction, and the destroy guard.
+//! - [`drift_fix`]: the one-click fix of a drift finding (remove the out-of-band binding, or
+//!   add the missing one back) with the same confirmation, log and etag-safe edit.
 //!
 //! Every change is written to the [`cmek_activity::ActivityLog`] before (intent) and after
 //! (outcome); IAM writes go only through `cmek_gcp::edit_policy` (ARCHITECTURE.md invariant 4).
 
+pub mod aws;
 pub mod blast_radius;
+pub mod drift_fix;
 pub mod key_actions;
 pub mod lever;
 pub mod recover;
@@ -23,11 +29,11 @@ pub mod revoke;
 pub mod snapshot;
 
 pub use blast_radius::{key_uses, preview_revoke, ClusterKeyUse, RevokePreview, SharingCluster};
+pub use drift_fix::{fix_drift, DriftFix, DriftFixAction, DriftFixReport, DriftFixRequest};
 pub use key_actions::{
     destroy_guard, disable_all_versions, latest_freeze, preview_key, restore_scheduled_versions,
     restored_schedule, unfreeze_key, DestroyGuard, FreezeSnapshot, KeyActionReport, KeyPreview,
-    RotationSchedule, ScheduleChange, ScheduleOutcome, VersionOutcome, VersionResult,
-    VersionView,
+    RotationSchedule, ScheduleChange, ScheduleOutcome, VersionOutcome, VersionResult, VersionView,
 };
 pub use lever::{IamResource, Lever, LeverInfo, Reach, Removal};
 pub use recover::{recover, RecoverReport, SupportRequest};
@@ -55,6 +61,8 @@ pub struct RevokeContext {
     /// Who acts, as written to the activity log (the signed-in Google identity, `user:…`).
     pub actor: String,
     pub timing: RevokeTiming,
+    /// The AWS client, for AWS clusters ([`aws`]); `None` for a Google-only session.
+    pub aws: Option<cmek_aws::AwsClient>,
 }
 
 /// Bounds and pacing of the waits and writes. All durations are wall-clock.
@@ -105,7 +113,14 @@ impl RevokeContext {
             cockroach,
             actor: actor.into(),
             timing: RevokeTiming::default(),
+            aws: None,
         }
+    }
+
+    /// The same context with an AWS client, so AWS clusters can be revoked and recovered.
+    pub fn with_aws(mut self, aws: cmek_aws::AwsClient) -> Self {
+        self.aws = Some(aws);
+        self
     }
 
     pub fn with_timing(mut self, timing: RevokeTiming) -> Self {
@@ -134,6 +149,7 @@ mod tests {
         log: cmek_activity::ActivityLog,
         req: RevokeRequest,
         c: RevokeControl,
+        fix: DriftFix,
     ) {
         let sink: Sink<'_> = &|_| {};
         is_send(&preview_revoke(&ctx, ""));
@@ -147,5 +163,6 @@ mod tests {
         ));
         is_send(&destroy_guard(&ctx, ""));
         is_send(&unfreeze_key(&ctx, &log, "", "", &c, sink));
+        is_send(&fix_drift(&ctx, &log, &fix, "", sink));
     }
 }

@@ -91,6 +91,10 @@ pub struct RecoverReport {
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub support_request: Option<SupportRequest>,
+    /// AWS clusters: the statements put back, the policies re-read and any difference.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aws: Option<crate::aws::AwsOutcome>,
 }
 
 /// Restores what revocation `revoke_operation_id` removed, from its snapshot.
@@ -103,12 +107,17 @@ pub async fn recover(
     revoke_operation_id: &str,
     sink: Sink<'_>,
 ) -> Result<RecoverReport> {
-    let snap: RecoverySnapshot = log.snapshot(revoke_operation_id)?.ok_or_else(|| {
+    let raw: serde_json::Value = log.snapshot(revoke_operation_id)?.ok_or_else(|| {
         Error::new(
             ErrorCode::NotFound,
             format!("no recovery snapshot for operation {revoke_operation_id}"),
         )
     })?;
+    if crate::aws::is_aws_snapshot(&raw) {
+        return crate::aws::recover::recover(ctx, log, revoke_operation_id, raw, sink).await;
+    }
+    let snap: RecoverySnapshot = serde_json::from_value(raw)
+        .map_err(|e| Error::internal(format!("unreadable recovery snapshot: {e}")))?;
     let revoke_pending = !log
         .operation_entries(revoke_operation_id)?
         .iter()
@@ -274,6 +283,7 @@ pub async fn recover(
         verified,
         observed,
         support_request,
+        aws: None,
     };
     if verified {
         log.finish_operation(

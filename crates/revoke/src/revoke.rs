@@ -10,6 +10,8 @@ mod events;
 mod run;
 mod verify;
 
+pub(crate) use verify::wait_settled;
+
 use cmek_activity::{ActivityLog, EntryKind, EntryStatus};
 use cmek_core::iam::Grant;
 use cmek_core::{Error, ErrorCode, Result};
@@ -61,6 +63,10 @@ pub struct RevokeReport {
     /// Grants the snapshot removed that the re-read still shows (should be empty).
     pub still_present: Vec<Grant>,
     pub observed: ObservedState,
+    /// AWS clusters: the statements removed, the policies re-read and any difference.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aws: Option<crate::aws::AwsOutcome>,
     pub note: String,
 }
 
@@ -91,7 +97,18 @@ pub async fn revoke(
         .iter()
         .find(|l| l.lever == req.lever)
         .cloned()
-        .ok_or_else(|| Error::internal("lever missing from preview"))?;
+        .ok_or_else(|| {
+            Error::invalid_input(
+                "lever",
+                format!(
+                    "{} is not offered for this cluster (AWS levers for AWS clusters, Google Cloud levers for GCP clusters)",
+                    req.lever.as_str()
+                ),
+            )
+        })?;
+    if lever.lever.is_aws() {
+        return crate::aws::revoke::revoke(ctx, log, req, &preview, &lever, control, sink).await;
+    }
     if lever.removals.is_empty() && lever.disables.is_empty() {
         return Err(Error::new(
             ErrorCode::FailedPrecondition,
@@ -198,7 +215,7 @@ pub async fn resume_revoke(
     control: &RevokeControl,
     sink: Sink<'_>,
 ) -> Result<RevokeReport> {
-    let snap: RecoverySnapshot = log.snapshot(operation_id)?.ok_or_else(|| {
+    let raw: serde_json::Value = log.snapshot(operation_id)?.ok_or_else(|| {
         Error::new(
             ErrorCode::NotFound,
             format!("no recovery snapshot for operation {operation_id}"),
@@ -214,6 +231,11 @@ pub async fn resume_revoke(
             format!("operation {operation_id} already finished"),
         ));
     }
+    if crate::aws::is_aws_snapshot(&raw) {
+        return crate::aws::revoke::resume(ctx, log, raw, control, sink).await;
+    }
+    let snap: RecoverySnapshot = serde_json::from_value(raw)
+        .map_err(|e| Error::internal(format!("unreadable recovery snapshot: {e}")))?;
     sink(RevokeEvent::OperationStarted {
         operation_id: operation_id.to_owned(),
         action: "revoke".into(),

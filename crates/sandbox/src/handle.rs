@@ -208,6 +208,17 @@ impl SandboxHandle {
         }
     }
 
+    /// Adds a cluster `id` named `name`, a copy of `template_id` (same provider, account and
+    /// regions, no CMEK yet): tests of clusters sharing a role, key or service account.
+    pub fn add_cluster_like(&self, template_id: &str, id: &str, name: &str) {
+        let mut s = self.lock();
+        if let Some(mut cluster) = s.clusters.get(template_id).cloned() {
+            cluster["id"] = id.into();
+            cluster["name"] = name.into();
+            s.clusters.insert(id.to_owned(), cluster);
+        }
+    }
+
     /// Enables/disables an API (`cloudkms.googleapis.com`, ...) in a project.
     pub fn set_service_enabled(&self, project: &str, service: &str, enabled: bool) {
         self.lock().set_service_enabled(project, service, enabled);

@@ -117,6 +117,7 @@ pub(super) async fn settle_and_verify(
         disabled_service_accounts: snap.disables.clone(),
         still_present,
         observed,
+        aws: None,
         note: "Restoring access later does not restart the nodes: Cockroach Labs support must be contacted (the recovery screen prepares the request).".into(),
     };
     if user_messages.is_empty() {
@@ -144,7 +145,7 @@ pub(super) async fn settle_and_verify(
 /// Polls `GET …/cmek` until every region is terminal (cmek-procedure §10), every
 /// `RevokeTiming::poll_interval` for up to `settle_timeout`
 /// (`cmek_retry::policy::CMEK_STATUS_POLL`); a cancel ends the wait at once.
-async fn wait_settled(
+pub(crate) async fn wait_settled(
     ctx: &RevokeContext,
     cluster: &str,
     control: &RevokeControl,

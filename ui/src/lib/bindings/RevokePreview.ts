@@ -18,4 +18,9 @@ keys: Array<string>,
 /**
  * Members other than ours holding Encrypter/Decrypter on our keys (informational).
  */
-otherKeyUsers: Array<string>, stopsWorking: Array<string>, sharing: Array<SharingCluster>, levers: Array<LeverInfo>, confirmText: string, warnings: Array<string>, };
+otherKeyUsers: Array<string>, stopsWorking: Array<string>, sharing: Array<SharingCluster>, levers: Array<LeverInfo>, confirmText: string, warnings: Array<string>, 
+/**
+ * AWS clusters: the IAM roles in the current specs (ARNs; `keys` then holds key ARNs and
+ * `cockroach_principal` CockroachDB's account root ARN).
+ */
+roles: Array<string>, };

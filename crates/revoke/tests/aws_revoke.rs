@@ -1,0 +1,292 @@
+//! AWS revocation and recovery against the in-process sandbox over HTTP (IAM, KMS and the
+//! CockroachDB simulation that enables an AWS region only if the trust and key policy allow
+//! it): two AWS clusters share one role and one key; each lever reaches REVOKED, leaves every
+//! other statement (conditions, unknown members) identical, and recovery puts back exactly the
+//! snapshot's policy; the activity log's intents match the sandbox's writes; a wrong
+//! confirmation changes nothing.
+
+mod common;
+
+use std::time::Duration;
+
+use cmek_activity::{ActivityLog, EntryKind};
+use cmek_aws::{AwsClient, AwsCredentials, AwsOptions};
+use cmek_core::aws::model::NewKey;
+use cmek_core::aws::policy::PolicyDocument;
+use cmek_core::aws::statements::{key_statement, trust_statement, KEY_POLICY_SID, TRUST_SID};
+use cmek_core::cockroach::{CmekKeySpec, CmekRegionSpec};
+use cmek_core::{ErrorCode, Secret};
+use cmek_revoke::{recover, revoke, Lever, RevokeContext, RevokeControl, RevokeRequest};
+use cmek_sandbox::seed::{AWS_ACCOUNT_ID, AWS_CLUSTER_ID, ORG_ID};
+use cmek_sandbox::{
+    Sandbox, SandboxConfig, SandboxHandle, AWS_ACCESS_KEY_ID, AWS_CUSTOMER_ACCOUNT_ID, AWS_REGION,
+    AWS_SECRET_ACCESS_KEY,
+};
+use serde_json::{json, Value};
+
+const OTHER: &str = "2b3c4d5e-6f7a-4b8c-9d0e-00000000aa02";
+const NAME: &str = "aws-analytics";
+
+struct Env {
+    sb: SandboxHandle,
+    ctx: RevokeContext,
+    log: ActivityLog,
+    key: String,
+    role: String,
+    key_policy: String,
+    trust: String,
+}
+
+async fn aws_client(sb: &SandboxHandle) -> AwsClient {
+    let options = AwsOptions::new(AwsCredentials::AccessKeys {
+        access_key_id: AWS_ACCESS_KEY_ID.to_owned(),
+        secret_access_key: Secret::new(AWS_SECRET_ACCESS_KEY),
+        session_token: None,
+    })
+    .with_endpoint(sb.endpoints().aws)
+    .with_region(AWS_REGION);
+    AwsClient::connect(options).await.with_retry_policy(
+        cmek_retry::policy::HTTP_TRANSIENT
+            .with_min_delay(Duration::from_millis(10))
+            .with_max_delay(Duration::from_millis(50)),
+    )
+}
+
+fn doc(v: Value) -> PolicyDocument {
+    serde_json::from_value(v).unwrap()
+}
+
+/// Role + key as the procedure makes them, plus statements of others (with conditions and an
+/// unknown member) that must survive; CMEK ENABLED on the demo AWS cluster and on a second one
+/// sharing the role and key.
+async fn env(name: &str) -> Env {
+    let sb = Sandbox::start(SandboxConfig::for_tests()).await;
+    sb.add_cluster_like(AWS_CLUSTER_ID, OTHER, "aws-reporting");
+    let aws = aws_client(&sb).await;
+    let ctx = common::context(&sb).with_aws(aws.clone());
+    let log = ActivityLog::open_in(&common::temp_dir(name)).unwrap();
+    let acct = AWS_CUSTOMER_ACCOUNT_ID;
+
+    let mut trust = doc(json!({"Version": "2012-10-17", "Statement": [
+        {"Sid": "Admins", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{acct}:root")},
+         "Action": "sts:AssumeRole", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}
+    ]}));
+    trust.upsert(trust_statement("aws", AWS_ACCOUNT_ID, ORG_ID));
+    let role = aws.create_role("crdb-cmek", &trust, "CMEK").await.unwrap();
+    let key = aws
+        .create_key(
+            AWS_REGION,
+            &NewKey {
+                description: "CMEK".into(),
+                multi_region: false,
+                tags: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    let mut policy = doc(json!({"Version": "2012-10-17", "Id": "ours", "Statement": [
+        {"Sid": "Enable IAM User Permissions", "Effect": "Allow",
+         "Principal": {"AWS": format!("arn:aws:iam::{acct}:root")}, "Action": "kms:*", "Resource": "*"},
+        {"Sid": "Auditors", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{acct}:root")},
+         "Action": ["kms:DescribeKey"], "Resource": "*", "x-note": "kept verbatim",
+         "Condition": {"StringEquals": {"kms:CallerAccount": acct}}}
+    ]}));
+    policy.upsert(key_statement(&role.arn));
+    aws.put_key_policy(AWS_REGION, &key.arn, &policy)
+        .await
+        .unwrap();
+    for c in [AWS_CLUSTER_ID, OTHER] {
+        let spec = CmekRegionSpec {
+            region: AWS_REGION.into(),
+            key_spec: CmekKeySpec {
+                key_type: "AWS_KMS".into(),
+                uri: key.arn.clone(),
+                auth_principal: role.arn.clone(),
+            },
+        };
+        ctx.cockroach.enable_cmek(c, &[spec]).await.unwrap();
+        common::settle(&ctx, c, "ENABLED").await;
+    }
+    let key_policy = sb.aws_key_policy(&key.arn).unwrap();
+    let trust = sb.aws_role(&role.arn).unwrap().trust;
+    Env {
+        sb,
+        ctx,
+        log,
+        key: key.arn,
+        role: role.arn,
+        key_policy,
+        trust,
+    }
+}
+
+fn statements(text: &str) -> Vec<Value> {
+    let d = PolicyDocument::parse("policy", text).unwrap();
+    d.statements()
+        .iter()
+        .map(|s| serde_json::to_value(s).unwrap())
+        .collect()
+}
+
+fn without_sid(text: &str, sid: &str) -> Vec<Value> {
+    statements(text)
+        .into_iter()
+        .filter(|s| s["Sid"] != sid)
+        .collect()
+}
+
+/// Intents of write calls (every one but the snapshot's).
+fn write_intents(log: &ActivityLog) -> usize {
+    log.entries()
+        .unwrap()
+        .iter()
+        .filter(|e| e.kind == EntryKind::Intent && e.action != "revoke.snapshot")
+        .count()
+}
+
+fn req(lever: Lever, confirm: &str) -> RevokeRequest {
+    RevokeRequest {
+        cluster_id: AWS_CLUSTER_ID.into(),
+        lever,
+        confirm_name: confirm.into(),
+    }
+}
+
+#[tokio::test]
+async fn the_preview_offers_the_two_aws_levers_and_names_the_cluster_sharing_role_and_key() {
+    let e = env("aws-preview").await;
+    let p = cmek_revoke::preview_revoke(&e.ctx, AWS_CLUSTER_ID)
+        .await
+        .unwrap();
+    assert_eq!(p.confirm_text, NAME);
+    assert_eq!(p.roles, vec![e.role.clone()]);
+    assert_eq!(p.keys, vec![e.key.clone()]);
+    let levers: Vec<Lever> = p.levers.iter().map(|l| l.lever).collect();
+    assert_eq!(levers, vec![Lever::KeyPolicyStatement, Lever::RoleTrust]);
+    for l in &p.levers {
+        assert_eq!(l.affected_clusters, vec![AWS_CLUSTER_ID, OTHER], "{l:#?}");
+        assert!(l.reach_text.contains("aws-reporting"), "{}", l.reach_text);
+        assert_eq!(l.aws_removals.len(), 1);
+        assert_eq!(l.aws_removals[0].statements.len(), 1);
+        assert!(l.removals.is_empty() && l.disables.is_empty());
+    }
+    let key_lever = &p.levers[0];
+    assert!(key_lever.is_default);
+    assert_eq!(key_lever.aws_removals[0].policy.arn, e.key);
+    assert_eq!(
+        key_lever.aws_removals[0].statements[0].statement["Sid"],
+        KEY_POLICY_SID
+    );
+    assert_eq!(p.levers[1].aws_removals[0].policy.arn, e.role);
+    assert_eq!(p.sharing.len(), 1);
+    assert_eq!(p.sharing[0].cluster_id, OTHER);
+}
+
+#[tokio::test]
+async fn a_wrong_confirmation_or_a_gcp_lever_changes_nothing() {
+    let e = env("aws-wrong-confirm").await;
+    let writes = e.sb.write_count();
+    let c = RevokeControl::default();
+    let err = revoke(
+        &e.ctx,
+        &e.log,
+        &req(Lever::KeyPolicyStatement, "aws-analytic"),
+        &c,
+        &|_| {},
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    let err = revoke(&e.ctx, &e.log, &req(Lever::TokenCreator, NAME), &c, &|_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput, "{err:?}");
+    assert_eq!(e.sb.write_count(), writes);
+    assert!(e.log.entries().unwrap().is_empty());
+    assert_eq!(e.sb.aws_key_policy(&e.key).unwrap(), e.key_policy);
+}
+
+#[tokio::test]
+async fn the_key_policy_lever_revokes_and_recovery_restores_the_exact_policy() {
+    let e = env("aws-key-lever").await;
+    let writes = e.sb.write_count();
+    let c = RevokeControl::default();
+    let report = revoke(
+        &e.ctx,
+        &e.log,
+        &req(Lever::KeyPolicyStatement, NAME),
+        &c,
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.cmek_status, "REVOKED");
+    let outcome = report.aws.clone().unwrap();
+    assert!(outcome.problems.is_empty(), "{:?}", outcome.problems);
+    let after = e.sb.aws_key_policy(&e.key).unwrap();
+    assert_eq!(
+        statements(&after),
+        without_sid(&e.key_policy, KEY_POLICY_SID),
+        "every other statement, condition and unknown member is kept"
+    );
+    assert!(after.contains("kept verbatim"));
+    assert_eq!(
+        e.sb.aws_role(&e.role).unwrap().trust,
+        e.trust,
+        "trust untouched"
+    );
+    // remove_statement + REVOKE
+    assert_eq!(e.sb.write_count() - writes, 2);
+    assert_eq!(write_intents(&e.log), 2);
+
+    let rec = recover(&e.ctx, &e.log, &report.operation_id, &|_| {})
+        .await
+        .unwrap();
+    assert!(rec.verified, "{rec:#?}");
+    assert!(rec.support_request.is_some());
+    assert_eq!(
+        PolicyDocument::parse("after", &e.sb.aws_key_policy(&e.key).unwrap()).unwrap(),
+        PolicyDocument::parse("before", &e.key_policy).unwrap(),
+        "the policy is the snapshot's again"
+    );
+    assert_eq!(e.sb.write_count() - writes, 3);
+    assert_eq!(write_intents(&e.log), 3);
+
+    // Restored once: a second recovery writes nothing.
+    let again = recover(&e.ctx, &e.log, &report.operation_id, &|_| {})
+        .await
+        .unwrap();
+    assert!(again.verified);
+    assert_eq!(e.sb.write_count() - writes, 3);
+}
+
+#[tokio::test]
+async fn the_role_trust_lever_revokes_and_recovery_restores_the_exact_trust() {
+    let e = env("aws-trust-lever").await;
+    let writes = e.sb.write_count();
+    let c = RevokeControl::default();
+    let report = revoke(&e.ctx, &e.log, &req(Lever::RoleTrust, NAME), &c, &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.cmek_status, "REVOKED");
+    let after = e.sb.aws_role(&e.role).unwrap().trust;
+    assert_eq!(statements(&after), without_sid(&e.trust, TRUST_SID));
+    assert_eq!(
+        e.sb.aws_key_policy(&e.key).unwrap(),
+        e.key_policy,
+        "key policy untouched"
+    );
+    assert_eq!(e.sb.write_count() - writes, 2);
+    assert_eq!(write_intents(&e.log), 2);
+
+    let rec = recover(&e.ctx, &e.log, &report.operation_id, &|_| {})
+        .await
+        .unwrap();
+    assert!(rec.verified, "{rec:#?}");
+    assert_eq!(
+        PolicyDocument::parse("after", &e.sb.aws_role(&e.role).unwrap().trust).unwrap(),
+        PolicyDocument::parse("before", &e.trust).unwrap()
+    );
+    assert_eq!(e.sb.write_count() - writes, 3);
+    assert_eq!(write_intents(&e.log), 3);
+}
