@@ -53,6 +53,10 @@ pub enum NodeKind {
     Key,
     KeyRing,
     Project,
+    /// An AWS IAM role (AWS clusters, [`crate::aws::graph`]).
+    Role,
+    /// A cluster region an AWS key serves (AWS clusters).
+    Region,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -21,6 +21,7 @@
 //! ```
 
 pub mod alerting;
+pub mod aws;
 pub mod checks;
 pub mod crdb;
 pub mod drift;
@@ -34,4 +35,4 @@ pub mod time_util;
 
 pub use checks::catalogue;
 pub use model::*;
-pub use report::{run_audit, AuditClients, APP_VERSION};
+pub use report::{run_audit, run_audit_with_aws, AuditClients, APP_VERSION};

@@ -30,9 +30,21 @@ pub struct AuditClients<'a> {
 
 /// Runs the whole audit. Never fails as a whole: per-project errors are on their rows, the
 /// CockroachDB error on [`AuditReport::cockroach_error`]; on cancel the partial report is
-/// returned with `cancelled = true`.
+/// returned with `cancelled = true`. Without AWS: the AWS rows are "not applicable".
 pub async fn run_audit(
     clients: AuditClients<'_>,
+    options: &ScanOptions,
+    cancel: &AtomicBool,
+    sink: Sink<'_>,
+) -> AuditReport {
+    run_audit_with_aws(clients, None, options, cancel, sink).await
+}
+
+/// [`run_audit`], plus the AWS side when `aws` is given ([`crate::aws`]: inventory, the AWS
+/// rows A02 A05 A09 A10 A12 A13 A14 and C01-C03 C05 C06 for AWS clusters, AWS access graphs).
+pub async fn run_audit_with_aws(
+    clients: AuditClients<'_>,
+    aws: Option<crate::aws::AwsScan<'_>>,
     options: &ScanOptions,
     cancel: &AtomicBool,
     sink: Sink<'_>,
@@ -95,5 +107,8 @@ pub async fn run_audit(
         drift,
     };
     report.access_graphs = access_graphs(&report);
+    if let Some(aws) = aws {
+        crate::aws::report::add(&mut report, aws, clients.cockroach, cancel).await;
+    }
     report
 }

@@ -19,7 +19,7 @@ fn found<T>(r: Result<T>) -> Result<Option<T>> {
     }
 }
 
-fn role_of(r: &aws_sdk_iam::types::Role) -> Result<IamRole> {
+pub(crate) fn role_of(r: &aws_sdk_iam::types::Role) -> Result<IamRole> {
     let trust = PolicyDocument::parse(
         &format!("the trust policy of role {}", r.role_name()),
         r.assume_role_policy_document().unwrap_or("{}"),

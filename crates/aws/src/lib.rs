@@ -15,6 +15,7 @@ mod call;
 pub mod config;
 pub mod error;
 mod iam;
+mod iam_read;
 mod kms;
 
 pub use call::{may_retry, AWS_WRITES};

@@ -3,4 +3,4 @@
 /**
  * What a node of the chain is (also its column, left to right).
  */
-export type NodeKind = "principal" | "serviceAccount" | "key" | "keyRing" | "project";
+export type NodeKind = "principal" | "serviceAccount" | "key" | "keyRing" | "project" | "role" | "region";
