@@ -101,7 +101,8 @@ impl AwsClient {
                 tracing::debug!(action = call.action, attempt = w.attempt, delay_ms = w.delay.as_millis() as u64, code = ?w.error.code, "retrying an AWS call");
             },
             || {
-                let fut = op();
+                // On the heap: the SDK's futures are large, and a setup nests many of them.
+                let fut = Box::pin(op());
                 let url = url.clone();
                 async move {
                     if !kind.is_write() {

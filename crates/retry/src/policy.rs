@@ -123,6 +123,24 @@ pub const FRESH_RESOURCE: Policy = Policy {
     jitter: false,
 };
 
+/// KMS refuses a key policy (`CreateKey`/`PutKeyPolicy`) with `MalformedPolicyDocumentException`
+/// "invalid principals" because an IAM role this run just created is not visible to KMS yet;
+/// only ever used for principals the same run created (a principal it did not create fails at
+/// once, B27).
+///
+/// Up to 2 min, waits from 2 s doubling to 20 s. Source: field report B26
+/// (hashicorp/terraform-provider-aws#24696 and #245: KMS rejected a policy naming a just-created
+/// role; the provider retries key-policy writes for about 2 minutes).
+pub const AWS_NEW_PRINCIPAL: Policy = Policy {
+    name: "aws-new-principal",
+    max_attempts: None,
+    within: Some(Duration::from_secs(120)),
+    min_delay: Duration::from_secs(2),
+    max_delay: Duration::from_secs(20),
+    factor: 2.0,
+    jitter: false,
+};
+
 /// A `setIamPolicy` refused with 409 `ABORTED` (the etag is stale): redo the whole
 /// read-modify-write from a fresh `getIamPolicy`.
 ///
@@ -194,6 +212,7 @@ mod tests {
             HTTP_TRANSIENT,
             IAM_PROPAGATION,
             FRESH_RESOURCE,
+            AWS_NEW_PRINCIPAL,
             ETAG_CONFLICT,
             OPERATION_POLL,
             CMEK_STATUS_POLL,

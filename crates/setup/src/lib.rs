@@ -15,6 +15,7 @@
 
 mod add_region;
 mod apply;
+mod aws;
 mod change_common;
 mod change_steps;
 mod cmek_steps;
@@ -27,6 +28,7 @@ mod wait;
 
 pub use add_region::{plan_add_region, MAX_REGION_NODES};
 pub use apply::{apply, ApplyControl};
+pub use aws::{apply_aws, plan_aws, suggest_aws_request};
 /// The token [`ApplyControl::from_token`] takes (`cmek_retry`'s, from `tokio-util`).
 pub use cmek_retry::CancellationToken;
 pub use connection::{Connection, Endpoints, Timing};
@@ -99,9 +101,9 @@ pub async fn list_clusters(conn: &Connection) -> Result<Vec<ClusterSummary>> {
     let mut out = Vec::with_capacity(clusters.len());
     for cluster in clusters {
         let mut reason = cluster.ineligibility();
-        if cluster.cloud_provider != "GCP" && reason.is_none() {
+        if !matches!(cluster.cloud_provider.as_str(), "GCP" | "AWS") && reason.is_none() {
             reason = Some(format!(
-                "it runs on {}; guided setup covers Google Cloud clusters",
+                "it runs on {}; guided setup covers Google Cloud and AWS clusters",
                 cluster.cloud_provider
             ));
         }

@@ -316,15 +316,35 @@ pub fn compare_policy(meant: &PolicyDocument, found: &PolicyDocument, sid: &str)
         if m.sid.as_deref() == Some(sid) {
             continue;
         }
-        let kept = found
-            .statements()
-            .iter()
-            .any(|f| compare_statement(m, f).is_empty() && f.sid == m.sid);
-        if !kept {
-            let name = m.sid.clone().unwrap_or_else(|| format!("#{}", i + 1));
-            out.push(format!(
-                "statement {name} (kept from before) is missing or changed"
-            ));
+        // A kept statement with a Sid is compared with the one of the same Sid, so what it lost
+        // or gained is named; one without a Sid must still be there as it was.
+        let same_sid = m.sid.as_ref().and_then(|s| {
+            found
+                .statements()
+                .iter()
+                .find(|f| f.sid.as_ref() == Some(s))
+        });
+        match (same_sid, &m.sid) {
+            (Some(f), Some(name)) => out.extend(
+                compare_statement(m, f)
+                    .into_iter()
+                    .map(|d| format!("statement {name} (kept from before): {d}")),
+            ),
+            (None, Some(name)) => {
+                out.push(format!("statement {name} (kept from before) is missing"))
+            }
+            (_, None) => {
+                if !found
+                    .statements()
+                    .iter()
+                    .any(|f| compare_statement(m, f).is_empty())
+                {
+                    out.push(format!(
+                        "statement #{} (kept from before) is missing or changed",
+                        i + 1
+                    ));
+                }
+            }
         }
     }
     out

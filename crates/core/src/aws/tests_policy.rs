@@ -213,7 +213,16 @@ fn policy_comparison_checks_kept_statements_too() {
     found.statement.to_vec_mut().remove(1);
     assert_eq!(
         compare_policy(&meant, &found, KEY_POLICY_SID),
-        ["statement AllowBackupService (kept from before) is missing or changed"]
+        ["statement AllowBackupService (kept from before) is missing"]
+    );
+    let mut found = meant.clone();
+    found.statement.to_vec_mut()[1].condition = None;
+    assert_eq!(
+        compare_policy(&meant, &found, KEY_POLICY_SID),
+        [
+            "statement AllowBackupService (kept from before): condition Bool kms:GrantIsForAWSResource = true is missing",
+            "statement AllowBackupService (kept from before): condition StringEquals kms:CallerAccount = 111122223333 is missing",
+        ]
     );
     let mut found = meant.clone();
     found.remove_sid(KEY_POLICY_SID);
