@@ -219,8 +219,11 @@ impl FailOn {
 pub struct RevokeArgs {
     /// The cluster's name or id.
     pub cluster: String,
-    /// How access is cut: token-creator (this cluster only), key-access (every cluster using
-    /// the service account with the key), disable-sa (every cluster using the service account).
+    /// How access is cut. Google Cloud clusters: token-creator (this cluster only), key-access
+    /// (every cluster using the service account with the key), disable-sa (every cluster using
+    /// the service account). AWS clusters: key-policy (remove the role's statement from the key
+    /// policy: every cluster using the key through the role), role-trust (remove CockroachDB's
+    /// account from the role's trust: every cluster using the role).
     #[arg(long, value_enum, default_value = "token-creator")]
     pub lever: LeverArg,
     /// The cluster's exact name, typed to confirm.
@@ -233,6 +236,8 @@ pub enum LeverArg {
     TokenCreator,
     KeyAccess,
     DisableSa,
+    KeyPolicy,
+    RoleTrust,
 }
 
 impl From<LeverArg> for Lever {
@@ -241,6 +246,8 @@ impl From<LeverArg> for Lever {
             LeverArg::TokenCreator => Lever::TokenCreator,
             LeverArg::KeyAccess => Lever::EncrypterDecrypter,
             LeverArg::DisableSa => Lever::DisableServiceAccount,
+            LeverArg::KeyPolicy => Lever::KeyPolicyStatement,
+            LeverArg::RoleTrust => Lever::RoleTrust,
         }
     }
 }

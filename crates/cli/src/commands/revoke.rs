@@ -1,4 +1,5 @@
-//! `cmek revoke CLUSTER --lever L --confirm NAME` and `cmek recover OPERATION_ID`.
+//! `cmek revoke CLUSTER --lever L --confirm NAME` and `cmek recover OPERATION_ID` (Google Cloud
+//! and AWS clusters alike: the core dispatches by provider).
 //!
 //! Revoke first reads the blast radius (`Desk::preview_revoke`) and refuses, before any
 //! change, unless `--confirm` is the cluster's exact name; then it runs the revocation with
@@ -138,6 +139,13 @@ fn print_preview(p: &RevokePreview, lever: Lever, out: &Out) {
         for w in &info.warnings {
             out.note(format!("  {} {w}", out.paint("warning:", Tone::Warn)));
         }
+        for r in &info.aws_removals {
+            out.note(format!(
+                "  removes {} statement(s) from {}",
+                r.statements.len(),
+                r.policy.describe()
+            ));
+        }
     }
     for s in &p.sharing {
         out.note(format!(
@@ -178,6 +186,7 @@ fn print_report(r: &RevokeReport, out: &Out) {
     for sa in &r.disabled_service_accounts {
         println!("  disabled {sa}");
     }
+    print_aws(r.aws.as_ref(), "removed", out);
     for m in &r.user_messages {
         println!("  CockroachDB: {m}");
     }
@@ -207,6 +216,7 @@ fn print_recovery(r: &RecoverReport, out: &Out) {
     for sa in &r.reenabled_service_accounts {
         println!("  re-enabled {sa}");
     }
+    print_aws(r.aws.as_ref(), "put back", out);
     for g in &r.missing {
         println!(
             "  {} {} for {}",
@@ -221,5 +231,20 @@ fn print_recovery(r: &RecoverReport, out: &Out) {
     if let Some(s) = &r.support_request {
         println!("\nThe nodes need CockroachDB support to come back. Support request:");
         println!("Subject: {}\n\n{}", s.subject, s.body);
+    }
+}
+
+/// The AWS part of a report: statements removed or put back, and any difference re-read.
+fn print_aws(aws: Option<&cmek_revoke::aws::AwsOutcome>, verb: &str, out: &Out) {
+    let Some(a) = aws else { return };
+    for c in &a.changes {
+        println!(
+            "  {verb} {} statement(s) in {}",
+            c.statements.len(),
+            c.policy.describe()
+        );
+    }
+    for p in &a.problems {
+        println!("  {} {p}", out.paint("difference:", Tone::Bad));
     }
 }
