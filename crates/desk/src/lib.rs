@@ -19,6 +19,9 @@
 //!   override stops every use case that would send a credential.
 
 pub mod activity;
+pub mod aws;
+pub mod aws_plans;
+mod aws_setup;
 pub mod operations;
 pub mod plans;
 pub mod sandbox;
@@ -64,6 +67,10 @@ pub struct Desk {
     activity: Activity,
     operations: Operations,
     plans: PlanStore,
+    /// The AWS part of the session (client and identity), `aws`.
+    aws: aws::AwsSession,
+    /// The AWS plans handed out for review, `aws_plans`.
+    aws_plans: aws_setup::Store,
     /// The last audit report (for export).
     last_audit: Mutex<Option<Arc<AuditReport>>>,
 }
@@ -93,6 +100,8 @@ impl Desk {
             activity,
             operations: Operations::default(),
             plans: PlanStore::default(),
+            aws: Default::default(),
+            aws_plans: Default::default(),
             last_audit: Mutex::new(None),
         }
     }
@@ -122,7 +131,9 @@ impl Desk {
 
     /// Who is signed in, whether a key is stored, and any credential problem.
     pub async fn session_status(&self) -> SessionStatus {
-        self.session.status().await
+        let mut status = self.session.status().await;
+        status.aws = Some(self.aws_status().await);
+        status
     }
 
     /// Google sign-in in the system browser; `on_event` gets the URL to show while waiting.
@@ -180,6 +191,7 @@ impl Desk {
     /// Connects to Google Cloud and CockroachDB Cloud with the session's credentials.
     pub async fn connect_live(&self) -> Result<ConnectionInfo> {
         let connection = self.session.connect_live().await?;
+        self.leave_sandbox_aws().await;
         Ok(self
             .set_connection(
                 connection,
@@ -192,6 +204,10 @@ impl Desk {
     pub async fn connect_sandbox(&self) -> Result<ConnectionInfo> {
         tracing::info!("connecting to the sandbox");
         let connection = sandbox::connect(&self.sandbox).await?;
+        let base = self.sandbox.lock().await.as_ref().map(|h| h.base_url());
+        if let Some(base) = base {
+            self.sandbox_aws(&base).await;
+        }
         Ok(self
             .set_connection(connection, "Connected to the sandbox")
             .await)
@@ -200,9 +216,18 @@ impl Desk {
     /// Connects to a sandbox already running at `base` (`cmek-sandbox` or another process).
     pub async fn connect_external_sandbox(&self, base: &str) -> Result<ConnectionInfo> {
         let connection = sandbox::connect_external(base).await?;
+        self.sandbox_aws(base).await;
         Ok(self
             .set_connection(connection, "Connected to an external sandbox")
             .await)
+    }
+
+    /// The sandbox's AWS side (`{base}/aws`); a sandbox without one still serves Google and
+    /// CockroachDB, so a failure is logged, not returned.
+    async fn sandbox_aws(&self, base: &str) {
+        if let Err(e) = self.use_sandbox_aws(base).await {
+            tracing::warn!(code = ?e.code, message = %e.message, "the sandbox's AWS endpoint did not answer");
+        }
     }
 
     async fn set_connection(&self, connection: Connection, summary: &str) -> ConnectionInfo {

@@ -155,7 +155,17 @@ impl Session {
             cockroach_organization: inner.organization.clone(),
             cockroach_key_error: inner.cockroach_key_error.clone(),
             problem: lock(&self.problem).clone(),
+            // Filled by `Desk::session_status` from the AWS part of the session (`crate::aws`).
+            aws: None,
         }
+    }
+
+    /// The keychain (opened on first use, after restoring the previous session): the AWS part
+    /// of the session (`crate::aws`) keeps its access keys there too.
+    pub(crate) async fn secret_store(&self) -> Result<Arc<dyn SecretStore>> {
+        let mut inner = self.inner.lock().await;
+        self.ensure_restored(&mut inner).await;
+        self.store(&mut inner).await
     }
 
     /// The keychain, opened on first use; its error (with the fix) otherwise.

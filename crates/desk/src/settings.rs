@@ -122,6 +122,13 @@ impl Settings {
         }
     }
 
+    /// `CMEK_DESK_AWS_ENDPOINT`: one endpoint for IAM, KMS and STS (tests, a sandbox), already
+    /// checked by the release rule (`https://*.amazonaws.com` or loopback); `None`: AWS's own.
+    pub fn aws_endpoint(&self) -> Option<String> {
+        self.get(cmek_core::settings::AWS_ENDPOINT)
+            .map(str::to_owned)
+    }
+
     /// CockroachDB Cloud API base (with a trailing slash).
     pub fn cockroach_base(&self) -> String {
         with_slash(

@@ -95,6 +95,56 @@ pub struct SessionStatus {
     #[ts(optional)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<Error>,
+    /// The AWS side: who AWS calls are made as (`GetCallerIdentity`), and how.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aws: Option<AwsStatus>,
+}
+
+/// How AWS credentials are obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub enum AwsMethod {
+    /// The SDK's standard chain: environment, shared config/credentials files (profile), SSO,
+    /// `credential_process`, instance or container role.
+    DefaultChain,
+    /// Access keys the user entered, kept in the OS keychain.
+    AccessKeys,
+    /// The sandbox's demo keys (sandbox mode).
+    Sandbox,
+}
+
+/// The AWS identity in use (no secret: the access key id and secret never leave Rust).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AwsAccount {
+    pub method: AwsMethod,
+    /// The named profile of the standard chain, if one was chosen.
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// `GetCallerIdentity`: the 12-digit account and the caller's ARN.
+    pub account: String,
+    pub arn: String,
+}
+
+/// The AWS part of [`SessionStatus`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct AwsStatus {
+    /// The identity AWS calls are made as, once proven.
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<AwsAccount>,
+    /// Access keys are stored in the keychain (their values never leave Rust).
+    pub access_keys_stored: bool,
+    /// Why the AWS credentials could not be used (expired SSO session, refused keys…).
+    #[ts(optional)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<Error>,
 }
 
 /// Where to take existing Google credentials from (`use_google_credentials`).
