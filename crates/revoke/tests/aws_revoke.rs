@@ -6,143 +6,14 @@
 //! confirmation changes nothing.
 
 mod common;
+mod common_aws;
 
-use std::time::Duration;
-
-use cmek_activity::{ActivityLog, EntryKind};
-use cmek_aws::{AwsClient, AwsCredentials, AwsOptions};
-use cmek_core::aws::model::NewKey;
 use cmek_core::aws::policy::PolicyDocument;
-use cmek_core::aws::statements::{key_statement, trust_statement, KEY_POLICY_SID, TRUST_SID};
-use cmek_core::cockroach::{CmekKeySpec, CmekRegionSpec};
-use cmek_core::{ErrorCode, Secret};
-use cmek_revoke::{recover, revoke, Lever, RevokeContext, RevokeControl, RevokeRequest};
-use cmek_sandbox::seed::{AWS_ACCOUNT_ID, AWS_CLUSTER_ID, ORG_ID};
-use cmek_sandbox::{
-    Sandbox, SandboxConfig, SandboxHandle, AWS_ACCESS_KEY_ID, AWS_CUSTOMER_ACCOUNT_ID, AWS_REGION,
-    AWS_SECRET_ACCESS_KEY,
-};
-use serde_json::{json, Value};
-
-const OTHER: &str = "2b3c4d5e-6f7a-4b8c-9d0e-00000000aa02";
-const NAME: &str = "aws-analytics";
-
-struct Env {
-    sb: SandboxHandle,
-    ctx: RevokeContext,
-    log: ActivityLog,
-    key: String,
-    role: String,
-    key_policy: String,
-    trust: String,
-}
-
-async fn aws_client(sb: &SandboxHandle) -> AwsClient {
-    let options = AwsOptions::new(AwsCredentials::AccessKeys {
-        access_key_id: AWS_ACCESS_KEY_ID.to_owned(),
-        secret_access_key: Secret::new(AWS_SECRET_ACCESS_KEY),
-        session_token: None,
-    })
-    .with_endpoint(sb.endpoints().aws)
-    .with_region(AWS_REGION);
-    AwsClient::connect(options).await.with_retry_policy(
-        cmek_retry::policy::HTTP_TRANSIENT
-            .with_min_delay(Duration::from_millis(10))
-            .with_max_delay(Duration::from_millis(50)),
-    )
-}
-
-fn doc(v: Value) -> PolicyDocument {
-    serde_json::from_value(v).unwrap()
-}
-
-/// Role + key as the procedure makes them, plus statements of others (with conditions and an
-/// unknown member) that must survive; CMEK ENABLED on the demo AWS cluster and on a second one
-/// sharing the role and key.
-async fn env(name: &str) -> Env {
-    let sb = Sandbox::start(SandboxConfig::for_tests()).await;
-    sb.add_cluster_like(AWS_CLUSTER_ID, OTHER, "aws-reporting");
-    let aws = aws_client(&sb).await;
-    let ctx = common::context(&sb).with_aws(aws.clone());
-    let log = ActivityLog::open_in(&common::temp_dir(name)).unwrap();
-    let acct = AWS_CUSTOMER_ACCOUNT_ID;
-
-    let mut trust = doc(json!({"Version": "2012-10-17", "Statement": [
-        {"Sid": "Admins", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{acct}:root")},
-         "Action": "sts:AssumeRole", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}
-    ]}));
-    trust.upsert(trust_statement("aws", AWS_ACCOUNT_ID, ORG_ID));
-    let role = aws.create_role("crdb-cmek", &trust, "CMEK").await.unwrap();
-    let key = aws
-        .create_key(
-            AWS_REGION,
-            &NewKey {
-                description: "CMEK".into(),
-                multi_region: false,
-                tags: vec![],
-            },
-        )
-        .await
-        .unwrap();
-    let mut policy = doc(json!({"Version": "2012-10-17", "Id": "ours", "Statement": [
-        {"Sid": "Enable IAM User Permissions", "Effect": "Allow",
-         "Principal": {"AWS": format!("arn:aws:iam::{acct}:root")}, "Action": "kms:*", "Resource": "*"},
-        {"Sid": "Auditors", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{acct}:root")},
-         "Action": ["kms:DescribeKey"], "Resource": "*", "x-note": "kept verbatim",
-         "Condition": {"StringEquals": {"kms:CallerAccount": acct}}}
-    ]}));
-    policy.upsert(key_statement(&role.arn));
-    aws.put_key_policy(AWS_REGION, &key.arn, &policy)
-        .await
-        .unwrap();
-    for c in [AWS_CLUSTER_ID, OTHER] {
-        let spec = CmekRegionSpec {
-            region: AWS_REGION.into(),
-            key_spec: CmekKeySpec {
-                key_type: "AWS_KMS".into(),
-                uri: key.arn.clone(),
-                auth_principal: role.arn.clone(),
-            },
-        };
-        ctx.cockroach.enable_cmek(c, &[spec]).await.unwrap();
-        common::settle(&ctx, c, "ENABLED").await;
-    }
-    let key_policy = sb.aws_key_policy(&key.arn).unwrap();
-    let trust = sb.aws_role(&role.arn).unwrap().trust;
-    Env {
-        sb,
-        ctx,
-        log,
-        key: key.arn,
-        role: role.arn,
-        key_policy,
-        trust,
-    }
-}
-
-fn statements(text: &str) -> Vec<Value> {
-    let d = PolicyDocument::parse("policy", text).unwrap();
-    d.statements()
-        .iter()
-        .map(|s| serde_json::to_value(s).unwrap())
-        .collect()
-}
-
-fn without_sid(text: &str, sid: &str) -> Vec<Value> {
-    statements(text)
-        .into_iter()
-        .filter(|s| s["Sid"] != sid)
-        .collect()
-}
-
-/// Intents of write calls (every one but the snapshot's).
-fn write_intents(log: &ActivityLog) -> usize {
-    log.entries()
-        .unwrap()
-        .iter()
-        .filter(|e| e.kind == EntryKind::Intent && e.action != "revoke.snapshot")
-        .count()
-}
+use cmek_core::aws::statements::{KEY_POLICY_SID, TRUST_SID};
+use cmek_core::ErrorCode;
+use cmek_revoke::{recover, revoke, Lever, RevokeControl, RevokeRequest};
+use cmek_sandbox::seed::AWS_CLUSTER_ID;
+use common_aws::{env, statements, without_sid, write_intents, NAME, OTHER};
 
 fn req(lever: Lever, confirm: &str) -> RevokeRequest {
     RevokeRequest {
