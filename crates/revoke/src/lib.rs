@@ -13,12 +13,15 @@
 //! - [`key_actions`]: disable every enabled version (and stop automatic rotation, so the
 //!   freeze holds), restore after a freeze (versions and the exact schedule), restore versions
 //!   scheduled for destruction, and the destroy guard.
+//! - [`drift_fix`]: the one-click fix of a drift finding (remove the out-of-band binding, or
+//!   add the missing one back) with the same confirmation, log and etag-safe edit.
 //!
 //! Every change is written to the [`cmek_activity::ActivityLog`] before (intent) and after
 //! (outcome); IAM writes go only through `cmek_gcp::edit_policy` (ARCHITECTURE.md invariant 4).
 
 pub mod aws;
 pub mod blast_radius;
+pub mod drift_fix;
 pub mod key_actions;
 pub mod lever;
 pub mod recover;
@@ -26,6 +29,7 @@ pub mod revoke;
 pub mod snapshot;
 
 pub use blast_radius::{key_uses, preview_revoke, ClusterKeyUse, RevokePreview, SharingCluster};
+pub use drift_fix::{fix_drift, DriftFix, DriftFixAction, DriftFixReport, DriftFixRequest};
 pub use key_actions::{
     destroy_guard, disable_all_versions, latest_freeze, preview_key, restore_scheduled_versions,
     restored_schedule, unfreeze_key, DestroyGuard, FreezeSnapshot, KeyActionReport, KeyPreview,
@@ -145,6 +149,7 @@ mod tests {
         log: cmek_activity::ActivityLog,
         req: RevokeRequest,
         c: RevokeControl,
+        fix: DriftFix,
     ) {
         let sink: Sink<'_> = &|_| {};
         is_send(&preview_revoke(&ctx, ""));
@@ -158,5 +163,6 @@ mod tests {
         ));
         is_send(&destroy_guard(&ctx, ""));
         is_send(&unfreeze_key(&ctx, &log, "", "", &c, sink));
+        is_send(&fix_drift(&ctx, &log, &fix, "", sink));
     }
 }
