@@ -19,7 +19,7 @@ const ENC: &str = "roles/cloudkms.cryptoKeyEncrypterDecrypter";
 const TOKEN: &str = "roles/iam.serviceAccountTokenCreator";
 
 fn sa_res(email: &str) -> String {
-    format!("projects/{AUDIT_KEYS_PROJECT}/serviceAccounts/{email}")
+    cmek_audit::drift::sa_resource(email)
 }
 
 fn findings_on<'a>(r: &'a AuditReport, resource: &str) -> Vec<&'a str> {

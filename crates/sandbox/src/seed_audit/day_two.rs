@@ -7,7 +7,11 @@
 //! - **Drift** (C15 extra, C16 missing bindings): cluster `audit-drift` uses its own key and
 //!   service account, each with one binding granted out of band (a colleague may decrypt with
 //!   the key; a developer may impersonate the account); its twin `audit-drift-clean` has
-//!   exactly the bindings CockroachDB needs and nothing else.
+//!   exactly the bindings CockroachDB needs and nothing else. So that the one-click fix can run
+//!   in the app's sandbox, the officer administers these (and only these): `roles/cloudkms.admin`
+//!   on their key ring [`DRIFT_RING`], and `roles/iam.serviceAccountAdmin` on the project
+//!   [`AUDIT_DRIFT_PROJECT`] that holds their service accounts (both levels drift does not
+//!   cover; no check flags them).
 
 use serde_json::{json, Value};
 
@@ -31,16 +35,20 @@ pub const DRIFT_CLUSTERS: &[(&str, &str)] = &[
     ("a0000000-0000-4000-8000-00000000c15a", "audit-drift"),
     ("a0000000-0000-4000-8000-00000000c15c", "audit-drift-clean"),
 ];
+/// Project of the drift service accounts (the officer: viewer and service account admin).
+pub const AUDIT_DRIFT_PROJECT: &str = "audit-drift-prj";
+/// Key ring of the drift keys, in [`AUDIT_KEYS_PROJECT`] (the officer: `roles/cloudkms.admin`).
+pub const DRIFT_RING: &str = "projects/audit-keys-prj/locations/us-east4/keyRings/drift-ring";
 /// Key of `audit-drift`; also grants `roles/cloudkms.cryptoKeyDecrypter` to [`DRIFT_COLLEAGUE`].
 pub const DRIFT_KEY: &str =
-    "projects/audit-keys-prj/locations/us-east4/keyRings/crdb-ring/cryptoKeys/drift";
+    "projects/audit-keys-prj/locations/us-east4/keyRings/drift-ring/cryptoKeys/drift";
 /// Key of `audit-drift-clean`: only its service account's Encrypter/Decrypter.
 pub const DRIFT_CLEAN_KEY: &str =
-    "projects/audit-keys-prj/locations/us-east4/keyRings/crdb-ring/cryptoKeys/drift-clean";
+    "projects/audit-keys-prj/locations/us-east4/keyRings/drift-ring/cryptoKeys/drift-clean";
 /// Service account of `audit-drift`; also lets [`DRIFT_DEVELOPER`] create its tokens.
-pub const SA_DRIFT: &str = "crdb-drift@audit-keys-prj.iam.gserviceaccount.com";
+pub const SA_DRIFT: &str = "crdb-drift@audit-drift-prj.iam.gserviceaccount.com";
 /// Service account of `audit-drift-clean`: only CockroachDB's Token Creator.
-pub const SA_DRIFT_CLEAN: &str = "crdb-drift-clean@audit-keys-prj.iam.gserviceaccount.com";
+pub const SA_DRIFT_CLEAN: &str = "crdb-drift-clean@audit-drift-prj.iam.gserviceaccount.com";
 /// Granted out of band on [`DRIFT_KEY`].
 pub const DRIFT_COLLEAGUE: &str = "user:colleague@example.com";
 /// Granted out of band on [`SA_DRIFT`].
@@ -63,6 +71,25 @@ fn seed_freeze(state: &mut State) {
 }
 
 fn seed_drift(state: &mut State) {
+    state.projects.insert(
+        AUDIT_DRIFT_PROJECT.into(),
+        project(AUDIT_DRIFT_PROJECT, "310000000003"),
+    );
+    set_policy(
+        state,
+        &format!("projects/{AUDIT_DRIFT_PROJECT}"),
+        json!([{"role": "roles/viewer", "members": [DEFAULT_GOOGLE_MEMBER]},
+        {"role": "roles/iam.serviceAccountAdmin", "members": [DEFAULT_GOOGLE_MEMBER]}]),
+    );
+    state.key_rings.insert(
+        DRIFT_RING.into(),
+        json!({"name": DRIFT_RING, "createTime": "2025-05-01T08:00:00.000000Z"}),
+    );
+    set_policy(
+        state,
+        DRIFT_RING,
+        json!([{"role": "roles/cloudkms.admin", "members": [DEFAULT_GOOGLE_MEMBER]}]),
+    );
     for ((id, name), (key, sa)) in DRIFT_CLUSTERS
         .iter()
         .zip([(DRIFT_KEY, SA_DRIFT), (DRIFT_CLEAN_KEY, SA_DRIFT_CLEAN)])
@@ -76,7 +103,7 @@ fn seed_drift(state: &mut State) {
         let account = sa.split('@').next().unwrap_or_default();
         insert_sa(
             state,
-            AUDIT_KEYS_PROJECT,
+            AUDIT_DRIFT_PROJECT,
             account,
             Some("CockroachDB CMEK"),
             None,
@@ -96,7 +123,7 @@ fn seed_drift(state: &mut State) {
         set_policy(state, key, Value::Array(key_bindings));
         set_policy(
             state,
-            &sa_resource(AUDIT_KEYS_PROJECT, sa),
+            &sa_resource(AUDIT_DRIFT_PROJECT, sa),
             Value::Array(sa_bindings),
         );
         let gcp = "GCP_CLOUD_KMS";
