@@ -38,6 +38,8 @@ const FIELDS: &[(&str, &str)] = &[
     ("crypto_key", "--key"),
     ("layout.location", "--multi-region"),
     ("rotation_period_days", "--rotation"),
+    ("region", "--region"),
+    ("node_count", "--nodes"),
     ("confirm_name", "--confirm"),
     ("sandbox URL", "--sandbox-url"),
 ];

@@ -9,6 +9,8 @@ Examples:
   cmek apply --plan plan.json                    apply a reviewed plan file
   cmek apply prod-payments --yes --hsm           plan and apply in one go
   cmek status prod-payments --wait
+  cmek rotate prod-payments --key payments-2026 --out rotate.json   rotate to a new key (plan)
+  cmek add-region prod-payments --region us-west1 --yes            add a region with its key
   cmek audit --project audit-keys-prj --fail-on high --format html --out audit.html
   cmek revoke prod-payments --lever token-creator --confirm prod-payments
   cmek recover 5f0c…                             restore what a revocation removed

@@ -13,6 +13,11 @@
 //!   digest; [`Desk::apply_setup`] takes the id, re-plans from the stored request and refuses
 //!   when the world changed; [`Desk::apply_plan_file`] (command line) also refuses a file whose
 //!   content no longer matches its digest. A plan sent by a caller is never executed.
+//! - **The CMEK state machine decides first** (`cmek_core::lifecycle`, issue 10):
+//!   [`Desk::allowed_actions`] tells the faces what a cluster allows; planning and applying a
+//!   setup, a rotation ([`Desk::plan_rotation`]) or a new region ([`Desk::plan_add_region`])
+//!   refuse what it forbids before any write. Rotation and add-region plans are held, digested
+//!   and re-planned like setup plans.
 //! - **Every change is logged.** Setup records an intent before and an outcome after each
 //!   write call ([`setup_log`]); revocation, recovery and key actions log through `cmek_revoke`.
 //! - **Settings are safe in release builds** (`cmek_core::settings`): a refused endpoint
@@ -22,6 +27,7 @@ pub mod activity;
 pub mod aws;
 pub mod aws_plans;
 mod aws_setup;
+mod changes;
 pub mod operations;
 pub mod plans;
 pub mod sandbox;
@@ -298,7 +304,7 @@ impl Desk {
         on_event: &(dyn Fn(ApplyEvent) + Send + Sync),
     ) -> Result<ApplyResult> {
         let connection = self.connection().await?;
-        let fresh = cmek_setup::plan(&connection, reviewed.request.clone()).await?;
+        let fresh = cmek_setup::replan(&connection, reviewed).await?;
         plans::check_unchanged(reviewed, &fresh)?;
         let log = self.activity.log()?;
         let recorder =

@@ -12,7 +12,15 @@
 //! step (id, kind, resource), every IAM grant and the CMEK region specs. It leaves out what
 //! changes while a run makes progress (`already_done`, `exists`, bindings before/after,
 //! warnings, the equivalent commands), so an interrupted apply resumes under the same id.
+//!
+//! Rotation and add-region plans (`Plan::change`, issue 10) are held the same way; their digest
+//! also covers what was asked (the rotation or add-region request, the new node counts) and the
+//! keys a rotation moves away from (so a rotation someone else made meanwhile refuses it), and an
+//! add-region plan counts the new region among the cluster's regions whether or not it was
+//! added yet. Re-planning goes through `cmek_setup::replan`, which plans each kind from its own
+//! request.
 
+use cmek_core::change::PlanChange;
 use cmek_core::plan::Plan;
 use cmek_core::{Error, ErrorCode, Result};
 use serde_json::{json, Value};
@@ -25,13 +33,13 @@ pub const MAX_HELD_PLANS: usize = 64;
 
 /// `sha256:` and the hex SHA-256 of the canonical JSON of the plan's intent.
 pub fn plan_digest(plan: &Plan) -> String {
-    let intent = json!({
+    let mut intent = json!({
         "request": plan.request,
         "cluster": {
             "id": plan.cluster.id,
             "accountId": plan.cluster.account_id,
             "cloudProvider": plan.cluster.cloud_provider,
-            "regions": plan.cluster.region_names(),
+            "regions": target_regions(plan),
         },
         "cockroachPrincipal": plan.cockroach_principal,
         "serviceAccountEmail": plan.service_account_email,
@@ -47,11 +55,34 @@ pub fn plan_digest(plan: &Plan) -> String {
         })).collect::<Vec<_>>(),
         "regionSpecs": plan.region_specs,
     });
+    // A rotation or a new region adds what was asked for (setup plans keep their digest).
+    match &plan.change {
+        PlanChange::Setup => {}
+        PlanChange::Rotation(r) => {
+            intent["change"] = json!({ "rotation": r.request, "from": r.from })
+        }
+        PlanChange::AddRegion(a) => {
+            intent["change"] = json!({ "addRegion": a.request, "regionNodes": a.region_nodes })
+        }
+    }
     let mut canonical = String::new();
     write_canonical(&intent, &mut canonical);
     let hash = Sha256::digest(canonical.as_bytes());
     let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
     format!("sha256:{hex}")
+}
+
+/// The cluster's regions once the plan is applied: an added region counts whether or not it was
+/// already added, so an add-region plan interrupted after its `PATCH` resumes under its id.
+fn target_regions(plan: &Plan) -> Vec<String> {
+    let mut regions = plan.cluster.region_names();
+    if let PlanChange::AddRegion(a) = &plan.change {
+        if !regions.contains(&a.request.region) {
+            regions.push(a.request.region.clone());
+            regions.sort();
+        }
+    }
+    regions
 }
 
 /// JSON with object keys sorted at every level (independent of serde_json's map order).
@@ -140,7 +171,10 @@ pub fn check_unchanged(reviewed: &Plan, fresh: &Plan) -> Result<()> {
     if fresh.request != reviewed.request {
         what.push("the request");
     }
-    if fresh.cluster.region_names() != reviewed.cluster.region_names()
+    if std::mem::discriminant(&fresh.change) != std::mem::discriminant(&reviewed.change) {
+        what.push("the kind of change (setup, rotation or new region)");
+    }
+    if target_regions(fresh) != target_regions(reviewed)
         || fresh.cluster.account_id != reviewed.cluster.account_id
     {
         what.push("the cluster's regions or account");

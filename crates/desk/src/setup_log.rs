@@ -1,5 +1,7 @@
 //! Guided setup in the activity log: an operation per apply, and an intent before and an
-//! outcome after every write call it sends (issue 8; ARCHITECTURE invariant 9).
+//! outcome after every write call it sends (issue 8; ARCHITECTURE invariant 9). Rotations and
+//! new regions (issue 10) are recorded the same way, as `rotate` and `add_region` operations
+//! whose write calls are labelled `rotate.{step kind}` and `add_region.{step kind}`.
 //!
 //! [`SetupRecorder`] is the `cmek_core::observe::WriteObserver` the app core attaches to the
 //! connection of one apply, so the Google HTTP layer and the CockroachDB client call it per
@@ -21,6 +23,8 @@ pub struct SetupRecorder {
     actor: String,
     /// `(step id, kind, resource)` of every step of the plan.
     steps: Vec<(String, String, String)>,
+    /// `setup`, `rotate` or `add_region` (`cmek_core::change::PlanChange::action`).
+    action: &'static str,
     /// The step running now: its action name and resource.
     current: Mutex<(String, String)>,
 }
@@ -28,17 +32,19 @@ pub struct SetupRecorder {
 impl SetupRecorder {
     /// Opens the `setup` operation for `plan` (its request is the operation's `before`).
     pub fn start(log: Arc<ActivityLog>, actor: &str, plan: &Plan) -> Result<Arc<Self>> {
-        let summary = format!(
-            "Set up CMEK for {} ({} steps)",
-            plan.cluster.name,
-            plan.steps.len()
-        );
+        let action = plan.change.action();
+        let what = match action {
+            "rotate" => "Rotate CMEK to new keys for",
+            "add_region" => "Add a region with its key to",
+            _ => "Set up CMEK for",
+        };
+        let summary = format!("{what} {} ({} steps)", plan.cluster.name, plan.steps.len());
         let operation_id = log.start_operation(
             actor,
-            "setup",
+            action,
             &plan.cluster.id,
             &summary,
-            &json!({ "request": plan.request, "planDigest": plan.digest }),
+            &json!({ "request": plan.request, "change": plan.change, "planDigest": plan.digest }),
         )?;
         let steps = plan
             .steps
@@ -56,7 +62,8 @@ impl SetupRecorder {
             operation_id,
             actor: actor.to_owned(),
             steps,
-            current: Mutex::new(("setup".into(), plan.cluster.id.clone())),
+            action,
+            current: Mutex::new((action.into(), plan.cluster.id.clone())),
         }))
     }
 
@@ -69,7 +76,7 @@ impl SetupRecorder {
     pub fn on_event(&self, event: &ApplyEvent) {
         if let ApplyEvent::StepStarted { step_id } = event {
             if let Some((_, kind, resource)) = self.steps.iter().find(|(id, _, _)| id == step_id) {
-                *self.lock() = (format!("setup.{kind}"), resource.clone());
+                *self.lock() = (format!("{}.{kind}", self.action), resource.clone());
             }
         }
     }
@@ -80,7 +87,11 @@ impl SetupRecorder {
             Ok(r) => self.log.finish_operation(
                 &self.operation_id,
                 EntryStatus::Ok,
-                "CMEK set up",
+                match self.action {
+                    "rotate" => "CMEK rotated to the new keys",
+                    "add_region" => "Region added with its key",
+                    _ => "CMEK set up",
+                },
                 r,
                 None,
             ),
@@ -93,7 +104,7 @@ impl SetupRecorder {
                 self.log.finish_operation(
                     &self.operation_id,
                     status,
-                    "Setup stopped; applying the plan again continues from here",
+                    "Stopped; applying the plan again continues from here",
                     &Value::Null,
                     Some(e),
                 )

@@ -1,6 +1,7 @@
 //! What rotation and add-region plans share: reading the cluster and its CMEK state, the spec
 //! each region uses now, the one service account CockroachDB acts as, the API step, and the
-//! equivalent commands. Reads only.
+//! equivalent commands; and [`allowed_actions`], the state machine's verdicts with what the
+//! cluster itself rules out. Reads only.
 
 use crate::connection::Connection;
 use crate::plan::step;
@@ -8,9 +9,65 @@ use cmek_core::cockroach::{
     Cluster, CmekClusterInfo, CmekKeySpec, CmekRegionInfo, CmekRegionSpec, CC_VERSION,
 };
 use cmek_core::gcloud::{self, CommandInputs};
+use cmek_core::lifecycle::{self, ActionAvailability, CmekAction};
 use cmek_core::plan::{PlanStep, PlannedKey, SetupRequest, StepKind};
 use cmek_core::service_usage::{SERVICE_IAM, SERVICE_KMS};
 use cmek_core::{Error, ErrorCode, Result};
+
+/// Every action with what the CMEK state machine says for the cluster's status
+/// (`cmek_core::lifecycle`), and what the cluster itself rules out: no change of keys while it
+/// is not eligible (plan, visibility, state, a running operation); rotation and new regions
+/// for Google Cloud clusters only; setup for Google Cloud and AWS clusters.
+pub async fn allowed_actions(
+    conn: &Connection,
+    cluster_id: &str,
+) -> Result<Vec<ActionAvailability>> {
+    let id = cmek_core::names::ClusterId::parse(cluster_id)?;
+    let cluster = conn.cockroach.get_cluster(id.as_str()).await?;
+    let info = match cluster.plan.as_str() {
+        "ADVANCED" => conn.cockroach.get_cmek(id.as_str()).await?,
+        _ => None,
+    };
+    Ok(actions_for(&cluster, info.as_ref()))
+}
+
+/// [`allowed_actions`] for a cluster and CMEK state already read.
+pub(crate) fn actions_for(
+    cluster: &Cluster,
+    info: Option<&CmekClusterInfo>,
+) -> Vec<ActionAvailability> {
+    let mut actions = lifecycle::allowed_actions(info);
+    let ineligible = cluster.ineligibility();
+    let provider = cluster.cloud_provider.as_str();
+    for a in actions.iter_mut().filter(|a| a.allowed) {
+        if !matches!(
+            a.action,
+            CmekAction::Setup | CmekAction::Rotate | CmekAction::AddRegion
+        ) {
+            continue;
+        }
+        let (why, what_to_do) = match (&ineligible, provider, a.action) {
+            (Some(why), _, _) => (
+                format!("Cluster {} cannot take this change now: {why}.", cluster.name),
+                "Wait for a running operation to finish; CMEK needs an Advanced, private cluster in state CREATED.".to_owned(),
+            ),
+            (None, "GCP", _) | (None, "AWS", CmekAction::Setup) => continue,
+            (None, "AWS", _) => (
+                "Rotating and adding a region with its key are for Google Cloud clusters for now.".to_owned(),
+                "Change this cluster's AWS keys with the AWS console or API and CockroachDB Cloud's API.".to_owned(),
+            ),
+            (None, other, _) => (
+                format!("Cluster {} runs on {other}; this app covers Google Cloud and AWS clusters.", cluster.name),
+                format!("Manage its keys in {other} and CockroachDB Cloud's API."),
+            ),
+        };
+        a.allowed = false;
+        a.note = None;
+        a.reason = Some(why);
+        a.what_to_do = Some(what_to_do);
+    }
+    actions
+}
 
 /// The cluster and its CMEK state. Errors: `NotEligible` for a cluster not on Google Cloud.
 pub(crate) async fn read_cluster(

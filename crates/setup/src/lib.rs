@@ -29,6 +29,7 @@ mod wait;
 pub use add_region::{plan_add_region, MAX_REGION_NODES};
 pub use apply::{apply, ApplyControl};
 pub use aws::{apply_aws, plan_aws, suggest_aws_request};
+pub use change_common::allowed_actions;
 /// The token [`ApplyControl::from_token`] takes (`cmek_retry`'s, from `tokio-util`).
 pub use cmek_retry::CancellationToken;
 pub use connection::{Connection, Endpoints, Timing};
@@ -50,49 +51,6 @@ pub async fn replan(conn: &Connection, plan: &Plan) -> Result<Plan> {
         PlanChange::Rotation(r) => plan_rotation(conn, r.request.clone()).await,
         PlanChange::AddRegion(a) => plan_add_region(conn, a.request.clone()).await,
     }
-}
-
-/// The CMEK status of a cluster and what the state machine allows on it (`DISABLED` and only
-/// setup when CMEK was never enabled). Setup is refused, with the reason, for a cluster that
-/// cannot use CMEK or does not run on Google Cloud.
-pub async fn allowed_actions(
-    conn: &Connection,
-    cluster_id: &str,
-) -> Result<Vec<cmek_core::lifecycle::ActionAvailability>> {
-    let id = cmek_core::names::ClusterId::parse(cluster_id)?;
-    let cluster = conn.cockroach.get_cluster(id.as_str()).await?;
-    let info = match cluster.plan.as_str() {
-        "ADVANCED" => conn.cockroach.get_cmek(id.as_str()).await?,
-        _ => None,
-    };
-    let mut actions = cmek_core::lifecycle::allowed_actions(info.as_ref());
-    let ineligible = cluster.ineligibility().or_else(|| {
-        (cluster.cloud_provider != "GCP").then(|| {
-            format!(
-                "it runs on {}; guided setup covers Google Cloud clusters",
-                cluster.cloud_provider
-            )
-        })
-    });
-    if let Some(why) = ineligible {
-        for a in actions.iter_mut().filter(|a| a.allowed) {
-            if matches!(
-                a.action,
-                cmek_core::lifecycle::CmekAction::Setup
-                    | cmek_core::lifecycle::CmekAction::Rotate
-                    | cmek_core::lifecycle::CmekAction::AddRegion
-            ) {
-                a.allowed = false;
-                a.note = None;
-                a.reason = Some(format!(
-                    "Cluster {} cannot take this change now: {why}.",
-                    cluster.name
-                ));
-                a.what_to_do = Some("Wait for the running operation to finish, or use an Advanced private Google Cloud cluster.".into());
-            }
-        }
-    }
-    Ok(actions)
 }
 
 /// Every cluster of the organisation, with why it is not eligible (if so) and its CMEK status.

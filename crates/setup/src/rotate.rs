@@ -31,6 +31,9 @@ use cmek_core::{Error, ErrorCode, Result};
 pub async fn suggest_rotation(conn: &Connection, cluster_id: &str) -> Result<RotationRequest> {
     let id = ClusterId::parse(cluster_id)?;
     let (cluster, info) = read_cluster(conn, id.as_str()).await?;
+    if CmekPhase::of(info.as_ref()) != CmekPhase::Rotating {
+        lifecycle::require(info.as_ref(), CmekAction::Rotate, &cluster.name)?;
+    }
     let current = current_specs(info.as_ref());
     let first = current.first().ok_or_else(|| {
         Error::new(
@@ -137,12 +140,25 @@ pub async fn plan_rotation(conn: &Connection, request: RotationRequest) -> Resul
         lifecycle::require(info.as_ref(), CmekAction::Rotate, &cluster.name)?;
     }
     let changed_regions: Vec<String> = changed.iter().map(|s| s.region.clone()).collect();
-    let mut warnings = Vec::new();
-    let mut old: Vec<String> = current
+    // The key each region moves away from: its newest spec other than the target. The same
+    // before and after the PUT, so an interrupted rotation resumes under its digest, and a
+    // rotation someone else made in between changes it.
+    let from: Vec<CmekRegionSpec> = targets
         .iter()
-        .filter(|c| changed_regions.contains(&c.region))
-        .map(|c| c.key_spec.uri.clone())
+        .filter_map(|t| {
+            let k = region_info(&t.region)?
+                .key_infos
+                .iter()
+                .filter(|k| k.spec.uri != t.key_spec.uri)
+                .max_by(|a, b| a.created_at.cmp(&b.created_at))?;
+            Some(CmekRegionSpec {
+                region: t.region.clone(),
+                key_spec: k.spec.clone(),
+            })
+        })
         .collect();
+    let mut warnings = Vec::new();
+    let mut old: Vec<String> = from.iter().map(|c| c.key_spec.uri.clone()).collect();
     old.sort();
     old.dedup();
     if !old.is_empty() {
@@ -190,7 +206,7 @@ pub async fn plan_rotation(conn: &Connection, request: RotationRequest) -> Resul
         digest: String::new(),
         change: PlanChange::Rotation(RotationChange {
             request,
-            current,
+            from,
             changed_regions,
             unchanged_regions,
         }),

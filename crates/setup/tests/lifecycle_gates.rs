@@ -76,7 +76,7 @@ async fn setup_naming_another_key_on_an_enabled_cluster_yields_a_rotation_plan()
         panic!("a rotation plan: {:#?}", plan.change)
     };
     assert_eq!(rotation.changed_regions, vec!["us-east4"]);
-    assert_eq!(rotation.current[0].key_spec.uri, old);
+    assert_eq!(rotation.from[0].key_spec.uri, old);
     let kinds: Vec<StepKind> = plan.steps.iter().map(|s| s.kind).collect();
     assert!(kinds.contains(&StepKind::UpdateCmek), "{kinds:?}");
     for not in [
@@ -93,7 +93,7 @@ async fn setup_naming_another_key_on_an_enabled_cluster_yields_a_rotation_plan()
     );
     assert_eq!(
         target.auth_principal,
-        rotation.current[0].key_spec.auth_principal
+        rotation.from[0].key_spec.auth_principal
     );
     assert!(
         plan.warnings[0].contains("already ENABLED with other keys"),

@@ -1,4 +1,5 @@
-//! `cmek status CLUSTER [--wait]`: CockroachDB's CMEK status of a cluster, per region. With
+//! `cmek status CLUSTER [--wait]`: CockroachDB's CMEK status of a cluster, per region, and the
+//! actions the CMEK state machine allows on it (with why not and what to do). With
 //! `--wait` it polls until the cluster and every region are settled (ENABLED, DISABLED,
 //! REVOKED or a `*_FAILED` status); a failed status then exits 1.
 
@@ -6,9 +7,10 @@ use super::resolve_cluster;
 use crate::args::StatusArgs;
 use crate::cancel::interruptible;
 use crate::exit::{Outcome, FAILED, OK};
-use crate::output::{status_tone, Out};
+use crate::output::{status_tone, Out, Tone};
 use crate::progress::Progress;
 use cmek_core::cockroach::{classify_status, Cluster, CmekClusterInfo, StatusClass};
+use cmek_core::lifecycle::ActionAvailability;
 use cmek_core::{Error, ErrorCode, Result};
 use cmek_desk_core::Desk;
 use serde::Serialize;
@@ -29,6 +31,8 @@ struct StatusOutput<'a> {
     settled: bool,
     /// CockroachDB's `CMEKClusterInfo` as it answered (snake_case, per the API).
     cmek: &'a CmekClusterInfo,
+    /// What the CMEK state machine allows now, with why not and what to do (camelCase).
+    allowed_actions: &'a [ActionAvailability],
 }
 
 pub async fn run(desk: &Desk, args: StatusArgs, out: &Out) -> Outcome {
@@ -45,6 +49,7 @@ pub async fn run(desk: &Desk, args: StatusArgs, out: &Out) -> Outcome {
             .region_infos
             .iter()
             .any(|r| classify_status(&r.status) == StatusClass::Failed);
+    let actions = desk.allowed_actions(&cluster.id).await?;
     if out.json {
         out.print_json(&StatusOutput {
             cluster_id: &cluster.id,
@@ -52,6 +57,7 @@ pub async fn run(desk: &Desk, args: StatusArgs, out: &Out) -> Outcome {
             status: &info.status,
             settled: settled(&info),
             cmek: &info,
+            allowed_actions: &actions,
         });
     } else {
         println!(
@@ -61,6 +67,7 @@ pub async fn run(desk: &Desk, args: StatusArgs, out: &Out) -> Outcome {
             out.paint(&info.status, status_tone(&info.status))
         );
         print_regions(&info, out);
+        print_actions(&actions, out);
     }
     Ok(if args.wait && failed { FAILED } else { OK })
 }
@@ -125,5 +132,27 @@ pub fn print_regions(info: &CmekClusterInfo, out: &Out) {
             out.cell(current.map_or("", |k| k.user_message.as_str()), None),
         ]);
     }
+    out.print_table(&table);
+}
+
+/// One row per action: allowed or not, and why not and what to do instead.
+fn print_actions(actions: &[ActionAvailability], out: &Out) {
+    let mut table = out.table(&["ACTION", "ALLOWED", "WHY NOT / NOTE", "WHAT TO DO"]);
+    for a in actions {
+        let (allowed, tone) = match a.allowed {
+            true => ("yes", Tone::Good),
+            false => ("no", Tone::Bad),
+        };
+        table.add_row(vec![
+            out.cell(a.action.label(), None),
+            out.cell(allowed, Some(tone)),
+            out.cell(
+                a.reason.as_deref().or(a.note.as_deref()).unwrap_or(""),
+                None,
+            ),
+            out.cell(a.what_to_do.as_deref().unwrap_or(""), None),
+        ]);
+    }
+    println!();
     out.print_table(&table);
 }

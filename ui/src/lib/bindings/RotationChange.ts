@@ -7,9 +7,11 @@ import type { RotationRequest } from "./RotationRequest";
  */
 export type RotationChange = { request: RotationRequest, 
 /**
- * The spec each region uses now (kept by CockroachDB in `key_infos`; never destroy it).
+ * The spec each region moves away from: its newest spec other than the target (the same
+ * before and after the `PUT`). CockroachDB keeps it in `key_infos` and still needs it to
+ * decrypt: never disable or destroy it.
  */
-current: Array<CmekRegionSpec>, 
+from: Array<CmekRegionSpec>, 
 /**
  * Regions whose key changes: the `PUT` body holds their specs (from the plan's
  * `regionSpecs`, which hold the target of every region).
