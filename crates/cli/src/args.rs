@@ -11,9 +11,6 @@ use cmek_audit::Severity;
 use cmek_revoke::Lever;
 use std::path::PathBuf;
 
-mod changes;
-pub use changes::{AddRegionArgs, ApplyChoice, RotateArgs};
-
 /// `cmek`: set up, check, audit and revoke CMEK for CockroachDB Cloud clusters on Google Cloud.
 #[derive(Debug, Parser)]
 #[command(name = "cmek", version, after_help = EXAMPLES, propagate_version = true)]
@@ -49,15 +46,7 @@ pub enum Command {
     /// Apply a reviewed plan file, or plan and apply for CLUSTER with --yes.
     #[command(after_help = APPLY_EXAMPLES)]
     Apply(ApplyArgs),
-    /// Rotate a CMEK cluster to a new key (shows the plan; --yes applies; --plan FILE applies a
-    /// reviewed plan).
-    #[command(after_help = changes::ROTATE_EXAMPLES)]
-    Rotate(RotateArgs),
-    /// Add a region to a CMEK cluster, with its key (shows the plan; --yes or --plan FILE applies).
-    #[command(after_help = changes::ADD_REGION_EXAMPLES)]
-    AddRegion(AddRegionArgs),
-    /// Show CockroachDB's CMEK status of a cluster and the actions it allows (--wait: until it
-    /// settles).
+    /// Show CockroachDB's CMEK status of a cluster (--wait: until it settles).
     #[command(after_help = STATUS_EXAMPLES)]
     Status(StatusArgs),
     /// Audit the Cloud KMS keys of projects and the clusters that use them.
@@ -133,6 +122,20 @@ pub struct PlanOptions {
     /// Customer service account id [default: crdb-cmek-SUFFIX].
     #[arg(long, value_name = "ID", value_parser = service_account_id)]
     pub service_account: Option<String>,
+    /// AWS clusters: the IAM role CockroachDB assumes [default: crdb-cmek-SUFFIX].
+    #[arg(long, value_name = "NAME", value_parser = role_name)]
+    pub role_name: Option<String>,
+    /// AWS clusters: the KMS alias of the key(s) [default: alias/crdb-cmek-SUFFIX].
+    #[arg(long, value_name = "ALIAS", value_parser = key_alias)]
+    pub key_alias: Option<String>,
+    /// AWS clusters: one multi-Region key, its primary in REGION [default: the cluster's primary
+    /// region] and a replica in each other cluster region (instead of one key per region).
+    #[arg(long, group = "layout", value_name = "REGION", num_args = 0..=1, default_missing_value = "")]
+    pub multi_region_key: Option<String>,
+    /// AWS clusters: allow rewriting an existing role's trust policy that lacks CockroachDB's
+    /// account or its sts:ExternalId condition (every other statement is kept).
+    #[arg(long)]
+    pub fix_trust: bool,
 }
 
 #[derive(Debug, Args)]
@@ -321,6 +324,18 @@ fn kms_id(s: &str) -> Result<String, String> {
 
 fn service_account_id(s: &str) -> Result<String, String> {
     rule_of(cmek_core::names::validate_service_account_id("", s)).map(|()| s.to_owned())
+}
+
+fn role_name(s: &str) -> Result<String, String> {
+    rule_of(cmek_core::aws::arn::validate_role_name("", s)).map(|()| s.to_owned())
+}
+
+fn key_alias(s: &str) -> Result<String, String> {
+    cmek_core::aws::arn::normalize_alias("", s).map_err(|e| {
+        e.message
+            .split_once(": ")
+            .map_or(e.message.clone(), |(_, rule)| rule.to_owned())
+    })
 }
 
 fn location(s: &str) -> Result<String, String> {

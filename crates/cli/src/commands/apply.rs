@@ -11,7 +11,6 @@ use crate::cancel::cancellable;
 use crate::exit::{invalid, Outcome, OK};
 use crate::output::{Out, Tone};
 use crate::progress::Progress;
-use cmek_core::change::PlanChange;
 use cmek_core::plan::{ApplyEvent, ApplyResult, Plan, StepOutcome};
 use cmek_core::{ErrorCode, Result};
 use cmek_desk_core::{Desk, Operation};
@@ -21,6 +20,9 @@ use std::path::Path;
 pub async fn run(desk: &Desk, args: ApplyArgs, out: &Out) -> Outcome {
     let (plan, from_file) = match (&args.plan, &args.cluster) {
         (Some(path), _) => {
+            if let Some(aws) = super::aws_setup::read_aws_plan(path)? {
+                return super::aws_setup::apply_file(desk, &aws, out).await;
+            }
             let plan = read_plan(path)?;
             // Refused before anything is printed or read (the core checks again when applying).
             cmek_desk_core::plans::check_file_integrity(&plan)?;
@@ -34,18 +36,14 @@ pub async fn run(desk: &Desk, args: ApplyArgs, out: &Out) -> Outcome {
                 ));
             }
             let cluster = resolve_cluster(desk, cluster).await?;
+            if super::aws_setup::is_aws(&cluster, &args.options)? {
+                return super::aws_setup::apply_cluster(desk, &cluster, &args.options, out).await;
+            }
             let request = plan::request_for(desk, &cluster, &args.options).await?;
             (desk.plan_setup(request).await?, false)
         }
         (None, None) => return Err(invalid("CLUSTER", "give a cluster or --plan FILE")),
     };
-    execute(desk, &plan, from_file, out).await
-}
-
-/// Applies `plan` (a setup, rotation or add-region plan) with progress on stderr: a plan file
-/// through `Desk::apply_plan_file`, a plan made in this process by its id. Ctrl-C cancels
-/// through the Desk (exit 130).
-pub(super) async fn execute(desk: &Desk, plan: &Plan, from_file: bool, out: &Out) -> Outcome {
     if !out.json {
         out.note(format!(
             "Applying the plan for {} ({} steps)…",
@@ -62,13 +60,9 @@ pub(super) async fn execute(desk: &Desk, plan: &Plan, from_file: bool, out: &Out
     let sink = |event: ApplyEvent| on_event(&progress, &titles, out, event);
     let work = async {
         if from_file {
-            desk.apply_plan_file(plan, &sink).await
+            desk.apply_plan_file(&plan, &sink).await
         } else {
-            match &plan.change {
-                PlanChange::Setup => desk.apply_setup(&plan.plan_id, &sink).await,
-                PlanChange::Rotation(_) => desk.apply_rotation(&plan.plan_id, &sink).await,
-                PlanChange::AddRegion(_) => desk.apply_add_region(&plan.plan_id, &sink).await,
-            }
+            desk.apply_setup(&plan.plan_id, &sink).await
         }
     };
     let (result, interrupted) = cancellable(desk, Operation::Apply, &progress, work).await;
@@ -87,7 +81,7 @@ pub(super) async fn execute(desk: &Desk, plan: &Plan, from_file: bool, out: &Out
     }
 }
 
-pub(super) fn read_plan(path: &Path) -> Result<Plan> {
+fn read_plan(path: &Path) -> Result<Plan> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| invalid("--plan", format!("cannot read {}: {e}", path.display())))?;
     serde_json::from_str(&text).map_err(|e| {

@@ -3,16 +3,14 @@
 //! [`resolve_cluster`] turns the CLUSTER argument (a name or an id) into a cluster.
 
 mod activity;
-mod add_region;
 mod apply;
+mod aws_setup;
 mod audit;
-mod change_flow;
 mod clusters;
 mod completions;
 mod login;
 mod plan;
 mod revoke;
-mod rotate;
 mod sandbox;
 mod status;
 
@@ -51,8 +49,6 @@ async fn run_connected(desk: &Desk, command: Command, out: &Out) -> Outcome {
         Command::Plan(a) => plan::run(desk, a, out).await,
         Command::Apply(a) => apply::run(desk, a, out).await,
         Command::Status(a) => status::run(desk, a, out).await,
-        Command::Rotate(a) => rotate::run(desk, a, out).await,
-        Command::AddRegion(a) => add_region::run(desk, a, out).await,
         Command::Audit(a) => audit::run(desk, a, out).await,
         Command::Revoke(a) => revoke::run(desk, a, out).await,
         Command::Recover { operation_id } => revoke::recover(desk, &operation_id, out).await,

@@ -14,6 +14,10 @@ use std::path::Path;
 
 pub async fn run(desk: &Desk, args: PlanArgs, out: &Out) -> Outcome {
     let cluster = resolve_cluster(desk, &args.cluster).await?;
+    if super::aws_setup::is_aws(&cluster, &args.options)? {
+        return super::aws_setup::plan(desk, &cluster, &args.options, args.out.as_deref(), out)
+            .await;
+    }
     let request = request_for(desk, &cluster, &args.options).await?;
     let plan = desk.plan_setup(request).await?;
     if let Some(path) = &args.out {
@@ -22,8 +26,6 @@ pub async fn run(desk: &Desk, args: PlanArgs, out: &Out) -> Outcome {
     if out.json {
         out.print_json(&plan);
     } else {
-        // Another key on an ENABLED cluster: the plan is a rotation (issue 10).
-        super::change_flow::print_change(&plan, out);
         print_plan(&plan, out);
         match &args.out {
             Some(path) => println!(
@@ -92,7 +94,7 @@ pub async fn request_for(desk: &Desk, cluster: &Cluster, o: &PlanOptions) -> Res
     Ok(req)
 }
 
-pub(super) fn write_plan(plan: &Plan, path: &Path) -> Result<()> {
+fn write_plan(plan: &Plan, path: &Path) -> Result<()> {
     let text = serde_json::to_string_pretty(plan)
         .map_err(|e| Error::internal(format!("cannot render the plan: {e}")))?;
     std::fs::write(path, text + "\n")
