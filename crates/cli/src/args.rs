@@ -11,6 +11,9 @@ use cmek_audit::Severity;
 use cmek_revoke::Lever;
 use std::path::PathBuf;
 
+mod changes;
+pub use changes::{AddRegionArgs, ApplyChoice, RotateArgs};
+
 /// `cmek`: set up, check, audit and revoke CMEK for CockroachDB Cloud clusters on Google Cloud.
 #[derive(Debug, Parser)]
 #[command(name = "cmek", version, after_help = EXAMPLES, propagate_version = true)]
@@ -46,7 +49,15 @@ pub enum Command {
     /// Apply a reviewed plan file, or plan and apply for CLUSTER with --yes.
     #[command(after_help = APPLY_EXAMPLES)]
     Apply(ApplyArgs),
-    /// Show CockroachDB's CMEK status of a cluster (--wait: until it settles).
+    /// Rotate a CMEK cluster to a new key (shows the plan; --yes applies; --plan FILE applies a
+    /// reviewed plan).
+    #[command(after_help = changes::ROTATE_EXAMPLES)]
+    Rotate(RotateArgs),
+    /// Add a region to a CMEK cluster, with its key (shows the plan; --yes or --plan FILE applies).
+    #[command(after_help = changes::ADD_REGION_EXAMPLES)]
+    AddRegion(AddRegionArgs),
+    /// Show CockroachDB's CMEK status of a cluster and the actions it allows (--wait: until it
+    /// settles).
     #[command(after_help = STATUS_EXAMPLES)]
     Status(StatusArgs),
     /// Audit the Cloud KMS keys of projects and the clusters that use them.

@@ -11,6 +11,7 @@ use crate::cancel::cancellable;
 use crate::exit::{invalid, Outcome, OK};
 use crate::output::{Out, Tone};
 use crate::progress::Progress;
+use cmek_core::change::PlanChange;
 use cmek_core::plan::{ApplyEvent, ApplyResult, Plan, StepOutcome};
 use cmek_core::{ErrorCode, Result};
 use cmek_desk_core::{Desk, Operation};
@@ -44,6 +45,13 @@ pub async fn run(desk: &Desk, args: ApplyArgs, out: &Out) -> Outcome {
         }
         (None, None) => return Err(invalid("CLUSTER", "give a cluster or --plan FILE")),
     };
+    execute(desk, &plan, from_file, out).await
+}
+
+/// Applies `plan` (a setup, rotation or add-region plan) with progress on stderr: a plan file
+/// through `Desk::apply_plan_file`, a plan made in this process by its id. Ctrl-C cancels
+/// through the Desk (exit 130).
+pub(super) async fn execute(desk: &Desk, plan: &Plan, from_file: bool, out: &Out) -> Outcome {
     if !out.json {
         out.note(format!(
             "Applying the plan for {} ({} steps)…",
@@ -60,9 +68,13 @@ pub async fn run(desk: &Desk, args: ApplyArgs, out: &Out) -> Outcome {
     let sink = |event: ApplyEvent| on_event(&progress, &titles, out, event);
     let work = async {
         if from_file {
-            desk.apply_plan_file(&plan, &sink).await
+            desk.apply_plan_file(plan, &sink).await
         } else {
-            desk.apply_setup(&plan.plan_id, &sink).await
+            match &plan.change {
+                PlanChange::Setup => desk.apply_setup(&plan.plan_id, &sink).await,
+                PlanChange::Rotation(_) => desk.apply_rotation(&plan.plan_id, &sink).await,
+                PlanChange::AddRegion(_) => desk.apply_add_region(&plan.plan_id, &sink).await,
+            }
         }
     };
     let (result, interrupted) = cancellable(desk, Operation::Apply, &progress, work).await;
@@ -81,7 +93,7 @@ pub async fn run(desk: &Desk, args: ApplyArgs, out: &Out) -> Outcome {
     }
 }
 
-fn read_plan(path: &Path) -> Result<Plan> {
+pub(super) fn read_plan(path: &Path) -> Result<Plan> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| invalid("--plan", format!("cannot read {}: {e}", path.display())))?;
     serde_json::from_str(&text).map_err(|e| {

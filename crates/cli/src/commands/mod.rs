@@ -3,14 +3,17 @@
 //! [`resolve_cluster`] turns the CLUSTER argument (a name or an id) into a cluster.
 
 mod activity;
+mod add_region;
 mod apply;
-mod aws_setup;
 mod audit;
+mod aws_setup;
+mod change_flow;
 mod clusters;
 mod completions;
 mod login;
 mod plan;
 mod revoke;
+mod rotate;
 mod sandbox;
 mod status;
 
@@ -49,6 +52,8 @@ async fn run_connected(desk: &Desk, command: Command, out: &Out) -> Outcome {
         Command::Plan(a) => plan::run(desk, a, out).await,
         Command::Apply(a) => apply::run(desk, a, out).await,
         Command::Status(a) => status::run(desk, a, out).await,
+        Command::Rotate(a) => rotate::run(desk, a, out).await,
+        Command::AddRegion(a) => add_region::run(desk, a, out).await,
         Command::Audit(a) => audit::run(desk, a, out).await,
         Command::Revoke(a) => revoke::run(desk, a, out).await,
         Command::Recover { operation_id } => revoke::recover(desk, &operation_id, out).await,

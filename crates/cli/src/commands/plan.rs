@@ -26,6 +26,8 @@ pub async fn run(desk: &Desk, args: PlanArgs, out: &Out) -> Outcome {
     if out.json {
         out.print_json(&plan);
     } else {
+        // Another key on an ENABLED cluster: the plan is a rotation (issue 10).
+        super::change_flow::print_change(&plan, out);
         print_plan(&plan, out);
         match &args.out {
             Some(path) => println!(
@@ -94,7 +96,7 @@ pub async fn request_for(desk: &Desk, cluster: &Cluster, o: &PlanOptions) -> Res
     Ok(req)
 }
 
-fn write_plan(plan: &Plan, path: &Path) -> Result<()> {
+pub(super) fn write_plan(plan: &Plan, path: &Path) -> Result<()> {
     let text = serde_json::to_string_pretty(plan)
         .map_err(|e| Error::internal(format!("cannot render the plan: {e}")))?;
     std::fs::write(path, text + "\n")
