@@ -30,6 +30,7 @@ mod aws_setup;
 mod changes;
 pub mod operations;
 pub mod plans;
+mod revoke_aws;
 pub mod sandbox;
 pub mod session;
 pub mod settings;
@@ -349,6 +350,7 @@ impl Desk {
     /// Everything the confirmation shows: regions, what stops, who shares the SA or key, levers.
     pub async fn preview_revoke(&self, cluster_id: &str) -> Result<RevokePreview> {
         let ctx = revoke_context(&*self.connection().await?);
+        let ctx = self.with_aws_for_cluster(ctx, cluster_id).await?;
         cmek_revoke::preview_revoke(&ctx, cluster_id).await
     }
 
@@ -359,6 +361,7 @@ impl Desk {
         on_event: &(dyn Fn(RevokeEvent) + Send + Sync),
     ) -> Result<RevokeReport> {
         let (ctx, log) = self.revoke_parts().await?;
+        let ctx = self.with_aws_for_cluster(ctx, &request.cluster_id).await?;
         let (_running, control) = self.revoke_control();
         cmek_revoke::revoke(&ctx, &log, request, &control, on_event).await
     }
@@ -370,6 +373,7 @@ impl Desk {
         on_event: &(dyn Fn(RevokeEvent) + Send + Sync),
     ) -> Result<RevokeReport> {
         let (ctx, log) = self.revoke_parts().await?;
+        let ctx = self.with_aws_for_operation(ctx, &log, operation_id).await?;
         let (_running, control) = self.revoke_control();
         cmek_revoke::resume_revoke(&ctx, &log, operation_id, &control, on_event).await
     }
@@ -381,6 +385,7 @@ impl Desk {
         on_event: &(dyn Fn(RevokeEvent) + Send + Sync),
     ) -> Result<RecoverReport> {
         let (ctx, log) = self.revoke_parts().await?;
+        let ctx = self.with_aws_for_operation(ctx, &log, operation_id).await?;
         cmek_revoke::recover(&ctx, &log, operation_id, on_event).await
     }
 
