@@ -27,6 +27,9 @@ fn commands_before_connecting_fail_with_unauthenticated_code() {
         ("list_clusters", json!({})),
         ("suggest_setup", json!({ "clusterId": "c-1" })),
         ("cmek_status", json!({ "clusterId": "c-1" })),
+        ("allowed_actions", json!({ "clusterId": "c-1" })),
+        ("suggest_rotation", json!({ "clusterId": "c-1" })),
+        ("suggest_aws_setup", json!({ "clusterId": "c-1" })),
     ] {
         let error = call(&window, cmd, args).expect_err(cmd);
         assert_eq!(error["code"], "UNAUTHENTICATED", "{cmd}: {error}");
@@ -46,6 +49,22 @@ fn arguments_use_the_names_the_ui_sends() {
     // Tauri argument error, not our UNAUTHENTICATED.
     let error = call(&window, "suggest_setup", json!({})).expect_err("missing clusterId");
     assert!(error.to_string().contains("clusterId"), "{error}");
+}
+
+#[test]
+fn apply_takes_only_the_id_of_a_plan_the_backend_holds() {
+    let MockApp { app: _app, window } = main_window();
+    // A plan object sent by the window (possibly altered by script) is not an argument of
+    // apply_setup: only `planId` is, and the backend executes the plan it holds under that id.
+    let sent = json!({ "plan": { "planId": "p-1", "steps": [] }, "onEvent": "__CHANNEL__:1" });
+    let error = call(&window, "apply_setup", sent).expect_err("a plan object is refused");
+    assert!(error.to_string().contains("planId"), "{error}");
+    // An id the backend never handed out is refused before anything is read or written.
+    for cmd in ["apply_setup", "apply_aws_setup"] {
+        let unknown = json!({ "planId": "p-1", "onEvent": "__CHANNEL__:1" });
+        let error = call(&window, cmd, unknown).expect_err("unknown plan id");
+        assert_eq!(error["code"], "FAILED_PRECONDITION", "{cmd}: {error}");
+    }
 }
 
 #[test]

@@ -7,6 +7,8 @@
 
 pub mod activity;
 pub mod audit;
+pub mod aws;
+pub mod changes;
 pub mod clusters;
 pub mod connection;
 pub mod revoke;

@@ -1,11 +1,14 @@
 //! The findings the audit domain fires on the sandbox's audit seed, computed the way the
-//! domain's own tests do (`crates/audit/tests/common`): `cmek_audit::run_audit` over both audit
-//! projects against a fresh in-process sandbox with the audit seed. The app's tests compare
+//! domain's own tests do (`crates/audit/tests/common`): `cmek_audit::run_audit_with_aws` over
+//! both audit projects and the sandbox's AWS audit account (as the app core reads it, at
+//! `{base}/aws` in `us-east-1`) against a fresh in-process sandbox with the audit seed. The app's tests compare
 //! what the commands return (MockRuntime) and what the window shows (E2E) with this set, so no
 //! copy of the expected findings is kept here.
 #![allow(dead_code)]
 
-use cmek_audit::{run_audit, AuditClients, AuditReport, FindingStatus, ScanOptions};
+use cmek_audit::aws::AwsScan;
+use cmek_audit::{run_audit_with_aws, AuditClients, AuditReport, FindingStatus, ScanOptions};
+use cmek_aws::{AwsClient, AwsCredentials, AwsOptions};
 use cmek_core::plan::ConnectionMode;
 use cmek_core::Secret;
 use cmek_sandbox::seed_audit::{AUDIT_KEYS_PROJECT, AUDIT_OWNER_PROJECT};
@@ -31,6 +34,16 @@ pub fn failed(report: &AuditReport) -> BTreeSet<(String, String)> {
 pub async fn domain_report() -> AuditReport {
     let sb = Sandbox::start(SandboxConfig::audit_demo()).await;
     let e = sb.endpoints();
+    let aws = AwsClient::connect(
+        AwsOptions::new(AwsCredentials::AccessKeys {
+            access_key_id: cmek_sandbox::AWS_AUDIT_ACCESS_KEY_ID.to_owned(),
+            secret_access_key: Secret::new(cmek_sandbox::AWS_AUDIT_SECRET_ACCESS_KEY),
+            session_token: None,
+        })
+        .with_endpoint(e.aws.clone())
+        .with_region(cmek_aws::DEFAULT_REGION),
+    )
+    .await;
     let endpoints = Endpoints {
         kms: e.kms,
         iam: e.iam,
@@ -58,7 +71,18 @@ pub async fn domain_report() -> AuditReport {
         cockroach: Some(&c.cockroach),
         identity: &c.info.google_identity,
     };
-    run_audit(clients, &options, &AtomicBool::new(false), &|_| {}).await
+    let scan = AwsScan {
+        client: &aws,
+        regions: &[],
+    };
+    run_audit_with_aws(
+        clients,
+        Some(scan),
+        &options,
+        &AtomicBool::new(false),
+        &|_| {},
+    )
+    .await
 }
 
 /// The failed `(check id, resource)` pairs the domain reports on the seed.

@@ -203,6 +203,13 @@ pub async fn set_up_cmek(
         field.clear().await.map_err(err)?;
         field.send_keys(project).await.map_err(err)?;
     }
+    review_apply_and_check(c, regions, shot).await
+}
+
+/// From a filled plan form (setup, rotation, new region; GCP or AWS): Review plan → Apply →
+/// confirm → every step ends done/adopted/unchanged → Result shows `regions` regions, each and
+/// the cluster `ENABLED` → screenshot `shot`.
+pub async fn review_apply_and_check(c: &Client, regions: usize, shot: &str) -> Result<(), String> {
     click(c, "review-plan").await?;
     wait_testid(c, "plan-review", UI_TIMEOUT).await?;
     click(c, "apply").await?;

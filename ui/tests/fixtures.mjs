@@ -49,6 +49,7 @@ export const PLAN_ID = "5f0c1f7e-9d1a-4c55-a8f0-3b2f6f1c0a11";
 export const plan = (request, c = single) => ({
   planId: PLAN_ID,
   digest: "sha256:0000000000000000000000000000000000000000000000000000000000000000",
+  change: { kind: "setup" },
   request,
   cluster: c,
   cockroachPrincipal: CRL.slice("serviceAccount:".length),

@@ -235,6 +235,10 @@ pub struct ClusterSummary {
     pub ineligible_reason: Option<String>,
     /// Current cluster-level CMEK status (`DISABLED` when CMEK was never enabled).
     pub cmek_status: String,
+    /// What the CMEK state machine allows on this cluster now, and why not otherwise
+    /// (`cmek_core::lifecycle`); the Cluster screen shows refused actions disabled with the reason.
+    #[serde(default)]
+    pub actions: Vec<crate::lifecycle::ActionAvailability>,
 }
 
 /// Which clouds the app is talking to.

@@ -69,6 +69,21 @@ pub(crate) fn actions_for(
     actions
 }
 
+/// Every action refused because the CMEK status could not be read (`error` says why).
+pub(crate) fn unreadable(error: &Error) -> Vec<ActionAvailability> {
+    CmekAction::ALL
+        .iter()
+        .map(|&action| ActionAvailability {
+            action,
+            allowed: false,
+            status: "UNKNOWN".into(),
+            reason: Some(format!("CockroachDB's CMEK status could not be read: {}", error.message)),
+            what_to_do: Some("Try again; the API key needs a role that can read the cluster's CMEK status (Cluster Admin or Cluster Operator).".into()),
+            note: None,
+        })
+        .collect()
+}
+
 /// The cluster and its CMEK state. Errors: `NotEligible` for a cluster not on Google Cloud.
 pub(crate) async fn read_cluster(
     conn: &Connection,

@@ -65,18 +65,24 @@ pub async fn list_clusters(conn: &Connection) -> Result<Vec<ClusterSummary>> {
                 cluster.cloud_provider
             ));
         }
-        let cmek_status = match conn.cockroach.get_cmek(&cluster.id).await {
-            Ok(Some(info)) if !info.status.is_empty() => info.status,
-            Ok(_) => "DISABLED".to_owned(),
+        let (cmek_status, actions) = match conn.cockroach.get_cmek(&cluster.id).await {
+            Ok(info) => (
+                info.as_ref()
+                    .map(|i| i.status.clone())
+                    .filter(|s| !s.is_empty())
+                    .unwrap_or_else(|| "DISABLED".to_owned()),
+                change_common::actions_for(&cluster, info.as_ref()),
+            ),
             Err(e) => {
                 tracing::warn!(cluster = %cluster.id, code = ?e.code, "could not read CMEK status");
-                "UNKNOWN".to_owned()
+                ("UNKNOWN".to_owned(), change_common::unreadable(&e))
             }
         };
         out.push(ClusterSummary {
             cluster,
             ineligible_reason: reason,
             cmek_status,
+            actions,
         });
     }
     Ok(out)

@@ -11,3 +11,21 @@ export const SCREENS: { id: Screen; label: string }[] = [
 
 /** The live state of one apply step (from the apply channel's events). */
 export type StepState = "pending" | "running" | "done" | "adopted" | "unchanged" | "failed";
+
+/** One step as the Apply screen lists it (GCP setup, rotation, new region and AWS setup steps). */
+export interface StepView {
+  id: string;
+  title: string;
+  resource: string;
+}
+
+/** What the Apply screen runs: the plan the backend holds (by id), its steps, and the command
+ *  that applies it. The plan itself is never sent back. */
+export interface ApplyTarget {
+  planId: string;
+  clusterName: string;
+  /** "Set up CMEK", "Rotate the key", "Add region europe-west1"… */
+  what: string;
+  steps: StepView[];
+  run: (onEvent: (event: import("./bindings/ApplyEvent").ApplyEvent) => void) => Promise<import("./bindings/ApplyResult").ApplyResult>;
+}

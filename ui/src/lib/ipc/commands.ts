@@ -126,3 +126,27 @@ export function startAudit(options: ScanOptions, onEvent: (event: ScanEvent) => 
 export const cancelAudit = () => call<null>("cancel_audit");
 /** Writes the last report in `format` into the export folder; resolves with the file's path. */
 export const exportAudit = (format: AuditExportFormat) => call<string>("export_audit", { format });
+
+// Day two: rotate to a new key, add a region (issue #10). Both plans are applied by id with
+// apply_setup, like a first setup.
+import type { RotationRequest } from "../bindings/RotationRequest";
+import type { AddRegionRequest } from "../bindings/AddRegionRequest";
+import type { ActionAvailability } from "../bindings/ActionAvailability";
+
+/** A rotation prefilled for a CMEK cluster: the same project and service account, a new key id. */
+export const suggestRotation = (clusterId: string) => call<RotationRequest>("suggest_rotation", { clusterId });
+export const planRotation = (request: RotationRequest) => call<Plan>("plan_rotation", { request });
+export const planAddRegion = (request: AddRegionRequest) => call<Plan>("plan_add_region", { request });
+/** What the officer may do on a cluster now, and why not otherwise (the CMEK state machine). */
+export const allowedActions = (clusterId: string) => call<ActionAvailability[]>("allowed_actions", { clusterId });
+
+// AWS clusters (issue #9): the cross-account role and KMS keys.
+import type { AwsSetupRequest } from "../bindings/AwsSetupRequest";
+import type { AwsPlan } from "../bindings/AwsPlan";
+
+export const suggestAwsSetup = (clusterId: string) => call<AwsSetupRequest>("suggest_aws_setup", { clusterId });
+export const planAwsSetup = (request: AwsSetupRequest) => call<AwsPlan>("plan_aws_setup", { request });
+/** Applies the AWS plan the backend holds as `planId`; `onEvent` receives every progress event. */
+export function applyAwsSetup(planId: string, onEvent: (event: ApplyEvent) => void): Promise<ApplyResult> {
+  return call<ApplyResult>("apply_aws_setup", { planId, onEvent: new Channel<ApplyEvent>(onEvent) });
+}
