@@ -209,6 +209,10 @@ pub struct AuditArgs {
     /// Cloud KMS read calls per minute per project (the quota is 300 by default).
     #[arg(long, value_name = "N", default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..))]
     pub reads_per_minute: u32,
+    /// AWS regions whose KMS keys to audit (several after the flag, repeated, or comma-separated)
+    /// [default: the regions of the organization's AWS clusters' keys].
+    #[arg(long = "aws-region", value_name = "R", num_args = 1.., value_delimiter = ',')]
+    pub aws_regions: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -36,6 +36,7 @@ pub mod session;
 pub mod settings;
 pub mod setup_log;
 pub mod wire;
+mod aws_audit;
 
 use crate::activity::{revoke_context, Activity, APP_ACTOR};
 use crate::operations::{OperationKind, Operations};
@@ -45,7 +46,7 @@ use crate::settings::Settings;
 use crate::wire::{CredentialSource, SessionStatus, SignInEvent};
 use cmek_activity::{ActivityEntry, ExportFormat, PendingOperation};
 use cmek_audit::export::{write_export, AuditExportFormat};
-use cmek_audit::{run_audit, AuditClients, AuditReport, ScanEvent, ScanOptions};
+use cmek_audit::{AuditReport, ScanEvent, ScanOptions};
 use cmek_core::cockroach::CmekClusterInfo;
 use cmek_core::plan::{
     ApplyEvent, ApplyResult, ClusterSummary, ConnectionInfo, Plan, SetupRequest,
@@ -57,7 +58,6 @@ use cmek_revoke::{
 };
 use cmek_setup::{ApplyControl, Connection};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::RwLock;
 use tokio_util::sync::CancellationToken;
@@ -460,19 +460,8 @@ impl Desk {
         options: &ScanOptions,
         on_event: &(dyn Fn(ScanEvent) + Send + Sync),
     ) -> Result<AuditReport> {
-        let connection = self.connection().await?;
-        let running = self.operations.start(OperationKind::Audit);
-        let cancel = Arc::new(AtomicBool::new(false));
-        let flag = cancel.clone();
-        on_cancel(&running.token, move || flag.store(true, Ordering::SeqCst));
-        let clients = AuditClients {
-            google: &connection.google,
-            cockroach: Some(&connection.cockroach),
-            identity: &connection.info.google_identity,
-        };
-        let report = run_audit(clients, options, &cancel, on_event).await;
-        *self.last_audit.lock().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(report.clone()));
-        Ok(report)
+        // AWS too when a cluster runs on AWS ([`Desk::start_audit_with_aws`], issue #9).
+        self.start_audit_with_aws(options, &[], on_event).await
     }
 
     /// Writes the last report in `format` into the export folder and returns the file's path:

@@ -9,13 +9,18 @@ use cmek_cockroach::CockroachClient;
 use std::sync::atomic::AtomicBool;
 
 /// Scans AWS and merges its findings and graphs into `report` (findings re-sorted by severity,
-/// check id, resource, as [`crate::checks::run_all`] does).
+/// check id, resource, as [`crate::checks::run_all`] does). Does nothing (no AWS call) when no
+/// region is asked for and no cluster names an AWS key.
 pub async fn add(
     report: &mut AuditReport,
     aws: AwsScan<'_>,
     crdb: Option<&CockroachClient>,
     cancel: &AtomicBool,
 ) {
+    if inventory::regions(aws.regions, &report.clusters).is_empty() {
+        // No region asked for and no AWS cluster: nothing to read, the rows stay "not applicable".
+        return;
+    }
     let inv = inventory::scan(aws, crdb, &report.clusters, cancel).await;
     report.findings.retain(|f| {
         !(f.status == FindingStatus::NotApplicable && AWS_ROWS.contains(&f.check_id.as_str()))

@@ -1,5 +1,6 @@
-//! `cmek audit --project P... [--format F] [--out FILE] [--fail-on SEVERITY]`: the visual
-//! audit's scan (`Desk::start_audit`) with progress per project, the report in a table or one
+//! `cmek audit --project P... [--aws-region R...] [--format F] [--out FILE] [--fail-on SEVERITY]`:
+//! the visual audit's scan (`Desk::start_audit_with_aws`: AWS keys of the regions given and of
+//! the regions the AWS clusters' keys are in) with progress per project, the report in a table or one
 //! of the export formats (`cmek_audit::export::render`), and an exit code CI can gate on:
 //! 3 when FAIL findings at or above `--fail-on` exist (NOT_APPLICABLE findings never count),
 //! else 1 when a project could not be scanned, 130 when cancelled with Ctrl-C.
@@ -61,12 +62,12 @@ pub async fn run(desk: &Desk, args: AuditArgs, out: &Out) -> Outcome {
         desk,
         Operation::Audit,
         &progress,
-        desk.start_audit(&options, &sink),
+        desk.start_audit_with_aws(&options, &args.aws_regions, &sink),
     )
     .await;
     progress.finish();
     let report = report?;
-    let tally = Tally::of(&report, &args.projects);
+    let tally = Tally::of(&report, &args.projects, !args.aws_regions.is_empty());
     let threshold = args.fail_on.map(|f| f.severity());
     let exceeded = threshold.is_some_and(|t| tally.fails.iter().any(|f| f.severity <= t));
 

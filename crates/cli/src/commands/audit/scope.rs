@@ -22,7 +22,9 @@ pub struct Tally<'a> {
 }
 
 impl<'a> Tally<'a> {
-    pub fn of(report: &'a AuditReport, projects: &[String]) -> Self {
+    /// `aws`: AWS regions were asked for (`--aws-region`); otherwise findings on AWS keys and
+    /// roles (`arn:aws:…`) are about resources outside the scanned projects and not counted.
+    pub fn of(report: &'a AuditReport, projects: &[String], aws: bool) -> Self {
         // The projects of the keys each cluster's CMEK specs name (current and past).
         let key_projects: HashMap<&str, Vec<&str>> = report
             .clusters
@@ -40,6 +42,7 @@ impl<'a> Tally<'a> {
         let scanned = |p: &str| projects.iter().any(|s| s == p);
         let in_scope = |f: &Finding| match &f.project {
             Some(p) => scanned(p),
+            None if f.resource.starts_with("arn:aws:") => aws,
             None => f
                 .resource
                 .strip_prefix("clusters/")
