@@ -25,6 +25,7 @@
 
 pub mod activity;
 pub mod aws;
+mod aws_audit;
 pub mod aws_plans;
 mod aws_setup;
 mod changes;
@@ -36,7 +37,6 @@ pub mod session;
 pub mod settings;
 pub mod setup_log;
 pub mod wire;
-mod aws_audit;
 
 use crate::activity::{revoke_context, Activity, APP_ACTOR};
 use crate::operations::{OperationKind, Operations};
