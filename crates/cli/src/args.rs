@@ -13,6 +13,8 @@ use std::path::PathBuf;
 
 mod changes;
 pub use changes::{AddRegionArgs, ApplyChoice, RotateArgs};
+mod drift;
+pub use drift::{DriftCommand, DriftFixArgs};
 
 /// `cmek`: set up, check, audit and revoke CMEK for CockroachDB Cloud clusters on Google Cloud.
 #[derive(Debug, Parser)]
@@ -66,6 +68,9 @@ pub enum Command {
     /// Revoke CMEK for a cluster (cuts its access to the key; typed confirmation required).
     #[command(after_help = REVOKE_EXAMPLES)]
     Revoke(RevokeArgs),
+    /// Drift of the keys and service accounts CockroachDB uses: list it, or fix one finding.
+    #[command(subcommand, after_help = drift::DRIFT_EXAMPLES)]
+    Drift(DriftCommand),
     /// Restore exactly what a revocation removed, from its recovery snapshot.
     Recover {
         /// The revocation's operation id (printed by `cmek revoke`, listed by `cmek activity`).

@@ -14,13 +14,14 @@ Examples:
   cmek audit --project audit-keys-prj --fail-on high --format html --out audit.html
   cmek revoke prod-payments --lever token-creator --confirm prod-payments
   cmek recover 5f0c…                             restore what a revocation removed
+  cmek drift list                                extra or missing bindings on CockroachDB's keys and service accounts
   cmek login google && echo \"$KEY\" | cmek login cockroach
 
 Exit codes:
   0    success
   1    the operation failed (the cloud refused, a plan no longer matches, …)
   2    usage error or invalid input (the message names the argument and the rule)
-  3    audit: FAIL findings at or above --fail-on exist
+  3    audit: FAIL findings at or above --fail-on exist; drift list: drift exists
   130  cancelled with Ctrl-C (the running operation was stopped cleanly)
 
 Connection: --sandbox starts the built-in sandbox in this process; --sandbox-url (or

@@ -29,6 +29,8 @@ mod aws_audit;
 pub mod aws_plans;
 mod aws_setup;
 mod changes;
+pub mod drift;
+mod emergency;
 pub mod operations;
 pub mod plans;
 mod revoke_aws;
@@ -389,10 +391,13 @@ impl Desk {
         cmek_revoke::recover(&ctx, &log, operation_id, on_event).await
     }
 
-    /// The key's versions, what each key action would touch, and the destroy guard (reads only).
+    /// The key's versions, what each key action would touch, the destroy guard, the rotation
+    /// schedule and the freeze left to undo (reads only).
     pub async fn preview_key(&self, key: &str) -> Result<KeyPreview> {
-        let ctx = revoke_context(&*self.connection().await?);
-        cmek_revoke::preview_key(&ctx, key).await
+        let (ctx, log) = self.revoke_parts().await?;
+        let mut preview = cmek_revoke::preview_key(&ctx, key).await?;
+        preview.freeze = cmek_revoke::latest_freeze(&log, key)?;
+        Ok(preview)
     }
 
     /// Disables every ENABLED version of `key` (`confirm_key` must be the key id).

@@ -10,6 +10,7 @@ mod aws_setup;
 mod change_flow;
 mod clusters;
 mod completions;
+mod drift;
 mod login;
 mod plan;
 mod revoke;
@@ -56,6 +57,7 @@ async fn run_connected(desk: &Desk, command: Command, out: &Out) -> Outcome {
         Command::AddRegion(a) => add_region::run(desk, a, out).await,
         Command::Audit(a) => audit::run(desk, a, out).await,
         Command::Revoke(a) => revoke::run(desk, a, out).await,
+        Command::Drift(c) => drift::run(desk, c, out).await,
         Command::Recover { operation_id } => revoke::recover(desk, &operation_id, out).await,
         Command::Login(_)
         | Command::Logout { .. }
