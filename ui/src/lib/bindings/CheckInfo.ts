@@ -7,7 +7,7 @@ import type { Severity } from "./Severity";
  */
 export type CheckInfo = { 
 /**
- * `A01`…`A16`, `C01`…`C13`.
+ * `A01`…`A16`, `C01`…`C16`.
  */
 id: string, title: string, severity: Severity, 
 /**
