@@ -400,7 +400,9 @@ impl Desk {
         Ok(preview)
     }
 
-    /// Disables every ENABLED version of `key` (`confirm_key` must be the key id).
+    /// Stops the key's automatic rotation, then disables every ENABLED version of `key`
+    /// (`confirm_key` must be the key id), so the freeze holds past `nextRotationTime`; the
+    /// report's `rotation` holds the exact schedule cleared ([`Desk::unfreeze_key`] puts it back).
     pub async fn disable_key_versions(
         &self,
         key: &str,
