@@ -17,6 +17,7 @@ pub mod error;
 mod iam;
 mod iam_read;
 mod kms;
+mod kms_policy;
 
 pub use call::{may_retry, AWS_WRITES};
 pub use cmek_retry::{CallKind, CancellationToken, Policy, WritePacer};

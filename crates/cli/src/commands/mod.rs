@@ -6,6 +6,7 @@ mod activity;
 mod add_region;
 mod apply;
 mod audit;
+mod aws_output;
 mod aws_setup;
 mod change_flow;
 mod clusters;

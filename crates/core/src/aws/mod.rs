@@ -6,6 +6,7 @@
 
 pub mod arn;
 pub mod commands;
+pub mod compare;
 pub mod model;
 pub mod plan;
 pub mod policy;
