@@ -28,7 +28,9 @@ fn plan_apply_and_status_for_the_aws_cluster() {
     );
 
     // Flags of the other cloud are refused, naming the flag (exit 2).
-    let wrong = cli.run(&["plan", CLUSTER, "--project", "cmek-demo-project"]).expect(2);
+    let wrong = cli
+        .run(&["plan", CLUSTER, "--project", "cmek-demo-project"])
+        .expect(2);
     assert!(
         wrong.stderr.contains("--project") && wrong.stderr.contains("AWS"),
         "{wrong:#?}"
