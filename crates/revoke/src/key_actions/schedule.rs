@@ -13,92 +13,13 @@
 //! whose time has passed is not re-created (also noted).
 
 use cmek_activity::{ActivityLog, EntryStatus};
-use cmek_core::kms::CryptoKey;
-use cmek_core::{Error, Result};
-use serde::{Deserialize, Serialize};
+use cmek_core::Result;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
-use ts_rs::TS;
 
+pub use super::types::{RotationSchedule, ScheduleChange, ScheduleOutcome};
 use crate::revoke::{finished, step, RevokeStep, StepStatus};
 use crate::{RevokeContext, Sink};
-
-/// A key's automatic rotation schedule, exactly as Cloud KMS reports it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct RotationSchedule {
-    /// google-duration as sent by KMS, e.g. `"2592000s"` (30 days); absent: no period.
-    #[ts(optional)]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rotation_period: Option<String>,
-    /// RFC 3339 UTC time of the next automatic rotation; absent: none scheduled.
-    #[ts(optional)]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next_rotation_time: Option<String>,
-}
-
-impl RotationSchedule {
-    /// The schedule of a key as read.
-    pub fn of(key: &CryptoKey) -> Self {
-        Self {
-            rotation_period: key.rotation_period.clone(),
-            next_rotation_time: key.next_rotation_time.clone(),
-        }
-    }
-
-    /// True when either field is set (KMS may create a version at `nextRotationTime`).
-    pub fn is_set(&self) -> bool {
-        self.rotation_period.is_some() || self.next_rotation_time.is_some()
-    }
-
-    fn describe(&self) -> String {
-        match (&self.rotation_period, &self.next_rotation_time) {
-            (None, None) => "no automatic rotation".into(),
-            (p, t) => format!(
-                "rotationPeriod {}, nextRotationTime {}",
-                p.as_deref().unwrap_or("<absent>"),
-                t.as_deref().unwrap_or("<absent>")
-            ),
-        }
-    }
-}
-
-/// What happened to the schedule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub enum ScheduleOutcome {
-    /// Automatic rotation stopped (both fields cleared).
-    Cleared,
-    /// The recorded schedule was put back.
-    Restored,
-    /// Nothing to write: the key already had the wanted schedule.
-    Skipped,
-    /// The patch failed (`error`); the schedule is as `after` shows.
-    Failed,
-}
-
-/// One change of a key's rotation schedule, with the values before, sent and re-read.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "camelCase")]
-#[ts(export)]
-pub struct ScheduleChange {
-    /// As read before the change (for a freeze: the exact values it cleared).
-    pub before: RotationSchedule,
-    /// What was written (or would have been).
-    pub requested: RotationSchedule,
-    /// As KMS reported it at the end (B05: what is, not what was intended).
-    pub after: RotationSchedule,
-    pub outcome: ScheduleOutcome,
-    /// Why `requested` differs from the recorded schedule (a `nextRotationTime` in the past).
-    #[ts(optional)]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-    #[ts(optional)]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<Error>,
-}
 
 /// Seconds of a google-duration (`"2592000s"`, `"1.5s"`), if positive.
 fn duration_secs(d: &str) -> Option<f64> {
