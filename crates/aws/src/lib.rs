@@ -99,6 +99,13 @@ impl AwsClient {
         self
     }
 
+    /// The same client sending each call once, without retries (to prove credentials: a
+    /// refused key or an unreachable endpoint answers at once).
+    pub fn without_retries(mut self) -> Self {
+        self.retry = self.retry.with_max_attempts(1);
+        self
+    }
+
     /// Write attempts sent through this client and its clones so far.
     pub fn write_calls(&self) -> u32 {
         self.shared

@@ -98,6 +98,16 @@ pub enum Login {
     },
     /// Save a CockroachDB Cloud API key, read from stdin (one line, never echoed).
     Cockroach,
+    /// Prove AWS credentials: the standard chain (environment, --profile, SSO), or access keys
+    /// read from stdin (two lines, never echoed) and kept in the OS keychain (--access-keys).
+    Aws {
+        /// A named profile of the AWS CLI's config (standard chain).
+        #[arg(long, value_name = "PROFILE", conflicts_with = "access_keys")]
+        profile: Option<String>,
+        /// Read an access key id and a secret access key from stdin and keep them.
+        #[arg(long)]
+        access_keys: bool,
+    },
     /// Show the Google identity and the CockroachDB organisation in use.
     Status,
 }
@@ -106,6 +116,8 @@ pub enum Login {
 pub enum LogoutWhich {
     Google,
     Cockroach,
+    /// The AWS access keys in the keychain (only when named).
+    Aws,
 }
 
 /// What a plan asks for beyond the suggested defaults.

@@ -67,4 +67,6 @@ Examples:
   cmek login google                  opens the browser (OAuth client: CMEK_DESK_OAUTH_CLIENT_ID or oauth-client.json)
   cmek login google --no-browser     prints the link to open elsewhere
   cmek login cockroach < key.txt     the key is read from stdin, never from an argument
+  cmek login aws --profile prod      proves the AWS CLI profile (standard chain; nothing stored)
+  cmek login aws --access-keys < k   access key id and secret on two lines, kept in the keychain
   cmek login status --json";

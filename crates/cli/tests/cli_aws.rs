@@ -114,3 +114,40 @@ fn plan_apply_and_status_for_the_aws_cluster() {
     assert!(!with_action(&activity, "setup.createRole").is_empty());
     assert!(!with_action(&activity, "setup.writeKeyPolicy").is_empty());
 }
+
+#[test]
+fn login_aws_proves_the_standard_chain_and_never_prints_the_secret() {
+    let served = Served::fast();
+    let cli = Cli::new(&served)
+        .with_env("CMEK_DESK_AWS_ENDPOINT", &format!("{}/aws", served.url))
+        .with_env("AWS_ACCESS_KEY_ID", cmek_sandbox::AWS_ACCESS_KEY_ID)
+        .with_env("AWS_SECRET_ACCESS_KEY", cmek_sandbox::AWS_SECRET_ACCESS_KEY)
+        .with_env("AWS_REGION", "us-east-1")
+        .with_env("AWS_CONFIG_FILE", "/nonexistent")
+        .with_env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent");
+    let run = cli.run(&["login", "aws", "--json"]).expect(0);
+    let status = run.json();
+    assert_eq!(
+        status["account"]["account"],
+        cmek_sandbox::AWS_CUSTOMER_ACCOUNT_ID
+    );
+    assert_eq!(status["account"]["method"], "defaultChain");
+    assert!(
+        !run.stdout.contains(cmek_sandbox::AWS_SECRET_ACCESS_KEY)
+            && !run.stderr.contains(cmek_sandbox::AWS_SECRET_ACCESS_KEY)
+    );
+    let human = cli.run(&["login", "aws"]).expect(0);
+    assert!(
+        human.stdout.contains(cmek_sandbox::AWS_CALLER_ARN),
+        "{human:#?}"
+    );
+    // Refused credentials: exit 1 with the reason, nothing printed as identity.
+    let refused = cli
+        .with_env("AWS_ACCESS_KEY_ID", "AKIAUNKNOWNKEY000000")
+        .run(&["login", "aws"])
+        .expect(1);
+    assert!(
+        refused.stderr.contains("InvalidClientTokenId"),
+        "{refused:#?}"
+    );
+}

@@ -73,7 +73,10 @@ impl Desk {
         profile: Option<String>,
     ) -> Result<(AwsClient, AwsAccount)> {
         let client = AwsClient::connect(options).await;
-        let me = client.caller_identity().await?;
+        // One attempt: an unreachable endpoint or a refused key answers at once, not after
+        // the transient-failure backoff (the kept client retries as usual).
+        let once = client.clone().without_retries();
+        let me = once.caller_identity().await?;
         tracing::info!(account = %me.account, ?method, "AWS credentials proven");
         Ok((
             client,
@@ -236,7 +239,7 @@ impl Desk {
                 .expect("just set")),
             Err(e) => {
                 self.aws.inner.lock().await.error = Some(e.clone());
-                Err(Error::new(ErrorCode::Unauthenticated, format!("No usable AWS credentials: {} Save access keys (`cmek login aws`, or AWS in the Connect screen), or set up the AWS CLI's credentials or SSO profile.", e.message)))
+                Err(Error::new(ErrorCode::Unauthenticated, format!("No usable AWS credentials: {} Save access keys (`cmek login aws --access-keys`, or AWS in the Connect screen), or set up the AWS CLI's credentials or SSO profile.", e.message)))
             }
         }
     }

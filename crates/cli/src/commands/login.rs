@@ -17,6 +17,10 @@ pub async fn run(desk: &Desk, login: Login, out: &Out) -> Outcome {
     match login {
         Login::Google { no_browser } => google(desk, no_browser, out).await,
         Login::Cockroach => cockroach(desk, out).await,
+        Login::Aws {
+            profile,
+            access_keys,
+        } => super::login_aws::login(desk, profile, access_keys, out).await,
         Login::Status => {
             let status = desk.session_status().await;
             print_status(&status, out);
@@ -95,6 +99,9 @@ fn read_key() -> Result<Secret, Error> {
 }
 
 pub async fn logout(desk: &Desk, which: Option<LogoutWhich>, out: &Out) -> Outcome {
+    if which == Some(LogoutWhich::Aws) {
+        return super::login_aws::logout(desk, out).await;
+    }
     let google = which.is_none_or(|w| w == LogoutWhich::Google);
     let cockroach = which.is_none_or(|w| w == LogoutWhich::Cockroach);
     let mut status = None;
@@ -138,6 +145,7 @@ fn print_status(status: &SessionStatus, out: &Out) {
         (None, None) if status.cockroach_key_stored => println!("CockroachDB: API key stored"),
         (None, None) => println!("CockroachDB: {}", out.paint("no API key stored", Tone::Dim)),
     }
+    super::login_aws::print_line(status.aws.as_ref(), out);
     for e in [&status.keychain_error, &status.problem]
         .into_iter()
         .flatten()

@@ -13,6 +13,7 @@ mod clusters;
 mod completions;
 mod drift;
 mod login;
+mod login_aws;
 mod plan;
 mod revoke;
 mod rotate;
