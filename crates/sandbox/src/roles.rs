@@ -12,6 +12,7 @@ pub const KNOWN_ROLES: &[&str] = &[
     "roles/iam.serviceAccountTokenCreator",
     "roles/serviceusage.serviceUsageAdmin",
     "roles/resourcemanager.projectIamAdmin",
+    "roles/iam.securityAdmin",
 ];
 
 const KMS_USE: &[&str] = &[
@@ -56,6 +57,15 @@ pub fn role_grants(role: &str, permission: &str) -> bool {
         "roles/iam.serviceAccountTokenCreator" => TOKEN_CREATOR.contains(&permission),
         "roles/serviceusage.serviceUsageAdmin" => {
             permission.starts_with("serviceusage.") || permission == "resourcemanager.projects.get"
+        }
+        // Reads and edits IAM policies (here: of service accounts and projects) without
+        // creating anything.
+        "roles/iam.securityAdmin" => {
+            is_read(permission)
+                || matches!(
+                    permission,
+                    "iam.serviceAccounts.setIamPolicy" | "resourcemanager.projects.setIamPolicy"
+                )
         }
         "roles/resourcemanager.projectIamAdmin" => matches!(
             permission,

@@ -79,7 +79,9 @@ fn seed_drift(state: &mut State) {
         state,
         &format!("projects/{AUDIT_DRIFT_PROJECT}"),
         json!([{"role": "roles/viewer", "members": [DEFAULT_GOOGLE_MEMBER]},
-        {"role": "roles/iam.serviceAccountAdmin", "members": [DEFAULT_GOOGLE_MEMBER]}]),
+        // May edit the service accounts' IAM policies (drift remediation), not create any: the
+        // wizard never suggests this project for a new setup.
+        {"role": "roles/iam.securityAdmin", "members": [DEFAULT_GOOGLE_MEMBER]}]),
     );
     state.key_rings.insert(
         DRIFT_RING.into(),
