@@ -61,7 +61,7 @@ const report = {
   schemaVersion: 1, scanTime: "2025-06-01T00:00:00Z", identity: "user:officer@example.com", appVersion: "0.1.0", cancelled: false, durationMs: 1200,
   projects: [
     { projectId: P1, locations: ["us-east1"], keyRings: [{ name: RING, location: "us-east1", createTime: null, keys: 2 }], keys: [goodKey, key(BAD, P1, "us-east1", { primaryState: "DESTROY_SCHEDULED" })], bindings: [], error: null, kmsCalls: 9 },
-    { projectId: P2, locations: ["europe-west1"], keyRings: [], keys: [key(EU, P2, "europe-west1", { rotationPeriod: null, rotationPeriodSeconds: null })], bindings: [], error: { code: "PERMISSION_DENIED", message: "Permission cloudkms.keyRings.list denied on other-prj" }, kmsCalls: 3 },
+    { projectId: P2, locations: ["europe-west1"], keyRings: [], keys: [key(EU, P2, "europe-west1", { rotationPeriod: null, rotationPeriodSeconds: null, usedBy: [{ clusterId: "00000000-0000-4000-8000-0000000000ee", clusterName: "ledger", region: "europe-west1", current: false, status: "ENABLED", authPrincipal: SA, createdAt: "2024-01-01T00:00:00Z" }] })], bindings: [], error: { code: "PERMISSION_DENIED", message: "Permission cloudkms.keyRings.list denied on other-prj" }, kmsCalls: 3 },
   ],
   serviceAccounts: [{ email: SA, project: P1, exists: true, disabled: false, bindings: [], projectBindings: [], error: null }],
   clusters: [{
@@ -225,6 +225,17 @@ test("the detail panel shows each binding's level, conditions, the version timel
   assert.match(f, /CIS GCP 1\.10/);
   assert.match(f, /KMS_ROTATION_PERIOD/, "SCC source id");
   await page.screenshot({ path: path.join(SHOTS, "audit-detail.png"), fullPage: true });
+  assert.deepEqual(pageErrors, []);
+});
+
+test("a key CockroachDB used before a rotation is marked still needed to decrypt", async () => {
+  const { page, pageErrors } = await openApp(harness, backend());
+  await openAudit(page);
+  assert.equal(await page.locator(`[data-testid="key-row"][data-key="${EU}"] [data-testid="still-needed"]`).count(), 1);
+  assert.equal(await page.locator(`[data-testid="key-row"][data-key="${GOOD}"] [data-testid="still-needed"]`).count(), 0);
+  await page.click(`[data-testid="key-row"][data-key="${EU}"]`);
+  await page.waitForSelector(`[data-testid="key-detail"][data-key="${EU}"]`);
+  assert.match(await page.textContent('[data-testid="key-still-needed"]'), /do not disable, destroy or revoke it/);
   assert.deepEqual(pageErrors, []);
 });
 
