@@ -39,6 +39,7 @@ const COMMANDS: &[&str] = &[
     "start_audit",
     "cancel_audit",
     "export_audit",
+    "remediate_drift",
 ];
 
 fn main() {

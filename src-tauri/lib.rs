@@ -80,6 +80,7 @@ pub fn with_state<R: tauri::Runtime>(
             commands::audit::start_audit,
             commands::audit::cancel_audit,
             commands::audit::export_audit,
+            commands::drift::remediate_drift,
         ])
 }
 

@@ -11,6 +11,7 @@ pub mod aws;
 pub mod changes;
 pub mod clusters;
 pub mod connection;
+pub mod drift;
 pub mod revoke;
 pub mod session;
 pub mod setup;

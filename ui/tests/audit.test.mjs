@@ -72,6 +72,11 @@ const report = {
     cmek: { status: "ENABLED", region_infos: [{ region: "us-east-1", status: "ENABLED", key_infos: [{ spec: { type: "AWS_KMS", uri: "arn:aws:kms:us-east-1:123456789012:key/k", auth_principal: "arn:aws:iam::123456789012:role/crdb" }, status: "ENABLED", user_message: "", created_at: "2025-01-01T00:00:00Z", updated_at: "2025-01-01T00:00:00Z" }] }] },
   }],
   cockroachError: null,
+  drift: [{
+    id: "drift-1", kind: "extra", level: "key", resource: GOOD, project: P1, confirmText: "k-good",
+    role: "roles/cloudkms.admin", member: "user:colleague@example.com", usedBy: [], expected: [],
+    message: "user:colleague@example.com holds roles/cloudkms.admin on a key CockroachDB uses.",
+  }],
   // As cmek_audit::graph computes it for this report (C04 Critical: the impersonation edge is
   // broken; A15 on the project: the project edge is over-wide); nothing to draw for AWS.
   accessGraphs: [
@@ -236,6 +241,29 @@ test("a key CockroachDB used before a rotation is marked still needed to decrypt
   await page.click(`[data-testid="key-row"][data-key="${EU}"]`);
   await page.waitForSelector(`[data-testid="key-detail"][data-key="${EU}"]`);
   assert.match(await page.textContent('[data-testid="key-still-needed"]'), /do not disable, destroy or revoke it/);
+  assert.deepEqual(pageErrors, []);
+});
+
+test("a drift finding is fixed only after its confirmation is typed, by its id", async () => {
+  const { page, calls, pageErrors } = await openApp(
+    harness,
+    backend({
+      async remediate_drift() {
+        return { operationId: "op-1", fix: {}, changed: true, before: {}, after: {}, verified: true };
+      },
+    }),
+  );
+  await openAudit(page);
+  await page.click('[data-testid="drift-row"][data-id="drift-1"] [data-testid="drift-fix"]');
+  await page.waitForSelector('[data-testid="drift-dialog"]');
+  assert.equal(await page.isDisabled('[data-testid="drift-confirm"]'), true);
+  await page.fill('[data-testid="drift-confirm-input"]', "k-goo");
+  assert.equal(await page.isDisabled('[data-testid="drift-confirm"]'), true);
+  await page.fill('[data-testid="drift-confirm-input"]', "k-good");
+  await page.click('[data-testid="drift-confirm"]');
+  await page.waitForSelector('[data-testid="drift-fixed"]');
+  const call = calls.find((c) => c.cmd === "remediate_drift");
+  assert.deepEqual(call.args.request, { findingId: "drift-1", confirm: "k-good" });
   assert.deepEqual(pageErrors, []);
 });
 

@@ -86,10 +86,14 @@ pub async fn scan_drift(google: &Google, cockroach: &CockroachClient) -> Result<
         clusters.push(row);
     }
     let expected = expectations(&clusters);
+    // Owned targets: a stream over a borrowing closure makes this future non-`Send` (the
+    // window's commands need `Send`).
+    let targets: Vec<(String, Option<PolicyLevel>)> =
+        expected.iter().map(|(r, e)| (r.clone(), e.level)).collect();
     let reads: Vec<(
         String,
         std::result::Result<Option<Observed>, DriftReadError>,
-    )> = stream::iter(expected.iter().map(|(r, e)| (r.clone(), e.level)))
+    )> = stream::iter(targets)
         .map(|(res, level)| async move {
             let got = match level {
                 Some(PolicyLevel::Key) => read_key(google, &res).await,

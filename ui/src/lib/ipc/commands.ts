@@ -150,3 +150,11 @@ export const planAwsSetup = (request: AwsSetupRequest) => call<AwsPlan>("plan_aw
 export function applyAwsSetup(planId: string, onEvent: (event: ApplyEvent) => void): Promise<ApplyResult> {
   return call<ApplyResult>("apply_aws_setup", { planId, onEvent: new Channel<ApplyEvent>(onEvent) });
 }
+
+// Drift (issue #10): fix one finding by its id and the typed confirmation.
+import type { DriftFixRequest } from "../bindings/DriftFixRequest";
+import type { DriftFixReport } from "../bindings/DriftFixReport";
+
+export function remediateDrift(request: DriftFixRequest, onEvent: (event: RevokeEvent) => void): Promise<DriftFixReport> {
+  return call<DriftFixReport>("remediate_drift", { request, onEvent: new Channel<RevokeEvent>(onEvent) });
+}
