@@ -39,11 +39,15 @@ pub enum GoogleService {
     ServiceUsage,
     /// `www.googleapis.com` oauth2 v2 (userinfo, tokeninfo).
     OAuth2,
+    /// `cloudasset.googleapis.com` v1 (searchAllResources, searchAllIamPolicies).
+    CloudAsset,
+    /// `kmsinventory.googleapis.com` v1 (projects.cryptoKeys.list, protectedResources.search).
+    KmsInventory,
 }
 
 impl GoogleService {
     /// Every embedded service.
-    pub const ALL: [GoogleService; 7] = [
+    pub const ALL: [GoogleService; 9] = [
         Self::CloudKms,
         Self::Iam,
         Self::IamCredentials,
@@ -51,6 +55,8 @@ impl GoogleService {
         Self::CloudResourceManagerV3,
         Self::ServiceUsage,
         Self::OAuth2,
+        Self::CloudAsset,
+        Self::KmsInventory,
     ];
 
     /// Host of the production endpoint, e.g. `cloudkms.googleapis.com`.
@@ -64,6 +70,8 @@ impl GoogleService {
             }
             Self::ServiceUsage => "serviceusage.googleapis.com",
             Self::OAuth2 => "www.googleapis.com",
+            Self::CloudAsset => "cloudasset.googleapis.com",
+            Self::KmsInventory => "kmsinventory.googleapis.com",
         }
     }
 

@@ -45,6 +45,16 @@ pub(crate) const DISCOVERY: &[DiscoverySource] = &[
         file: "oauth2-v2.json",
         text: include_str!("../../../specs/gcp/oauth2-v2.json"),
     },
+    DiscoverySource {
+        service: crate::GoogleService::CloudAsset,
+        file: "cloudasset-v1.json",
+        text: include_str!("../../../specs/gcp/cloudasset-v1.json"),
+    },
+    DiscoverySource {
+        service: crate::GoogleService::KmsInventory,
+        file: "kmsinventory-v1.json",
+        text: include_str!("../../../specs/gcp/kmsinventory-v1.json"),
+    },
 ];
 
 /// The CockroachDB Cloud OpenAPI 3.0 document.
