@@ -13,7 +13,7 @@
 //! after its answer, so the activity log holds one intent and one outcome per write request.
 
 use crate::AwsClient;
-use cmek_core::observe::WriteCall;
+use cmek_core::observe::{call_point, CallPoint, CallSite, WriteCall};
 use cmek_core::{Error, ErrorCode, Result};
 use cmek_retry::{CallKind, Pacing};
 use serde::Serialize;
@@ -105,6 +105,13 @@ impl AwsClient {
                 let fut = Box::pin(op());
                 let url = url.clone();
                 async move {
+                    let site = CallSite {
+                        service: "aws",
+                        method: "POST",
+                        url: &url,
+                        write: kind.is_write(),
+                    };
+                    call_point(CallPoint::Start, &site);
                     if !kind.is_write() {
                         return fut.await;
                     }
@@ -121,7 +128,9 @@ impl AwsClient {
                         None => None,
                     };
                     self.shared.writes.fetch_add(1, Ordering::Relaxed);
+                    call_point(CallPoint::WriteSend, &site);
                     let result = fut.await;
+                    call_point(CallPoint::WriteAnswered, &site);
                     if let (Some(o), Some(token)) = (&self.observer, token) {
                         match &result {
                             Ok(v) => {

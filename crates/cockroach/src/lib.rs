@@ -21,7 +21,7 @@ use cmek_core::cockroach::{
     Cluster, CmekClusterInfo, CmekRegionSpec, CmekSpecBody, ListClustersResponse, Organization,
     CC_VERSION,
 };
-use cmek_core::observe::{WriteCall, WriteObserver};
+use cmek_core::observe::{call_point, CallPoint, CallSite, WriteCall, WriteObserver};
 use cmek_core::{Error, ErrorCode, Result, Secret};
 use cmek_retry::policy::HTTP_TRANSIENT;
 pub use cmek_retry::{CallKind, CancellationToken, Policy, WritePacer};
@@ -172,6 +172,13 @@ impl CockroachClient {
         body: &Option<Value>,
         kind: CallKind,
     ) -> Result<Value> {
+        let site = CallSite {
+            service: "cockroach",
+            method: method.as_str(),
+            url,
+            write: kind.is_write(),
+        };
+        call_point(CallPoint::Start, &site);
         if kind.is_write() {
             self.pacer.until_ready("cockroach", &self.cancel).await?;
         }
@@ -188,7 +195,13 @@ impl CockroachClient {
             )),
             _ => None,
         };
+        if site.write {
+            call_point(CallPoint::WriteSend, &site);
+        }
         let result = self.send_once(method, url, body, kind).await;
+        if site.write {
+            call_point(CallPoint::WriteAnswered, &site);
+        }
         if let Some((o, token)) = observed {
             o.after(token, result.as_ref());
         }

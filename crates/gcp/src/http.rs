@@ -13,7 +13,7 @@
 
 use crate::error::map_google_error;
 use async_trait::async_trait;
-use cmek_core::observe::{WriteCall, WriteObserver};
+use cmek_core::observe::{call_point, CallPoint, CallSite, WriteCall, WriteObserver};
 use cmek_core::{Error, ErrorCode, Result, Secret};
 use cmek_retry::policy::HTTP_TRANSIENT;
 pub use cmek_retry::{CallKind, CancellationToken, Pacing, Policy, WritePacer};
@@ -324,6 +324,13 @@ impl GoogleHttp {
 
     /// One attempt: waits for the write pacer (writes only), tells the observer, sends.
     async fn send_once(&self, call: &Call) -> Result<Value> {
+        let site = CallSite {
+            service: "google",
+            method: call.method.as_str(),
+            url: redact_url(&call.url),
+            write: call.kind.is_write(),
+        };
+        call_point(CallPoint::Start, &site);
         if call.kind.is_write() {
             self.pacer
                 .until_ready(&cmek_retry::pacing_key(&call.url), &self.cancel)
@@ -342,7 +349,13 @@ impl GoogleHttp {
             )),
             _ => None,
         };
+        if site.write {
+            call_point(CallPoint::WriteSend, &site);
+        }
         let result = self.send_unobserved(call).await;
+        if site.write {
+            call_point(CallPoint::WriteAnswered, &site);
+        }
         if let Some((o, token)) = observed {
             o.after(token, result.as_ref());
         }
