@@ -8,6 +8,9 @@
 //! `CMEK_DESK_*` settings with the release-build rule for endpoint overrides ([`settings`]),
 //! and the hook through which every write call is recorded ([`observe`]).
 //!
+//! Every value a person hands the app is parsed at the boundary into a validated type of
+//! [`input`] (ids, locations, regions, key names, confirmations, paths, limits).
+//!
 //! Life after setup: the CMEK state machine every action asks first ([`lifecycle`]) and the
 //! rotation and add-region requests and plan parts ([`change`]).
 //!
@@ -23,6 +26,7 @@ pub mod cockroach;
 pub mod error;
 pub mod gcloud;
 pub mod iam;
+pub mod input;
 pub mod kms;
 pub mod lifecycle;
 pub mod names;
