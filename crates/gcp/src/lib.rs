@@ -1,6 +1,7 @@
 //! Google Cloud REST clients for CMEK Desk: Cloud KMS v1, IAM v1 (service accounts), Service
-//! Usage v1 and Resource Manager v3; read-only Cloud Logging v2 (log-based metrics) and Cloud
-//! Monitoring v3 (alert policies) for the audit.
+//! Usage v1 and Resource Manager v3; read-only Cloud Logging v2 (log-based metrics), Cloud
+//! Monitoring v3 (alert policies), Cloud Asset Inventory v1 and KMS Inventory v1 ([`asset`])
+//! for the audit.
 //!
 //! One HTTP layer ([`http`]) adds the bearer token, routing header, write pacing and retries
 //! (`cmek_retry`'s rule by call kind: 429/503 for all calls, 500/502/504 and time-outs only for
@@ -11,6 +12,7 @@
 //! base URL is configurable so tests run against the local sandbox. No retries of our own
 //! beyond those.
 
+pub mod asset;
 pub mod error;
 pub mod http;
 pub mod iam;
@@ -21,6 +23,7 @@ pub mod policy;
 pub mod resource_manager;
 pub mod service_usage;
 
+pub use asset::{AssetClient, KmsInventoryClient};
 pub use http::{CallKind, CancellationToken, GoogleHttp, StaticToken, TokenSource};
 pub use iam::IamClient;
 pub use kms::KmsClient;
@@ -39,6 +42,10 @@ pub struct Google {
     pub crm: ResourceManagerClient,
     pub logging: LoggingClient,
     pub monitoring: MonitoringClient,
+    /// Cloud Asset Inventory (base [`GoogleEndpoints::asset`]).
+    pub asset: AssetClient,
+    /// KMS Inventory (base [`GoogleEndpoints::kms_inventory`]).
+    pub kms_inventory: KmsInventoryClient,
 }
 
 /// Base URLs, each ending in `/` (real: `https://cloudkms.googleapis.com/` etc.).
@@ -70,6 +77,30 @@ impl GoogleEndpoints {
         }
     }
 
+    /// Cloud Asset Inventory base, derived from [`GoogleEndpoints::crm`] so every existing
+    /// setting serves it: on Google's host `https://cloudasset.googleapis.com/`, on one server
+    /// (the sandbox, `…/crm/`) `…/cloudasset/`.
+    pub fn asset(&self) -> String {
+        self.sibling("cloudasset")
+    }
+
+    /// KMS Inventory base, derived like [`GoogleEndpoints::asset`]
+    /// (`https://kmsinventory.googleapis.com/` or `…/kmsinventory/`).
+    pub fn kms_inventory(&self) -> String {
+        self.sibling("kmsinventory")
+    }
+
+    fn sibling(&self, service: &str) -> String {
+        const GOOGLE: &str = "https://cloudresourcemanager.googleapis.com/";
+        if self.crm == GOOGLE {
+            return format!("https://{service}.googleapis.com/");
+        }
+        match self.crm.trim_end_matches('/').strip_suffix("/crm") {
+            Some(base) => format!("{base}/{service}/"),
+            None => format!("https://{service}.googleapis.com/"),
+        }
+    }
+
     /// The production endpoints.
     pub fn production() -> Self {
         Self {
@@ -95,6 +126,8 @@ impl Google {
             crm: self.crm.with_cancel(token),
             logging: self.logging.with_cancel(token),
             monitoring: self.monitoring.with_cancel(token),
+            asset: self.asset.with_cancel(token),
+            kms_inventory: self.kms_inventory.with_cancel(token),
         }
     }
 
@@ -110,7 +143,9 @@ impl Google {
             service_usage: ServiceUsageClient::new(http.clone(), &endpoints.serviceusage),
             crm: ResourceManagerClient::new(http.clone(), &endpoints.crm),
             logging: LoggingClient::new(http.clone(), &endpoints.logging),
-            monitoring: MonitoringClient::new(http, &endpoints.monitoring),
+            monitoring: MonitoringClient::new(http.clone(), &endpoints.monitoring),
+            asset: AssetClient::new(http.clone(), &endpoints.asset()),
+            kms_inventory: KmsInventoryClient::new(http, &endpoints.kms_inventory()),
         }
     }
 }

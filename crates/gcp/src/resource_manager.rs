@@ -91,6 +91,24 @@ impl ResourceManagerClient {
         self.http.send(call).await
     }
 
+    /// `cloudresourcemanager.{organizations|folders|projects}.testIamPermissions` on `resource`
+    /// (`organizations/{id}`, `folders/{id}`, `projects/{id}`): the subset of `permissions` the
+    /// caller holds there.
+    pub async fn test_scope_permissions(
+        &self,
+        resource: &str,
+        permissions: &[&str],
+    ) -> Result<Vec<String>> {
+        let call = Call::new(
+            Method::POST,
+            format!("{}v3/{resource}:testIamPermissions", self.base),
+        )
+        .body(json!({"permissions": permissions}))
+        .read_only();
+        let v: Value = self.http.send(call).await?;
+        Ok(string_list(&v["permissions"]))
+    }
+
     /// `cloudresourcemanager.projects.testIamPermissions`.
     pub async fn test_iam_permissions(
         &self,

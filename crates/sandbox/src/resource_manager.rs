@@ -23,6 +23,14 @@ pub(crate) fn route(method: &str, segs: &[String], verb: Option<&str>) -> Option
     if let (["v1", "operations", _, ..], "GET", None) = (s.as_slice(), method, verb) {
         return Some(("cloudresourcemanager.operations.get".into(), false));
     }
+    if let (["v3", kind @ ("organizations" | "folders"), _], "POST", Some("testIamPermissions")) =
+        (s.as_slice(), method, verb)
+    {
+        return Some((
+            format!("cloudresourcemanager.{kind}.testIamPermissions"),
+            false,
+        ));
+    }
     let m = match (s.as_slice(), method, verb) {
         (["v3", "projects"], "GET", Some("search")) => ("search", false),
         (["v1", "projects"], "POST", None) => ("create", true),
@@ -120,6 +128,11 @@ fn matches_query(state: &State, p: &Project, q: &str) -> bool {
 pub(crate) fn handle(state: &mut State, r: &Req, op: &str) -> Result<Value, GError> {
     let method = op.rsplit('.').next().unwrap_or_default();
     let is_v1 = r.segs[0] == "v1";
+    if matches!(r.segs[1].as_str(), "organizations" | "folders") {
+        // The scope of an organisation- or folder-wide audit: what the caller holds there.
+        let res = format!("{}/{}", r.segs[1], r.segs[2]);
+        return Ok(test_iam_permissions(state, &r.member, &[res], &r.body));
+    }
     match method {
         "create" => return lifecycle::create(state, r),
         "get" if r.segs[1] == "operations" => return lifecycle::get_operation(state, r),

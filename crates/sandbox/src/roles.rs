@@ -13,6 +13,7 @@ pub const KNOWN_ROLES: &[&str] = &[
     "roles/serviceusage.serviceUsageAdmin",
     "roles/resourcemanager.projectIamAdmin",
     "roles/iam.securityAdmin",
+    "roles/cloudasset.viewer",
 ];
 
 const KMS_USE: &[&str] = &[
@@ -66,6 +67,11 @@ pub fn role_grants(role: &str, permission: &str) -> bool {
                     permission,
                     "iam.serviceAccounts.setIamPolicy" | "resourcemanager.projects.setIamPolicy"
                 )
+        }
+        // Cloud Asset Inventory searches (and the project reads that go with them).
+        "roles/cloudasset.viewer" => {
+            permission.starts_with("cloudasset.assets.")
+                || permission == "resourcemanager.projects.get"
         }
         "roles/resourcemanager.projectIamAdmin" => matches!(
             permission,
