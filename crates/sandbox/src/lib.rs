@@ -33,6 +33,7 @@ mod kms;
 mod kms_keys;
 mod kms_versions;
 mod log_metrics;
+pub mod moto;
 mod project_list;
 mod resource_manager;
 pub mod roles;

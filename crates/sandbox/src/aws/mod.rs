@@ -22,6 +22,7 @@
 
 pub(crate) mod crdb;
 mod dispatch;
+mod handle_ext;
 mod iam;
 mod iam_policies;
 mod kms;
