@@ -1,5 +1,10 @@
 //! Export of the activity log to JSON (an array of [`ActivityEntry`]) or CSV (one row per
 //! entry, RFC 4180 quoting, `before`/`after`/`error` as compact JSON in their cells).
+//!
+//! CSV formula guard (OWASP "CSV Injection"): a cell whose text starts with `=`, `+`, `-`,
+//! `@`, a tab or a carriage return is prefixed with `'` so a spreadsheet shows it as text
+//! instead of running it (a service-account name or summary is attacker-influenced). Export
+//! files are written `0600` ([`crate::files`]).
 
 use std::path::Path;
 
@@ -21,7 +26,17 @@ pub enum ExportFormat {
 const CSV_HEADER: &str =
     "id,at,actor,operation_id,kind,action,target,summary,status,before,after,error,intent_id";
 
+/// First characters a spreadsheet treats as the start of a formula (OWASP CSV Injection).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
 fn cell(s: &str) -> String {
+    let guarded;
+    let s = if s.starts_with(FORMULA_STARTS) {
+        guarded = format!("'{s}");
+        guarded.as_str()
+    } else {
+        s
+    };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -85,8 +100,7 @@ impl ActivityLog {
             ExportFormat::Json => self.export_json()?,
             ExportFormat::Csv => self.export_csv()?,
         };
-        std::fs::write(path, text)
-            .map_err(|e| Error::internal(format!("cannot write {}: {e}", path.display())))?;
+        crate::files::write_private(path, text.as_bytes())?;
         self.record_event(
             actor,
             "activity.export",

@@ -18,9 +18,13 @@
 //!   `cmek_core::Secret` implements neither `Serialize` nor a revealing `Display`, so it cannot
 //!   be written (tested by scanning the database file bytes).
 
+mod chain;
 mod export;
+pub mod files;
 mod log;
+mod pending;
 
+pub use chain::{BadEntry, ChainKey, ChainVerification};
 pub use export::ExportFormat;
 pub use log::{ActivityLog, DB_FILE_NAME};
 
@@ -137,6 +141,10 @@ pub struct PendingOperation {
     pub unresolved: Vec<ActivityEntry>,
     /// True when a recovery snapshot was saved for this operation.
     pub has_snapshot: bool,
+    /// False when the log's tamper-evident chain does not verify
+    /// ([`ActivityLog::verify`]): nothing may finish or roll back this operation.
+    #[serde(default)]
+    pub trusted: bool,
 }
 
 /// The JSON of any serialisable value (`null` if it cannot be serialised).

@@ -5,12 +5,13 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use cmek_core::{Error, Result};
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::{to_json, ActivityEntry, EntryKind, EntryStatus, PendingOperation};
+use crate::chain::{self, ChainKey, ChainVerification};
+use crate::{to_json, ActivityEntry, EntryKind, EntryStatus};
 
 /// File name of the database inside the app data folder.
 pub const DB_FILE_NAME: &str = "activity.sqlite3";
@@ -54,9 +55,16 @@ CREATE TRIGGER IF NOT EXISTS snapshots_no_delete BEFORE DELETE ON snapshots
 pub struct ActivityLog {
     conn: Mutex<Connection>,
     path: PathBuf,
+    /// Authenticates the chain (module `chain`).
+    key: ChainKey,
+    /// Append-only triggers the file lacked when opened (re-created since; reported by
+    /// [`ActivityLog::verify`]).
+    missing_triggers: Vec<String>,
+    /// Rows written before the chain existed and sealed at this open (0 otherwise).
+    adopted: usize,
 }
 
-fn db(e: rusqlite::Error) -> Error {
+pub(crate) fn db(e: rusqlite::Error) -> Error {
     Error::internal(format!("activity log: {e}"))
 }
 
@@ -121,18 +129,28 @@ struct NewRow<'a> {
 }
 
 impl ActivityLog {
-    /// Opens (creating if needed) the database at `path`: WAL journal, `synchronous=FULL`,
-    /// schema and append-only triggers.
+    /// Opens (creating if needed) the database at `path` with the public
+    /// [`ChainKey::unauthenticated`] key: for tools and tests without a keychain. The app
+    /// opens its log with [`ActivityLog::open_with_key`] and the key from the OS keychain.
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with_key(path, ChainKey::unauthenticated(), true)
+    }
+
+    /// Opens (creating if needed) the database at `path`: WAL journal, `synchronous=FULL`,
+    /// schema, append-only triggers and the tamper-evident chain authenticated by `key`.
+    /// The folder is created 0700 and the database files 0600 (Unix).
+    ///
+    /// `first_use`: the key was just created (no log on this keychain was ever chained). Only
+    /// then are rows of a database written before the chain existed sealed as found (once,
+    /// recorded as an `activity.chain_started` event); otherwise they are reported untrusted by
+    /// [`ActivityLog::verify`]. Opening never refuses a broken log: it is verified, reported,
+    /// and still exported.
+    pub fn open_with_key(path: impl AsRef<Path>, key: ChainKey, first_use: bool) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                Error::internal(format!(
-                    "activity log: cannot create {}: {e}",
-                    dir.display()
-                ))
-            })?;
+            crate::files::private_dir(dir)?;
         }
+        crate::files::touch_private(&path)?;
         let conn = Connection::open(&path).map_err(db)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(db)?;
@@ -140,11 +158,62 @@ impl ActivityLog {
             .map_err(db)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(db)?;
+        let had_chain = chain::has_table(&conn, "chain")?;
+        let had_log = chain::has_table(&conn, "activity")?;
+        let missing_triggers = if had_log {
+            chain::missing_triggers(&conn)?
+                .into_iter()
+                .filter(|t| had_chain || !t.starts_with("chain_"))
+                .collect()
+        } else {
+            Vec::new()
+        };
         conn.execute_batch(SCHEMA).map_err(db)?;
-        Ok(Self {
+        conn.execute_batch(chain::CHAIN_SCHEMA).map_err(db)?;
+        crate::files::private_sidecars(&path)?;
+        let mut log = Self {
             conn: Mutex::new(conn),
             path,
-        })
+            key,
+            missing_triggers,
+            adopted: 0,
+        };
+        if !had_chain && first_use {
+            let adopted = {
+                let mut conn = log.lock();
+                let tx = conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)
+                    .map_err(db)?;
+                let n = chain::adopt(&tx, &log.key)?;
+                tx.commit().map_err(db)?;
+                n
+            };
+            if adopted > 0 {
+                log.adopted = adopted;
+                log.record_event(
+                    "app",
+                    "activity.chain_started",
+                    &log.path.display().to_string(),
+                    &format!(
+                        "{adopted} entries written before the log was tamper-evident were sealed as found"
+                    ),
+                    &serde_json::json!({ "sealed": adopted }),
+                )?;
+            }
+        }
+        Ok(log)
+    }
+
+    /// Checks the whole chain now (links, hashes, the MAC of every record under this log's
+    /// key, rows outside the chain, dropped triggers). Reads only; O(entries).
+    pub fn verify(&self) -> Result<ChainVerification> {
+        let conn = self.lock();
+        chain::verify(&conn, &self.key, &self.missing_triggers)
+    }
+
+    /// How many rows written before the chain existed were sealed as found at this open.
+    pub fn sealed_at_open(&self) -> usize {
+        self.adopted
     }
 
     /// Opens `{app_data_dir}/activity.sqlite3`.
@@ -157,12 +226,15 @@ impl ActivityLog {
         &self.path
     }
 
-    fn lock(&self) -> MutexGuard<'_, Connection> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn insert(&self, r: NewRow<'_>) -> Result<i64> {
-        let conn = self.lock();
+        let mut conn = self.lock();
+        let conn = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db)?;
         conn.execute(
             "INSERT INTO activity (at, actor, operation_id, kind, action, target, summary, before_json, after_json, status, error_json, intent_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
@@ -182,7 +254,10 @@ impl ActivityLog {
             ],
         )
         .map_err(db)?;
-        Ok(conn.last_insert_rowid())
+        let id = conn.last_insert_rowid();
+        chain::append(&conn, &self.key, "activity", &id.to_string())?;
+        conn.commit().map_err(db)?;
+        Ok(id)
     }
 
     /// Records a single fact (e.g. `sign_in` with the identity as `target`). Returns the row id.
@@ -360,12 +435,17 @@ impl ActivityLog {
         target: &str,
         data: &T,
     ) -> Result<()> {
-        let conn = self.lock();
-        conn.execute(
+        let mut conn = self.lock();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(db)?;
+        tx.execute(
             "INSERT INTO snapshots (operation_id, created_at, kind, target, data) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![operation_id, now(), kind, target, to_json(data).to_string()],
         )
         .map_err(db)?;
+        chain::append(&tx, &self.key, "snapshots", operation_id)?;
+        tx.commit().map_err(db)?;
         Ok(())
     }
 
@@ -395,68 +475,6 @@ impl ActivityLog {
             .map_err(db)?;
         let rows = st.query_map([action, target], |r| r.get(0)).map_err(db)?;
         rows.collect::<rusqlite::Result<Vec<String>>>().map_err(db)
-    }
-
-    /// Operations started and never finished, oldest first: what a crash interrupted.
-    pub fn pending_operations(&self) -> Result<Vec<PendingOperation>> {
-        let ids: Vec<String> = {
-            let conn = self.lock();
-            let mut st = conn
-                .prepare(
-                    "SELECT operation_id FROM activity s WHERE kind = 'operation_started' AND NOT EXISTS
-                     (SELECT 1 FROM activity f WHERE f.operation_id = s.operation_id AND f.kind = 'operation_finished')
-                     ORDER BY id",
-                )
-                .map_err(db)?;
-            let rows = st.query_map([], |r| r.get(0)).map_err(db)?;
-            rows.collect::<rusqlite::Result<Vec<String>>>()
-                .map_err(db)?
-        };
-        ids.into_iter().map(|id| self.pending(&id)).collect()
-    }
-
-    fn pending(&self, id: &str) -> Result<PendingOperation> {
-        let entries = self.operation_entries(id)?;
-        let start = entries
-            .iter()
-            .find(|e| e.kind == EntryKind::OperationStarted)
-            .cloned()
-            .unwrap_or_else(|| entries[0].clone());
-        let outcome_of = |intent: i64| {
-            entries
-                .iter()
-                .find(|e| e.kind == EntryKind::Outcome && e.intent_id == Some(intent))
-        };
-        let mut completed = Vec::new();
-        let mut unresolved = Vec::new();
-        for i in entries.iter().filter(|e| e.kind == EntryKind::Intent) {
-            match outcome_of(i.id).and_then(|o| o.status) {
-                Some(EntryStatus::Ok | EntryStatus::Skipped) => completed.push(i.action.clone()),
-                Some(_) => {}
-                None => unresolved.push(i.clone()),
-            }
-        }
-        let has_snapshot = {
-            let conn = self.lock();
-            conn.query_row(
-                "SELECT COUNT(*) FROM snapshots WHERE operation_id = ?1",
-                [id],
-                |r| r.get::<_, i64>(0),
-            )
-            .map_err(db)?
-                > 0
-        };
-        Ok(PendingOperation {
-            operation_id: id.to_owned(),
-            action: start.action,
-            target: start.target,
-            actor: start.actor,
-            started_at: start.at,
-            summary: start.summary,
-            completed,
-            unresolved,
-            has_snapshot,
-        })
     }
 
     /// Runs raw SQL against the database (tests prove the triggers refuse UPDATE/DELETE).

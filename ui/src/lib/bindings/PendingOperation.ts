@@ -21,4 +21,9 @@ unresolved: Array<ActivityEntry>,
 /**
  * True when a recovery snapshot was saved for this operation.
  */
-hasSnapshot: boolean, };
+hasSnapshot: boolean, 
+/**
+ * False when the log's tamper-evident chain does not verify
+ * ([`ActivityLog::verify`]): nothing may finish or roll back this operation.
+ */
+trusted: boolean, };
