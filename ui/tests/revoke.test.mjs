@@ -309,8 +309,13 @@ test("the Activity screen lists entries with expandable details and exports", as
   const rows = page.locator('[data-testid="activity-row"]');
   assert.equal(await rows.count(), 2);
   assert.equal(await rows.first().getAttribute("data-action"), "revoke.remove_access", "newest first");
-  await rows.first().locator("summary").click();
-  assert.match(await rows.first().locator("details").textContent(), /serviceAccountTokenCreator/);
+  await rows.first().locator('[data-testid="activity-details-toggle"]').click();
+  // The details span the table below the row: before and after side by side, readable widths.
+  const details = page.locator('[data-testid="activity-details"]');
+  assert.match(await details.textContent(), /serviceAccountTokenCreator/);
+  const before = await page.locator('[data-testid="activity-before"]').boundingBox();
+  const table = await page.locator('[data-testid="activity-table"]').boundingBox();
+  assert.ok(before.width > table.width / 3, `before/after column ${before.width}px of a ${table.width}px table`);
   await page.click('[data-testid="export-csv"]');
   assert.match(await page.textContent('[data-testid="export-path"]'), /activity-1\.csv/);
   assert.deepEqual(calls.find((c) => c.cmd === "export_activity").args, { format: "csv" });

@@ -20,3 +20,17 @@ export function returnFocusOnClose(dialog: () => HTMLDialogElement | undefined):
     });
   });
 }
+
+/**
+ * Opens `dialog` as a modal scrolled to its top (what the action does and to whom comes
+ * first), then focuses `focus` (e.g. the typed-confirmation field further down) without
+ * scrolling it into view. A dialog taller than the window otherwise opens scrolled to
+ * wherever its focused field is, hiding its first lines (issue 11: the revoke blast radius).
+ */
+export function showModalAtTop(dialog: HTMLDialogElement, focus?: HTMLElement | null): void {
+  if (!dialog.open) dialog.showModal();
+  focus?.focus({ preventScroll: true });
+  dialog.scrollTop = 0;
+  // Some engines scroll the focused control into view after showModal's own focus step.
+  requestAnimationFrame(() => (dialog.scrollTop = 0));
+}

@@ -1,10 +1,11 @@
 // Views outside the wizard, reachable from anywhere by URL hash (the result screen, the
-// start-up banner, later the audit cards): `#revoke/<clusterId>` and `#activity`.
+// start-up banner, later the audit cards): `#revoke/<clusterId>`, `#activity`, `#audit`, `#about`.
 
 export type Overlay =
   | { kind: "revoke"; clusterId: string; resume?: { operationId: string; mode: "finish" | "rollback" } }
   | { kind: "activity" }
-  | { kind: "audit" };
+  | { kind: "audit" }
+  | { kind: "about" };
 
 /** The link that opens the Revoke screen for a cluster. */
 export const revokeHref = (clusterId: string) => `#revoke/${encodeURIComponent(clusterId)}`;
@@ -15,6 +16,7 @@ export function parseRoute(hash: string): Overlay | null {
   const h = hash.replace(/^#\/?/, "");
   if (h === "activity") return { kind: "activity" };
   if (h === "audit") return { kind: "audit" };
+  if (h === "about") return { kind: "about" };
   const m = /^revoke\/(.+)$/.exec(h);
   return m ? { kind: "revoke", clusterId: decodeURIComponent(m[1]) } : null;
 }

@@ -27,5 +27,15 @@ export interface ApplyTarget {
   /** "Set up CMEK", "Rotate the key", "Add region europe-west1"… */
   what: string;
   steps: StepView[];
+  /** What the Result screen repeats about the keys: protection level and rotation, in words. */
+  facts?: KeyFacts;
   run: (onEvent: (event: import("./bindings/ApplyEvent").ApplyEvent) => void) => Promise<import("./bindings/ApplyResult").ApplyResult>;
+}
+
+/** The reviewed plan's key settings, shown again on the Result screen. */
+export interface KeyFacts {
+  /** "SOFTWARE", "HSM", or for AWS "AWS KMS (symmetric)". */
+  protectionLevel: string;
+  /** "Every 90 days", "No automatic rotation"… */
+  rotation: string;
 }

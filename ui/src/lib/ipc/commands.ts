@@ -158,3 +158,9 @@ import type { DriftFixReport } from "../bindings/DriftFixReport";
 export function remediateDrift(request: DriftFixRequest, onEvent: (event: RevokeEvent) => void): Promise<DriftFixReport> {
   return call<DriftFixReport>("remediate_drift", { request, onEvent: new Channel<RevokeEvent>(onEvent) });
 }
+
+// Navigation (issue 11): leave the connection; open a CockroachDB docs page in the system browser.
+/** Forgets the current connection (the keychain keeps the credentials). */
+export const disconnect = () => call<null>("disconnect");
+/** Opens a page under https://www.cockroachlabs.com/docs/ in the system browser. */
+export const openDocs = (url: string) => call<null>("open_docs", { url });
