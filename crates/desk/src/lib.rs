@@ -29,6 +29,7 @@ mod aws_audit;
 pub mod aws_plans;
 mod aws_setup;
 mod changes;
+mod connection;
 pub mod drift;
 mod emergency;
 pub mod operations;

@@ -94,6 +94,17 @@ impl Session {
         *lock(&self.opener) = Some(opener);
     }
 
+    /// Opens `url` in the system browser with the app's opener; `Err` with the reason (in
+    /// words) when opening the browser is turned off or no opener is set.
+    pub(crate) fn open_in_browser(&self, url: &str) -> std::result::Result<(), String> {
+        let opener = lock(&self.opener).clone();
+        match opener {
+            Some(opener) if self.settings.open_browser() => opener.open(url),
+            Some(_) => NoBrowser.open(url),
+            None => Err("No system browser is available to this app.".into()),
+        }
+    }
+
     /// `<app_config_dir>`, where `oauth-client.json` may be.
     pub fn set_config_dir(&self, dir: PathBuf) {
         *lock(&self.config_dir) = Some(dir);
