@@ -64,6 +64,7 @@ async fn bench() {
         kms_reads_per_minute: rate,
         concurrency_per_project: concurrency,
         include_cockroach: true,
+        ..ScanOptions::default()
     };
     let t = Instant::now();
     let report = run_audit(clients, &opts, &cancel, &|_| {}).await;

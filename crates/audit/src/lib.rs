@@ -21,6 +21,7 @@
 //! ```
 
 pub mod alerting;
+pub mod asset_path;
 pub mod aws;
 pub mod checks;
 pub mod crdb;
@@ -31,8 +32,10 @@ pub mod graph;
 pub mod inventory;
 pub mod model;
 pub mod report;
+pub mod scope;
 pub mod time_util;
 
 pub use checks::catalogue;
 pub use model::*;
 pub use report::{run_audit, run_audit_with_aws, AuditClients, APP_VERSION};
+pub use scope::{AuditScope, InventoryMode, InventoryPath};

@@ -28,6 +28,13 @@ pub struct ScanOptions {
     pub concurrency_per_project: u32,
     /// Also read CockroachDB Cloud clusters and their CMEK state (links keys to clusters).
     pub include_cockroach: bool,
+    /// Chosen projects, or every project of an organisation or folder (`crate::scope`).
+    pub scope: crate::scope::AuditScope,
+    /// Inventory path or crawl (`crate::scope`).
+    pub inventory: crate::scope::InventoryMode,
+    /// Cloud Asset searches per minute, each of `searchAllResources` and `searchAllIamPolicies`
+    /// (quota: 400 per minute per consumer project, cloud.google.com/asset-inventory/docs/quota).
+    pub asset_searches_per_minute: u32,
 }
 
 impl Default for ScanOptions {
@@ -37,6 +44,9 @@ impl Default for ScanOptions {
             kms_reads_per_minute: 300,
             concurrency_per_project: 8,
             include_cockroach: true,
+            scope: Default::default(),
+            inventory: Default::default(),
+            asset_searches_per_minute: 400,
         }
     }
 }
@@ -342,6 +352,9 @@ pub struct AuditReport {
     /// takes (also reported as C15/C16 findings).
     #[serde(default)]
     pub drift: Vec<crate::drift::DriftFinding>,
+    /// Which inventory path read the Google side, and why not the inventory path.
+    #[serde(default)]
+    pub inventory_path: crate::scope::InventoryPath,
 }
 
 impl AuditReport {

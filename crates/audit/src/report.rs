@@ -6,7 +6,7 @@
 use crate::checks::{self, Inputs};
 use crate::crdb::{auth_principals, link_keys, read_clusters, read_service_accounts};
 use crate::graph::access_graphs;
-use crate::inventory::{scan_project, Sink};
+use crate::inventory::Sink;
 use crate::model::{AuditReport, ScanEvent, ScanOptions, SCHEMA_VERSION};
 use crate::time_util::rfc3339;
 use cmek_cockroach::CockroachClient;
@@ -51,24 +51,15 @@ pub async fn run_audit_with_aws(
 ) -> AuditReport {
     let started = Instant::now();
     let now = OffsetDateTime::now_utc();
-    let mut projects: Vec<String> = options.projects.clone();
-    projects.sort();
-    projects.dedup();
-    sink(ScanEvent::Started {
-        projects: projects.clone(),
-    });
-    let google_side = futures::future::join_all(
-        projects
-            .iter()
-            .map(|p| scan_project(clients.google, p, options, cancel, sink)),
-    );
+    let google_side = crate::asset_path::scan_google(clients.google, options, cancel, sink);
     let crdb_side = async {
         match clients.cockroach {
             Some(c) if options.include_cockroach => read_clusters(c, cancel, sink).await,
             _ => (Vec::new(), None),
         }
     };
-    let (mut project_rows, (clusters, cockroach_error)) = tokio::join!(google_side, crdb_side);
+    let ((mut project_rows, inventory_path), (clusters, cockroach_error)) =
+        tokio::join!(google_side, crdb_side);
     let service_accounts = read_service_accounts(
         clients.google,
         auth_principals(&clusters),
@@ -105,6 +96,7 @@ pub async fn run_audit_with_aws(
         findings,
         access_graphs: Vec::new(),
         drift,
+        inventory_path,
     };
     report.access_graphs = access_graphs(&report);
     if let Some(aws) = aws {

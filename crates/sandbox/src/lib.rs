@@ -19,6 +19,7 @@
 //! ```
 
 mod alert_policies;
+mod asset_inventory;
 mod auth;
 pub mod aws;
 mod cluster_update;
@@ -29,7 +30,9 @@ mod enums;
 pub mod errors;
 mod handle;
 mod iam_policy;
+pub mod inventory_quota;
 mod kms;
+mod kms_inventory;
 mod kms_keys;
 mod kms_versions;
 mod log_metrics;
@@ -58,5 +61,6 @@ pub use config::{
 };
 pub use handle::{Endpoints, Sandbox, SandboxHandle};
 pub use iam_policy::EMPTY_ETAG;
+pub use inventory_quota::InventoryQuotas;
 pub use kms::LOCATIONS;
 pub use state::{Fault, Hook, RecordedRequest, Stall, State};

@@ -32,6 +32,10 @@ pub enum Service {
     Logging,
     /// Cloud Monitoring v3 (alert policies; no discovery document in `specs/`).
     Monitoring,
+    /// Cloud Asset Inventory v1 (`crate::asset_inventory`).
+    CloudAsset,
+    /// KMS Inventory v1 (`crate::kms_inventory`).
+    KmsInventory,
 }
 
 impl Service {
@@ -45,6 +49,8 @@ impl Service {
             Service::Cockroach => "cockroach",
             Service::Logging => "logging",
             Service::Monitoring => "monitoring",
+            Service::CloudAsset => "cloudasset",
+            Service::KmsInventory => "kmsinventory",
         }
     }
     fn from_prefix(p: &str) -> Option<Self> {
@@ -56,6 +62,8 @@ impl Service {
             Service::Cockroach,
             Service::Logging,
             Service::Monitoring,
+            Service::CloudAsset,
+            Service::KmsInventory,
         ]
         .into_iter()
         .find(|s| s.prefix() == p)
@@ -133,6 +141,8 @@ fn route(service: Service, method: &str, segs: &[String], verb: Option<&str>) ->
         Service::Cockroach => cockroach::route(method, segs)?,
         Service::Logging => log_metrics::route(method, segs, verb)?,
         Service::Monitoring => alert_policies::route(method, segs, verb)?,
+        Service::CloudAsset => crate::asset_inventory::route(method, segs, verb)?,
+        Service::KmsInventory => crate::kms_inventory::route(method, segs, verb)?,
     };
     Some(RouteInfo {
         operation: op.to_string(),
@@ -366,6 +376,12 @@ fn run(
             .map(Resp::ok)
             .unwrap_or_else(gerr),
         Service::Monitoring => alert_policies::handle(state, r, op)
+            .map(Resp::ok)
+            .unwrap_or_else(gerr),
+        Service::CloudAsset => crate::asset_inventory::handle(state, r, op)
+            .map(Resp::ok)
+            .unwrap_or_else(gerr),
+        Service::KmsInventory => crate::kms_inventory::handle(state, r, op)
             .map(Resp::ok)
             .unwrap_or_else(gerr),
     };

@@ -16,6 +16,8 @@ fn google_service(svc: Service, api_version: &str) -> Option<cmek_spec::GoogleSe
         Service::ServiceUsage => G::ServiceUsage,
         Service::Crm if api_version == "v3" => G::CloudResourceManagerV3,
         Service::Crm => G::CloudResourceManagerV1,
+        Service::CloudAsset => G::CloudAsset,
+        Service::KmsInventory => G::KmsInventory,
         Service::Cockroach | Service::Logging | Service::Monitoring => return None,
     })
 }

@@ -145,6 +145,8 @@ pub struct State {
     pub(crate) spec_rejections: Vec<String>,
     /// AWS accounts (IAM roles and policies, KMS keys and aliases) and access keys.
     pub(crate) aws: crate::aws::AwsState,
+    /// Per-minute quota windows of the inventory APIs (`crate::inventory_quota`).
+    pub(crate) inventory_quota: crate::inventory_quota::QuotaBook,
 }
 
 impl State {
@@ -176,6 +178,7 @@ impl State {
             spec_violations: Vec::new(),
             spec_rejections: Vec::new(),
             aws: crate::aws::AwsState::new(),
+            inventory_quota: Default::default(),
         }
     }
 
