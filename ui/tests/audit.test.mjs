@@ -58,7 +58,10 @@ const goodKey = key(GOOD, P1, "us-east1", {
   usedBy: [{ clusterId: CLUSTER_ID, clusterName: "payments", region: "us-east1", current: true, status: "ENABLED", authPrincipal: SA, createdAt: "2025-01-01T00:00:00Z" }],
 });
 const report = {
-  schemaVersion: 1, scanTime: "2025-06-01T00:00:00Z", identity: "user:officer@example.com", appVersion: "0.1.0", cancelled: false, durationMs: 1200,
+  schemaVersion: 2, scanTime: "2025-06-01T00:00:00Z", identity: "user:officer@example.com", appVersion: "0.1.0", cancelled: false, durationMs: 1200,
+  // AWS was not in this scan: the AWS cluster's card says "not audited", never "OK".
+  cloudsAudited: ["GCP"],
+  summary: { critical: 3, high: 0, medium: 2, low: 0, info: 0, failed: 5, notEvaluated: 0 },
   projects: [
     { projectId: P1, locations: ["us-east1"], keyRings: [{ name: RING, location: "us-east1", createTime: null, keys: 2 }], keys: [goodKey, key(BAD, P1, "us-east1", { primaryState: "DESTROY_SCHEDULED" })], bindings: [], error: null, kmsCalls: 9 },
     { projectId: P2, locations: ["europe-west1"], keyRings: [], keys: [key(EU, P2, "europe-west1", { rotationPeriod: null, rotationPeriodSeconds: null, usedBy: [{ clusterId: "00000000-0000-4000-8000-0000000000ee", clusterName: "ledger", region: "europe-west1", current: false, status: "ENABLED", authPrincipal: SA, createdAt: "2024-01-01T00:00:00Z" }] })], bindings: [], error: { code: "PERMISSION_DENIED", message: "Permission cloudkms.keyRings.list denied on other-prj" }, kmsCalls: 3 },
@@ -290,6 +293,9 @@ test("the access graph draws the domain's chain: broken edge red, ok green, over
   await page.waitForSelector(aws);
   assert.equal(await page.$(`${aws} [data-testid="audit-revoke"]`), null, "no Revoke… on an AWS cluster");
   assert.ok(await page.$(`${aws} [data-testid="graph-empty"]`), "nothing to draw for an AWS key");
+  assert.equal(await page.textContent(`${aws} [data-testid="cluster-not-audited"]`), "not audited", "AWS was not in the scan");
+  assert.equal(await page.$(`${aws} [data-testid="severity-badge"]`), null, "never OK for a cloud not audited");
+  assert.ok(await page.$(`${card} [data-testid="severity-badge"]`), "the GCP cluster was audited");
   await page.screenshot({ path: path.join(SHOTS, "audit-graph.png"), fullPage: true });
   assert.deepEqual(pageErrors, []);
 });

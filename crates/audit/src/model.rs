@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use ts_rs::TS;
 
 /// Version of the report schema (JSON export, IPC). Bump on any breaking change.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// What to scan and how fast.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -258,16 +258,75 @@ pub enum Severity {
     Info,
 }
 
-/// Whether a finding is a failed condition or a check that could not run here.
+/// Whether a finding is a failed condition or a check that did not run here.
+///
+/// One meaning in every surface and export (issue #11): only [`FindingStatus::Fail`] is a
+/// finding with a severity that counts; a check that did not run is "not evaluated" with the
+/// reason in its message and `reason` evidence, counted apart, never a detection (CSV leaves its
+/// severity empty, OCSF leaves it out of the events). Schema 2 renamed it from `NOT_APPLICABLE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[ts(export)]
 pub enum FindingStatus {
     /// The condition failed on this resource.
     Fail,
-    /// The check needs inventory this version does not read (AWS, Cloud Monitoring); stated
-    /// explicitly, never silently skipped.
-    NotApplicable,
+    /// The check did not run: its cloud was not in the scan, a read it needs failed or its
+    /// project was not scanned; stated explicitly with why, never silently skipped, never a pass.
+    NotEvaluated,
+}
+
+/// Counts of a report's findings: failed checks per severity, and checks not evaluated (counted
+/// apart, whatever their catalogue severity). Every surface (the window's summary, the CLI, JSON,
+/// CSV, HTML, OCSF) shows these numbers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+#[ts(export)]
+pub struct FindingCounts {
+    pub critical: u32,
+    pub high: u32,
+    pub medium: u32,
+    pub low: u32,
+    pub info: u32,
+    /// Failed checks of every severity (the sum of the five above).
+    pub failed: u32,
+    pub not_evaluated: u32,
+}
+
+impl FindingCounts {
+    /// Counts `findings`.
+    pub fn of<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> Self {
+        let mut c = Self::default();
+        for f in findings {
+            if f.status == FindingStatus::NotEvaluated {
+                c.not_evaluated += 1;
+                continue;
+            }
+            c.failed += 1;
+            *c.slot(f.severity) += 1;
+        }
+        c
+    }
+
+    /// The failed count of one severity.
+    pub fn of_severity(&self, s: Severity) -> u32 {
+        match s {
+            Severity::Critical => self.critical,
+            Severity::High => self.high,
+            Severity::Medium => self.medium,
+            Severity::Low => self.low,
+            Severity::Info => self.info,
+        }
+    }
+
+    fn slot(&mut self, s: Severity) -> &mut u32 {
+        match s {
+            Severity::Critical => &mut self.critical,
+            Severity::High => &mut self.high,
+            Severity::Medium => &mut self.medium,
+            Severity::Low => &mut self.low,
+            Severity::Info => &mut self.info,
+        }
+    }
 }
 
 /// Where a check comes from (empty when a source has no equivalent).
@@ -355,12 +414,50 @@ pub struct AuditReport {
     /// Which inventory path read the Google side, and why not the inventory path.
     #[serde(default)]
     pub inventory_path: crate::scope::InventoryPath,
+    /// Clouds whose keys and IAM were read (`GCP`, `AWS`): a cluster on a cloud not listed was
+    /// not audited (its card says so, never "OK").
+    #[serde(default)]
+    pub clouds_audited: Vec<String>,
+    /// [`FindingCounts::of`] the findings, set when the report is complete.
+    #[serde(default)]
+    pub summary: FindingCounts,
 }
 
 impl AuditReport {
     /// Every key of every project.
     pub fn keys(&self) -> impl Iterator<Item = &KeyRow> {
         self.projects.iter().flat_map(|p| p.keys.iter())
+    }
+
+    /// Whether the keys and IAM of the cloud `c` runs on were read (CockroachDB's
+    /// `cloud_provider`: `GCP`, `AWS`).
+    pub fn cluster_audited(&self, c: &ClusterRow) -> bool {
+        self.clouds_audited.contains(&c.cloud_provider)
+    }
+
+    /// The cloud a finding is about: `AWS` for AWS resources (`aws`, `arn:aws:…`, `alias/…`)
+    /// and for an AWS cluster's own rows, else `GCP`.
+    pub fn finding_cloud(&self, f: &Finding) -> &'static str {
+        let r = f.resource.as_str();
+        if r == "aws" || r.starts_with("arn:aws") || r.starts_with("alias/") {
+            return "AWS";
+        }
+        if let Some(rest) = r.strip_prefix("clusters/") {
+            let id = rest.split('/').next().unwrap_or(rest);
+            if self
+                .clusters
+                .iter()
+                .any(|c| c.id == id && c.cloud_provider == "AWS")
+            {
+                return "AWS";
+            }
+        }
+        "GCP"
+    }
+
+    /// Recomputes [`AuditReport::summary`] from the findings.
+    pub fn recount(&mut self) {
+        self.summary = FindingCounts::of(&self.findings);
     }
 
     /// Findings of one check.
@@ -383,11 +480,19 @@ impl Severity {
 }
 
 impl FindingStatus {
-    /// The serialised name (`FAIL`, `NOT_APPLICABLE`).
+    /// The serialised name (`FAIL`, `NOT_EVALUATED`).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Fail => "FAIL",
-            Self::NotApplicable => "NOT_APPLICABLE",
+            Self::NotEvaluated => "NOT_EVALUATED",
+        }
+    }
+
+    /// The words a person reads (`failed`, `not evaluated`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Fail => "failed",
+            Self::NotEvaluated => "not evaluated",
         }
     }
 }

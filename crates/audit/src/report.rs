@@ -30,7 +30,7 @@ pub struct AuditClients<'a> {
 
 /// Runs the whole audit. Never fails as a whole: per-project errors are on their rows, the
 /// CockroachDB error on [`AuditReport::cockroach_error`]; on cancel the partial report is
-/// returned with `cancelled = true`. Without AWS: the AWS rows are "not applicable".
+/// returned with `cancelled = true`. Without AWS: the AWS rows are "not evaluated".
 pub async fn run_audit(
     clients: AuditClients<'_>,
     options: &ScanOptions,
@@ -97,10 +97,13 @@ pub async fn run_audit_with_aws(
         access_graphs: Vec::new(),
         drift,
         inventory_path,
+        clouds_audited: vec!["GCP".to_owned()],
+        summary: Default::default(),
     };
     report.access_graphs = access_graphs(&report);
     if let Some(aws) = aws {
         crate::aws::report::add(&mut report, aws, clients.cockroach, cancel).await;
     }
+    report.recount();
     report
 }

@@ -131,7 +131,7 @@ async fn forbidden_logging_or_monitoring_is_could_not_evaluate_and_keeps_the_key
             .findings_of("A11")
             .next()
             .unwrap_or_else(|| panic!("{permission}: A11 must be reported"));
-        assert_eq!(f.status, FindingStatus::NotApplicable, "{permission}");
+        assert_eq!(f.status, FindingStatus::NotEvaluated, "{permission}");
         assert!(
             f.message.starts_with(&format!(
                 "could not evaluate: missing permission {permission}"
@@ -152,7 +152,7 @@ async fn forbidden_logging_or_monitoring_is_could_not_evaluate_and_keeps_the_key
             .filter(|f| f.resource.contains(cluster_id("audit-clean")))
             .collect();
         assert_eq!(c13.len(), 1, "{permission}");
-        assert_eq!(c13[0].status, FindingStatus::NotApplicable);
+        assert_eq!(c13[0].status, FindingStatus::NotEvaluated);
         assert!(
             c13[0]
                 .message

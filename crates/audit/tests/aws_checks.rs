@@ -130,7 +130,7 @@ async fn every_aws_check_fires_on_its_case_and_stays_silent_on_its_twin() {
     assert!(!r
         .findings
         .iter()
-        .any(|f| f.status == FindingStatus::NotApplicable
+        .any(|f| f.status == FindingStatus::NotEvaluated
             && ["A02", "A05", "A12", "A13", "C05"].contains(&f.check_id.as_str())));
     for f in r.findings.iter().filter(|f| aws_resource(&f.resource)) {
         assert!(!f.remediation.contains("gcloud"), "{f:#?}");
@@ -147,7 +147,7 @@ async fn without_an_aws_client_the_aws_rows_stay_not_applicable() {
     for id in ["A02", "A05", "A12", "A13"] {
         assert!(
             r.findings_of(id)
-                .all(|f| f.status == FindingStatus::NotApplicable),
+                .all(|f| f.status == FindingStatus::NotEvaluated),
             "{id}"
         );
         assert!(r.findings_of(id).next().is_some(), "{id}");

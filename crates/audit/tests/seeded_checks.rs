@@ -76,7 +76,7 @@ async fn every_gcp_check_fires_on_its_case_and_stays_silent_on_its_twin() {
             .findings_of(id)
             .next()
             .unwrap_or_else(|| panic!("{id} must be reported"));
-        assert_eq!(f.status, FindingStatus::NotApplicable);
+        assert_eq!(f.status, FindingStatus::NotEvaluated);
         assert!(f.message.starts_with("not "), "{}", f.message);
     }
     // Evidence names the deciding values and sources are attached.
@@ -162,7 +162,7 @@ async fn every_cockroach_check_fires_on_its_case_and_stays_silent_on_its_twin() 
         .collect();
     assert!(clean_hits.is_empty(), "clean CMEK cluster: {clean_hits:?}");
     let c05 = r.findings_of("C05").next().expect("C05 reported");
-    assert_eq!(c05.status, FindingStatus::NotApplicable);
+    assert_eq!(c05.status, FindingStatus::NotEvaluated);
     assert!(c05.resource.contains(AWS_CMEK_CLUSTER));
     assert!(r.findings_of("C13").all(
         |f| f.status == FindingStatus::Fail && f.resource.contains(cluster_id("audit-alarms"))

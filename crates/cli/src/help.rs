@@ -54,7 +54,7 @@ Examples:
   cmek audit --project prj-a --out audit.html          format from the extension (json, csv, html, ocsf.json)
   cmek audit --project prj-a --format ocsf > findings.ocsf.json
 The table and --fail-on count FAIL findings about the scanned projects and the clusters whose keys
-are in them; NOT_APPLICABLE findings never count. Exports hold the whole report.";
+are in them; NOT_EVALUATED findings never count. Exports hold the whole report.";
 
 pub const REVOKE_EXAMPLES: &str = "\
 Examples:

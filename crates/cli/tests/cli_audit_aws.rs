@@ -44,7 +44,7 @@ fn the_audit_evaluates_the_aws_rows_with_and_without_aws_region() {
                 .as_array()
                 .unwrap()
                 .iter()
-                .any(|f| f["checkId"] == "A02" && f["status"] == "NOT_APPLICABLE"),
+                .any(|f| f["checkId"] == "A02" && f["status"] == "NOT_EVALUATED"),
             "{extra:?}"
         );
     }

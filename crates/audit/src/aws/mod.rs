@@ -7,7 +7,7 @@
 //! permission policies (inline and customer-managed). [`checks::run`] evaluates the AWS rows on
 //! that inventory (pure functions), and [`graph::access_graph`] draws an AWS cluster's chain
 //! principal (CockroachDB's account) → role → key → region. Without an AWS client the rows stay
-//! "not applicable" ([`crate::checks::not_applicable`]).
+//! "not evaluated" ([`crate::checks::not_applicable`]).
 
 pub mod checks;
 pub mod cluster_checks;
@@ -22,7 +22,7 @@ use cmek_core::aws::policy::PolicyDocument;
 use cmek_core::Error;
 use serde::Serialize;
 
-/// The check ids the AWS audit evaluates (their "not applicable" rows are dropped once it ran).
+/// The check ids the AWS audit evaluates (their "not evaluated" rows are dropped once it ran).
 pub const AWS_ROWS: &[&str] = &["A02", "A05", "A12", "A13", "C05"];
 
 /// What the AWS side of a scan reads from.

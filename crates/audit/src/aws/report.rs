@@ -1,5 +1,5 @@
 //! Adds the AWS side to a finished report: reads the [`AwsInventory`](super::AwsInventory),
-//! replaces the "not applicable" AWS rows by the evaluated findings (or by "could not evaluate"
+//! replaces the "not evaluated" AWS rows by the evaluated findings (or by "could not evaluate"
 //! naming the failed reads), and gives each AWS cluster its access graph.
 
 use super::{checks, graph, inventory, AwsScan, AWS_ROWS};
@@ -18,12 +18,13 @@ pub async fn add(
     cancel: &AtomicBool,
 ) {
     if inventory::regions(aws.regions, &report.clusters).is_empty() {
-        // No region asked for and no AWS cluster: nothing to read, the rows stay "not applicable".
+        // No region asked for and no AWS cluster: nothing to read, the rows stay "not evaluated".
         return;
     }
     let inv = inventory::scan(aws, crdb, &report.clusters, cancel).await;
+    report.clouds_audited.push("AWS".to_owned());
     report.findings.retain(|f| {
-        !(f.status == FindingStatus::NotApplicable && AWS_ROWS.contains(&f.check_id.as_str()))
+        !(f.status == FindingStatus::NotEvaluated && AWS_ROWS.contains(&f.check_id.as_str()))
     });
     report.findings.extend(checks::run(&inv, &report.clusters));
     if !inv.errors.is_empty() {
@@ -31,7 +32,7 @@ pub async fn add(
         let why = format!("could not evaluate every AWS resource: {}", why.join("; "));
         for id in ["A02", "A05", "A09", "A10", "A12", "A13", "A14"] {
             report.findings.push(crate::model::Finding {
-                status: FindingStatus::NotApplicable,
+                status: FindingStatus::NotEvaluated,
                 ..fail(id, "aws", None, why.clone(), vec![ev("reason", &why)])
             });
         }

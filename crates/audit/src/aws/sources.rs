@@ -41,3 +41,115 @@ pub fn localize(f: &mut Finding) {
         f.remediation = remediation.to_owned();
     }
 }
+
+/// Markers of each cloud's references and commands, used to prove that a finding cites only
+/// its own cloud (issue #11): AWS (CIS AWS, Security Hub, Prowler AWS checks, CloudWatch, the
+/// `aws` CLI) and Google Cloud (CIS GCP, SCC finding ids, ScoutSuite GCP rules, `gcloud`).
+const AWS_MARKERS: &[&str] = &[
+    "AWS",
+    "Security Hub",
+    "cloudwatch",
+    "CloudWatch",
+    "kms_cmk",
+    "kms-cmk",
+    "iam_policy_",
+    "iam_inline_",
+    "logs-no-alarm",
+    "aws kms",
+    "aws iam",
+];
+const GCP_MARKERS: &[&str] = &[
+    "GCP",
+    "gcloud",
+    "Cloud KMS",
+    "cloudkms",
+    "KMS_",
+    "kms-cryptokeys",
+    "kms-encryption-keys",
+    "serviceAccount",
+    "Steampipe kms_key",
+];
+
+/// The other cloud a text names, if any: `Some("AWS")` when `text` carries an AWS marker and
+/// `own` is `GCP`, `Some("GCP")` when it carries a Google Cloud marker and `own` is `AWS`.
+pub fn foreign_cloud(own: &str, text: &str) -> Option<&'static str> {
+    let (other, markers) = if own == "AWS" {
+        ("GCP", GCP_MARKERS)
+    } else {
+        ("AWS", AWS_MARKERS)
+    };
+    markers.iter().any(|m| text.contains(m)).then_some(other)
+}
+
+/// Every reference and the remediation of `f` that names a cloud other than `own`.
+pub fn foreign_references(own: &str, f: &Finding) -> Vec<String> {
+    let s = &f.sources;
+    s.cis
+        .iter()
+        .chain(&s.prowler)
+        .chain(&s.scoutsuite)
+        .chain(&s.scc)
+        .chain(&s.other)
+        .chain(std::iter::once(&f.remediation))
+        .filter(|t| foreign_cloud(own, t).is_some())
+        .cloned()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::{catalogue, fail};
+
+    /// Rows only AWS has (no Google Cloud finding is ever made of them).
+    const AWS_ONLY: &[&str] = &["A02", "A05", "A12", "A13", "C05"];
+    /// Rows the AWS audit evaluates (AWS-only rows and shared rows on AWS resources).
+    const ON_AWS: &[&str] = &[
+        "A02", "A05", "A09", "A10", "A12", "A13", "A14", "C01", "C02", "C03", "C05", "C06", "C07",
+        "C08",
+    ];
+
+    #[test]
+    fn every_gcp_finding_cites_only_google_cloud_references() {
+        for c in catalogue()
+            .iter()
+            .filter(|c| !AWS_ONLY.contains(&c.id.as_str()))
+        {
+            let f = fail(
+                &c.id,
+                "projects/p/locations/l/keyRings/r/cryptoKeys/k",
+                Some("p"),
+                "m",
+                vec![],
+            );
+            assert_eq!(
+                foreign_references("GCP", &f),
+                Vec::<String>::new(),
+                "{}",
+                c.id
+            );
+        }
+    }
+
+    #[test]
+    fn every_aws_finding_cites_only_aws_references() {
+        for id in ON_AWS {
+            let mut f = fail(
+                id,
+                "arn:aws:kms:us-east-1:111122223333:key/k",
+                None,
+                "m",
+                vec![],
+            );
+            localize(&mut f);
+            assert_eq!(foreign_references("AWS", &f), Vec::<String>::new(), "{id}");
+        }
+    }
+
+    #[test]
+    fn the_markers_see_the_references_of_issue_11() {
+        assert_eq!(foreign_cloud("GCP", "Security Hub KMS.3"), Some("AWS"));
+        assert_eq!(foreign_cloud("AWS", "CIS GCP 1.10"), Some("GCP"));
+        assert_eq!(foreign_cloud("GCP", "CIS GCP 1.10"), None);
+    }
+}

@@ -17,7 +17,7 @@
 //! Partial data can prove coverage but not its absence: when every event is covered the check
 //! passes even if one read failed; otherwise a failed read (403 without
 //! `logging.logMetrics.list` / `monitoring.alertPolicies.list`) is reported as "could not
-//! evaluate" ([`FindingStatus::NotApplicable`], never silent, never a pass).
+//! evaluate" ([`FindingStatus::NotEvaluated`], never silent, never a pass).
 //!
 //! Limitation: alert policies are read in the key's project; a policy kept in another
 //! project's metrics scope is not seen (scan that project too, or keep the alert with the keys).
@@ -245,7 +245,7 @@ fn finding(
         } => {
             evidence.insert(0, ev("reason", &message));
             Some(Finding {
-                status: FindingStatus::NotApplicable,
+                status: FindingStatus::NotEvaluated,
                 ..fail(
                     id,
                     resource,

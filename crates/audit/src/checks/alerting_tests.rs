@@ -125,7 +125,7 @@ fn forbidden_read_is_could_not_evaluate_not_a_pass() {
         ..Default::default()
     };
     let f = a11_project_alarms(&project(a)).expect("reported");
-    assert_eq!(f.status, FindingStatus::NotApplicable);
+    assert_eq!(f.status, FindingStatus::NotEvaluated);
     assert!(
         f.message
             .starts_with("could not evaluate: missing permission logging.logMetrics.list"),
@@ -155,6 +155,6 @@ fn a11_skips_projects_without_keys_and_reports_unread_inventory() {
     p.alerting = None;
     assert_eq!(
         a11_project_alarms(&p).unwrap().status,
-        FindingStatus::NotApplicable
+        FindingStatus::NotEvaluated
     );
 }

@@ -167,7 +167,7 @@ fn current_key_checks(inputs: &Inputs<'_>, c: &ClusterRow, cur: &CmekKeyInfo) ->
             vec![ev("key uri", uri)],
         );
         if !scanned {
-            f.status = FindingStatus::NotApplicable;
+            f.status = FindingStatus::NotEvaluated;
             f.message = format!("Key used by {} is in project {project}, which was not scanned (or failed): add it to the scan.", c.name);
         }
         return vec![f];

@@ -1,7 +1,7 @@
 //! The checks, one module per group, each check a function whose docstring states its exact
 //! condition and source ids (the same text is in [`catalogue`]). Checks are pure: they read the
 //! inventory and the scan time and return [`Finding`]s, only for failed conditions and for
-//! checks that cannot run on this inventory ([`FindingStatus::NotApplicable`], never silent).
+//! checks that cannot run on this inventory ([`FindingStatus::NotEvaluated`], never silent).
 //!
 //! Groups: [`gcp_keys`] (per key: A01 A03 A04 A08 A09 A10 A14 A16), [`gcp_iam`] (A06 A07 A15),
 //! [`cockroach`] (C01-C04, C06-C12), [`alerting`] (A11 per project, C13 per cluster),

@@ -1,18 +1,20 @@
-//! Checks this version cannot evaluate, reported explicitly as [`FindingStatus::NotApplicable`]
-//! (never silently skipped): the AWS-only rows A02, A05, A12, A13 and C05 (no AWS inventory
-//! yet). The alarm rows A11 and C13 are evaluated for GCP in [`super::alerting`].
+//! Checks that did not run, reported explicitly as [`FindingStatus::NotEvaluated`] with why
+//! (never silently skipped, never a detection): the AWS-only rows A02, A05, A12, A13 and C05
+//! when AWS is not in the scan ([`crate::aws::report::add`] replaces them when it is). The
+//! alarm rows A11 and C13 are evaluated for GCP in [`super::alerting`].
 
 use super::{ev, fail, Inputs};
 use crate::model::{Finding, FindingStatus};
 
 fn na(id: &str, resource: &str, why: &str) -> Finding {
     Finding {
-        status: FindingStatus::NotApplicable,
+        status: FindingStatus::NotEvaluated,
         ..fail(id, resource, None, why, vec![ev("reason", why)])
     }
 }
 
-const NO_AWS: &str = "not applicable: no AWS inventory yet";
+const NO_AWS: &str =
+    "not evaluated: AWS was not in this scan (connect AWS and give its regions to audit it)";
 
 /// A02, A05, A12, A13 (AWS; once per scan) and C05 (once per AWS cluster with CMEK).
 pub fn rows(inputs: &Inputs<'_>) -> Vec<Finding> {

@@ -1,8 +1,11 @@
 //! CSV export (RFC 4180): one row per finding, preceded by `#` comment lines with the scan time,
 //! identity, app version and schema version. Columns: `checkId,severity,status,resource,project,
 //! title,message,evidence,sources,remediation`. Evidence is `field=value` joined with ` | `.
+//! A check that did not run has status `NOT_EVALUATED`, an empty severity (it is no detection)
+//! and its reason in `message`; a `# summary` line gives the counts of every surface
+//! ([`crate::model::FindingCounts`]).
 
-use crate::model::{AuditReport, Finding};
+use crate::model::{AuditReport, Finding, FindingStatus};
 
 /// Quotes a field when it holds a comma, quote, CR or LF (quotes doubled). Fields starting with
 /// `=`, `+`, `-` or `@` get a leading `'` so spreadsheets do not evaluate them.
@@ -41,6 +44,11 @@ pub fn to_csv(report: &AuditReport) -> String {
         report.app_version,
         report.schema_version
     );
+    let c = crate::model::FindingCounts::of(&report.findings);
+    out.push_str(&format!(
+        "# summary failed={} critical={} high={} medium={} low={} info={} notEvaluated={}\n",
+        c.failed, c.critical, c.high, c.medium, c.low, c.info, c.not_evaluated
+    ));
     out.push_str(
         "checkId,severity,status,resource,project,title,message,evidence,sources,remediation\r\n",
     );
@@ -53,7 +61,10 @@ pub fn to_csv(report: &AuditReport) -> String {
             .join(" | ");
         let cols = [
             f.check_id.clone(),
-            f.severity.as_str().to_owned(),
+            match f.status {
+                FindingStatus::Fail => f.severity.as_str().to_owned(),
+                FindingStatus::NotEvaluated => String::new(),
+            },
             f.status.as_str().to_owned(),
             f.resource.clone(),
             f.project.clone().unwrap_or_default(),

@@ -1,9 +1,14 @@
 //! Self-contained printable HTML report: inline CSS only, no scripts, no remote content (no
 //! `src=`/`href=` to anything), every value HTML-escaped. Sections: header (scan time,
-//! identity, app version), summary by severity, findings, keys (with versions, effective
-//! bindings and the clusters using them), clusters, checks catalogue.
+//! identity, app version), summary (failed per severity and not evaluated, the counts of every
+//! surface), failed findings (blocks: evidence, remediation, sources), checks not evaluated
+//! with why, keys (with versions, effective bindings and the clusters using them), one section
+//! per cluster (a new page in print; "not audited" when its cloud was not in the scan), checks
+//! catalogue. Prints on A4 portrait with nothing cut off (see [`CSS`]).
 
-use crate::model::{AuditReport, FindingStatus, KeyRow};
+use crate::model::{
+    AuditReport, ClusterRow, Finding, FindingCounts, FindingStatus, KeyRow, Severity,
+};
 use std::fmt::Write;
 
 /// Escapes `& < > " '` for text and attribute values.
@@ -22,7 +27,10 @@ pub fn esc(s: &str) -> String {
     o
 }
 
-const CSS: &str = "body{font-family:system-ui,sans-serif;margin:2em;color:#111}h1{font-size:1.5em}table{border-collapse:collapse;width:100%;margin:1em 0;font-size:.85em}th,td{border:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top}th{background:#f3f3f3}.CRITICAL{color:#fff;background:#8b0000}.HIGH{background:#f4b6b6}.MEDIUM{background:#fde2a7}.LOW{background:#e6f0d0}.INFO,.NOT_APPLICABLE{background:#eee}code{font-size:.9em;word-break:break-all}@media print{body{margin:0}tr{page-break-inside:avoid}}";
+/// Screen and print styles. Print: A4 portrait with 12 mm margins, every long value (key names,
+/// evidence, remediation, sources) wraps inside the page (`overflow-wrap:anywhere`), a finding
+/// never splits across pages, and each cluster starts on a new page.
+const CSS: &str = "@page{size:A4 portrait;margin:12mm}*{box-sizing:border-box}body{font-family:system-ui,sans-serif;margin:2em;color:#111;max-width:60em;overflow-wrap:anywhere;word-break:break-word}h1{font-size:1.5em}table{border-collapse:collapse;width:100%;margin:1em 0;font-size:.85em;table-layout:fixed}th,td{border:1px solid #ccc;padding:4px 6px;text-align:left;vertical-align:top;overflow-wrap:anywhere}th{background:#f3f3f3}.CRITICAL{color:#fff;background:#8b0000}.HIGH{background:#f4b6b6}.MEDIUM{background:#fde2a7}.LOW{background:#e6f0d0}.INFO,.NOT_EVALUATED{background:#eee}code{font-size:.9em;overflow-wrap:anywhere;word-break:break-all;white-space:pre-wrap}.finding{border:1px solid #ccc;border-left-width:6px;padding:.4em .7em;margin:.6em 0;font-size:.85em}.finding h3{font-size:1em;margin:.1em 0 .3em}.finding dl{display:grid;grid-template-columns:7em minmax(0,1fr);gap:.2em .6em;margin:.3em 0}.finding dt{font-weight:600}.finding dd{margin:0;min-width:0}.sev{display:inline-block;padding:0 .4em;border-radius:3px;font-size:.85em}section.cluster{margin-top:1.5em}@media print{body{margin:0;max-width:none;font-size:10pt}.finding,tr,h2,h3{break-inside:avoid;page-break-inside:avoid}h2,h3{break-after:avoid;page-break-after:avoid}section.cluster{break-before:page;page-break-before:always}}";
 
 fn key_section(out: &mut String, k: &KeyRow) {
     let _ = write!(out, "<h3><code>{}</code></h3><p>purpose {} · protection {} · primary {} ({}) · rotation {} · next {} · destroy delay {}</p>",
@@ -80,29 +88,125 @@ fn key_section(out: &mut String, k: &KeyRow) {
     }
 }
 
+fn sources_of(f: &Finding) -> Vec<String> {
+    let s = &f.sources;
+    s.cis
+        .iter()
+        .chain(&s.prowler)
+        .chain(&s.scoutsuite)
+        .chain(&s.scc)
+        .chain(&s.other)
+        .map(|x| esc(x))
+        .collect()
+}
+
+/// One failed finding as a block that wraps on an A4 page: check, severity, resource, message,
+/// then Evidence, Remediation and Sources as a definition list.
+fn finding_block(o: &mut String, f: &Finding) {
+    let ev: Vec<String> = f
+        .evidence
+        .iter()
+        .map(|e| format!("{}: {}", esc(&e.field), esc(&e.value)))
+        .collect();
+    let sev = f.severity.as_str();
+    let _ = write!(o, "<div class=\"finding\" data-check=\"{}\"><h3><span class=\"sev {sev}\">{sev}</span> {} {}</h3><p><code>{}</code></p><p>{}</p><dl><dt>Evidence</dt><dd>{}</dd><dt>Remediation</dt><dd class=\"remediation\">{}</dd><dt>Sources</dt><dd>{}</dd></dl></div>",
+        esc(&f.check_id), esc(&f.check_id), esc(&f.title), esc(&f.resource), esc(&f.message), ev.join("<br>"), esc(&f.remediation), sources_of(f).join("<br>"));
+}
+
+/// One cluster on its own page (in print): cloud, regions, CMEK status, whether its cloud was
+/// audited and the failed findings on it (listed; their blocks are under Findings).
+fn cluster_section(o: &mut String, r: &AuditReport, c: &ClusterRow) {
+    let st = c
+        .cmek
+        .as_ref()
+        .map(|i| i.status.as_str())
+        .unwrap_or("not enabled");
+    let own: Vec<&Finding> = r
+        .findings
+        .iter()
+        .filter(|f| f.status == FindingStatus::Fail)
+        .filter(|f| {
+            f.resource == format!("clusters/{}", c.id)
+                || f.resource.starts_with(&format!("clusters/{}/", c.id))
+        })
+        .collect();
+    let audited = if r.cluster_audited(c) {
+        format!(
+            "{} audited: {} failed findings on the cluster",
+            esc(&c.cloud_provider),
+            own.len()
+        )
+    } else {
+        format!(
+            "not audited: {} was not in this scan",
+            esc(&c.cloud_provider)
+        )
+    };
+    let _ = write!(o, "<section class=\"cluster\"><h3>{} <code>{}</code></h3><p>{} · {} · regions {} · CMEK status {} · {audited}</p>",
+        esc(&c.name), esc(&c.id), esc(&c.cloud_provider), esc(&c.plan), esc(&c.regions.join(", ")), esc(st));
+    if let Some(info) = &c.cmek {
+        o.push_str("<table><tr><th>Region</th><th>Status</th><th>Key in use</th><th>Auth principal</th></tr>");
+        for ri in &info.region_infos {
+            let cur = ri.current();
+            let _ = write!(
+                o,
+                "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td><code>{}</code></td></tr>",
+                esc(&ri.region),
+                esc(ri.status.as_str()),
+                esc(cur.map(|k| k.spec.uri.as_str()).unwrap_or("-")),
+                esc(cur.map(|k| k.spec.auth_principal.as_str()).unwrap_or("-"))
+            );
+        }
+        o.push_str("</table>");
+    }
+    if !own.is_empty() {
+        o.push_str("<ul>");
+        for f in own {
+            let _ = write!(
+                o,
+                "<li>{} {} {}: {}</li>",
+                f.severity.as_str(),
+                esc(&f.check_id),
+                esc(&f.title),
+                esc(&f.message)
+            );
+        }
+        o.push_str("</ul>");
+    }
+    o.push_str("</section>");
+}
+
 /// The HTML document.
 pub fn to_html(r: &AuditReport) -> String {
     let mut o = String::new();
     let _ = write!(o, "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>CMEK key audit {}</title><style>{CSS}</style></head><body>", esc(&r.scan_time));
     let _ = write!(o, "<h1>CMEK key audit</h1><p>Scan time <b>{}</b> · identity <b>{}</b> · CMEK Desk {} · schema {}{}</p>", esc(&r.scan_time), esc(&r.identity), esc(&r.app_version), r.schema_version, if r.cancelled { " · <b>CANCELLED: partial results</b>" } else { "" });
-    let fails = r
-        .findings
-        .iter()
-        .filter(|f| f.status == FindingStatus::Fail);
-    let mut counts = std::collections::BTreeMap::new();
-    for f in fails {
-        *counts.entry(f.severity).or_insert(0u32) += 1;
-    }
-    o.push_str("<h2>Summary</h2><table><tr>");
-    for (s, n) in &counts {
-        let _ = write!(o, "<td class=\"{}\">{} {}</td>", s.as_str(), s.as_str(), n);
+    let counts = FindingCounts::of(&r.findings);
+    o.push_str("<h2>Summary</h2><table class=\"summary\"><tr>");
+    for s in [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ] {
+        let _ = write!(
+            o,
+            "<td class=\"{}\" data-severity=\"{}\">{} {}</td>",
+            s.as_str(),
+            s.as_str(),
+            s.as_str(),
+            counts.of_severity(s)
+        );
     }
     let _ = write!(
         o,
-        "<td>{} projects · {} keys · {} clusters</td></tr></table>",
+        "<td class=\"NOT_EVALUATED\" data-severity=\"NOT_EVALUATED\">not evaluated {}</td></tr></table><p>{} projects · {} keys · {} clusters · clouds audited: {}</p>",
+        counts.not_evaluated,
         r.projects.len(),
         r.keys().count(),
-        r.clusters.len()
+        r.clusters.len(),
+        esc(&r.clouds_audited.join(", "))
     );
     for p in r.projects.iter().filter(|p| p.error.is_some()) {
         let _ = write!(
@@ -116,53 +220,40 @@ pub fn to_html(r: &AuditReport) -> String {
                 .unwrap_or_default())
         );
     }
-    o.push_str("<h2>Findings</h2><table><tr><th>Check</th><th>Severity</th><th>Resource</th><th>Finding</th><th>Evidence</th><th>Remediation</th><th>Sources</th></tr>");
-    for f in &r.findings {
-        let cls = if f.status == FindingStatus::Fail {
-            f.severity.as_str()
-        } else {
-            "NOT_APPLICABLE"
-        };
-        let ev: Vec<String> = f
-            .evidence
-            .iter()
-            .map(|e| format!("{}: {}", esc(&e.field), esc(&e.value)))
-            .collect();
-        let s = &f.sources;
-        let src: Vec<String> = s
-            .cis
-            .iter()
-            .chain(&s.prowler)
-            .chain(&s.scoutsuite)
-            .chain(&s.scc)
-            .chain(&s.other)
-            .map(|x| esc(x))
-            .collect();
-        let _ = write!(o, "<tr><td>{} {}</td><td class=\"{cls}\">{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", esc(&f.check_id), esc(&f.title), if f.status == FindingStatus::Fail { f.severity.as_str() } else { "N/A" }, esc(&f.resource), esc(&f.message), ev.join("<br>"), esc(&f.remediation), src.join("<br>"));
+    let _ = write!(o, "<h2>Findings ({} failed)</h2>", counts.failed);
+    for f in r
+        .findings
+        .iter()
+        .filter(|f| f.status == FindingStatus::Fail)
+    {
+        finding_block(&mut o, f);
+    }
+    let _ = write!(o, "<h2>Not evaluated ({})</h2><p>Checks that did not run, with why: not findings, never counted as failed or passed.</p><table class=\"not-evaluated\"><tr><th style=\"width:4em\">Check</th><th style=\"width:30%\">Resource</th><th>Why</th></tr>", counts.not_evaluated);
+    for f in r
+        .findings
+        .iter()
+        .filter(|f| f.status == FindingStatus::NotEvaluated)
+    {
+        let _ = write!(
+            o,
+            "<tr class=\"NOT_EVALUATED\" data-check=\"{}\"><td>{} {}</td><td><code>{}</code></td><td>{}</td></tr>",
+            esc(&f.check_id),
+            esc(&f.check_id),
+            esc(&f.title),
+            esc(&f.resource),
+            esc(&f.message)
+        );
     }
     o.push_str("</table><h2>Keys</h2>");
     for k in r.keys() {
         key_section(&mut o, k);
     }
-    o.push_str("<h2>CockroachDB clusters</h2><table><tr><th>Cluster</th><th>Cloud</th><th>Regions</th><th>CMEK status</th></tr>");
+    o.push_str("<h2>CockroachDB clusters</h2>");
     for c in &r.clusters {
-        let st = c
-            .cmek
-            .as_ref()
-            .map(|i| i.status.as_str())
-            .unwrap_or("not enabled");
-        let _ = write!(
-            o,
-            "<tr><td>{} <code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&c.name),
-            esc(&c.id),
-            esc(&c.cloud_provider),
-            esc(&c.regions.join(", ")),
-            esc(st)
-        );
+        cluster_section(&mut o, r, c);
     }
     o.push_str(
-        "</table><h2>Checks</h2><table><tr><th>Id</th><th>Title</th><th>Condition</th></tr>",
+        "<h2>Checks</h2><table><tr><th style=\"width:4em\">Id</th><th style=\"width:30%\">Title</th><th>Condition</th></tr>",
     );
     for c in &r.checks {
         let _ = write!(

@@ -6,6 +6,11 @@
 //! `cloud` {`provider`, `account`}, `remediation` {`desc`, `references`}, `metadata`
 //! {`version`, `product`, `profiles`}, `actor.user.name` (the signed-in identity), and
 //! `unmapped` for the evidence and scan facts OCSF has no field for.
+//!
+//! Only failed checks are Detection Findings. A check that did not run is no detection and is
+//! never sent as one (no severity, no `New` status): it is left out of the events and listed,
+//! with its reason, in every event's `unmapped.not_evaluated` (with `unmapped.summary`, the
+//! counts every surface shows); the JSON, CSV and HTML exports carry it as a row.
 
 use crate::model::{AuditReport, Finding, FindingStatus, Severity};
 use crate::time_util::parse_time;
@@ -35,11 +40,18 @@ fn severity_name(s: Severity) -> &'static str {
     }
 }
 
-fn event(r: &AuditReport, f: &Finding, time_ms: i64) -> Value {
+fn event(r: &AuditReport, f: &Finding, time_ms: i64, not_evaluated: &Value) -> Value {
+    let cloud = r.finding_cloud(f);
     let kind = if f.resource.starts_with("clusters/") {
         "CockroachDB Cluster"
     } else if f.resource.contains("/cryptoKeys/") {
         "Cloud KMS CryptoKey"
+    } else if f.resource.contains(":key/") || f.resource.starts_with("alias/") {
+        "AWS KMS Key"
+    } else if f.resource.contains(":role/") {
+        "AWS IAM Role"
+    } else if f.resource == "aws" {
+        "AWS Account"
     } else if f.resource.contains('@') {
         "Service Account"
     } else {
@@ -47,10 +59,8 @@ fn event(r: &AuditReport, f: &Finding, time_ms: i64) -> Value {
     };
     let provider = if f.resource.starts_with("clusters/") {
         "CockroachDB Cloud"
-    } else if f.resource == "aws" {
-        "AWS"
     } else {
-        "GCP"
+        cloud
     };
     let mut refs: Vec<&String> = f
         .sources
@@ -73,7 +83,7 @@ fn event(r: &AuditReport, f: &Finding, time_ms: i64) -> Value {
         "finding_info": {
             "uid": format!("{}:{}", f.check_id, f.resource),
             "title": f.title, "desc": f.message,
-            "types": [if f.status == FindingStatus::Fail { "Failed check" } else { "Not applicable" }],
+            "types": ["Failed check"],
             "created_time": time_ms,
             "analytic": {"uid": f.check_id, "name": f.title, "type_id": 1, "type": "Rule"},
         },
@@ -84,15 +94,30 @@ fn event(r: &AuditReport, f: &Finding, time_ms: i64) -> Value {
         "metadata": {"version": OCSF_VERSION, "profiles": ["cloud"],
             "product": {"name": "CMEK Desk", "vendor_name": "CMEK Desk", "version": r.app_version}},
         "unmapped": {"scan_time": r.scan_time, "identity": r.identity, "app_version": r.app_version,
-            "status": f.status.as_str(), "schema_version": r.schema_version,
+            "status": f.status.as_str(), "schema_version": r.schema_version, "cloud": cloud,
+            "summary": crate::model::FindingCounts::of(&r.findings), "not_evaluated": not_evaluated,
             "evidence": f.evidence.iter().map(|e| json!({"field": e.field, "value": e.value})).collect::<Vec<_>>()},
     })
 }
 
-/// All findings as OCSF Detection Finding events (a JSON array value).
+/// The failed findings as OCSF Detection Finding events (a JSON array value); checks not
+/// evaluated are listed in each event's `unmapped.not_evaluated`, never events themselves.
 pub fn to_ocsf(r: &AuditReport) -> Value {
     let ms = parse_time(&r.scan_time).map_or(0, |t| (t.unix_timestamp_nanos() / 1_000_000) as i64);
-    Value::Array(r.findings.iter().map(|f| event(r, f, ms)).collect())
+    let not_evaluated = Value::Array(
+        r.findings
+            .iter()
+            .filter(|f| f.status == FindingStatus::NotEvaluated)
+            .map(|f| json!({"check_id": f.check_id, "resource": f.resource, "cloud": r.finding_cloud(f), "reason": f.message}))
+            .collect(),
+    );
+    Value::Array(
+        r.findings
+            .iter()
+            .filter(|f| f.status == FindingStatus::Fail)
+            .map(|f| event(r, f, ms, &not_evaluated))
+            .collect(),
+    )
 }
 
 /// Pretty-printed JSON text of [`to_ocsf`].

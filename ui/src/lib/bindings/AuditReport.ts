@@ -5,6 +5,7 @@ import type { ClusterRow } from "./ClusterRow";
 import type { DriftFinding } from "./DriftFinding";
 import type { Error } from "./Error";
 import type { Finding } from "./Finding";
+import type { FindingCounts } from "./FindingCounts";
 import type { ProjectRow } from "./ProjectRow";
 import type { ServiceAccountRow } from "./ServiceAccountRow";
 
@@ -32,4 +33,13 @@ accessGraphs: Array<AccessGraph>,
  * Drift of the keys and service accounts CockroachDB uses, with the ids the one-click fix
  * takes (also reported as C15/C16 findings).
  */
-drift: Array<DriftFinding>, };
+drift: Array<DriftFinding>, 
+/**
+ * Clouds whose keys and IAM were read (`GCP`, `AWS`): a cluster on a cloud not listed was
+ * not audited (its card says so, never "OK").
+ */
+cloudsAudited: Array<string>, 
+/**
+ * [`FindingCounts::of`] the findings, set when the report is complete.
+ */
+summary: FindingCounts, };

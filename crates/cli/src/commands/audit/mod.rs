@@ -2,7 +2,7 @@
 //! the visual audit's scan (`Desk::start_audit_with_aws`: AWS keys of the regions given and of
 //! the regions the AWS clusters' keys are in) with progress per project, the report in a table or one
 //! of the export formats (`cmek_audit::export::render`), and an exit code CI can gate on:
-//! 3 when FAIL findings at or above `--fail-on` exist (NOT_APPLICABLE findings never count),
+//! 3 when FAIL findings at or above `--fail-on` exist (NOT_EVALUATED findings never count),
 //! else 1 when a project could not be scanned, 130 when cancelled with Ctrl-C.
 //!
 //! The table and `--fail-on` count only the findings in scope ([`scope`]): about a scanned

@@ -2,7 +2,7 @@
 //! clusters (to link keys to clusters), so the report holds findings about clusters whose keys
 //! live in projects that were not scanned. A FAIL finding is **in scope** when it is about a
 //! scanned project, or about a cluster that uses a key in a scanned project; only those reach
-//! the table and `--fail-on`. NOT_APPLICABLE findings are counted apart and never gate.
+//! the table and `--fail-on`. NOT_EVALUATED findings are counted apart and never gate.
 
 use cmek_audit::{AuditReport, Finding, FindingStatus, Severity};
 use cmek_core::ErrorCode;
@@ -54,7 +54,7 @@ impl<'a> Tally<'a> {
         let (mut out_of_scope, mut not_applicable) = (0, 0);
         for f in &report.findings {
             match f.status {
-                FindingStatus::NotApplicable => not_applicable += 1,
+                FindingStatus::NotEvaluated => not_applicable += 1,
                 FindingStatus::Fail if in_scope(f) => fails.push(f),
                 FindingStatus::Fail => out_of_scope += 1,
             }

@@ -85,7 +85,7 @@ pub fn print_summary(report: &AuditReport, tally: &Tally<'_>, out: &Out) {
     };
     let tone = if total == 0 { Tone::Good } else { Tone::Warn };
     println!(
-        "Scanned {} projects, {keys} keys, {} clusters: {}{by_severity}; {} not applicable",
+        "Scanned {} projects, {keys} keys, {} clusters: {}{by_severity}; {} not evaluated",
         report.projects.len(),
         report.clusters.len(),
         out.paint(&format!("{total} FAIL findings"), tone),
