@@ -4,6 +4,7 @@
 //! clusters get an access graph principal → role → key → region with real health; the exports
 //! carry the AWS findings.
 
+mod aws_rows;
 mod common;
 
 use cmek_audit::aws::AwsScan;
@@ -16,10 +17,10 @@ use cmek_sandbox::{AWS_AUDIT_ACCESS_KEY_ID, AWS_AUDIT_SECRET_ACCESS_KEY, DEFAULT
 use common::*;
 use std::sync::atomic::AtomicBool;
 
-const ACCT: &str = "123456789012";
-/// `cmek_sandbox::aws::seed::AWS_C05_CLUSTER` / `AWS_C03_CLUSTER`.
-const C05_CLUSTER: &str = "a0000000-0000-4000-8000-00000000cc05";
-const C03_CLUSTER: &str = "a0000000-0000-4000-8000-00000000cc03";
+use cmek_sandbox::aws::seed::{
+    AWS_C02_CLUSTER, AWS_C03_CLUSTER as C03_CLUSTER, AWS_C05_CLUSTER as C05_CLUSTER,
+    AWS_C06_CLUSTER,
+};
 
 async fn aws_client(sb: &cmek_sandbox::SandboxHandle) -> AwsClient {
     let options = AwsOptions::new(AwsCredentials::AccessKeys {
@@ -54,51 +55,31 @@ async fn report(sb: &cmek_sandbox::SandboxHandle, aws: Option<&AwsClient>) -> Au
     .await
 }
 
-async fn key_arn(aws: &AwsClient, name: &str) -> String {
-    aws.describe_key("us-east-1", &format!("alias/{name}"))
-        .await
-        .unwrap()
-        .unwrap_or_else(|| panic!("alias/{name}"))
-        .arn
-}
-
-fn role(name: &str) -> String {
-    format!("arn:aws:iam::{ACCT}:role/{name}")
-}
-
 #[tokio::test]
 async fn every_aws_check_fires_on_its_case_and_stays_silent_on_its_twin() {
     let sb = audit_sandbox().await;
     let aws = aws_client(&sb).await;
     let r = report(&sb, Some(&aws)).await;
-    let mut rows: Vec<(&str, String, String)> = Vec::new();
-    for id in ["a02", "a05", "a09", "a10", "a13", "a14"] {
-        let check = id.to_uppercase();
-        let bad = key_arn(&aws, &format!("{id}-bad")).await;
-        let clean = key_arn(&aws, &format!("{id}-clean")).await;
-        rows.push((Box::leak(check.into_boxed_str()), bad, clean));
-    }
-    rows.push(("A12", role("a12-bad"), role("a12-clean")));
-    rows.push(("A12", role("a12-managed-bad"), role("a12-managed-clean")));
+    let rows = aws_rows::rows(&aws).await;
+    aws_rows::assert_rows(&r, &rows, "sandbox");
     let cluster = |id: &str| format!("clusters/{id}");
     let region = |id: &str| format!("clusters/{id}/regions/us-east-1");
-    rows.push(("C05", cluster(C05_CLUSTER), cluster(AWS_CMEK_CLUSTER)));
-    rows.push(("C03", region(C03_CLUSTER), region(AWS_CMEK_CLUSTER)));
-    for (id, bad, clean) in &rows {
-        assert!(
-            fires(&r, id, bad),
-            "{id} should fire on {bad}: {:#?}",
-            r.findings_of(id).collect::<Vec<_>>()
-        );
-        assert!(!fires(&r, id, clean), "{id} should stay silent on {clean}");
-    }
-    // A13 is information only (CockroachDB accepts multi-Region keys); C03 "broader" is High.
+    // A13 is information only (CockroachDB accepts multi-Region keys).
     assert!(r.findings_of("A13").all(|f| f.severity == Severity::Info));
-    let c03 = r
-        .findings_of("C03")
-        .find(|f| f.resource == region(C03_CLUSTER))
+    // C02 names the deadline to cancel the deletion; C06 both regions.
+    let c02 = r
+        .findings_of("C02")
+        .find(|f| f.resource == region(AWS_C02_CLUSTER))
         .unwrap();
-    assert_eq!(c03.severity, Severity::High, "{c03:#?}");
+    assert!(c02
+        .evidence
+        .iter()
+        .any(|e| e.field == "DeletionDate" && e.value != "<absent>"));
+    let c06 = r
+        .findings_of("C06")
+        .find(|f| f.resource == region(AWS_C06_CLUSTER))
+        .unwrap();
+    assert!(c06.message.contains("us-west-2"), "{}", c06.message);
     // B29: the missing ExternalId is named.
     let c05 = r
         .findings_of("C05")
@@ -121,10 +102,7 @@ async fn every_aws_check_fires_on_its_case_and_stays_silent_on_its_twin() {
         );
     }
     let aws_resource = |res: &str| {
-        res.starts_with("arn:aws:")
-            || [AWS_CMEK_CLUSTER, C05_CLUSTER, C03_CLUSTER]
-                .iter()
-                .any(|c| res.contains(c))
+        res.starts_with("arn:aws:") || aws_rows::AWS_CLUSTERS.iter().any(|c| res.contains(c))
     };
     // No "not applicable" AWS rows remain, and AWS findings cite only AWS sources.
     assert!(!r

@@ -31,7 +31,14 @@
 //! | `a12-managed-clean` | role + policy `kms-decrypt-one` | attached customer policy allows `kms:Decrypt` on one key | A12 twin |
 //! | `crdb-cmek` + key [`AUDIT_CRDB_KEY_ID`] | role + key | the documented setup (trust with ExternalId, five actions); used by `seed_audit::AWS_CMEK_CLUSTER` | C03/C05 twin |
 //! | `crdb-c05-bad` + `crdb-c05` | role + key | trust without `sts:ExternalId`; cluster [`AWS_C05_CLUSTER`] | C05 |
-//! | `crdb-c03-bad` + `crdb-c03` | role + key | key policy grants the role `kms:*`; cluster [`AWS_C03_CLUSTER`] | C03 |
+//! | `crdb-c03-bad` + `crdb-c03` | role + key | key policy grants the role `kms:*`; cluster [`AWS_C03_CLUSTER`] | C03 (High) |
+//! | `crdb-c03-missing` (role and key) | role + key | key policy grants the role only `kms:Decrypt`, `kms:DescribeKey`; cluster [`AWS_C03_MISSING_CLUSTER`] | C03 (Critical) |
+//! | `crdb-c01` (role and key) | role + key | the key is `Disabled`; cluster [`AWS_C01_CLUSTER`] | C01 |
+//! | `crdb-c02` (role and key) | role + key | the key is `PendingDeletion` (in 10 days); cluster [`AWS_C02_CLUSTER`] | C02 (and C01) |
+//! | `crdb-c06` (role and key) | role + key | the key is in `us-west-2` (alias there), the cluster region `us-east-1`; cluster [`AWS_C06_CLUSTER`] | C06 |
+//!
+//! The twin of every C row is `seed_audit::AWS_CMEK_CLUSTER` (`crdb-cmek`): the documented
+//! setup, Enabled key in the cluster's region, exactly the five actions, ExternalId in the trust.
 
 use serde_json::json;
 
@@ -51,7 +58,17 @@ pub const AUDIT_CRDB_KEY_ID: &str = "0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e";
 pub const AWS_C05_CLUSTER: &str = "a0000000-0000-4000-8000-00000000cc05";
 /// Audit AWS cluster whose key policy grants its role `kms:*` (C03); sorts like the above.
 pub const AWS_C03_CLUSTER: &str = "a0000000-0000-4000-8000-00000000cc03";
-/// The audit keys (alias names without `alias/`), see the module table.
+/// Audit AWS cluster whose key is `Disabled` (C01).
+pub const AWS_C01_CLUSTER: &str = "a0000000-0000-4000-8000-00000000cc01";
+/// Audit AWS cluster whose key is `PendingDeletion` (C02).
+pub const AWS_C02_CLUSTER: &str = "a0000000-0000-4000-8000-00000000cc02";
+/// Audit AWS cluster whose key policy lacks actions CockroachDB needs (C03 Critical).
+pub const AWS_C03_MISSING_CLUSTER: &str = "a0000000-0000-4000-8000-0000000cc03c";
+/// Audit AWS cluster in `us-east-1` whose key is in `us-west-2` (C06).
+pub const AWS_C06_CLUSTER: &str = "a0000000-0000-4000-8000-00000000cc06";
+/// Region of the `crdb-c06` key (the only audit key outside [`AUDIT_REGION`], replicas aside).
+pub const C06_KEY_REGION: &str = "us-west-2";
+/// The audit keys in [`AUDIT_REGION`] (alias names without `alias/`), see the module table.
 pub const AUDIT_KEYS: &[&str] = &[
     "a02-bad",
     "a02-clean",
@@ -67,6 +84,9 @@ pub const AUDIT_KEYS: &[&str] = &[
     "a14-clean",
     "crdb-c05",
     "crdb-c03",
+    "crdb-c03-missing",
+    "crdb-c01",
+    "crdb-c02",
 ];
 /// The bare unique id in `a14-bad`'s key policy.
 pub const DELETED_ROLE_ID: &str = "AROAYSANDBOXDELETED01";
@@ -75,7 +95,12 @@ const ACCT: &str = AWS_AUDIT_ACCOUNT_ID;
 
 /// The key ARN behind `alias/<name>` of the audit account.
 pub fn audit_key_arn(name: &str) -> String {
-    format!("arn:aws:kms:{AUDIT_REGION}:{ACCT}:key/{}", key_id(name))
+    let region = if name == "crdb-c06" {
+        C06_KEY_REGION
+    } else {
+        AUDIT_REGION
+    };
+    format!("arn:aws:kms:{region}:{ACCT}:key/{}", key_id(name))
 }
 
 /// The ARN of an audit role.
@@ -86,6 +111,9 @@ pub fn audit_role_arn(name: &str) -> String {
 fn key_id(name: &str) -> String {
     if name == "crdb-cmek" {
         return AUDIT_CRDB_KEY_ID.into();
+    }
+    if name == "crdb-c06" {
+        return "a0d1a000-0000-4000-8000-0000000000c6".into();
     }
     let i = AUDIT_KEYS.iter().position(|k| *k == name).unwrap_or(99);
     if name == "a13-bad" {
@@ -145,7 +173,7 @@ fn add_key(state: &mut State, name: &str, edit: impl FnOnce(&mut Key)) {
         created: k.created,
     };
     acc.aliases
-        .insert((AUDIT_REGION.into(), alias.name.clone()), alias);
+        .insert((k.region.clone(), alias.name.clone()), alias);
     acc.keys.insert((k.region.clone(), id), k);
 }
 
@@ -269,19 +297,53 @@ pub(crate) fn seed_audit(state: &mut State) {
         identity("kms:Decrypt", &one),
     );
 
-    // CockroachDB roles and keys: the clean setup, C05 and C03.
+    // CockroachDB roles and keys: the clean setup, C05, C03 (High and Critical), C01, C02, C06.
     for (role, key, ext, actions) in [
         ("crdb-cmek", "crdb-cmek", true, five()),
         ("crdb-c05-bad", "crdb-c05", false, five()),
         ("crdb-c03-bad", "crdb-c03", true, json!("kms:*")),
+        (
+            "crdb-c03-missing",
+            "crdb-c03-missing",
+            true,
+            json!(["kms:Decrypt", "kms:DescribeKey"]),
+        ),
+        ("crdb-c01", "crdb-c01", true, five()),
+        ("crdb-c02", "crdb-c02", true, five()),
+        ("crdb-c06", "crdb-c06", true, five()),
     ] {
         add_role(state, role, trust(ext), None);
         let p = policy_with(vec![statement(&audit_role_arn(role), actions)]);
-        add_key(state, key, |k| k.policy = p);
+        add_key(state, key, |k| {
+            k.policy = p;
+            match key {
+                "crdb-c01" => k.state = "Disabled".into(),
+                "crdb-c02" => {
+                    k.state = "PendingDeletion".into();
+                    k.deletion_date =
+                        Some(time::OffsetDateTime::now_utc() + time::Duration::days(10));
+                    k.pending_window = Some(10);
+                }
+                "crdb-c06" => {
+                    k.region = C06_KEY_REGION.into();
+                    k.arn = audit_key_arn(key);
+                }
+                _ => {}
+            }
+        });
     }
     for (id, name, role, key) in [
         (AWS_C05_CLUSTER, "audit-aws-c05", "crdb-c05-bad", "crdb-c05"),
         (AWS_C03_CLUSTER, "audit-aws-c03", "crdb-c03-bad", "crdb-c03"),
+        (
+            AWS_C03_MISSING_CLUSTER,
+            "audit-aws-c03-missing",
+            "crdb-c03-missing",
+            "crdb-c03-missing",
+        ),
+        (AWS_C01_CLUSTER, "audit-aws-c01", "crdb-c01", "crdb-c01"),
+        (AWS_C02_CLUSTER, "audit-aws-c02", "crdb-c02", "crdb-c02"),
+        (AWS_C06_CLUSTER, "audit-aws-c06", "crdb-c06", "crdb-c06"),
     ] {
         let c = crate::seed::cluster(
             id,
