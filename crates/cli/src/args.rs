@@ -76,8 +76,16 @@ pub enum Command {
         /// The revocation's operation id (printed by `cmek revoke`, listed by `cmek activity`).
         operation_id: String,
     },
+    /// Finish a revocation a crash interrupted (listed by `cmek pending`): remove what is left,
+    /// REVOKE if not yet accepted, wait and verify.
+    Finish {
+        /// The interrupted revocation's operation id (listed by `cmek pending`).
+        operation_id: String,
+    },
     /// List the activity log (every change, sign-in, connection and export), oldest first.
     Activity,
+    /// List the operations a crash interrupted, each with what finishes or rolls it back.
+    Pending,
     /// Run the local sandbox for other `cmek` commands (--sandbox-url) or the app.
     #[command(subcommand)]
     Sandbox(SandboxCommand),

@@ -10,6 +10,8 @@ mod cancel;
 mod commands;
 mod exit;
 mod help;
+#[cfg(all(debug_assertions, unix))]
+mod kill_point;
 mod output;
 mod progress;
 
@@ -31,6 +33,11 @@ fn main() -> ExitCode {
         }
     };
     init_logging();
+    #[cfg(all(debug_assertions, unix))]
+    if let Err(rule) = kill_point::install_from_env() {
+        eprintln!("error: {rule}");
+        return ExitCode::from(exit::USAGE);
+    }
     let out = output::Out::detect(cli.json);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -74,3 +74,36 @@ pub fn run(desk: &Desk, out: &Out) -> Outcome {
     }
     Ok(OK)
 }
+
+/// `cmek pending`: the operations a crash interrupted, as the window's start-up banner offers
+/// them: a revocation (it has a recovery snapshot) is finished with `cmek finish ID` or rolled
+/// back with `cmek recover ID`; a setup, rotation or new region is resumed by applying again.
+/// `--json` prints the core's list (`PendingOperation`: completed steps, unresolved intents).
+pub fn pending(desk: &Desk, out: &Out) -> Outcome {
+    let pending = desk.pending_operations()?;
+    if out.json {
+        out.print_json(&pending);
+        return Ok(OK);
+    }
+    if pending.is_empty() {
+        out.note("No interrupted operation.");
+        return Ok(OK);
+    }
+    let mut table = out.table(&["OPERATION", "ACTION", "TARGET", "STARTED", "NEXT"]);
+    for p in &pending {
+        let next = if p.has_snapshot {
+            format!("cmek finish {0}  |  cmek recover {0}", p.operation_id)
+        } else {
+            "apply the same change again".to_owned()
+        };
+        table.add_row(vec![
+            out.cell(&p.operation_id, None),
+            out.cell(&p.action, None),
+            out.cell(&p.target, None),
+            out.cell(&p.started_at, None),
+            out.cell(next, None),
+        ]);
+    }
+    out.print_table(&table);
+    Ok(OK)
+}

@@ -40,6 +40,7 @@ pub async fn run(cli: Cli, out: &Out) -> Outcome {
         Command::Login(login) => login::run(&Desk::default(), login, out).await,
         Command::Logout { which } => login::logout(&Desk::default(), which, out).await,
         Command::Activity => activity::run(&Desk::default(), out),
+        Command::Pending => activity::pending(&Desk::default(), out),
         command => {
             let desk = Desk::default();
             connect(&desk, &target).await?;
@@ -61,9 +62,11 @@ async fn run_connected(desk: &Desk, command: Command, out: &Out) -> Outcome {
         Command::Revoke(a) => revoke::run(desk, a, out).await,
         Command::Drift(c) => drift::run(desk, c, out).await,
         Command::Recover { operation_id } => revoke::recover(desk, &operation_id, out).await,
+        Command::Finish { operation_id } => revoke::finish(desk, &operation_id, out).await,
         Command::Login(_)
         | Command::Logout { .. }
         | Command::Activity
+        | Command::Pending
         | Command::Sandbox(_)
         | Command::Completions { .. } => unreachable!("run without a connection"),
     }

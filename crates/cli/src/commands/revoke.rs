@@ -75,6 +75,33 @@ pub async fn run(desk: &Desk, args: RevokeArgs, out: &Out) -> Outcome {
     }
 }
 
+/// `cmek finish OPERATION_ID`: finishes a revocation a crash interrupted (the window's
+/// "Finish revocation"), from what its log and the clouds say was done.
+pub async fn finish(desk: &Desk, operation_id: &str, out: &Out) -> Outcome {
+    let progress = Progress::spinner(out, "finishing the revocation");
+    let sink = |event: RevokeEvent| on_event(&progress, out, event);
+    let (result, _) = cancellable(
+        desk,
+        Operation::Revoke,
+        &progress,
+        desk.resume_revoke(operation_id.trim(), &sink),
+    )
+    .await;
+    progress.finish();
+    let report = result.map_err(|e| match e.code {
+        ErrorCode::NotFound => invalid(
+            "OPERATION_ID",
+            format!(
+                "{} (`cmek pending` lists interrupted revocations and their operation ids)",
+                e.message
+            ),
+        ),
+        _ => e,
+    })?;
+    print_report(&report, out);
+    Ok(OK)
+}
+
 pub async fn recover(desk: &Desk, operation_id: &str, out: &Out) -> Outcome {
     let progress = Progress::spinner(out, "recovering");
     let sink = |event: RevokeEvent| on_event(&progress, out, event);
