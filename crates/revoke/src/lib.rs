@@ -22,6 +22,7 @@
 pub mod aws;
 pub mod blast_radius;
 pub mod drift_fix;
+pub mod guard;
 pub mod key_actions;
 pub mod lever;
 pub mod recover;

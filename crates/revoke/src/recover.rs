@@ -20,7 +20,7 @@ use crate::snapshot::{
     edit_recorded, observe, set_service_account_disabled, EditDirection, ObservedState,
     RecoverySnapshot,
 };
-use crate::{RevokeContext, Sink};
+use crate::{guard, RevokeContext, Sink};
 
 /// A ready-to-send request to Cockroach Labs support.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -100,13 +100,19 @@ pub struct RecoverReport {
 /// Restores what revocation `revoke_operation_id` removed, from its snapshot.
 ///
 /// Works for finished, failed, cancelled and interrupted (pending) revocations; an interrupted
-/// one is closed as `rolled_back`. Errors: `NotFound` without a snapshot; client errors.
+/// one is closed as `rolled_back`. Puts back only grants (AWS: statements) whose removal the
+/// log shows went out, and refuses (nothing written, `FailedPrecondition`) when the rules of
+/// [`crate::guard`] fail: the log does not verify, the snapshot names another role or a
+/// principal a fresh preview does not confirm, or the revocation was already recovered.
+/// Errors: `NotFound` without a snapshot; client errors.
 pub async fn recover(
     ctx: &RevokeContext,
     log: &ActivityLog,
     revoke_operation_id: &str,
     sink: Sink<'_>,
 ) -> Result<RecoverReport> {
+    const WHAT: &str = "Rolling back (recovering) this revocation";
+    guard::require_verified_log(log, WHAT)?;
     let raw: serde_json::Value = log.snapshot(revoke_operation_id)?.ok_or_else(|| {
         Error::new(
             ErrorCode::NotFound,
@@ -114,10 +120,28 @@ pub async fn recover(
         )
     })?;
     if crate::aws::is_aws_snapshot(&raw) {
+        let mut snap: crate::aws::AwsRevokeSnapshot = serde_json::from_value(raw)
+            .map_err(|e| Error::internal(format!("unreadable AWS recovery snapshot: {e}")))?;
+        guard::require_not_recovered(log, revoke_operation_id, &snap.cluster_id)?;
+        let preview = guard::fresh_preview(ctx, &snap.cluster_id, WHAT).await?;
+        guard::check_aws(&snap.removals, &preview, WHAT)?;
+        let went_out = guard::removed_targets(log, revoke_operation_id, "revoke.remove_statement")?;
+        snap.removals.retain(|r| went_out.contains(&r.policy.arn));
+        let raw = serde_json::to_value(&snap)
+            .map_err(|e| Error::internal(format!("AWS recovery snapshot: {e}")))?;
         return crate::aws::recover::recover(ctx, log, revoke_operation_id, raw, sink).await;
     }
-    let snap: RecoverySnapshot = serde_json::from_value(raw)
+    let mut snap: RecoverySnapshot = serde_json::from_value(raw)
         .map_err(|e| Error::internal(format!("unreadable recovery snapshot: {e}")))?;
+    guard::require_not_recovered(log, revoke_operation_id, &snap.cluster_id)?;
+    let preview = guard::fresh_preview(ctx, &snap.cluster_id, WHAT).await?;
+    guard::check_gcp(&snap, &preview, WHAT)?;
+    // Put back only what the revocation really removed (and existed before it), once.
+    snap.removals = guard::restorable(log, &snap)?;
+    let disabled =
+        guard::removed_targets(log, revoke_operation_id, "revoke.disable_service_account")?;
+    snap.disables
+        .retain(|e| disabled.contains(&IamResource::service_account(e).name()));
     let revoke_pending = !log
         .operation_entries(revoke_operation_id)?
         .iter()

@@ -207,7 +207,9 @@ async fn take_snapshot(
 }
 
 /// Finishes a revocation a crash interrupted (listed by `ActivityLog::pending_operations`):
-/// re-checks and completes each remaining step from the saved snapshot.
+/// re-checks and completes each remaining step from the saved snapshot. Refused (nothing
+/// written) unless the rules of [`crate::guard`] hold: the log verifies, the snapshot touches
+/// only the CMEK roles (AWS: key and trust policies) of principals a fresh preview confirms.
 pub async fn resume_revoke(
     ctx: &RevokeContext,
     log: &ActivityLog,
@@ -215,6 +217,8 @@ pub async fn resume_revoke(
     control: &RevokeControl,
     sink: Sink<'_>,
 ) -> Result<RevokeReport> {
+    const WHAT: &str = "Finishing this revocation";
+    crate::guard::require_verified_log(log, WHAT)?;
     let raw: serde_json::Value = log.snapshot(operation_id)?.ok_or_else(|| {
         Error::new(
             ErrorCode::NotFound,
@@ -232,10 +236,16 @@ pub async fn resume_revoke(
         ));
     }
     if crate::aws::is_aws_snapshot(&raw) {
+        let snap: crate::aws::AwsRevokeSnapshot = serde_json::from_value(raw.clone())
+            .map_err(|e| Error::internal(format!("unreadable AWS recovery snapshot: {e}")))?;
+        let preview = crate::guard::fresh_preview(ctx, &snap.cluster_id, WHAT).await?;
+        crate::guard::check_aws(&snap.removals, &preview, WHAT)?;
         return crate::aws::revoke::resume(ctx, log, raw, control, sink).await;
     }
     let snap: RecoverySnapshot = serde_json::from_value(raw)
         .map_err(|e| Error::internal(format!("unreadable recovery snapshot: {e}")))?;
+    let preview = crate::guard::fresh_preview(ctx, &snap.cluster_id, WHAT).await?;
+    crate::guard::check_gcp(&snap, &preview, WHAT)?;
     sink(RevokeEvent::OperationStarted {
         operation_id: operation_id.to_owned(),
         action: "revoke".into(),

@@ -123,11 +123,16 @@ async fn the_key_policy_lever_revokes_and_recovery_restores_the_exact_policy() {
     assert_eq!(e.sb.write_count() - writes, 3);
     assert_eq!(write_intents(&e.log), 3);
 
-    // Restored once: a second recovery writes nothing.
+    // Restored once: a second recovery is refused and writes nothing (issue 13).
     let again = recover(&e.ctx, &e.log, &report.operation_id, &|_| {})
         .await
-        .unwrap();
-    assert!(again.verified);
+        .unwrap_err();
+    assert_eq!(again.code, cmek_core::ErrorCode::FailedPrecondition);
+    assert!(
+        again.message.contains("already recovered"),
+        "{}",
+        again.message
+    );
     assert_eq!(e.sb.write_count() - writes, 3);
 }
 
