@@ -12,6 +12,8 @@ const COMMANDS: &[&str] = &[
     "sign_out",
     "connect_live",
     "connect_sandbox",
+    "disconnect",
+    "open_docs",
     "list_clusters",
     "suggest_setup",
     "plan_setup",

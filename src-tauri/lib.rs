@@ -32,6 +32,8 @@ pub fn with_state<R: tauri::Runtime>(
     builder
         // Opens the system browser from Rust; the webview is granted none of its commands.
         .plugin(tauri_plugin_opener::init())
+        // The native file picker for the key file on Connect (`dialog:allow-open` only).
+        .plugin(tauri_plugin_dialog::init())
         .manage(state)
         .setup(|app| {
             let state = app.state::<state::AppState>();
@@ -53,6 +55,8 @@ pub fn with_state<R: tauri::Runtime>(
             commands::session::sign_out,
             commands::session::connect_live,
             commands::connection::connect_sandbox,
+            commands::connection::disconnect,
+            commands::connection::open_docs,
             commands::clusters::list_clusters,
             commands::setup::suggest_setup,
             commands::setup::plan_setup,

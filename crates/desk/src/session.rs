@@ -97,10 +97,12 @@ impl Session {
     /// Opens `url` in the system browser with the app's opener; `Err` with the reason (in
     /// words) when opening the browser is turned off or no opener is set.
     pub(crate) fn open_in_browser(&self, url: &str) -> std::result::Result<(), String> {
+        if !self.settings.open_browser() {
+            return NoBrowser.open(url);
+        }
         let opener = lock(&self.opener).clone();
         match opener {
-            Some(opener) if self.settings.open_browser() => opener.open(url),
-            Some(_) => NoBrowser.open(url),
+            Some(opener) => opener.open(url),
             None => Err("No system browser is available to this app.".into()),
         }
     }
