@@ -272,7 +272,8 @@ test("a Stop is reported as Stopped, not as a failure, and the end of Apply gets
   assert.match(await banner.textContent(), /Stopped/);
   assert.doesNotMatch(await page.textContent("main"), /Apply failed/);
   assert.match(await page.textContent('[data-testid="apply-announcement"]'), /^Stopped/);
-  assert.match(await page.textContent('[data-testid="apply-outcome"]'), /^Stopped\./);
+  assert.match(await page.textContent('[data-testid="apply-outcome"]'), /^Stopped at your request\./);
+  assert.equal(await banner.locator(".code-tag").count(), 0, "no internal code on a Stop");
   // Focus and view moved to the end of the screen (outcome and the next buttons).
   assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("data-testid")), "apply-end");
   const inView = await page.evaluate(() => {
