@@ -182,10 +182,44 @@ impl Policy {
             }
             outcome.added.push(g.clone());
         }
+        if broken_merge::on() {
+            // The deliberately broken merge of the fault campaign's self-test: drops the first
+            // binding this edit does not own.
+            let owned = |b: &Binding| add.iter().chain(remove).any(|g| g.role == b.role);
+            if let Some(i) = self.bindings.iter().position(|b| !owned(b)) {
+                self.bindings.remove(i);
+            }
+        }
         if self.bindings.iter().any(|b| b.condition.is_some()) {
             self.version = Some(POLICY_VERSION_CONDITIONS);
         }
         outcome
+    }
+}
+
+/// A test-only switch that breaks [`Policy::apply`] on purpose: with it on, every edit also
+/// drops the first binding it does not own. The seeded fault campaign (issue 13) turns it on
+/// to prove that its invariant "no binding the app does not own is lost" can fail. Only debug
+/// builds honour it; release builds ignore it.
+#[doc(hidden)]
+pub mod broken_merge {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    static ON: AtomicBool = AtomicBool::new(false);
+
+    /// Turns the broken merge on or off for this process; returns whether it took effect
+    /// (false in release builds).
+    pub fn set(on: bool) -> bool {
+        if cfg!(debug_assertions) {
+            ON.store(on, Ordering::SeqCst);
+            true
+        } else {
+            false
+        }
+    }
+
+    pub(crate) fn on() -> bool {
+        cfg!(debug_assertions) && ON.load(Ordering::Relaxed)
     }
 }
 

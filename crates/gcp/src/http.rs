@@ -214,7 +214,7 @@ pub struct GoogleHttp {
 fn build_client(timeout: Duration) -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
-        .timeout(timeout)
+        .timeout(cmek_retry::test_clock::timeout(timeout))
         .user_agent(concat!("cmek-desk/", env!("CARGO_PKG_VERSION")))
         .build()
         .expect("a reqwest client with static settings builds")

@@ -18,6 +18,7 @@ mod pace;
 pub mod policy;
 mod rule;
 mod run;
+pub mod test_clock;
 
 pub use pace::{pacing_key, Pacing, WritePacer, COCKROACH_WRITES, GOOGLE_WRITES};
 pub use policy::Policy;

@@ -68,7 +68,7 @@ impl WritePacer {
     /// A pacer for `pacing`.
     pub fn new(pacing: Pacing) -> Self {
         let burst = NonZeroU32::new(pacing.burst).unwrap_or(NonZeroU32::MIN);
-        match Quota::with_period(pacing.interval) {
+        match Quota::with_period(crate::test_clock::scaled(pacing.interval)) {
             Some(q) => Self {
                 limiter: Some(Arc::new(RateLimiter::keyed(q.allow_burst(burst)))),
                 pacing: Some(pacing),

@@ -170,7 +170,7 @@ where
         let token = token.clone();
         async move {
             tokio::select! {
-                () = tokio::time::sleep(d) => {}
+                () = tokio::time::sleep(crate::test_clock::scaled(d)) => {}
                 () = token.cancelled() => {}
             }
         }
@@ -192,7 +192,7 @@ where
                 d = d.max(after);
             }
             match policy.within {
-                Some(w) if start.elapsed() + d > w => None,
+                Some(w) if crate::test_clock::unscaled(start.elapsed()) + d > w => None,
                 _ => Some(d),
             }
         })
@@ -202,7 +202,7 @@ where
                 let w = Wait {
                     policy: policy.name,
                     attempt: attempts.load(Ordering::Relaxed),
-                    elapsed: start.elapsed(),
+                    elapsed: crate::test_clock::unscaled(start.elapsed()),
                     error,
                     delay: d,
                 };

@@ -1,9 +1,9 @@
 //! Cloud Monitoring v3 (`{base}/monitoring/v3/...`), read-only:
 //! `monitoring.projects.alertPolicies.list`.
 //!
-//! There is no discovery document for Cloud Monitoring in `specs/`, so neither requests nor
-//! responses are schema-validated (see [`crate::router::Service::has_spec`]); the bodies follow
-//! the public `AlertPolicy` / `ListAlertPoliciesResponse` REST reference (`alertPolicies[]` with
+//! Requests and responses are validated against the Monitoring v3 discovery document
+//! (`specs/gcp/monitoring-v3.json`, `monitoring.projects.alertPolicies.list`); the bodies follow
+//! the `AlertPolicy` / `ListAlertPoliciesResponse` schemas (`alertPolicies[]` with
 //! `name`, `displayName`, `enabled`, `combiner`, `conditions[]` holding one of
 //! `conditionThreshold` / `conditionMatchedLog` / …; `nextPageToken`). The audit seed stores
 //! policies with [`State::add_alert_policy`]; the caller needs `monitoring.alertPolicies.list`

@@ -213,6 +213,29 @@ pub(crate) fn advance(state: &mut State, cluster_id: &str, poll: bool) {
         }
         r.pending = None;
         let now = now_rfc3339();
+        let transitional = matches!(r.status.as_str(), "ENABLING" | "ROTATING" | "REVOKING");
+        if state.cmek_failures_left > 0 && transitional {
+            // A fault plan: CockroachDB reports the transition as failed (`*_FAILED`).
+            state.cmek_failures_left -= 1;
+            let failed = match r.status.as_str() {
+                "ENABLING" => "ENABLE_FAILED",
+                "ROTATING" => "ROTATE_FAILED",
+                _ => "REVOKE_FAILED",
+            }
+            .to_string();
+            r.status = failed.clone();
+            if let Some(i) = r.key_infos.last_mut() {
+                i["status"] = json!(failed);
+                i["user_message"] = json!("The operation failed on CockroachDB's side; retry it.");
+                i["updated_at"] = json!(now);
+            }
+            state.injected.push(crate::faults::InjectedFault {
+                kind: "cmek_failed".into(),
+                operation: failed,
+                applied: false,
+            });
+            continue;
+        }
         let last = r.key_infos.len().saturating_sub(1);
         let check = |spec: &Value| check_access(state, &cluster, spec);
         let (region_status, info_status, msg) = match r.status.as_str() {

@@ -44,6 +44,12 @@ pub struct SandboxConfig {
     /// Time after an IAM role is created through the API before KMS accepts it as a principal
     /// in a key policy (until then `MalformedPolicyDocumentException`, field report B26).
     pub aws_iam_propagation: Duration,
+    /// The spec guard: dropping the `SandboxHandle` panics (failing the test) when a request
+    /// broke the API spec or a sandbox response did, unless the test looked at them with
+    /// `SandboxHandle::spec_rejections` / `spec_violations` (tests that provoke them on
+    /// purpose). On in [`SandboxConfig::for_tests`], off in [`SandboxConfig::demo`] (the app's
+    /// sandbox mode logs them instead).
+    pub fail_on_spec_findings: bool,
     /// Also seed the audit organisation (`seed_audit`: one misconfiguration per audit check and
     /// a clean twin for each). Off by default.
     pub seed_audit: bool,
@@ -67,6 +73,7 @@ impl SandboxConfig {
             cmek_polls_before_done: 1,
             latency: Duration::ZERO,
             validate_against_spec: true,
+            fail_on_spec_findings: true,
             aws_iam_propagation: Duration::ZERO,
             seed_audit: false,
         }
@@ -81,6 +88,7 @@ impl SandboxConfig {
             cmek_transition: Duration::from_secs(4),
             cmek_polls_before_done: 0,
             latency: Duration::from_millis(60),
+            fail_on_spec_findings: false,
             ..Self::for_tests()
         }
     }
@@ -132,6 +140,11 @@ impl SandboxConfig {
     /// Sets [`SandboxConfig::validate_against_spec`].
     pub fn with_spec_validation(mut self, on: bool) -> Self {
         self.validate_against_spec = on;
+        self
+    }
+    /// Sets [`SandboxConfig::fail_on_spec_findings`].
+    pub fn with_spec_guard(mut self, on: bool) -> Self {
+        self.fail_on_spec_findings = on;
         self
     }
     /// The test configuration plus the audit organisation (`crate::seed_audit`).

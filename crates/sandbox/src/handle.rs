@@ -10,6 +10,7 @@ use serde_json::Value;
 use tokio::task::JoinHandle;
 
 use crate::config::SandboxConfig;
+use crate::faults::{ActivePlan, FaultPlan, InjectedFault};
 use crate::state::{Fault, Hook, RecordedRequest, Stall, State};
 
 /// Entry point: `Sandbox::start(config).await`.
@@ -125,15 +126,46 @@ impl SandboxHandle {
         self.lock().requests.iter().filter(|r| r.is_write).count()
     }
 
-    /// Spec violations found in the sandbox's own responses (should stay empty).
+    /// Spec violations found in the sandbox's own responses (should stay empty). Looking at
+    /// them takes them off the spec guard's list (see [`SandboxHandle::spec_rejections`]).
     pub fn spec_violations(&self) -> Vec<String> {
-        self.lock().spec_violations.clone()
+        let mut s = self.lock();
+        s.seen_spec_findings.1 = s.spec_violations.len();
+        s.spec_violations.clone()
     }
 
     /// Requests the sandbox rejected with 400 because their body broke the API spec
     /// (`operation: field (rule)`). A client test that leaves one has sent an invalid request.
+    ///
+    /// The spec guard ([`SandboxConfig::fail_on_spec_findings`], on for tests): when the
+    /// handle is dropped, findings nobody looked at through this method or
+    /// [`SandboxHandle::spec_violations`] fail the test with their list.
     pub fn spec_rejections(&self) -> Vec<String> {
-        self.lock().spec_rejections.clone()
+        let mut s = self.lock();
+        s.seen_spec_findings.0 = s.spec_rejections.len();
+        s.spec_rejections.clone()
+    }
+
+    /// Turns the spec guard on or off for this sandbox (e.g. on for the app's sandbox in a
+    /// test of the application core).
+    pub fn set_spec_guard(&self, on: bool) {
+        self.lock().config.fail_on_spec_findings = on;
+    }
+
+    /// Findings the spec guard would fail the test with now: requests that broke the spec and
+    /// sandbox answers that did, not yet looked at.
+    fn unseen_spec_findings(&self) -> Vec<String> {
+        let s = self.lock();
+        if !s.config.fail_on_spec_findings {
+            return Vec::new();
+        }
+        let (r, v) = s.seen_spec_findings;
+        let rejected = s.spec_rejections.iter().skip(r);
+        let violating = s.spec_violations.iter().skip(v);
+        rejected
+            .map(|x| format!("request broke the spec: {x}"))
+            .chain(violating.map(|x| format!("sandbox answer broke the spec: {x}")))
+            .collect()
     }
 
     /// Forgets the request log.
@@ -151,6 +183,44 @@ impl SandboxHandle {
     /// was applied).
     pub fn inject_stall(&self, stall: Stall) {
         self.lock().stalls.push(stall);
+    }
+
+    /// Applies a fault schedule from now on (replacing any earlier one): its rules to the
+    /// requests that follow, its IAM propagation delay (if any) to the config, and its
+    /// `*_FAILED` transitions to the next CockroachDB CMEK changes. Every request is still
+    /// validated against the specs first. See [`crate::faults`].
+    pub fn set_fault_plan(&self, plan: &FaultPlan) {
+        let mut s = self.lock();
+        s.fault_plan = ActivePlan {
+            rules: plan.rules.clone(),
+            stall: plan.stall,
+        };
+        if let Some(d) = plan.iam_propagation {
+            s.config.iam_propagation = d;
+        }
+        s.cmek_failures_left = plan.cmek_failures;
+    }
+
+    /// Stops injecting: drops the rest of the fault plan, the resources kept "not visible
+    /// yet", pending `*_FAILED` transitions, and sets IAM propagation to `iam_propagation`.
+    pub fn clear_fault_plan(&self, iam_propagation: Duration) {
+        let mut s = self.lock();
+        s.fault_plan = ActivePlan::default();
+        s.fresh.clear();
+        s.cmek_failures_left = 0;
+        s.concurrent_writer_armed = false;
+        s.config.iam_propagation = iam_propagation;
+    }
+
+    /// Every fault injected so far (by the fault plan), oldest first.
+    pub fn injected_faults(&self) -> Vec<InjectedFault> {
+        self.lock().injected.clone()
+    }
+
+    /// `(resource, role, member)` of every binding another writer added (fault plans'
+    /// `ConcurrentWriter` and [`State::concurrent_write`]), oldest first.
+    pub fn foreign_writes(&self) -> Vec<(String, String, String)> {
+        self.lock().foreign_writes.clone()
     }
 
     /// Runs `hook` on the state right before the next request of `operation` is handled
@@ -284,7 +354,19 @@ impl SandboxHandle {
 }
 
 impl Drop for SandboxHandle {
+    /// Stops the server; then the spec guard fails the test (panics) if a request or an
+    /// answer broke the API contracts and nobody looked at it (ARCHITECTURE invariant 8).
     fn drop(&mut self) {
         self.task.abort();
+        if std::thread::panicking() {
+            return;
+        }
+        let findings = self.unseen_spec_findings();
+        assert!(
+            findings.is_empty(),
+            "cmek-sandbox spec guard: {} exchange(s) broke the API contracts (specs/):\n{}",
+            findings.len(),
+            findings.join("\n")
+        );
     }
 }

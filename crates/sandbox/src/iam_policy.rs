@@ -231,6 +231,18 @@ pub(crate) fn set_iam_policy(
             "Invalid JSON payload: 'policy' is required.",
         ));
     };
+    if std::mem::take(&mut state.concurrent_writer_armed) {
+        // A fault plan's other writer edits this policy between the client's read and write.
+        let role = if resource.contains("/serviceAccounts/") {
+            "roles/iam.serviceAccountUser"
+        } else if resource.contains("/keyRings/") {
+            "roles/cloudkms.viewer"
+        } else {
+            "roles/viewer"
+        };
+        let member = format!("user:colleague-{}@example.com", state.next_counter());
+        state.concurrent_write(resource, role, &member);
+    }
     let version = policy.get("version").and_then(Value::as_i64).unwrap_or(0);
     if has_conditions(policy) && version < 3 {
         return Err(GError::invalid_field(

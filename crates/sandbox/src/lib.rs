@@ -28,6 +28,8 @@ mod cockroach;
 pub mod config;
 mod enums;
 pub mod errors;
+mod fault_router;
+pub mod faults;
 mod handle;
 mod iam_policy;
 pub mod inventory_quota;
@@ -59,6 +61,7 @@ pub use config::{
     SandboxConfig, COCKROACH_API_VERSION, DEFAULT_COCKROACH_KEY, DEFAULT_GOOGLE_MEMBER,
     DEFAULT_GOOGLE_TOKEN,
 };
+pub use faults::{FaultKind, FaultPlan, FaultRule, InjectedFault, RandomPlan, Target};
 pub use handle::{Endpoints, Sandbox, SandboxHandle};
 pub use iam_policy::EMPTY_ETAG;
 pub use inventory_quota::InventoryQuotas;

@@ -1,8 +1,8 @@
 //! Cloud Logging v2 (`{base}/logging/v2/...`), read-only: `logging.projects.metrics.list`.
 //!
-//! There is no discovery document for Cloud Logging in `specs/`, so neither requests nor
-//! responses are schema-validated (see [`crate::router::Service::has_spec`]); the bodies follow
-//! the public `LogMetric` / `ListLogMetricsResponse` REST reference (`metrics[]` with `name` =
+//! Requests and responses are validated against the Logging v2 discovery document
+//! (`specs/gcp/logging-v2.json`, `logging.projects.metrics.list`); the bodies follow the
+//! `LogMetric` / `ListLogMetricsResponse` schemas (`metrics[]` with `name` =
 //! metric id, `description`, `filter`, `disabled`, `metricDescriptor`; `nextPageToken`). The
 //! audit seed stores metrics with [`State::add_log_metric`]; the caller needs
 //! `logging.logMetrics.list` on the project (any `.list` role, e.g. `roles/viewer`).

@@ -1,7 +1,8 @@
-//! The single entry point for every HTTP request: hands `{base}/aws` to [`crate::aws`], splits
-//! the service prefix of the others, routes to a discovery method id / CockroachDB operationId,
-//! authenticates, runs test hooks and injected faults, calls the service handler, applies enum
-//! encoding, validates against the API specs (hook for `cmek-spec`) and records the exchange.
+//! The single entry point for every HTTP request: hands `{base}/aws` to [`crate::aws`] (through
+//! the fault plan), splits the service prefix of the others, routes to a discovery method id /
+//! CockroachDB operationId, asks the fault plan ([`crate::faults`]), runs the request pipeline
+//! ([`crate::fault_router::run`]: authentication, spec validation, hooks, faults, handler,
+//! response validation), records the exchange and answers, stalls or drops the connection.
 
 use std::sync::{Arc, Mutex};
 
@@ -10,14 +11,13 @@ use axum::http::{HeaderMap, Request, Response, StatusCode};
 use serde_json::{json, Value};
 
 use crate::errors::{CError, GError, Resp};
-use crate::spec_check::spec_rejection;
+use crate::faults::FaultKind;
 pub use crate::spec_check::{
     validate_request_against_spec, validate_response_against_spec, FieldViolation,
 };
 use crate::state::{RecordedRequest, State};
 use crate::{
-    alert_policies, auth, cockroach, enums, kms, log_metrics, resource_manager, service_accounts,
-    service_usage,
+    alert_policies, cockroach, kms, log_metrics, resource_manager, service_accounts, service_usage,
 };
 
 /// Which fake service a request targets (by path prefix).
@@ -68,13 +68,14 @@ impl Service {
         .into_iter()
         .find(|s| s.prefix() == p)
     }
+    /// Whether `specs/` holds a contract for the service (every faked service has one: the
+    /// Google discovery documents, including Logging v2 and Monitoring v3, and CockroachDB's
+    /// OpenAPI document).
+    pub fn has_spec(self) -> bool {
+        true
+    }
     /// v1-era Google APIs add the legacy `errors` array to error bodies; Resource Manager does
     /// not (recording resourcemanager-project-iam #0).
-    /// Whether `specs/` holds a contract for the service (Logging and Monitoring have none:
-    /// their bodies follow the public REST reference and are not schema-validated).
-    pub fn has_spec(self) -> bool {
-        !matches!(self, Service::Logging | Service::Monitoring)
-    }
     pub(crate) fn legacy_errors(self) -> bool {
         matches!(self, Service::Iam | Service::ServiceUsage)
     }
@@ -166,18 +167,7 @@ pub(crate) async fn dispatch(shared: Arc<Mutex<State>>, req: Request<Body>) -> R
     let (prefix, rest) = raw_path.split_once('/').unwrap_or((raw_path, ""));
     let query_str = uri.query().unwrap_or("").to_string();
     if prefix == "aws" && rest.is_empty() {
-        // KMS, IAM and STS share one endpoint (crate::aws); the lock is held in this block only.
-        let (resp, stall) = {
-            let mut state = shared.lock().unwrap_or_else(|p| p.into_inner());
-            let (resp, rec) = crate::aws::dispatch(&mut state, &method, &headers, &bytes);
-            let stall = take_stall(&mut state, &rec.operation);
-            state.requests.push(rec);
-            (resp, stall)
-        };
-        if let Some(delay) = stall {
-            tokio::time::sleep(delay).await;
-        }
-        return resp;
+        return crate::fault_router::aws(&shared, &method, &headers, &bytes).await;
     }
     let service = Service::from_prefix(prefix);
     let mut raw_segs: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
@@ -199,14 +189,20 @@ pub(crate) async fn dispatch(shared: Arc<Mutex<State>>, req: Request<Body>) -> R
     };
     let body_is_bad_json = !bytes.is_empty() && serde_json::from_slice::<Value>(&bytes).is_err();
 
+    let info = service.and_then(|s| route(s, &method, &segs, verb.as_deref()));
+    // The fault plan decides first (short lock), so latency and "no answer" waits happen
+    // outside the lock.
+    let fault = match &info {
+        Some(i) => lock(&shared).fault_plan.decide(&i.operation, i.is_write),
+        None => None,
+    };
+    if let Some(FaultKind::Latency { millis }) = fault {
+        tokio::time::sleep(std::time::Duration::from_millis(millis)).await;
+    }
     // The lock is held in this block only, never across the stall's await.
-    let (resp, stall) = {
-        let mut state = match shared.lock() {
-            Ok(s) => s,
-            Err(p) => p.into_inner(),
-        };
-        let info = service.and_then(|s| route(s, &method, &segs, verb.as_deref()));
-        let (resp, operation, is_write) = match (service, info) {
+    let (resp, stall, answer) = {
+        let mut state = lock(&shared);
+        let (resp, operation, is_write, answer) = match (service, info) {
             (Some(svc), Some(info)) => {
                 let mut r = Req {
                     method: method.clone(),
@@ -217,8 +213,16 @@ pub(crate) async fn dispatch(shared: Arc<Mutex<State>>, req: Request<Body>) -> R
                     body: body.clone(),
                     member: String::new(),
                 };
-                let resp = run(&mut state, svc, &info, &mut r, body_is_bad_json, &query_str);
-                (resp, info.operation, info.is_write)
+                let (resp, answer) = crate::fault_router::run(
+                    &mut state,
+                    svc,
+                    &info,
+                    &mut r,
+                    body_is_bad_json,
+                    &query_str,
+                    fault,
+                );
+                (resp, info.operation, info.is_write, answer)
             }
             (svc, _) => {
                 let msg = format!("The requested URL /{raw_path} was not found on this server.");
@@ -226,7 +230,7 @@ pub(crate) async fn dispatch(shared: Arc<Mutex<State>>, req: Request<Body>) -> R
                     Some(Service::Cockroach) => CError::not_found(msg).render(),
                     _ => GError::not_found(msg).render(false),
                 };
-                (resp, "unknown".to_string(), method != "GET")
+                (resp, "unknown".to_string(), method != "GET", Answer::Send)
             }
         };
         let stall = take_stall(&mut state, &operation);
@@ -240,17 +244,51 @@ pub(crate) async fn dispatch(shared: Arc<Mutex<State>>, req: Request<Body>) -> R
             status: resp.status,
             body,
         });
-        (resp, stall)
+        (resp, stall, answer)
     };
     if let Some(delay) = stall {
         // Handled and recorded already: only the answer is late.
         tokio::time::sleep(delay).await;
     }
-    to_http(resp)
+    match answer {
+        Answer::Send => to_http(resp),
+        Answer::Reset => drop_connection(),
+        Answer::StallThenReset(d) => {
+            tokio::time::sleep(d).await;
+            drop_connection()
+        }
+    }
+}
+
+/// The state, even if a panicking test hook poisoned the lock.
+fn lock(shared: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
+    shared.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// How the router answers a handled request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Answer {
+    /// The response is sent.
+    Send,
+    /// The connection is dropped without an answer.
+    Reset,
+    /// Nothing is sent for this long (longer than the client's time-out), then the
+    /// connection is dropped.
+    StallThenReset(std::time::Duration),
+}
+
+/// Marker payload of the unwind that drops a connection (no panic message is printed:
+/// `resume_unwind` skips the panic hook).
+struct ConnectionDropped;
+
+/// Ends the connection task without an answer: the client sees a reset connection, as when
+/// a proxy or the network drops it. The unwind stops in the server's per-connection task.
+pub(crate) fn drop_connection() -> ! {
+    std::panic::resume_unwind(Box::new(ConnectionDropped))
 }
 
 /// The delay of the first injected stall for `operation`, used up by one.
-fn take_stall(state: &mut State, operation: &str) -> Option<std::time::Duration> {
+pub(crate) fn take_stall(state: &mut State, operation: &str) -> Option<std::time::Duration> {
     let idx = state
         .stalls
         .iter()
@@ -292,124 +330,7 @@ pub(crate) fn take_fault(state: &mut State, operation: &str) -> Option<crate::st
     Some(out)
 }
 
-fn run(
-    state: &mut State,
-    svc: Service,
-    info: &RouteInfo,
-    r: &mut Req,
-    bad_json: bool,
-    raw_query: &str,
-) -> Resp {
-    let op = info.operation.as_str();
-    let gerr = |e: GError| e.render(svc.legacy_errors());
-    // 1. authentication
-    if svc == Service::Cockroach {
-        if let Err(e) = auth::cockroach_auth(state, r) {
-            return e.render();
-        }
-    } else {
-        match auth::google_auth(state, &r.headers) {
-            Ok(m) => r.member = m,
-            Err(e) => return gerr(e),
-        }
-    }
-    // 2. hooks simulating other writers
-    run_hooks(state, op);
-    // 3. injected faults
-    if let Some(f) = take_fault(state, op) {
-        let mut resp = Resp {
-            status: f.status,
-            body: f.body,
-            headers: Vec::new(),
-        };
-        if let Some(s) = f.retry_after_secs {
-            resp.headers.push(("retry-after".into(), s.to_string()));
-        }
-        return resp;
-    }
-    if bad_json {
-        return match svc {
-            Service::Cockroach => CError::invalid("invalid JSON body").render(),
-            _ => gerr(GError::invalid("Invalid JSON payload received.")),
-        };
-    }
-    // 4. spec validation of the request (cmek-spec)
-    let validate = state.config.validate_against_spec;
-    let api_version = r.segs.first().cloned().unwrap_or_default();
-    let checked = if validate {
-        validate_request_against_spec(svc, &api_version, op, raw_query, &r.body)
-    } else {
-        Ok(())
-    };
-    if let Err(v) = checked {
-        if !v.is_empty() {
-            let fields: Vec<String> = v
-                .iter()
-                .map(|f| format!("{} ({})", f.field, f.rule))
-                .collect();
-            state
-                .spec_rejections
-                .push(format!("{op}: {}", fields.join("; ")));
-            return spec_rejection(svc, &v);
-        }
-    }
-    // 5. the handler
-    let int_enums = r.q("$alt").is_some_and(|a| a.contains("enum-encoding=int"));
-    if svc == Service::Kms {
-        enums::to_names(&mut r.body);
-    }
-    let mut resp = match svc {
-        Service::Kms => kms::handle(state, r, op).map(Resp::ok).unwrap_or_else(gerr),
-        Service::Iam => service_accounts::handle(state, r, op)
-            .map(Resp::ok)
-            .unwrap_or_else(gerr),
-        Service::ServiceUsage => service_usage::handle(state, r, op)
-            .map(Resp::ok)
-            .unwrap_or_else(gerr),
-        Service::Crm => resource_manager::handle(state, r, op)
-            .map(Resp::ok)
-            .unwrap_or_else(gerr),
-        Service::Cockroach => cockroach::handle(state, r, op)
-            .map(Resp::ok)
-            .unwrap_or_else(|e| e.render()),
-        Service::Logging => log_metrics::handle(state, r, op)
-            .map(Resp::ok)
-            .unwrap_or_else(gerr),
-        Service::Monitoring => alert_policies::handle(state, r, op)
-            .map(Resp::ok)
-            .unwrap_or_else(gerr),
-        Service::CloudAsset => crate::asset_inventory::handle(state, r, op)
-            .map(Resp::ok)
-            .unwrap_or_else(gerr),
-        Service::KmsInventory => crate::kms_inventory::handle(state, r, op)
-            .map(Resp::ok)
-            .unwrap_or_else(gerr),
-    };
-    if int_enums && resp.status == 200 {
-        enums::to_ints(&mut resp.body);
-    }
-    // 6. spec validation of the response (cmek-spec)
-    let checked = if validate {
-        validate_response_against_spec(svc, &api_version, op, raw_query, resp.status, &resp.body)
-    } else {
-        Ok(())
-    };
-    if let Err(v) = checked {
-        tracing::error!(operation = op, violations = ?v, "sandbox response violates the API spec");
-        state
-            .spec_violations
-            .push(format!("{op} {}: {}", resp.status, v.join("; ")));
-        resp = Resp {
-            status: 500,
-            body: json!({"error": {"code": 500, "status": "INTERNAL",
-            "message": format!("sandbox response violates the spec: {}", v.join("; "))}}),
-            headers: Vec::new(),
-        };
-    }
-    resp
-}
-
-fn to_http(resp: Resp) -> Response<Body> {
+pub(crate) fn to_http(resp: Resp) -> Response<Body> {
     let mut b = Response::builder()
         .status(StatusCode::from_u16(resp.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
         .header("content-type", "application/json; charset=UTF-8");

@@ -18,7 +18,9 @@ fn google_service(svc: Service, api_version: &str) -> Option<cmek_spec::GoogleSe
         Service::Crm => G::CloudResourceManagerV1,
         Service::CloudAsset => G::CloudAsset,
         Service::KmsInventory => G::KmsInventory,
-        Service::Cockroach | Service::Logging | Service::Monitoring => return None,
+        Service::Logging => G::Logging,
+        Service::Monitoring => G::Monitoring,
+        Service::Cockroach => return None,
     })
 }
 

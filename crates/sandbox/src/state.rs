@@ -147,6 +147,25 @@ pub struct State {
     pub(crate) aws: crate::aws::AwsState,
     /// Per-minute quota windows of the inventory APIs (`crate::inventory_quota`).
     pub(crate) inventory_quota: crate::inventory_quota::QuotaBook,
+    /// The fault schedule being applied (`crate::faults`), empty by default.
+    pub(crate) fault_plan: crate::faults::ActivePlan,
+    /// Every fault the router injected, in order.
+    pub(crate) injected: Vec<crate::faults::InjectedFault>,
+    /// Resources a `FreshResource` fault made briefly invisible: name (or service-account
+    /// email) -> (status to answer, requests left).
+    pub(crate) fresh: BTreeMap<String, (u16, u32)>,
+    /// Set right before a `setIamPolicy` a `ConcurrentWriter` fault hit; the policy handler
+    /// adds another writer's binding first (see [`State::concurrent_write`]).
+    pub(crate) concurrent_writer_armed: bool,
+    /// `(resource, role, member)` of every binding another writer added (faults and hooks
+    /// that go through [`State::concurrent_write`]).
+    pub(crate) foreign_writes: Vec<(String, String, String)>,
+    /// The next this many CockroachDB CMEK transitions end in `*_FAILED` (fault plans).
+    pub(crate) cmek_failures_left: u32,
+    /// How many spec rejections / violations a test has looked at (through
+    /// `SandboxHandle::spec_rejections` / `spec_violations`): only findings after these fail
+    /// the test when the handle is dropped (`SandboxConfig::fail_on_spec_findings`).
+    pub(crate) seen_spec_findings: (usize, usize),
 }
 
 impl State {
@@ -179,6 +198,13 @@ impl State {
             spec_rejections: Vec::new(),
             aws: crate::aws::AwsState::new(),
             inventory_quota: Default::default(),
+            fault_plan: crate::faults::ActivePlan::default(),
+            injected: Vec::new(),
+            fresh: BTreeMap::new(),
+            concurrent_writer_armed: false,
+            foreign_writes: Vec::new(),
+            cmek_failures_left: 0,
+            seen_spec_findings: (0, 0),
         }
     }
 
@@ -222,6 +248,21 @@ impl State {
         let mut p = self.iam_policy(resource);
         crate::iam_policy::add_member(&mut p, role, member);
         self.set_iam_policy_direct(resource, p)
+    }
+
+    /// Another writer (a colleague in the console) adds `member` to `role` on `resource`
+    /// (new etag), remembered in [`State::foreign_writes`] so invariant checks can demand
+    /// that the app kept it.
+    pub fn concurrent_write(&mut self, resource: &str, role: &str, member: &str) -> Value {
+        self.foreign_writes
+            .push((resource.to_owned(), role.to_owned(), member.to_owned()));
+        self.add_binding_direct(resource, role, member)
+    }
+
+    /// `(resource, role, member)` of every binding another writer added through
+    /// [`State::concurrent_write`] (by fault plans or tests), oldest first.
+    pub fn foreign_writes(&self) -> &[(String, String, String)] {
+        &self.foreign_writes
     }
 
     /// Removes `member` from `role` on `resource` as another writer would.

@@ -214,6 +214,12 @@ async fn rotation_validation_b19_b20() {
     // the sandbox recorded the request body for client-side assertions (B20)
     let reqs = api.sb.requests();
     assert_eq!(reqs[1].body["rotationPeriod"], 7776000);
+    // The number-typed rotationPeriod broke the spec on purpose (the spec guard is told so).
+    let rejected = api.sb.spec_rejections();
+    assert!(
+        rejected.iter().any(|r| r.contains("rotation_period")),
+        "{rejected:?}"
+    );
 }
 
 #[tokio::test]

@@ -39,6 +39,11 @@ async fn unknown_request_field_is_rejected_with_google_field_path() {
         .sb
         .crypto_key(&format!("{}/cryptoKeys/k", kr("us-east4", "spec")))
         .is_none());
+    assert_eq!(
+        api.sb.spec_rejections().len(),
+        1,
+        "recorded for the spec guard"
+    );
 }
 
 #[tokio::test]
@@ -53,6 +58,11 @@ async fn cockroach_request_with_unknown_field_is_400() {
         .await;
     assert_eq!(s, 400, "{b}");
     assert!(b["message"].as_str().unwrap().contains("force"), "{b}");
+    assert_eq!(
+        api.sb.spec_rejections().len(),
+        1,
+        "recorded for the spec guard"
+    );
 }
 
 #[tokio::test]
@@ -103,4 +113,64 @@ fn response_validation_is_not_vacuous() {
         &bad_cluster
     )
     .is_err());
+}
+
+/// The Logging v2 and Monitoring v3 fakes are held to their discovery documents: the audit
+/// organisation's metrics and alert policies are served without a spec finding, and a body
+/// that breaks `ListAlertPoliciesResponse` / `ListLogMetricsResponse` is caught.
+#[tokio::test]
+async fn logging_and_monitoring_answers_follow_their_discovery_documents() {
+    use cmek_sandbox::router::{validate_response_against_spec, Service};
+    use cmek_sandbox::seed_audit::AUDIT_KEYS_PROJECT;
+    let api = start_with(SandboxConfig::audit_demo()).await;
+    let (s, metrics) = api
+        .google(
+            Method::GET,
+            &format!("logging/v2/projects/{AUDIT_KEYS_PROJECT}/metrics"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{metrics}");
+    assert!(!metrics["metrics"].as_array().unwrap().is_empty());
+    let (s, policies) = api
+        .google(
+            Method::GET,
+            &format!("monitoring/v3/projects/{AUDIT_KEYS_PROJECT}/alertPolicies"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200, "{policies}");
+    assert!(!policies["alertPolicies"].as_array().unwrap().is_empty());
+    assert!(api.sb.spec_violations().is_empty());
+
+    let bad_policy = json!({"alertPolicies": [{"enabled": "yes", "combiner": "SOMETIMES"}]});
+    assert!(validate_response_against_spec(
+        Service::Monitoring,
+        "v3",
+        "monitoring.projects.alertPolicies.list",
+        "",
+        200,
+        &bad_policy
+    )
+    .is_err());
+    let bad_metric = json!({"metrics": [{"name": "m", "disabled": "no", "bogus": 1}]});
+    assert!(validate_response_against_spec(
+        Service::Logging,
+        "v2",
+        "logging.projects.metrics.list",
+        "",
+        200,
+        &bad_metric
+    )
+    .is_err());
+    let good_metric = json!({"metrics": [{"name": "m", "filter": "severity>=ERROR"}]});
+    assert!(validate_response_against_spec(
+        Service::Logging,
+        "v2",
+        "logging.projects.metrics.list",
+        "",
+        200,
+        &good_metric
+    )
+    .is_ok());
 }

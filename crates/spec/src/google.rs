@@ -43,11 +43,15 @@ pub enum GoogleService {
     CloudAsset,
     /// `kmsinventory.googleapis.com` v1 (projects.cryptoKeys.list, protectedResources.search).
     KmsInventory,
+    /// `logging.googleapis.com` v2 (log-based metrics, read by the audit's alarm checks).
+    Logging,
+    /// `monitoring.googleapis.com` v3 (alert policies, read by the audit's alarm checks).
+    Monitoring,
 }
 
 impl GoogleService {
     /// Every embedded service.
-    pub const ALL: [GoogleService; 9] = [
+    pub const ALL: [GoogleService; 11] = [
         Self::CloudKms,
         Self::Iam,
         Self::IamCredentials,
@@ -57,6 +61,8 @@ impl GoogleService {
         Self::OAuth2,
         Self::CloudAsset,
         Self::KmsInventory,
+        Self::Logging,
+        Self::Monitoring,
     ];
 
     /// Host of the production endpoint, e.g. `cloudkms.googleapis.com`.
@@ -72,6 +78,8 @@ impl GoogleService {
             Self::OAuth2 => "www.googleapis.com",
             Self::CloudAsset => "cloudasset.googleapis.com",
             Self::KmsInventory => "kmsinventory.googleapis.com",
+            Self::Logging => "logging.googleapis.com",
+            Self::Monitoring => "monitoring.googleapis.com",
         }
     }
 

@@ -55,6 +55,16 @@ pub(crate) const DISCOVERY: &[DiscoverySource] = &[
         file: "kmsinventory-v1.json",
         text: include_str!("../../../specs/gcp/kmsinventory-v1.json"),
     },
+    DiscoverySource {
+        service: crate::GoogleService::Logging,
+        file: "logging-v2.json",
+        text: include_str!("../../../specs/gcp/logging-v2.json"),
+    },
+    DiscoverySource {
+        service: crate::GoogleService::Monitoring,
+        file: "monitoring-v3.json",
+        text: include_str!("../../../specs/gcp/monitoring-v3.json"),
+    },
 ];
 
 /// The CockroachDB Cloud OpenAPI 3.0 document.
