@@ -55,24 +55,17 @@ pub fn doc(v: Value) -> PolicyDocument {
     serde_json::from_value(v).unwrap()
 }
 
-/// Role + key as the procedure makes them, plus statements of others (with conditions and an
-/// unknown member) that must survive; CMEK ENABLED on the demo AWS cluster and on a second one
-/// sharing the role and key.
-pub async fn env(name: &str) -> Env {
-    let sb = Sandbox::start(SandboxConfig::for_tests()).await;
-    sb.add_cluster_like(AWS_CLUSTER_ID, OTHER, "aws-reporting");
-    let aws = aws_client(&sb).await;
-    let ctx = common::context(&sb).with_aws(aws.clone());
-    let dir = common::temp_dir(name);
-    let log = ActivityLog::open_in(&dir).unwrap();
+/// Role `role_name` + key as the procedure makes them, plus statements of others (with
+/// conditions and an unknown member) that must survive, written through `aws` (the sandbox or
+/// moto). Returns (key ARN, role ARN).
+pub async fn make_chain(aws: &AwsClient, role_name: &str) -> (String, String) {
     let acct = AWS_CUSTOMER_ACCOUNT_ID;
-
     let mut trust = doc(json!({"Version": "2012-10-17", "Statement": [
         {"Sid": "Admins", "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{acct}:root")},
          "Action": "sts:AssumeRole", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}
     ]}));
     trust.upsert(trust_statement("aws", AWS_ACCOUNT_ID, ORG_ID));
-    let role = aws.create_role("crdb-cmek", &trust, "CMEK").await.unwrap();
+    let role = aws.create_role(role_name, &trust, "CMEK").await.unwrap();
     let key = aws
         .create_key(
             AWS_REGION,
@@ -95,27 +88,40 @@ pub async fn env(name: &str) -> Env {
     aws.put_key_policy(AWS_REGION, &key.arn, &policy)
         .await
         .unwrap();
+    (key.arn, role.arn)
+}
+
+/// [`make_chain`] on the sandbox, CMEK ENABLED on the demo AWS cluster and on a second one
+/// sharing the role and key.
+pub async fn env(name: &str) -> Env {
+    let sb = Sandbox::start(SandboxConfig::for_tests()).await;
+    sb.add_cluster_like(AWS_CLUSTER_ID, OTHER, "aws-reporting");
+    let aws = aws_client(&sb).await;
+    let ctx = common::context(&sb).with_aws(aws.clone());
+    let dir = common::temp_dir(name);
+    let log = ActivityLog::open_in(&dir).unwrap();
+    let (key, role) = make_chain(&aws, "crdb-cmek").await;
     for c in [AWS_CLUSTER_ID, OTHER] {
         let spec = CmekRegionSpec {
             region: AWS_REGION.into(),
             key_spec: CmekKeySpec {
                 key_type: "AWS_KMS".into(),
-                uri: key.arn.clone(),
-                auth_principal: role.arn.clone(),
+                uri: key.clone(),
+                auth_principal: role.clone(),
             },
         };
         ctx.cockroach.enable_cmek(c, &[spec]).await.unwrap();
         common::settle(&ctx, c, "ENABLED").await;
     }
-    let key_policy = sb.aws_key_policy(&key.arn).unwrap();
-    let trust = sb.aws_role(&role.arn).unwrap().trust;
+    let key_policy = sb.aws_key_policy(&key).unwrap();
+    let trust = sb.aws_role(&role).unwrap().trust;
     Env {
         dir,
         sb,
         ctx,
         log,
-        key: key.arn,
-        role: role.arn,
+        key,
+        role,
         key_policy,
         trust,
     }
