@@ -220,7 +220,7 @@ pub struct StatusArgs {
 #[derive(Debug, Args)]
 pub struct AuditArgs {
     /// Project ids to scan (several after the flag, the flag repeated, or comma-separated).
-    #[arg(long = "project", value_name = "P", required = true, num_args = 1.., value_delimiter = ',', value_parser = project_id)]
+    #[arg(long = "project", value_name = "P", required_unless_present_any = ["organization", "folder"], conflicts_with_all = ["organization", "folder"], num_args = 1.., value_delimiter = ',', value_parser = project_id)]
     pub projects: Vec<String>,
     /// Output format [default: table; with --out, from the file's extension; with --json, json].
     #[arg(long, value_enum)]
@@ -238,6 +238,15 @@ pub struct AuditArgs {
     /// [default: the regions of the organization's AWS clusters' keys].
     #[arg(long = "aws-region", value_name = "R", num_args = 1.., value_delimiter = ',')]
     pub aws_regions: Vec<String>,
+    /// Scan every active project of this organization (numeric id) instead of --project.
+    #[arg(long, value_name = "ID", conflicts_with = "folder", value_parser = scope_id)]
+    pub organization: Option<String>,
+    /// Scan every active project of this folder (numeric id) instead of --project.
+    #[arg(long, value_name = "ID", value_parser = scope_id)]
+    pub folder: Option<String>,
+    /// Read Cloud KMS key by key (the crawl) even when Cloud Asset Inventory may be used.
+    #[arg(long)]
+    pub crawl: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -356,6 +365,15 @@ fn rule_of(r: cmek_core::Result<()>) -> Result<(), String> {
 
 fn project_id(s: &str) -> Result<String, String> {
     rule_of(cmek_core::names::validate_project_id("", s)).map(|()| s.to_owned())
+}
+
+/// An organization or folder id: 1 to 32 digits (Resource Manager ids are numeric).
+fn scope_id(s: &str) -> Result<String, String> {
+    if !s.is_empty() && s.len() <= 32 && s.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(s.to_owned())
+    } else {
+        Err("must be the numeric id (digits only), e.g. 123456789012".to_owned())
+    }
 }
 
 fn kms_id(s: &str) -> Result<String, String> {

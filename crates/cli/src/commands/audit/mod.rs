@@ -1,5 +1,9 @@
-//! `cmek audit --project P... [--aws-region R...] [--format F] [--out FILE] [--fail-on SEVERITY]`:
-//! the visual audit's scan (`Desk::start_audit_with_aws`: AWS keys of the regions given and of
+//! `cmek audit --project P... | --organization ID | --folder ID [--crawl] [--aws-region R...]
+//! [--format F] [--out FILE] [--fail-on SEVERITY]`:
+//! the visual audit's scan over chosen projects or every project of an organization or folder,
+//! through Cloud Asset Inventory when the identity may use it, else the crawl (one line says
+//! which, and why: `inventory path: used` / `not available because …`)
+//! (`Desk::start_audit_with_aws`: AWS keys of the regions given and of
 //! the regions the AWS clusters' keys are in) with progress per project, the report in a table or one
 //! of the export formats (`cmek_audit::export::render`), and an exit code CI can gate on:
 //! 3 when FAIL findings at or above `--fail-on` exist (NOT_EVALUATED findings never count),
@@ -21,7 +25,7 @@ use crate::exit::{invalid, Outcome, CANCELLED, FAILED, OK, THRESHOLD};
 use crate::output::{Out, Tone};
 use crate::progress::Progress;
 use cmek_audit::export::{render, AuditExportFormat};
-use cmek_audit::{AuditReport, ScanEvent, ScanOptions, Severity};
+use cmek_audit::{AuditReport, AuditScope, InventoryMode, ScanEvent, ScanOptions, Severity};
 use cmek_core::{Error, Result};
 use cmek_desk_core::{Desk, Operation};
 use serde::Serialize;
@@ -50,12 +54,23 @@ struct Summary<'a> {
 
 pub async fn run(desk: &Desk, args: AuditArgs, out: &Out) -> Outcome {
     let format = resolve_format(&args, out)?;
+    let scope = match (&args.organization, &args.folder) {
+        (Some(id), _) => AuditScope::Organization(id.clone()),
+        (None, Some(id)) => AuditScope::Folder(id.clone()),
+        (None, None) => AuditScope::Projects,
+    };
     let options = ScanOptions {
         projects: args.projects.clone(),
         kms_reads_per_minute: args.reads_per_minute,
+        scope,
+        inventory: if args.crawl {
+            InventoryMode::Crawl
+        } else {
+            InventoryMode::Auto
+        },
         ..ScanOptions::default()
     };
-    let progress = Progress::bar(out, options.projects.len() as u64);
+    let progress = Progress::bar(out, options.projects.len().max(1) as u64);
     progress.message("starting the scan");
     let sink = |event: ScanEvent| on_event(&progress, out, event);
     let (report, _) = cancellable(
@@ -67,7 +82,13 @@ pub async fn run(desk: &Desk, args: AuditArgs, out: &Out) -> Outcome {
     .await;
     progress.finish();
     let report = report?;
-    let tally = Tally::of(&report, &args.projects, !args.aws_regions.is_empty());
+    // The projects the scan covered (an organization or folder resolves to its projects).
+    let scanned: Vec<String> = report
+        .projects
+        .iter()
+        .map(|p| p.project_id.clone())
+        .collect();
+    let tally = Tally::of(&report, &scanned, !args.aws_regions.is_empty());
     let threshold = args.fail_on.map(|f| f.severity());
     let exceeded = threshold.is_some_and(|t| tally.fails.iter().any(|f| f.severity <= t));
 
@@ -78,7 +99,7 @@ pub async fn run(desk: &Desk, args: AuditArgs, out: &Out) -> Outcome {
                 out.print_json(&Summary {
                     out: path.display().to_string(),
                     format,
-                    projects: &args.projects,
+                    projects: &scanned,
                     fail_counts: tally.counts(),
                     not_applicable: tally.not_applicable,
                     out_of_scope: tally.out_of_scope,
@@ -99,6 +120,7 @@ pub async fn run(desk: &Desk, args: AuditArgs, out: &Out) -> Outcome {
         }
     }
 
+    out.note(report.inventory_path.line());
     if tally.out_of_scope > 0 {
         out.note(format!(
             "{} FAIL findings about clusters whose keys are in other projects are not counted here (scan their projects too)",
