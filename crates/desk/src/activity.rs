@@ -2,10 +2,17 @@
 //! the data folder (`CMEK_DESK_DATA_DIR`, else the app data folder the window and the command
 //! line share), best-effort single facts (connect, sign-in), exports, and the revoke context
 //! built from a connection. No CMEK logic: that is `cmek_revoke` and `cmek_setup`.
+//!
+//! The log is tamper-evident (issue 13; ARCHITECTURE.md invariant 15): it opens with the
+//! 32-byte chain key kept in the OS keychain under [`keys::ACTIVITY_LOG_KEY`] (created on first
+//! use), and [`Activity::verify`] checks the chain; finish and roll back refuse a log that does
+//! not verify (in `cmek_revoke::guard`), export still works. No keychain: the log does not open
+//! (invariant 2: no fallback), with the keychain's error and its fix.
 
-use cmek_activity::{ActivityLog, ExportFormat};
+use cmek_activity::{ActivityLog, ChainKey, ChainVerification, ExportFormat, DB_FILE_NAME};
 use cmek_core::plan::ConnectionMode;
 use cmek_core::{Error, Result};
+use cmek_keychain::{keys, Namespace, OsKeychain, SecretStore};
 use cmek_revoke::{RevokeContext, RevokeStep, RevokeTiming};
 use cmek_setup::Connection;
 use std::path::{Path, PathBuf};
@@ -14,9 +21,19 @@ use std::sync::{Arc, Mutex};
 /// Who acts when nobody is connected (exports before connecting).
 pub const APP_ACTOR: &str = "app";
 
+/// Where the chain key comes from.
+#[derive(Clone)]
+pub enum ChainKeySource {
+    /// The OS keychain in this namespace (opened when the log first opens).
+    Os(Namespace),
+    /// A given store (tests: `InMemoryStore`).
+    Store(Arc<dyn SecretStore>),
+}
+
 /// The log of this run, opened once on first use.
 pub struct Activity {
     dir: Option<PathBuf>,
+    key_source: ChainKeySource,
     /// The log, or why it could not be opened (shown by every use case that needs it).
     log: Mutex<Option<std::result::Result<Arc<ActivityLog>, Error>>>,
     /// Debug-build test hook (`CMEK_DESK_REVOKE_PAUSE_AFTER`), copied into every revocation.
@@ -30,15 +47,53 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Activity {
     /// A log in `{dir}/activity.sqlite3`, opened on first use (`None`: no data folder, every
     /// use then fails with that reason).
+    /// The chain key comes from this build's OS keychain namespace; see [`Activity::with_key_source`].
     pub fn new(dir: Option<PathBuf>, pause_after: Option<RevokeStep>) -> Self {
         if let Some(step) = pause_after {
             tracing::warn!(?step, "test hook: revocations pause after this step");
         }
         Self {
             dir,
+            key_source: ChainKeySource::Os(Namespace::for_this_build()),
             log: Mutex::new(None),
             pause_after,
         }
+    }
+
+    /// Takes the chain key from `source` (the session's keychain).
+    pub fn with_key_source(mut self, source: ChainKeySource) -> Self {
+        self.key_source = source;
+        self
+    }
+
+    /// The chain key, created and stored on first use. Runs on its own thread: the OS
+    /// keychain's calls block (D-Bus) and must not run on an async worker.
+    fn chain_key(&self) -> Result<(ChainKey, bool)> {
+        let source = self.key_source.clone();
+        std::thread::scope(|s| {
+            s.spawn(move || {
+                let store: Arc<dyn SecretStore> = match source {
+                    ChainKeySource::Store(store) => store,
+                    ChainKeySource::Os(namespace) => Arc::new(OsKeychain::open(namespace)?),
+                };
+                match store.retrieve(keys::ACTIVITY_LOG_KEY)? {
+                    Some(secret) => Ok((ChainKey::from_secret(&secret)?, false)),
+                    None => {
+                        let key = ChainKey::generate()?;
+                        store.persist(keys::ACTIVITY_LOG_KEY, &key.to_secret())?;
+                        tracing::info!("created the activity log key in the keychain");
+                        Ok((key, true))
+                    }
+                }
+            })
+            .join()
+            .unwrap_or_else(|_| Err(Error::internal("the keychain thread panicked")))
+        })
+    }
+
+    /// Checks the log's tamper-evident chain now (see `cmek_activity::ActivityLog::verify`).
+    pub fn verify(&self) -> Result<ChainVerification> {
+        self.log()?.verify()
     }
 
     /// The step after which revocations pause (test hook; `None` in release builds).
@@ -51,7 +106,15 @@ impl Activity {
         let mut slot = lock(&self.log);
         let result = slot.get_or_insert_with(|| {
             let result = match &self.dir {
-                Some(dir) => ActivityLog::open_in(dir).map(Arc::new),
+                Some(dir) => self.chain_key().and_then(|(key, first_use)| {
+                    let log = ActivityLog::open_with_key(dir.join(DB_FILE_NAME), key, first_use)?;
+                    match log.verify() {
+                        Ok(v) if v.trustworthy => tracing::info!(checked = v.checked, "activity log verified"),
+                        Ok(v) => tracing::error!(message = %v.message, "activity log is not trustworthy"),
+                        Err(e) => tracing::error!(message = %e.message, "activity log could not be verified"),
+                    }
+                    Ok(Arc::new(log))
+                }),
                 None => Err(Error::internal(
                     "no app data folder: the activity log cannot be opened",
                 )),
@@ -92,8 +155,7 @@ impl Activity {
             .parent()
             .unwrap_or(Path::new("."))
             .join("exports");
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| Error::internal(format!("cannot create {}: {e}", dir.display())))?;
+        cmek_activity::files::private_dir(&dir)?;
         let stamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_millis())

@@ -47,7 +47,7 @@ use crate::plans::PlanStore;
 use crate::session::Session;
 use crate::settings::Settings;
 use crate::wire::{CredentialSource, SessionStatus, SignInEvent};
-use cmek_activity::{ActivityEntry, ExportFormat, PendingOperation};
+use cmek_activity::{ActivityEntry, ChainVerification, ExportFormat, PendingOperation};
 use cmek_audit::export::{write_export, AuditExportFormat};
 use cmek_audit::{AuditReport, ScanEvent, ScanOptions};
 use cmek_core::cockroach::CmekClusterInfo;
@@ -102,7 +102,8 @@ impl Desk {
         let activity = Activity::new(
             settings.data_dir_or_default(),
             settings.revoke_pause_after(),
-        );
+        )
+        .with_key_source(session.chain_key_source());
         Self {
             session,
             connection: RwLock::new(None),
@@ -190,12 +191,15 @@ impl Desk {
                 *connection = None;
             }
         }
-        let status = self.session.sign_out().await?;
+        let result = self.session.sign_out().await;
         if let Some(who) = who {
-            self.activity
-                .record(&who, "sign_out", &who, "Signed out", &());
+            let summary = match &result {
+                Ok(_) => "Signed out",
+                Err(_) => "Signed out; Google did not confirm the token revocation",
+            };
+            self.activity.record(&who, "sign_out", &who, summary, &());
         }
-        Ok(status)
+        result
     }
 
     /// Connects to Google Cloud and CockroachDB Cloud with the session's credentials.
@@ -444,9 +448,17 @@ impl Desk {
         self.activity.log()?.entries()
     }
 
-    /// Operations a crash interrupted (the window offers "Finish revocation" or "Roll back").
+    /// Operations a crash interrupted (the window offers "Finish revocation" or "Roll back"
+    /// only for those with `trusted`; [`Desk::resume_revoke`] and [`Desk::recover_revoke`]
+    /// refuse the others).
     pub fn pending_operations(&self) -> Result<Vec<PendingOperation>> {
         self.activity.log()?.pending_operations()
+    }
+
+    /// The activity log's tamper-evident chain checked now (start-up banner, `cmek activity`):
+    /// `trustworthy`, the first bad entry and one sentence to show. Export works either way.
+    pub fn verify_activity(&self) -> Result<ChainVerification> {
+        self.activity.verify()
     }
 
     /// Exports the whole log as JSON or CSV into `{data folder}/exports`; returns the path.

@@ -381,7 +381,8 @@ impl Session {
     }
 
     /// Signs out of Google: revokes the token at Google and deletes the keychain entry (the
-    /// entry goes even when Google cannot be reached).
+    /// entry goes even when Google cannot be reached). Errors: the revocation failed (the entry
+    /// is deleted all the same, and the message says so and how to revoke by hand).
     pub async fn sign_out(&self) -> Result<SessionStatus> {
         let mut inner = self.inner.lock().await;
         self.ensure_restored(&mut inner).await;
@@ -395,8 +396,26 @@ impl Session {
         *lock(&self.problem) = None;
         if let Err(e) = revoked {
             tracing::warn!(code = ?e.code, "revoking the Google token failed; the keychain entry is deleted anyway");
+            // Issue 13: never report success when Google did not confirm the revocation.
+            return Err(Error::new(
+                e.code,
+                format!(
+                    "Signed out on this computer (the sign-in is removed from the keychain), but \
+                     Google did not confirm that the token is revoked: {} Remove CMEK Desk's \
+                     access at https://myaccount.google.com/permissions to be sure.",
+                    e.message
+                ),
+            ));
         }
         Ok(self.status_of(&inner))
+    }
+
+    /// Where the activity log's chain key comes from: this session's keychain.
+    pub(crate) fn chain_key_source(&self) -> crate::activity::ChainKeySource {
+        match &self.keychain {
+            Keychain::Os(namespace) => crate::activity::ChainKeySource::Os(*namespace),
+            Keychain::Given(store) => crate::activity::ChainKeySource::Store(store.clone()),
+        }
     }
 
     /// A live connection with the current Google credential and the stored API key.

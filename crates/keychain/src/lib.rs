@@ -28,6 +28,9 @@ pub mod keys {
     pub const GOOGLE_REFRESH_TOKEN: &str = "google-oauth-refresh-token";
     /// The CockroachDB Cloud service-account API key.
     pub const COCKROACH_API_KEY: &str = "cockroach-cloud-api-key";
+    /// The 32-byte key (64 hex characters) that authenticates the activity log's chain
+    /// (`cmek_activity::ChainKey`); created on first use, never written to disk.
+    pub const ACTIVITY_LOG_KEY: &str = "activity-log-hmac-key";
 }
 
 /// A place that keeps secrets by key. Implementations are blocking (a Secret Service round
