@@ -36,6 +36,10 @@ pub mod secret;
 pub mod service_account;
 pub mod service_usage;
 pub mod settings;
+pub mod setup_fields;
+
+#[cfg(test)]
+mod wire_fuzz;
 
 pub use error::{Error, ErrorCode, Result};
 pub use secret::Secret;

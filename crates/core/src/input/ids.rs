@@ -163,6 +163,28 @@ impl KeyName {
     }
 }
 
+/// A drift finding id: `drift-` + 16 lower-case hex digits (`cmek_audit::drift`, stable per
+/// binding).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FindingId(String);
+string_input!(FindingId, labels::FINDING_ID);
+
+impl FindingId {
+    pub fn parse(label: &str, raw: &str) -> Result<Self> {
+        let ok = raw.strip_prefix("drift-").is_some_and(|h| {
+            h.len() == 16
+                && h.chars()
+                    .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+        });
+        ok.then(|| Self(raw.to_owned())).ok_or_else(|| {
+            Error::invalid_input(
+                label,
+                "must be a finding id as the audit shows it: drift- followed by 16 hex digits",
+            )
+        })
+    }
+}
+
 /// `8-4-4-4-12` hex digits.
 fn is_uuid(s: &str) -> bool {
     let groups: Vec<&str> = s.split('-').collect();

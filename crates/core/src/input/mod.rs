@@ -20,7 +20,8 @@
 //!   names are 6-20 of `a-z 0-9 -`, but the name is looked up, never sent as a path);
 //! - [`RecordId`]: a plan or operation id the app issued (a UUID);
 //! - [`KeyName`]: `projects/{p}/locations/{l}/keyRings/{r}/cryptoKeys/{k}` (no version);
-//! - [`ConfirmText`]: a typed confirmation, 1-200 printable characters;
+//! - [`FindingId`]: `drift-` + 16 hex digits (the audit's drift findings);
+//! - [`ConfirmText`]: a typed confirmation, at most 200 printable characters;
 //! - [`FilePath`]: 1-4096 bytes, no NUL or line break;
 //! - [`ScanLimit`]: a whole number in a stated range (calls per minute, concurrency, seconds).
 
@@ -31,8 +32,8 @@ mod text;
 mod tests;
 
 pub use ids::{
-    AwsRegion, ClusterRef, ClusterUuid, GcpLocation, KeyName, KmsId, ProjectId, RecordId,
-    ServiceAccountId,
+    AwsRegion, ClusterRef, ClusterUuid, FindingId, GcpLocation, KeyName, KmsId, ProjectId,
+    RecordId, ServiceAccountId,
 };
 pub use text::{ConfirmText, FilePath, ScanLimit};
 

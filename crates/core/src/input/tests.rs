@@ -97,6 +97,11 @@ fn paths_and_confirmations() {
     assert!(FilePath::parse(labels::FILE, "/tmp/plan.json").is_ok());
     refused(FilePath::parse(labels::FILE, "a\0b"), labels::FILE);
     refused(FilePath::parse(labels::FILE, ""), labels::FILE);
+    assert!(FindingId::parse(labels::FINDING_ID, "drift-0123456789abcdef").is_ok());
+    refused(
+        FindingId::parse(labels::FINDING_ID, "drift-0123"),
+        labels::FINDING_ID,
+    );
     assert!(ConfirmText::parse(labels::CONFIRM_NAME, "prod east").is_ok());
     refused(
         ConfirmText::parse(labels::CONFIRM_NAME, "x\u{7}"),
@@ -132,6 +137,7 @@ fn every_parser_is_total(raw: &str) {
     check(RecordId::parse("L8", raw), "L8");
     check(KeyName::parse("L9", raw), "L9");
     check(ConfirmText::parse("L10", raw), "L10");
+    check(FindingId::parse("L13", raw), "L13");
     check(FilePath::parse("L11", raw), "L11");
     check(ScanLimit::parse("L12", raw, ScanLimit::CONCURRENCY), "L12");
 }

@@ -5,18 +5,19 @@ use crate::error::{Error, Result};
 use std::ops::RangeInclusive;
 use std::path::PathBuf;
 
-/// A typed confirmation (a cluster name, a key id, a service account email): 1-200
-/// characters, no control characters. Compared exactly by the use case, never trimmed.
+/// A typed confirmation (a cluster name, a key id, a service account email): up to 200
+/// characters, no control characters. Compared exactly by the use case, never trimmed; an
+/// empty one passes here so the use case can say what to type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ConfirmText(String);
 string_input!(ConfirmText, labels::CONFIRM);
 
 impl ConfirmText {
     pub fn parse(label: &str, raw: &str) -> Result<Self> {
-        if raw.is_empty() || raw.chars().count() > 200 || raw.chars().any(char::is_control) {
+        if raw.chars().count() > 200 || raw.chars().any(char::is_control) {
             return Err(Error::invalid_input(
                 label,
-                "type the exact name shown (1-200 characters, no line breaks or control characters)",
+                "type the exact name shown (at most 200 characters, no line breaks or control characters)",
             ));
         }
         Ok(Self(raw.to_owned()))
