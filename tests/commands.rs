@@ -25,11 +25,26 @@ fn commands_before_connecting_fail_with_unauthenticated_code() {
     // `{code, message}` shape the UI switches on.
     for (cmd, args) in [
         ("list_clusters", json!({})),
-        ("suggest_setup", json!({ "clusterId": "c-1" })),
-        ("cmek_status", json!({ "clusterId": "c-1" })),
-        ("allowed_actions", json!({ "clusterId": "c-1" })),
-        ("suggest_rotation", json!({ "clusterId": "c-1" })),
-        ("suggest_aws_setup", json!({ "clusterId": "c-1" })),
+        (
+            "suggest_setup",
+            json!({ "clusterId": "00000000-0000-4000-8000-0000000000c1" }),
+        ),
+        (
+            "cmek_status",
+            json!({ "clusterId": "00000000-0000-4000-8000-0000000000c1" }),
+        ),
+        (
+            "allowed_actions",
+            json!({ "clusterId": "00000000-0000-4000-8000-0000000000c1" }),
+        ),
+        (
+            "suggest_rotation",
+            json!({ "clusterId": "00000000-0000-4000-8000-0000000000c1" }),
+        ),
+        (
+            "suggest_aws_setup",
+            json!({ "clusterId": "00000000-0000-4000-8000-0000000000c1" }),
+        ),
     ] {
         let error = call(&window, cmd, args).expect_err(cmd);
         assert_eq!(error["code"], "UNAUTHENTICATED", "{cmd}: {error}");
@@ -61,9 +76,38 @@ fn apply_takes_only_the_id_of_a_plan_the_backend_holds() {
     assert!(error.to_string().contains("planId"), "{error}");
     // An id the backend never handed out is refused before anything is read or written.
     for cmd in ["apply_setup", "apply_aws_setup"] {
-        let unknown = json!({ "planId": "p-1", "onEvent": "__CHANNEL__:1" });
+        let unknown =
+            json!({ "planId": "00000000-0000-4000-8000-000000000001", "onEvent": "__CHANNEL__:1" });
         let error = call(&window, cmd, unknown).expect_err("unknown plan id");
         assert_eq!(error["code"], "FAILED_PRECONDITION", "{cmd}: {error}");
+    }
+}
+
+#[test]
+fn malformed_ids_are_refused_at_the_boundary_naming_the_field() {
+    let MockApp { app: _app, window } = main_window();
+    // Checked before the connection: INVALID_INPUT naming the field by its UI label and the rule.
+    for (cmd, args, label) in [
+        ("suggest_setup", json!({ "clusterId": "c-1" }), "Cluster ID"),
+        (
+            "cmek_status",
+            json!({ "clusterId": "../../orgs" }),
+            "Cluster ID",
+        ),
+        (
+            "apply_setup",
+            json!({ "planId": "p-1", "onEvent": "__CHANNEL__:1" }),
+            "Plan ID",
+        ),
+    ] {
+        let error = call(&window, cmd, args).expect_err(cmd);
+        assert_eq!(error["code"], "INVALID_INPUT", "{cmd}: {error}");
+        let message = error["message"].as_str().unwrap_or_default();
+        assert!(message.starts_with(&format!("{label}: ")), "{cmd}: {error}");
+        assert!(
+            message.contains("UUID"),
+            "{cmd}: the rule is named: {error}"
+        );
     }
 }
 

@@ -87,18 +87,18 @@ fn connect_and_set_up(a: &App) -> String {
 fn revoke_commands_before_connecting_fail_with_unauthenticated() {
     let a = app("unauth");
     for (cmd, args) in [
-        ("preview_revoke", json!({ "clusterId": "c-1" })),
+        ("preview_revoke", json!({ "clusterId": "00000000-0000-4000-8000-0000000000c1" })),
         (
             "revoke_cluster",
-            json!({ "request": { "clusterId": "c-1", "lever": "TOKEN_CREATOR", "confirmName": "x" }, "onEvent": "__CHANNEL__:1" }),
+            json!({ "request": { "clusterId": "00000000-0000-4000-8000-0000000000c1", "lever": "TOKEN_CREATOR", "confirmName": "x" }, "onEvent": "__CHANNEL__:1" }),
         ),
         (
             "resume_revoke",
-            json!({ "operationId": "op", "onEvent": "__CHANNEL__:1" }),
+            json!({ "operationId": "00000000-0000-4000-8000-00000000000a", "onEvent": "__CHANNEL__:1" }),
         ),
         (
             "recover_revoke",
-            json!({ "operationId": "op", "onEvent": "__CHANNEL__:1" }),
+            json!({ "operationId": "00000000-0000-4000-8000-00000000000a", "onEvent": "__CHANNEL__:1" }),
         ),
         (
             "preview_key",
@@ -106,11 +106,11 @@ fn revoke_commands_before_connecting_fail_with_unauthenticated() {
         ),
         (
             "disable_key_versions",
-            json!({ "key": "k", "confirmKey": "k", "onEvent": "__CHANNEL__:1" }),
+            json!({ "key": "projects/p/locations/global/keyRings/r/cryptoKeys/k", "confirmKey": "k", "onEvent": "__CHANNEL__:1" }),
         ),
         (
             "restore_key_versions",
-            json!({ "key": "k", "confirmKey": "k", "enableAfter": true, "onEvent": "__CHANNEL__:1" }),
+            json!({ "key": "projects/p/locations/global/keyRings/r/cryptoKeys/k", "confirmKey": "k", "enableAfter": true, "onEvent": "__CHANNEL__:1" }),
         ),
     ] {
         let error = call(&a, cmd, args).expect_err(cmd);
@@ -243,7 +243,7 @@ fn revoke_then_recover_through_the_commands_and_export_the_log() {
     let error = call(
         &a,
         "recover_revoke",
-        json!({ "operationId": "no-such-op", "onEvent": "__CHANNEL__:4" }),
+        json!({ "operationId": "00000000-0000-4000-8000-00000000000a", "onEvent": "__CHANNEL__:4" }),
     )
     .expect_err("unknown");
     assert_eq!(error["code"], "NOT_FOUND", "{error}");

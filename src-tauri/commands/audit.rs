@@ -17,7 +17,11 @@ pub async fn start_audit(
     state: State<'_, AppState>,
 ) -> Result<AuditReport> {
     let send = super::sink(on_event, "start_audit");
-    super::logged("start_audit", state.start_audit(&options, &send).await)
+    let result = async {
+        cmek_desk_core::input::check_scan_options(&options)?;
+        state.start_audit(&options, &send).await
+    };
+    super::logged("start_audit", result.await)
 }
 
 /// Asks the running scan to stop; what was read is kept. A no-op when none runs.

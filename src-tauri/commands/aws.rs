@@ -3,6 +3,7 @@
 
 use crate::state::AppState;
 use cmek_core::aws::plan::{AwsPlan, AwsSetupRequest};
+use cmek_core::input::{labels, ClusterUuid, RecordId};
 use cmek_core::plan::{ApplyEvent, ApplyResult};
 use cmek_core::Result;
 use tauri::ipc::Channel;
@@ -14,10 +15,11 @@ pub async fn suggest_aws_setup(
     cluster_id: String,
     state: State<'_, AppState>,
 ) -> Result<AwsSetupRequest> {
-    super::logged(
-        "suggest_aws_setup",
-        state.suggest_aws_setup(&cluster_id).await,
-    )
+    let result = async {
+        let id = ClusterUuid::parse(labels::CLUSTER_ID, &cluster_id)?;
+        state.suggest_aws_setup(id.as_str()).await
+    };
+    super::logged("suggest_aws_setup", result.await)
 }
 
 /// Reads the current state and returns what applying would do, with its id and digest.
@@ -37,8 +39,9 @@ pub async fn apply_aws_setup(
     state: State<'_, AppState>,
 ) -> Result<ApplyResult> {
     let send = super::sink(on_event, "apply_aws_setup");
-    super::logged(
-        "apply_aws_setup",
-        state.apply_aws_setup(&plan_id, &send).await,
-    )
+    let result = async {
+        let id = RecordId::parse(labels::PLAN_ID, &plan_id)?;
+        state.apply_aws_setup(id.as_str(), &send).await
+    };
+    super::logged("apply_aws_setup", result.await)
 }

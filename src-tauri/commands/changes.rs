@@ -3,6 +3,7 @@
 
 use crate::state::AppState;
 use cmek_core::change::{AddRegionRequest, RotationRequest};
+use cmek_core::input::{labels, ClusterUuid};
 use cmek_core::lifecycle::ActionAvailability;
 use cmek_core::plan::Plan;
 use cmek_core::Result;
@@ -14,7 +15,11 @@ pub async fn allowed_actions(
     cluster_id: String,
     state: State<'_, AppState>,
 ) -> Result<Vec<ActionAvailability>> {
-    super::logged("allowed_actions", state.allowed_actions(&cluster_id).await)
+    let result = async {
+        let id = ClusterUuid::parse(labels::CLUSTER_ID, &cluster_id)?;
+        state.allowed_actions(id.as_str()).await
+    };
+    super::logged("allowed_actions", result.await)
 }
 
 /// A rotation prefilled for a CMEK cluster (same project and service account, a new key id).
@@ -23,10 +28,11 @@ pub async fn suggest_rotation(
     cluster_id: String,
     state: State<'_, AppState>,
 ) -> Result<RotationRequest> {
-    super::logged(
-        "suggest_rotation",
-        state.suggest_rotation(&cluster_id).await,
-    )
+    let result = async {
+        let id = ClusterUuid::parse(labels::CLUSTER_ID, &cluster_id)?;
+        state.suggest_rotation(id.as_str()).await
+    };
+    super::logged("suggest_rotation", result.await)
 }
 
 /// Plans moving a cluster to a new key (reads only); the plan is held by id.

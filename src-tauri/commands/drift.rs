@@ -18,6 +18,10 @@ pub async fn remediate_drift(
     let send = super::sink(on_event, "remediate_drift");
     super::logged(
         "remediate_drift",
-        state.remediate_drift(&request, &send).await,
+        async {
+            cmek_desk_core::input::check_drift_fix_request(&request)?;
+            state.remediate_drift(&request, &send).await
+        }
+        .await,
     )
 }

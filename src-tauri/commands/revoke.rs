@@ -2,6 +2,7 @@
 //! interrupted revocation, recover, and the key-level emergency actions.
 
 use crate::state::AppState;
+use cmek_core::input::{labels, ClusterUuid, ConfirmText, KeyName, RecordId};
 use cmek_core::Result;
 use cmek_desk_core::Operation;
 use cmek_revoke::{
@@ -17,7 +18,11 @@ pub async fn preview_revoke(
     cluster_id: String,
     state: State<'_, AppState>,
 ) -> Result<RevokePreview> {
-    super::logged("preview_revoke", state.preview_revoke(&cluster_id).await)
+    let result = async {
+        let id = ClusterUuid::parse(labels::CLUSTER_ID, &cluster_id)?;
+        state.preview_revoke(id.as_str()).await
+    };
+    super::logged("preview_revoke", result.await)
 }
 
 /// Revokes CMEK for a cluster (`confirmName` must be its name), reporting every step.
@@ -30,7 +35,11 @@ pub async fn revoke_cluster(
     let send = super::sink(on_event, "revoke_cluster");
     super::logged(
         "revoke_cluster",
-        state.revoke_cluster(&request, &send).await,
+        async {
+            cmek_desk_core::input::check_revoke_request(&request)?;
+            state.revoke_cluster(&request, &send).await
+        }
+        .await,
     )
 }
 
@@ -44,7 +53,11 @@ pub async fn resume_revoke(
     let send = super::sink(on_event, "resume_revoke");
     super::logged(
         "resume_revoke",
-        state.resume_revoke(&operation_id, &send).await,
+        async {
+            let id = RecordId::parse(labels::OPERATION_ID, &operation_id)?;
+            state.resume_revoke(id.as_str(), &send).await
+        }
+        .await,
     )
 }
 
@@ -58,7 +71,11 @@ pub async fn recover_revoke(
     let send = super::sink(on_event, "recover_revoke");
     super::logged(
         "recover_revoke",
-        state.recover_revoke(&operation_id, &send).await,
+        async {
+            let id = RecordId::parse(labels::OPERATION_ID, &operation_id)?;
+            state.recover_revoke(id.as_str(), &send).await
+        }
+        .await,
     )
 }
 
@@ -72,7 +89,11 @@ pub async fn cancel_revoke(state: State<'_, AppState>) -> Result<()> {
 /// The key's versions, what each key action would touch, and the destroy guard (reads only).
 #[tauri::command]
 pub async fn preview_key(key: String, state: State<'_, AppState>) -> Result<KeyPreview> {
-    super::logged("preview_key", state.preview_key(&key).await)
+    let result = async {
+        let key = KeyName::parse(labels::KEY_NAME, &key)?;
+        state.preview_key(key.as_str()).await
+    };
+    super::logged("preview_key", result.await)
 }
 
 /// Disables every ENABLED version of `key` (`confirmKey` must be the key id).
@@ -84,7 +105,14 @@ pub async fn disable_key_versions(
     state: State<'_, AppState>,
 ) -> Result<KeyActionReport> {
     let send = super::sink(on_event, "disable_key_versions");
-    let report = state.disable_key_versions(&key, &confirm_key, &send).await;
+    let report = async {
+        let key = KeyName::parse(labels::KEY_NAME, &key)?;
+        let confirm = ConfirmText::parse(labels::CONFIRM_KEY, &confirm_key)?;
+        state
+            .disable_key_versions(key.as_str(), confirm.as_str(), &send)
+            .await
+    }
+    .await;
     super::logged("disable_key_versions", report)
 }
 
@@ -98,8 +126,13 @@ pub async fn restore_key_versions(
     state: State<'_, AppState>,
 ) -> Result<KeyActionReport> {
     let send = super::sink(on_event, "restore_key_versions");
-    let report = state
-        .restore_key_versions(&key, &confirm_key, enable_after, &send)
-        .await;
+    let report = async {
+        let key = KeyName::parse(labels::KEY_NAME, &key)?;
+        let confirm = ConfirmText::parse(labels::CONFIRM_KEY, &confirm_key)?;
+        state
+            .restore_key_versions(key.as_str(), confirm.as_str(), enable_after, &send)
+            .await
+    }
+    .await;
     super::logged("restore_key_versions", report)
 }

@@ -38,7 +38,11 @@ pub async fn use_google_credentials(
     source: CredentialSource,
     state: State<'_, AppState>,
 ) -> Result<SessionStatus> {
-    let result = state.use_google_credentials(source).await;
+    let result = async {
+        cmek_desk_core::input::check_credential_source(&source)?;
+        state.use_google_credentials(source).await
+    }
+    .await;
     super::logged("use_google_credentials", result)
 }
 

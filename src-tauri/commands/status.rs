@@ -2,6 +2,7 @@
 
 use crate::state::AppState;
 use cmek_core::cockroach::CmekClusterInfo;
+use cmek_core::input::{labels, ClusterUuid};
 use cmek_core::Result;
 use tauri::State;
 
@@ -10,5 +11,9 @@ pub async fn cmek_status(
     cluster_id: String,
     state: State<'_, AppState>,
 ) -> Result<CmekClusterInfo> {
-    super::logged("cmek_status", state.cmek_status(&cluster_id).await)
+    let result = async {
+        let id = ClusterUuid::parse(labels::CLUSTER_ID, &cluster_id)?;
+        state.cmek_status(id.as_str()).await
+    };
+    super::logged("cmek_status", result.await)
 }

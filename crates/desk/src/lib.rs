@@ -32,6 +32,7 @@ mod changes;
 mod connection;
 pub mod drift;
 mod emergency;
+pub mod input;
 pub mod operations;
 pub mod plans;
 mod revoke_aws;
