@@ -398,3 +398,27 @@ test("clicking anywhere on a key row opens its detail panel, also when another k
   assert.equal(await page.evaluate(() => document.activeElement?.id), "key-detail-title", "focus moves to the panel");
   assert.deepEqual(pageErrors, []);
 });
+
+test("the scope picker scans an organization and the results say which inventory path read it", async () => {
+  const orgReport = { ...report, inventoryPath: { used: false, reason: "the signed-in identity lacks cloudasset.assets.searchAllResources on organizations/123456789012", assetCalls: 0 } };
+  const { page, calls, pageErrors } = await openApp(harness, backend({ start_audit: () => orgReport }));
+  await page.click('[data-testid="connect-sandbox"]');
+  await page.waitForSelector('[data-testid^="cluster-row-"]');
+  await page.click('[data-testid="open-audit"]');
+  await page.selectOption('[data-testid="audit-scope-kind"]', "organization");
+  assert.equal(await page.$('[data-testid="audit-projects"]'), null, "the project list gives way to the organization id");
+  await page.fill('[data-testid="audit-scope-id"]', "my-org");
+  assert.ok(await page.isDisabled('[data-testid="audit-start"]'), "a name is not an organization id");
+  assert.match(await page.textContent("#scope-id-rule"), /digits only/);
+  await page.fill('[data-testid="audit-scope-id"]', "123456789012");
+  await page.click('[data-testid="audit-start"]');
+  await page.waitForSelector('[data-testid="audit-results"]');
+  const start = calls.find((c) => c.cmd === "start_audit");
+  assert.deepEqual(start.args.options.scope, { kind: "organization", id: "123456789012" });
+  assert.deepEqual(start.args.options.projects, []);
+  assert.equal(start.args.options.inventory, "auto");
+  const line = await page.textContent('[data-testid="audit-inventory-path"]');
+  assert.match(line, /inventory path: not available because the signed-in identity lacks cloudasset\.assets\.searchAllResources/);
+  await page.screenshot({ path: path.join(SHOTS, "audit-organization-scope.png"), fullPage: true });
+  assert.deepEqual(pageErrors, []);
+});

@@ -6,6 +6,7 @@ import type { DriftFinding } from "./DriftFinding";
 import type { Error } from "./Error";
 import type { Finding } from "./Finding";
 import type { FindingCounts } from "./FindingCounts";
+import type { InventoryPath } from "./InventoryPath";
 import type { ProjectRow } from "./ProjectRow";
 import type { ServiceAccountRow } from "./ServiceAccountRow";
 
@@ -34,6 +35,10 @@ accessGraphs: Array<AccessGraph>,
  * takes (also reported as C15/C16 findings).
  */
 drift: Array<DriftFinding>, 
+/**
+ * Which inventory path read the Google side, and why not the inventory path.
+ */
+inventoryPath: InventoryPath, 
 /**
  * Clouds whose keys and IAM were read (`GCP`, `AWS`): a cluster on a cloud not listed was
  * not audited (its card says so, never "OK").
