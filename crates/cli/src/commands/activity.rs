@@ -1,6 +1,8 @@
 //! `cmek activity`: the activity log the window and the command line share (every change with
 //! its intent and outcome, connections, sign-ins, exports), oldest first; `--json` prints the
-//! entries as the core returns them. Interrupted operations are pointed out on stderr.
+//! entries as the core returns them. Interrupted operations are pointed out on stderr, and so
+//! is a log whose tamper-evident chain does not verify (issue 13): then the first bad entry is
+//! named and no interrupted operation is offered to finish or roll back.
 
 use crate::exit::{Outcome, OK};
 use crate::output::{Out, Tone};
@@ -10,6 +12,7 @@ use cmek_desk_core::Desk;
 pub fn run(desk: &Desk, out: &Out) -> Outcome {
     let entries = desk.activity_entries()?;
     let pending = desk.pending_operations()?;
+    let verification = desk.verify_activity()?;
     if out.json {
         out.print_json(&entries);
     } else {
@@ -57,8 +60,18 @@ pub fn run(desk: &Desk, out: &Out) -> Outcome {
         }
         out.print_table(&table);
     }
+    if !verification.trustworthy {
+        out.note(format!(
+            "{} {} `cmek recover` and finishing a revocation are refused; `cmek activity --json` \
+             and the window's export still work.",
+            out.paint("untrusted:", Tone::Bad),
+            verification.message,
+        ));
+    }
     for p in &pending {
-        let next = if p.has_snapshot {
+        let next = if !p.trusted {
+            "it is not offered: the activity log is not trustworthy".to_owned()
+        } else if p.has_snapshot {
             format!("`cmek recover {}` rolls it back", p.operation_id)
         } else {
             "running the same command again resumes it".to_owned()
@@ -81,6 +94,7 @@ pub fn run(desk: &Desk, out: &Out) -> Outcome {
 /// `--json` prints the core's list (`PendingOperation`: completed steps, unresolved intents).
 pub fn pending(desk: &Desk, out: &Out) -> Outcome {
     let pending = desk.pending_operations()?;
+    let verification = desk.verify_activity()?;
     if out.json {
         out.print_json(&pending);
         return Ok(OK);
@@ -90,8 +104,18 @@ pub fn pending(desk: &Desk, out: &Out) -> Outcome {
         return Ok(OK);
     }
     let mut table = out.table(&["OPERATION", "ACTION", "TARGET", "STARTED", "NEXT"]);
+    if !verification.trustworthy {
+        out.note(format!(
+            "{} {} `cmek recover` and finishing a revocation are refused; `cmek activity --json` \
+             and the window's export still work.",
+            out.paint("untrusted:", Tone::Bad),
+            verification.message,
+        ));
+    }
     for p in &pending {
-        let next = if p.has_snapshot {
+        let next = if !p.trusted {
+            "it is not offered: the activity log is not trustworthy".to_owned()
+        } else if p.has_snapshot {
             format!("cmek finish {0}  |  cmek recover {0}", p.operation_id)
         } else {
             "apply the same change again".to_owned()

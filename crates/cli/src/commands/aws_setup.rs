@@ -122,8 +122,9 @@ pub async fn plan(
     if let Some(path) = file {
         let text = serde_json::to_string_pretty(&plan)
             .map_err(|e| Error::internal(format!("cannot render the plan: {e}")))?;
-        std::fs::write(path, text + "\n")
-            .map_err(|e| Error::internal(format!("--out: cannot write {}: {e}", path.display())))?;
+        // 0600: a plan names roles, keys and account ids (issue 13).
+        cmek_activity::files::write_private(path, (text + "\n").as_bytes())
+            .map_err(|e| Error::internal(format!("--out: {}", e.message)))?;
     }
     if out.json {
         out.print_json(&plan);

@@ -99,8 +99,9 @@ pub async fn request_for(desk: &Desk, cluster: &Cluster, o: &PlanOptions) -> Res
 pub(super) fn write_plan(plan: &Plan, path: &Path) -> Result<()> {
     let text = serde_json::to_string_pretty(plan)
         .map_err(|e| Error::internal(format!("cannot render the plan: {e}")))?;
-    std::fs::write(path, text + "\n")
-        .map_err(|e| Error::internal(format!("--out: cannot write {}: {e}", path.display())))
+    // 0600: a plan names IAM members and keys (issue 13).
+    cmek_activity::files::write_private(path, (text + "\n").as_bytes())
+        .map_err(|e| Error::internal(format!("--out: {}", e.message)))
 }
 
 /// The plan for people: what is created or adopted, the steps, the IAM grants, the warnings.
