@@ -349,7 +349,7 @@ impl ActivityLog {
         let intent = self
             .entry(intent_id)?
             .ok_or_else(|| Error::internal(format!("activity log: no intent {intent_id}")))?;
-        self.insert(NewRow {
+        let id = self.insert(NewRow {
             actor: &intent.actor,
             operation_id: intent.operation_id.as_deref(),
             kind: EntryKind::Outcome,
@@ -361,7 +361,10 @@ impl ActivityLog {
             status: Some(status),
             error,
             intent_id: Some(intent_id),
-        })
+        })?;
+        // The crash harness's "after the outcome is logged" kill point (a no-op without a hook).
+        cmek_core::observe::outcome_logged();
+        Ok(id)
     }
 
     /// Closes an operation with its final status and report.

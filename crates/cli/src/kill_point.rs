@@ -10,8 +10,8 @@
 //! - `N:before` — write N's intent is in the activity log, its request is not sent;
 //! - `N:after-apply` — write N's answer arrived (the change is applied), its outcome is not
 //!   logged yet;
-//! - `N:after-log` — write N's outcome is logged: killed when the next call (read or write)
-//!   starts; a command that makes no call after write N ends normally;
+//! - `N:after-log` — write N's outcome is logged: killed right after the activity log records
+//!   the next outcome (`CallPoint::OutcomeLogged`), which is write N's;
 //! - `list` — nothing is killed; every write is reported.
 //!
 //! Every write is reported on stderr as `cmek-kill-point: write N SERVICE METHOD URL`, and
@@ -43,13 +43,10 @@ pub fn install_from_env() -> Result<(), String> {
     let writes = AtomicU32::new(0);
     let armed = AtomicBool::new(false);
     set_call_hook(Box::new(move |point, site: &CallSite<'_>| match point {
-        CallPoint::Start => {
+        CallPoint::Start => {}
+        CallPoint::OutcomeLogged => {
             if armed.load(Ordering::SeqCst) {
-                let n = writes.load(Ordering::SeqCst);
-                kill(&format!(
-                    "{n}:after-log (next call: {} {})",
-                    site.method, site.url
-                ));
+                kill(&format!("{}:after-log", writes.load(Ordering::SeqCst)));
             }
         }
         CallPoint::WriteSend => {

@@ -42,7 +42,18 @@ pub enum CallPoint {
     /// A write's answer arrived (or sending it failed): the change may be applied, and its
     /// outcome is not recorded yet.
     WriteAnswered,
+    /// The activity log recorded an outcome (`cmek_activity::ActivityLog::outcome`); the site
+    /// is [`OUTCOME_SITE`].
+    OutcomeLogged,
 }
+
+/// The site [`outcome_logged`] reports: no call, the activity log.
+pub const OUTCOME_SITE: CallSite<'static> = CallSite {
+    service: "activity",
+    method: "",
+    url: "",
+    write: false,
+};
 
 /// The call a [`CallPoint`] is about: no body, no query, no secret.
 #[derive(Debug, Clone, Copy)]
@@ -77,4 +88,10 @@ pub fn call_point(point: CallPoint, site: &CallSite<'_>) {
     if let Some(hook) = CALL_HOOK.get() {
         hook(point, site);
     }
+}
+
+/// Tells the installed call hook, if any, that the activity log just recorded an outcome
+/// ([`CallPoint::OutcomeLogged`]): the crash harness's "after the outcome is logged" point.
+pub fn outcome_logged() {
+    call_point(CallPoint::OutcomeLogged, &OUTCOME_SITE);
 }
