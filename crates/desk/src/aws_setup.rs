@@ -94,6 +94,8 @@ struct AwsSetupRecorder {
     actor: String,
     /// `(step id, kind, resource)`.
     steps: Vec<(String, String, String)>,
+    /// The cluster id (the operation's target).
+    target: String,
     current: Mutex<(String, String)>,
 }
 
@@ -127,6 +129,7 @@ impl AwsSetupRecorder {
             operation_id,
             actor: actor.to_owned(),
             steps,
+            target: plan.cluster.id.clone(),
             current: Mutex::new(("setup".into(), plan.cluster.id.clone())),
         }))
     }
@@ -169,6 +172,14 @@ impl AwsSetupRecorder {
         };
         if let Err(e) = written {
             tracing::error!(message = %e.message, "could not close the AWS setup operation in the activity log");
+        }
+        if result.is_ok() {
+            crate::setup_log::close_superseded(
+                &self.log,
+                "setup",
+                &self.target,
+                &self.operation_id,
+            );
         }
     }
 }

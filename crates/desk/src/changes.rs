@@ -17,9 +17,37 @@ impl Desk {
     }
 
     /// A rotation request prefilled for `cluster_id`: the current key's project and key ring,
-    /// a new key id stamped with today's date, the current layout and protection level.
+    /// a new key id stamped with today's date, the current layout and protection level — or,
+    /// when a rotation of this cluster was interrupted (a crash; listed by
+    /// [`Desk::pending_operations`] and the log verifies), that rotation's own request, so
+    /// applying it again resumes it (its plan verifies what was done and writes only what is
+    /// left) instead of rotating a second time to yet another key (issue 13).
     pub async fn suggest_rotation(&self, cluster_id: &str) -> Result<RotationRequest> {
+        if let Some(request) = self.interrupted_rotation(cluster_id)? {
+            return Ok(request);
+        }
         cmek_setup::suggest_rotation(&*self.connection().await?, cluster_id).await
+    }
+
+    /// The request of the newest interrupted, trusted `rotate` operation on `cluster_id`.
+    fn interrupted_rotation(&self, cluster_id: &str) -> Result<Option<RotationRequest>> {
+        let log = self.activity.log()?;
+        let pending = log.pending_operations()?;
+        for p in pending
+            .iter()
+            .rev()
+            .filter(|p| p.trusted && p.action == "rotate" && p.target == cluster_id)
+        {
+            let started = log
+                .operation_entries(&p.operation_id)?
+                .into_iter()
+                .find(|e| e.kind == cmek_activity::EntryKind::OperationStarted);
+            let change = started.and_then(|e| e.before).map(|b| b["change"].clone());
+            if let Some(Ok(PlanChange::Rotation(r))) = change.map(serde_json::from_value) {
+                return Ok(Some(r.request));
+            }
+        }
+        Ok(None)
     }
 
     /// What rotating to the requested keys would do (`Plan` with `change.kind == "rotation"`),

@@ -25,6 +25,8 @@ pub struct SetupRecorder {
     steps: Vec<(String, String, String)>,
     /// `setup`, `rotate` or `add_region` (`cmek_core::change::PlanChange::action`).
     action: &'static str,
+    /// The cluster id (the operation's target).
+    target: String,
     /// The step running now: its action name and resource.
     current: Mutex<(String, String)>,
 }
@@ -63,6 +65,7 @@ impl SetupRecorder {
             actor: actor.to_owned(),
             steps,
             action,
+            target: plan.cluster.id.clone(),
             current: Mutex::new((action.into(), plan.cluster.id.clone())),
         }))
     }
@@ -113,10 +116,47 @@ impl SetupRecorder {
         if let Err(e) = written {
             tracing::error!(message = %e.message, "could not close the setup operation in the activity log");
         }
+        if result.is_ok() {
+            close_superseded(&self.log, self.action, &self.target, &self.operation_id);
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, (String, String)> {
         self.current.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Closes the earlier operations of `action` on cluster `target` that a crash cut off
+/// (listed by `ActivityLog::pending_operations`) once `operation_id` — the same change applied
+/// again — succeeded: it re-planned from what the clouds hold, checked every step and verified
+/// the end state, so nothing of theirs is left to resume, and the faces stop offering them
+/// (issue 13). Each gets an `operation_finished` entry naming `operation_id`; nothing is
+/// rewritten (the log is append-only). Failures are logged, not returned: the change is made.
+pub(crate) fn close_superseded(log: &ActivityLog, action: &str, target: &str, operation_id: &str) {
+    let pending = match log.pending_operations() {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!(message = %e.message, "could not list interrupted operations");
+            return;
+        }
+    };
+    let summary = format!(
+        "Completed by operation {operation_id} (the same change applied again after an interruption)"
+    );
+    for p in pending
+        .iter()
+        .filter(|p| p.action == action && p.target == target && p.operation_id != operation_id)
+    {
+        let written = log.finish_operation(
+            &p.operation_id,
+            EntryStatus::Ok,
+            &summary,
+            &json!({ "completedBy": operation_id }),
+            None,
+        );
+        if let Err(e) = written {
+            tracing::error!(message = %e.message, "could not close an interrupted operation");
+        }
     }
 }
 
