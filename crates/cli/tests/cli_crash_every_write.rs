@@ -1,0 +1,285 @@
+//! The crash harness (issue 13, "a crash at every write"): the `cmek` process is killed with
+//! SIGKILL at every write of setup, rotation and revocation in turn — before the write is
+//! sent (its intent logged), after it was applied (its outcome not logged yet), and after its
+//! outcome was logged — then restarted against the same sandbox and the same activity log.
+//!
+//! Each kill point runs in a fresh sandbox (in this test process, so it outlives the killed
+//! `cmek`) and a fresh data folder. The writes are not hard-coded: a reference run with
+//! `CMEK_DESK_KILL_AT=list` reports them, and that run's end state is the intended state.
+//! After each kill:
+//! - `cmek pending` offers exactly the interrupted operation, and its log tells the truth about
+//!   the cut-off write (an intent without outcome, unless killed after the outcome);
+//! - a colleague adds a binding to every watched policy that exists (the app is down);
+//! - setup and rotation are applied again; a revocation is finished (`cmek finish`) or rolled
+//!   back (`cmek recover`), each on its own run of the kill point;
+//! - the watched state (IAM policies of the project, the service account and the keys;
+//!   service accounts; crypto keys; CockroachDB's CMEK status) equals the intended state
+//!   plus the colleague's bindings, the bystander bindings seeded before are intact, and no
+//!   operation is left pending.
+//!
+//! The kill point is a debug-build hook (`crates/cli/src/kill_point.rs`): in a release build
+//! nothing is killed and these tests fail saying so. The list of kill points and each outcome
+//! are printed (`cargo nextest run -p cmek-cli --test cli_crash_every_write --no-capture`).
+
+mod crash;
+
+use crash::*;
+use std::time::Instant;
+
+fn setup_args() -> Vec<&'static str> {
+    vec!["apply", CLUSTER, "--project", PROJECT, "--yes"]
+}
+
+const ROTATE: [&str; 3] = ["rotate", CLUSTER, "--yes"];
+
+/// A world where CMEK is set up (uninterrupted) and [`BYSTANDER`] sits on every policy of it.
+fn set_up_world(watch: &Watch) -> World {
+    let world = World::new();
+    world.run(&setup_args(), None).ok();
+    world.add_to_existing(watch, BYSTANDER);
+    world
+}
+
+/// The writes of a reference setup, and its end state.
+fn reference_setup() -> (Vec<String>, Watch) {
+    let world = World::new();
+    let writes = world.run(&setup_args(), Some("list")).ok().writes();
+    assert!(
+        writes.len() >= 6,
+        "setup makes a write per step on a fresh project: {writes:#?}"
+    );
+    let watch = Watch::of(&writes);
+    (writes, watch)
+}
+
+#[test]
+fn setup_killed_at_every_write_resumes_to_the_intended_state() {
+    let started = Instant::now();
+    let (writes, watch) = reference_setup();
+    let world = World::new();
+    world.run(&setup_args(), None).ok();
+    let intended = world.snapshot(&watch);
+    assert_eq!(intended["cmek"]["status"], "ENABLED", "{intended:#?}");
+    drop(world);
+
+    announce("setup", &writes);
+    let points = kill_points(&writes);
+    let outcomes = run_all(
+        &points,
+        |kp| format!("setup {} ({})", kp.spec(), kp.label),
+        |kp| {
+            let world = World::new();
+            let run = world.run(&setup_args(), Some(&kp.spec()));
+            let how = expect_killed(&run, kp);
+            let touched = world.add_to_existing(&watch, COLLEAGUE);
+            let pending = expect_pending(&world, kp, ("setup", CLUSTER_ID), run.killed());
+            let again = world.run(&setup_args(), None).ok();
+            assert_state(
+                &world.snapshot(&watch),
+                &plus(&intended, &touched, COLLEAGUE),
+                &kp.spec(),
+            );
+            let left = world.pending();
+            assert!(
+                left.is_empty(),
+                "still pending after applying again: {left:#?}"
+            );
+            format!(
+                "{how}; offered: setup with {} step(s) done; applied again ({}) → intended state, {} colleague binding(s) and the bystander kept, nothing pending",
+                pending["completed"].as_array().map_or(0, Vec::len),
+                again.stdout.lines().find(|l| l.contains("write call")).unwrap_or("?").trim(),
+                touched.len()
+            )
+        },
+    );
+    report("setup", &outcomes, started.elapsed().as_secs_f64());
+}
+
+#[test]
+fn rotation_killed_at_every_write_resumes_to_the_intended_state() {
+    let started = Instant::now();
+    let (_, setup_watch) = reference_setup();
+    let world = set_up_world(&setup_watch);
+    let writes = world.run(&ROTATE, Some("list")).ok().writes();
+    assert!(
+        writes.len() >= 3,
+        "a rotation creates a key, grants it, PUTs: {writes:#?}"
+    );
+    let watch = setup_watch.clone().and(&Watch::of(&writes));
+    let intended = world.snapshot(&watch);
+    assert_eq!(intended["cmek"]["status"], "ENABLED", "{intended:#?}");
+    drop(world);
+
+    announce("rotate", &writes);
+    let points = kill_points(&writes);
+    let outcomes = run_all(
+        &points,
+        |kp| format!("rotate {} ({})", kp.spec(), kp.label),
+        |kp| {
+            let world = set_up_world(&setup_watch);
+            let run = world.run(&ROTATE, Some(&kp.spec()));
+            let how = expect_killed(&run, kp);
+            let touched = world.add_to_existing(&watch, COLLEAGUE);
+            let pending = expect_pending(&world, kp, ("rotate", CLUSTER_ID), run.killed());
+            world.run(&ROTATE, None).ok();
+            assert_state(
+                &world.snapshot(&watch),
+                &plus(&intended, &touched, COLLEAGUE),
+                &kp.spec(),
+            );
+            let left = world.pending();
+            assert!(
+                left.is_empty(),
+                "still pending after rotating again: {left:#?}"
+            );
+            format!(
+                "{how}; offered: rotate with {} step(s) done; rotated again → intended state, {} colleague binding(s) and the bystanders kept, nothing pending",
+                pending["completed"].as_array().map_or(0, Vec::len),
+                touched.len()
+            )
+        },
+    );
+    report("rotate", &outcomes, started.elapsed().as_secs_f64());
+}
+
+/// One revocation kill point, finished or rolled back after the restart.
+struct RevokeCase {
+    lever: &'static str,
+    kp: KillPoint,
+    finish: bool,
+}
+
+#[test]
+fn revocation_killed_at_every_write_is_finished_or_rolled_back_exactly() {
+    let started = Instant::now();
+    let (_, setup_watch) = reference_setup();
+    let mut cases = Vec::new();
+    let mut intended = Vec::new();
+    for lever in ["token-creator", "key-access", "disable-sa"] {
+        let revoke = ["revoke", CLUSTER, "--lever", lever, "--confirm", CLUSTER];
+        let world = set_up_world(&setup_watch);
+        let before = world.snapshot(&setup_watch);
+        let writes = world.run(&revoke, Some("list")).ok().writes();
+        assert!(
+            writes.len() >= 2,
+            "{lever}: a lever write and REVOKE: {writes:#?}"
+        );
+        let after = world.snapshot(&setup_watch);
+        assert_eq!(after["cmek"]["status"], "REVOKED", "{after:#?}");
+        assert_ne!(before, after, "{lever} changed nothing");
+        announce(
+            &format!("revoke --lever {lever} (each finished and rolled back)"),
+            &writes,
+        );
+        for kp in kill_points(&writes) {
+            for finish in [true, false] {
+                cases.push(RevokeCase {
+                    lever,
+                    kp: kp.clone(),
+                    finish,
+                });
+            }
+        }
+        intended.push((lever, before, after));
+    }
+    let outcomes = run_all(
+        &cases,
+        |c| {
+            format!(
+                "revoke {} {} ({}) → {}",
+                c.lever,
+                c.kp.spec(),
+                c.kp.label,
+                if c.finish { "finish" } else { "roll back" }
+            )
+        },
+        |c| {
+            let (_, before, after) = intended.iter().find(|(l, _, _)| *l == c.lever).unwrap();
+            let world = set_up_world(&setup_watch);
+            let revoke = ["revoke", CLUSTER, "--lever", c.lever, "--confirm", CLUSTER];
+            let run = world.run(&revoke, Some(&c.kp.spec()));
+            let how = expect_killed(&run, &c.kp);
+            let touched = world.add_to_existing(&setup_watch, COLLEAGUE);
+            let pending = expect_pending(&world, &c.kp, ("revoke", CLUSTER_ID), run.killed());
+            if !run.killed() {
+                return format!("{how}: nothing to finish or roll back");
+            }
+            assert_eq!(pending["hasSnapshot"], true, "{pending:#}");
+            let op = pending["operationId"].as_str().unwrap().to_owned();
+            let revoke_sent = world.revoke_accepted();
+            let (verb, mut want) = if c.finish {
+                let r = world.run(&["finish", &op, "--json"], None).ok().json();
+                assert_eq!(r["cmekStatus"], "REVOKED", "{r:#}");
+                ("finished", after.clone())
+            } else {
+                world.run(&["recover", &op, "--json"], None).ok();
+                let mut want = before.clone();
+                if revoke_sent {
+                    // CockroachDB cannot take a REVOKE back: access is restored, the cluster
+                    // stays revoked until support restarts it.
+                    want.insert("cmek".into(), after["cmek"].clone());
+                }
+                ("rolled back", want)
+            };
+            want = plus(&want, &touched, COLLEAGUE);
+            assert_state(&world.snapshot(&setup_watch), &want, &c.kp.spec());
+            let left = world.pending();
+            assert!(
+                left.is_empty(),
+                "still pending after it was {verb}: {left:#?}"
+            );
+            format!(
+                "{how}; offered with {} step(s) done; {verb}{} → intended state, {} colleague binding(s) and the bystanders kept, nothing pending",
+                pending["completed"].as_array().map_or(0, Vec::len),
+                if revoke_sent { " (REVOKE had been accepted)" } else { "" },
+                touched.len()
+            )
+        },
+    );
+    report("revoke", &outcomes, started.elapsed().as_secs_f64());
+}
+
+#[test]
+fn aws_setup_killed_at_every_write_resumes_to_the_intended_state() {
+    let started = Instant::now();
+    let world = World::new();
+    let writes = world.run(&aws_setup_args(), Some("list")).ok().writes();
+    assert!(
+        writes.len() >= 5,
+        "role, key, alias, rotation, key policy, enable: {writes:#?}"
+    );
+    let intended = world.aws_snapshot();
+    assert_eq!(intended["cmek"]["status"], "ENABLED", "{intended:#?}");
+    drop(world);
+
+    announce("aws setup", &writes);
+    let points = kill_points(&writes);
+    let outcomes = run_all(
+        &points,
+        |kp| format!("aws setup {} ({})", kp.spec(), kp.label),
+        |kp| {
+            let world = World::new();
+            let run = world.run(&aws_setup_args(), Some(&kp.spec()));
+            let how = expect_killed(&run, kp);
+            let pending = expect_pending(&world, kp, ("setup", AWS_CLUSTER_ID), run.killed());
+            world.run(&aws_setup_args(), None).ok();
+            assert_state(&world.aws_snapshot(), &intended, &kp.spec());
+            let left = world.pending();
+            assert!(
+                left.is_empty(),
+                "still pending after applying again: {left:#?}"
+            );
+            let keys = world.keys_created();
+            format!(
+                "{how}; offered: setup with {} step(s) done; applied again → intended state (role trust, key policy and settings, CMEK), nothing pending{}",
+                pending["completed"].as_array().map_or(0, Vec::len),
+                if keys > 1 {
+                    format!("; {} keys created, {} left unused (AWS keys have no name to adopt them by until the alias exists)", keys, keys - 1)
+                } else {
+                    String::new()
+                }
+            )
+        },
+    );
+    report("aws setup", &outcomes, started.elapsed().as_secs_f64());
+}
