@@ -81,6 +81,11 @@ phase "Lint: cargo clippy --workspace --all-targets -D warnings" \
 phase "Rust tests (cargo nextest, D-Bus + gnome-keyring + session keyring)" \
   dbus-run-session -- bash scripts/test.sh __keyring-session
 
+# The audit benchmark at small sizes and scaled-down quotas (no time asserted), so it never
+# rots; the full suite with production quotas is scripts/bench.sh (docs/performance.md).
+phase "Benchmark (reduced): both audit paths on small sizes" \
+  env CARGO_BUILD_JOBS=2 bash scripts/bench.sh --reduced
+
 # The settings rule as users get it: the same tests in a release-profile build, where endpoint
 # overrides that are plain HTTP or foreign hosts must be refused (cmek_core::settings).
 phase "Release-profile settings: foreign or plain-HTTP endpoint overrides refused" \
