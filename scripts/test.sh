@@ -12,7 +12,9 @@ source scripts/lib.sh
 TOOLS="${TAURI_CI_TOOLS:-/tmp/tauri-ci-tools}"   # tauri-driver, kept between runs
 # The secret scan's inputs (scripts/scan-secrets.sh): the secrets the app's tests used (their
 # OAuth test server appends every code, verifier, client secret and token it sees to
-# issued-secrets.txt), the IPC payloads the MockRuntime tests received, and the E2E app's home.
+# issued-secrets.txt; every sandbox appends the credentials it accepts), the IPC payloads the
+# MockRuntime tests received, the E2E app's home, the Rust test output (rust-test-output*.log)
+# and every SQLite database the tests create (their TMPDIR is $SECRET_SCAN_DIR/tmp).
 export SECRET_SCAN_DIR="$TARGET_DIR/secret-scan"
 # nextest: no fail-fast so one failure does not hide the others.
 NEXTEST=(cargo nextest run --locked --workspace --no-fail-fast)
@@ -25,7 +27,8 @@ case "${1:-}" in
     export XDG_DATA_HOME=$(mktemp -d /tmp/cmek-xdg-data.XXXXXX)
     trap 'rm -rf "$XDG_RUNTIME_DIR" "$XDG_DATA_HOME"' EXIT
     echo -n ci-pass | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-    keyctl session - "${NEXTEST[@]}" -E 'not binary(e2e*)'
+    export TMPDIR="$SECRET_SCAN_DIR/tmp"; mkdir -p "$TMPDIR"
+    keyctl session - "${NEXTEST[@]}" -E 'not binary(e2e*)' 2>&1 | tee "$SECRET_SCAN_DIR/rust-test-output.log"
     exit ;;
   __e2e-session)
     # Inside xvfb-run + dbus-run-session: an unlocked gnome-keyring in a fresh app home (the
@@ -44,7 +47,9 @@ case "${1:-}" in
     driver=$!
     trap 'kill $driver 2>/dev/null || true; rm -rf "$XDG_RUNTIME_DIR"' EXIT
     for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.2; done
-    TAURI_DRIVER_URL="http://127.0.0.1:$port" "${NEXTEST[@]}" -E 'binary(e2e*)' --no-capture
+    export TMPDIR="$SECRET_SCAN_DIR/tmp"; mkdir -p "$TMPDIR"
+    TAURI_DRIVER_URL="http://127.0.0.1:$port" "${NEXTEST[@]}" -E 'binary(e2e*)' --no-capture 2>&1 |
+      tee "$SECRET_SCAN_DIR/rust-test-output-e2e.log"
     exit ;;
 esac
 
@@ -78,6 +83,10 @@ phase "Lint: cargo fmt --all --check" cargo fmt --all --check
 phase "Lint: cargo clippy --workspace --all-targets -D warnings" \
   cargo clippy --locked --workspace --all-targets -- -D warnings
 
+# Supply chain (deny.toml): licenses, banned/duplicate crates, crates.io only. Known-vulnerability
+# advisories need github.com and the npm audit endpoint: `scripts/supply-chain.sh advisories`.
+phase "Supply chain: cargo deny check licenses bans sources" bash scripts/supply-chain.sh deny
+
 phase "Rust tests (cargo nextest, D-Bus + gnome-keyring + session keyring)" \
   dbus-run-session -- bash scripts/test.sh __keyring-session
 
@@ -108,7 +117,9 @@ step "tauri-driver 2.1.0"
 phase "E2E: real app window (Xvfb + tauri-driver + WebKitWebDriver), screenshots in $TARGET_DIR/e2e" \
   xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- bash scripts/test.sh __e2e-session
 
-phase "Secret scan: no token, code, verifier or key the tests used in logs, app data or IPC records" \
+phase "Secret scan self-test: a secret planted in test output, an activity database or a log fails the scan" \
+  bash scripts/test-scan-secrets.sh
+phase "Secret scan: no token, code, verifier or key the tests used in logs, app data, IPC records, test output or activity databases" \
   bash scripts/scan-secrets.sh "$SECRET_SCAN_DIR" "$TARGET_DIR/e2e"
 
 step "done in $((SECONDS - T0))s"

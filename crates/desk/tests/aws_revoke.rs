@@ -3,6 +3,8 @@
 //! `preview_revoke` offers the AWS levers only, `revoke_cluster` (key-policy lever) reaches
 //! REVOKED and `recover_revoke` restores the key policy exactly.
 
+mod scan_kept;
+
 use cmek_core::plan::ApplyEvent;
 use cmek_core::ErrorCode;
 use cmek_desk_core::session::{Keychain, Session};
@@ -19,7 +21,7 @@ fn quiet(_: RevokeEvent) {}
 
 #[tokio::test]
 async fn an_aws_cluster_is_revoked_with_an_aws_lever_and_recovered_exactly() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = scan_kept::kept_tempdir();
     let desk = Desk::new(Session::new(
         Settings::from_pairs(vec![(
             "CMEK_DESK_DATA_DIR".to_owned(),

@@ -3,6 +3,8 @@
 //! nothing written), apply to ENABLED with every write in the activity log, access keys kept in
 //! the keychain and never echoed.
 
+mod scan_kept;
+
 use cmek_activity::EntryKind;
 use cmek_core::aws::plan::AwsKeyLayout;
 use cmek_core::plan::ApplyEvent;
@@ -45,7 +47,7 @@ fn ignore(_: ApplyEvent) {}
 
 #[tokio::test]
 async fn the_sandbox_connection_includes_aws_and_the_session_shows_who() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = scan_kept::kept_tempdir();
     let desk = connected(dir.path()).await;
     let aws = desk.session_status().await.aws.expect("aws status");
     let account = aws.account.expect("identity");
@@ -62,7 +64,7 @@ async fn the_sandbox_connection_includes_aws_and_the_session_shows_who() {
 
 #[tokio::test]
 async fn an_aws_plan_is_held_and_applied_by_id_with_every_write_logged() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = scan_kept::kept_tempdir();
     let desk = connected(dir.path()).await;
     let request = desk.suggest_aws_setup(AWS_CLUSTER_ID).await.unwrap();
     assert_eq!(request.layout, AwsKeyLayout::KeyPerRegion);
@@ -109,7 +111,7 @@ async fn an_aws_plan_is_held_and_applied_by_id_with_every_write_logged() {
 
 #[tokio::test]
 async fn a_tampered_plan_file_or_a_changed_world_is_refused_with_nothing_written() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = scan_kept::kept_tempdir();
     let desk = connected(dir.path()).await;
     let plan = desk
         .plan_aws_setup(desk.suggest_aws_setup(AWS_CLUSTER_ID).await.unwrap())
@@ -155,7 +157,7 @@ async fn a_tampered_plan_file_or_a_changed_world_is_refused_with_nothing_written
 #[tokio::test]
 async fn access_keys_are_proven_kept_in_the_keychain_and_restored() {
     let sb = cmek_sandbox::Sandbox::start(cmek_sandbox::SandboxConfig::for_tests()).await;
-    let dir = tempfile::tempdir().unwrap();
+    let dir = scan_kept::kept_tempdir();
     let store = Arc::new(InMemoryStore::default());
     let endpoint = [("CMEK_DESK_AWS_ENDPOINT", sb.endpoints().aws)];
     let desk = desk_with(dir.path(), store.clone(), &endpoint);

@@ -4,6 +4,8 @@
 //! stays guarded against destruction; a plan of one kind is not applied as another; a rotation
 //! planned before someone else changed the keys is refused with nothing written.
 
+mod scan_kept;
+
 use cmek_activity::{EntryKind, EntryStatus};
 use cmek_core::change::{AddRegionRequest, PlanChange};
 use cmek_core::lifecycle::CmekAction;
@@ -52,7 +54,7 @@ async fn set_up(desk: &Desk, cluster: &str) -> Plan {
 
 #[tokio::test]
 async fn allowed_actions_say_why_not_and_what_to_do() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = scan_kept::kept_tempdir();
     let desk = connected(dir.path()).await;
     let actions = desk
         .allowed_actions(SINGLE_REGION_CLUSTER_ID)
@@ -86,7 +88,7 @@ async fn allowed_actions_say_why_not_and_what_to_do() {
 
 #[tokio::test]
 async fn a_rotation_is_held_applied_by_id_logged_and_leaves_the_old_key_guarded() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = scan_kept::kept_tempdir();
     let desk = connected(dir.path()).await;
     let setup = set_up(&desk, SINGLE_REGION_CLUSTER_ID).await;
     let old = setup.keys[0].name.clone();
@@ -150,7 +152,7 @@ async fn a_rotation_is_held_applied_by_id_logged_and_leaves_the_old_key_guarded(
 
 #[tokio::test]
 async fn a_rotation_planned_before_someone_else_rotated_is_refused_with_nothing_written() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = scan_kept::kept_tempdir();
     let desk = connected(dir.path()).await;
     set_up(&desk, SINGLE_REGION_CLUSTER_ID).await;
     let mut request = desk
@@ -174,7 +176,7 @@ async fn a_rotation_planned_before_someone_else_rotated_is_refused_with_nothing_
 
 #[tokio::test]
 async fn a_region_is_added_to_global_ledger_by_plan_id_and_ends_enabled() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = scan_kept::kept_tempdir();
     let desk = connected(dir.path()).await;
     set_up(&desk, MULTI_REGION_CLUSTER_ID).await;
     let plan = desk

@@ -2,6 +2,8 @@
 //! (a tampered or stale plan is refused with nothing written), every setup write recorded in
 //! the activity log, refused endpoint overrides, and the operations registry reaching a run.
 
+mod scan_kept;
+
 use cmek_activity::{EntryKind, EntryStatus};
 use cmek_core::plan::{ApplyEvent, ConnectionMode, Plan};
 use cmek_core::settings::BuildProfile;
@@ -54,7 +56,7 @@ fn ignore(_: ApplyEvent) {}
 
 #[tokio::test]
 async fn plans_carry_an_id_and_a_digest_of_their_intent() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = scan_kept::kept_tempdir();
     let desk = connected(dir.path()).await;
     let a = demo_plan(&desk).await;
     let b = demo_plan(&desk).await;
@@ -69,7 +71,7 @@ async fn plans_carry_an_id_and_a_digest_of_their_intent() {
 
 #[tokio::test]
 async fn a_tampered_plan_file_is_refused_with_nothing_written() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = scan_kept::kept_tempdir();
     let desk = connected(dir.path()).await;
     let plan = demo_plan(&desk).await;
     let before = writes(&desk).await;
@@ -114,7 +116,7 @@ async fn a_tampered_plan_file_is_refused_with_nothing_written() {
 
 #[tokio::test]
 async fn a_plan_made_before_the_world_changed_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = scan_kept::kept_tempdir();
     let desk = connected(dir.path()).await;
     let mut request = desk.suggest_setup(SINGLE_REGION_CLUSTER_ID).await.unwrap();
     request.project = DEMO_PROJECT_ID.to_owned();
@@ -138,7 +140,7 @@ async fn a_plan_made_before_the_world_changed_is_refused() {
 
 #[tokio::test]
 async fn every_setup_write_has_an_intent_and_an_outcome_in_the_activity_log() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = scan_kept::kept_tempdir();
     let desk = connected(dir.path()).await;
     let plan = demo_plan(&desk).await;
     let before = writes(&desk).await;
@@ -209,7 +211,7 @@ async fn every_setup_write_has_an_intent_and_an_outcome_in_the_activity_log() {
 
 #[tokio::test]
 async fn stop_reaches_the_running_apply() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = scan_kept::kept_tempdir();
     let desk = Arc::new(connected(dir.path()).await);
     let plan = demo_plan(&desk).await;
     let d = desk.clone();

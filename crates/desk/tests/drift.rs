@@ -5,6 +5,8 @@
 //! the live state no longer shows is refused with nothing written. Also the key emergency
 //! hold through the core: the preview shows the freeze left to undo.
 
+mod scan_kept;
+
 use cmek_activity::EntryKind;
 use cmek_audit::drift::DriftKind;
 use cmek_audit::PolicyLevel;
@@ -53,7 +55,7 @@ fn request(id: &str, confirm: &str) -> DriftFixRequest {
 
 #[tokio::test]
 async fn a_drift_finding_is_fixed_by_id_with_a_typed_confirmation() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = scan_kept::kept_tempdir();
     let desk = connected(dir.path()).await;
     let scan = desk.scan_drift().await.unwrap();
     let on = |res: &str| {
@@ -132,7 +134,7 @@ async fn a_drift_finding_is_fixed_by_id_with_a_typed_confirmation() {
 
 #[tokio::test]
 async fn the_key_preview_shows_the_schedule_and_the_freeze_left_to_undo() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = scan_kept::kept_tempdir();
     let desk = connected(dir.path()).await;
     let key = DRIFT_CLEAN_KEY;
     let p = desk.preview_key(key).await.unwrap();

@@ -61,6 +61,7 @@ impl Sandbox {
         config: SandboxConfig,
         addr: SocketAddr,
     ) -> std::io::Result<SandboxHandle> {
+        crate::scan_list::record(&config);
         let seed = config.seed_demo;
         let mut st = State::new(config);
         if seed {

@@ -43,6 +43,7 @@ mod project_list;
 mod resource_manager;
 pub mod roles;
 pub mod router;
+pub mod scan_list;
 pub mod seed;
 pub mod seed_audit;
 mod service_accounts;

@@ -97,6 +97,14 @@ impl Run {
 }
 
 /// One user's machine: a data folder (activity log, exports) and the sandbox to talk to.
+/// The CLI's data folder (activity database, plan files): a temp dir, kept after the test when
+/// `SECRET_SCAN_DIR` is set (scripts/test.sh) so scripts/scan-secrets.sh reads its database.
+fn kept_tempdir() -> tempfile::TempDir {
+    let mut dir = tempfile::tempdir().expect("temp dir");
+    dir.disable_cleanup(std::env::var_os("SECRET_SCAN_DIR").is_some());
+    dir
+}
+
 pub struct Cli {
     pub dir: tempfile::TempDir,
     pub url: Option<String>,
@@ -107,7 +115,7 @@ impl Cli {
     /// Against `served`, through `--sandbox-url`.
     pub fn new(served: &Served) -> Self {
         Self {
-            dir: tempfile::tempdir().expect("temp dir"),
+            dir: kept_tempdir(),
             url: Some(served.url.clone()),
             env: Vec::new(),
         }
@@ -116,7 +124,7 @@ impl Cli {
     /// Without a sandbox (commands that need no connection, or argument errors).
     pub fn offline() -> Self {
         Self {
-            dir: tempfile::tempdir().expect("temp dir"),
+            dir: kept_tempdir(),
             url: None,
             env: Vec::new(),
         }
