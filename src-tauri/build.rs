@@ -37,6 +37,7 @@ const COMMANDS: &[&str] = &[
     "restore_key_versions",
     "activity_entries",
     "pending_operations",
+    "verify_activity",
     "export_activity",
     "start_audit",
     "cancel_audit",

@@ -80,6 +80,7 @@ pub fn with_state<R: tauri::Runtime>(
             commands::revoke::restore_key_versions,
             commands::activity::activity_entries,
             commands::activity::pending_operations,
+            commands::activity::verify_activity,
             commands::activity::export_activity,
             commands::audit::start_audit,
             commands::audit::cancel_audit,
@@ -122,13 +123,10 @@ fn init_logging() {
         .unwrap_or_else(|| {
             EnvFilter::new("warn,cmek_desk=info,cmek_setup=info,cmek_sandbox=info,cmek_auth=info")
         });
-    let file = settings.log_file().and_then(|path| {
-        std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)
-            .ok()
-    });
+    // 0600: the log names identities and resources (issue 13).
+    let file = settings
+        .log_file()
+        .and_then(|path| cmek_activity::files::append_private(&path).ok());
     // A second init (e.g. in tests) is harmless; ignore "already set".
     let _ = match file {
         Some(file) => tracing_subscriber::fmt()

@@ -442,3 +442,38 @@ async fn a_stored_api_key_that_is_no_longer_accepted_is_reported_on_its_own() {
         Some(GOOD_API_KEY)
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sign_out_reports_a_failed_token_revocation_and_still_forgets_the_sign_in() {
+    let Some(server) = OAuthServer::start().await else {
+        return;
+    };
+    let store = Arc::new(InMemoryStore::new());
+    store
+        .persist(keys::GOOGLE_REFRESH_TOKEN, &Secret::new("1//to-revoke"))
+        .unwrap();
+    store
+        .persist(GOOGLE_EMAIL_KEY, &Secret::new("officer@example.com"))
+        .unwrap();
+    let app = app(server.app_settings(), store.clone());
+    let s = status(&app.window).await;
+    assert_eq!(s["google"]["email"], "officer@example.com", "{s}");
+    // Google's revocation endpoint answers an error (issue 13: sign-out must not say "done").
+    server.control(json!({ "revokeStatus": 503 })).await;
+    let e = call(&app.window, "sign_out", json!({}))
+        .await
+        .expect_err("a failed revocation is reported");
+    let message = e["message"].as_str().unwrap_or_default();
+    assert!(message.contains("did not confirm"), "{e}");
+    assert!(message.contains("HTTP 503"), "{e}");
+    assert!(message.contains("myaccount.google.com/permissions"), "{e}");
+    assert_eq!(
+        server.stats().await["revoked"],
+        json!(["1//to-revoke"]),
+        "the revocation was attempted"
+    );
+    // Signed out on this computer all the same.
+    assert!(stored(&store, keys::GOOGLE_REFRESH_TOKEN).is_none());
+    assert!(stored(&store, GOOGLE_EMAIL_KEY).is_none());
+    assert!(status(&app.window).await.get("google").is_none());
+}

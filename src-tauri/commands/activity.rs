@@ -2,7 +2,7 @@
 //! export (written to the data folder; the path is returned to show).
 
 use crate::state::AppState;
-use cmek_activity::{ActivityEntry, ExportFormat, PendingOperation};
+use cmek_activity::{ActivityEntry, ChainVerification, ExportFormat, PendingOperation};
 use cmek_core::Result;
 use tauri::State;
 
@@ -16,6 +16,13 @@ pub async fn activity_entries(state: State<'_, AppState>) -> Result<Vec<Activity
 #[tauri::command]
 pub async fn pending_operations(state: State<'_, AppState>) -> Result<Vec<PendingOperation>> {
     super::logged("pending_operations", state.pending_operations())
+}
+
+/// The activity log's tamper-evident chain checked now: the start-up banner says when it is
+/// not trustworthy and names the first bad entry (finish and roll back are then refused).
+#[tauri::command]
+pub async fn verify_activity(state: State<'_, AppState>) -> Result<ChainVerification> {
+    super::logged("verify_activity", state.verify_activity())
 }
 
 /// Exports the whole log as JSON or CSV into the data folder; returns the file's path.

@@ -8,6 +8,7 @@
 //   {"authorizeError":"access_denied"}                    next authorize redirects with it
 //   {"tokenError":{"grant":"refresh_token","error":"invalid_grant","subtype":"invalid_rapt"}}
 //   {"expiresIn":30} {"email":"x@example.com"} {"accessToken":"t"} {"reset":true}
+//   {"revokeStatus":503}                                   the next revocations answer it
 // `GET /__stats` returns counters: token requests per grant_type, revoked tokens, last
 // token-request fields (names and non-secret values) for assertions.
 import http from "node:http";
@@ -29,7 +30,7 @@ await issuer.keys.generate("RS256");
 const service = new OAuth2Service(issuer);
 const app = service.requestHandler;
 
-const fresh = () => ({ authorizeError: null, tokenError: null, expiresIn: null, email: "officer@example.com", accessToken: null });
+const fresh = () => ({ authorizeError: null, tokenError: null, expiresIn: null, email: "officer@example.com", accessToken: null, revokeStatus: null });
 let mode = fresh();
 let stats = { token: {}, revoked: [], lastToken: null, userinfo: 0 };
 
@@ -107,7 +108,7 @@ const server = http.createServer(async (req, res) => {
   if (req.method === "POST" && url.pathname === "/__control") {
     const cmd = JSON.parse((await readBody(req)) || "{}");
     if (cmd.reset) { mode = fresh(); stats = { token: {}, revoked: [], lastToken: null, userinfo: 0 }; }
-    for (const k of ["authorizeError", "tokenError", "expiresIn", "email", "accessToken"]) if (k in cmd) mode[k] = cmd[k];
+    for (const k of ["authorizeError", "tokenError", "expiresIn", "email", "accessToken", "revokeStatus"]) if (k in cmd) mode[k] = cmd[k];
     return json(res, 200, { ok: true });
   }
   if (req.method === "GET" && url.pathname === "/__stats") return json(res, 200, stats);
@@ -116,6 +117,7 @@ const server = http.createServer(async (req, res) => {
     const form = new URLSearchParams(await readBody(req));
     issued(form.get("token"));
     stats.revoked.push(form.get("token"));
+    if (mode.revokeStatus) return json(res, mode.revokeStatus, { error: "temporarily_unavailable" });
     res.writeHead(form.get("token") ? 200 : 400, { "content-type": "application/json" });
     return res.end(form.get("token") ? "" : JSON.stringify({ error: "invalid_token" }));
   }

@@ -84,6 +84,7 @@ import type { KeyPreview } from "../bindings/KeyPreview";
 import type { KeyActionReport } from "../bindings/KeyActionReport";
 import type { ActivityEntry } from "../bindings/ActivityEntry";
 import type { PendingOperation } from "../bindings/PendingOperation";
+import type { ChainVerification } from "../bindings/ChainVerification";
 import type { ExportFormat } from "../bindings/ExportFormat";
 
 export const previewRevoke = (clusterId: string) => call<RevokePreview>("preview_revoke", { clusterId });
@@ -91,6 +92,7 @@ export const cancelRevoke = () => call<null>("cancel_revoke");
 export const previewKey = (key: string) => call<KeyPreview>("preview_key", { key });
 export const activityEntries = () => call<ActivityEntry[]>("activity_entries");
 export const pendingOperations = () => call<PendingOperation[]>("pending_operations");
+export const verifyActivity = () => call<ChainVerification>("verify_activity");
 /** Writes the log into the app data folder; resolves with the file's path. */
 export const exportActivity = (format: ExportFormat) => call<string>("export_activity", { format });
 
