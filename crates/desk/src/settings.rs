@@ -21,6 +21,7 @@
 //! | `CMEK_DESK_LOG_FILE` | stderr only | also append the log to this file |
 //! | `CMEK_DESK_DATA_DIR` | the app data folder | where the activity log (`activity.sqlite3`) and its exports live |
 //! | `CMEK_DESK_EXPORT_DIR` | `<data folder>/exports` | where audit exports (JSON, CSV, HTML, OCSF) are written |
+//! | `CMEK_DESK_KILL_AT` | — | `cmek` debug builds only (read by `crates/cli/src/kill_point.rs`, not compiled into release builds), a test hook: `N:before`, `N:after-apply` or `N:after-log` SIGKILLs the process at write N; `list` reports every write |
 //! | `CMEK_DESK_REVOKE_PAUSE_AFTER` | — | debug builds only, a test hook: `snapshot`, `removeAccess` or `callRevoke`; a revocation pauses after that step (`cmek_revoke::RevokeControl::pause_after`) |
 
 use cmek_auth::OAuthConfig;
