@@ -329,6 +329,53 @@ test("the Result screen shows the protection level and rotation; identifiers hav
   await page.close();
 });
 
+test("a Stop during a revocation is reported as Stopped: the step ends 'stopped', not failed", async () => {
+  const SA = "crdb-cmek-payments@acme-keys.iam.gserviceaccount.com";
+  const id = enabledPayments.cluster.id;
+  let cancelled;
+  const stopped = new Promise((r) => (cancelled = r));
+  const preview = {
+    clusterId: id, clusterName: "prod-payments", organizationId: "org-1", regions: ["us-east4"],
+    cmek: { status: "ENABLED", region_infos: [] }, cockroachPrincipal: "crl@x.iam.gserviceaccount.com", serviceAccounts: [SA], keys: [], otherKeyUsers: [],
+    stopsWorking: ["Nodes restart."], sharing: [],
+    levers: [{
+      lever: "TOKEN_CREATOR", title: "Remove Token Creator", reach: "THIS_CLUSTER", reachText: "Only this cluster.", delayText: "About 2 minutes.", typicalDelaySecs: 120, maxDelaySecs: 420, isDefault: true,
+      removals: [{ resource: { kind: "serviceAccount", project: "acme-keys", email: SA }, grants: [{ role: "roles/iam.serviceAccountTokenCreator", member: "serviceAccount:crl@x.iam.gserviceaccount.com" }] }],
+      disables: [], affectedClusters: [id], warnings: [],
+    }],
+    confirmText: "prod-payments", warnings: [],
+  };
+  const { page, calls, pageErrors } = await openApp(harness, backend({
+    preview_revoke: () => preview,
+    async revoke_cluster(args, ipc) {
+      await ipc.send(args.onEvent, { type: "operationStarted", operationId: "op-1", action: "revoke" });
+      await ipc.send(args.onEvent, { type: "stepStarted", step: "snapshot", title: "Record a recovery snapshot" });
+      await stopped;
+      throw { code: "CANCELLED", message: "Stopped before the next change; nothing was removed." };
+    },
+    cancel_revoke: () => {
+      cancelled();
+      return null;
+    },
+  }));
+  await toClusters(page);
+  await page.click('[data-testid="open-cluster-prod-payments"]');
+  await page.click('[data-testid="page-revoke"]');
+  await page.click('[data-testid="revoke-open-confirm"]');
+  await page.fill('[data-testid="revoke-confirm-input"]', "prod-payments");
+  await page.click('[data-testid="revoke-confirm"]');
+  await page.click('[data-testid="revoke-stop"]');
+  await page.waitForSelector('[data-testid="rstep-snapshot"][data-state="cancelled"]');
+  assert.ok(calls.some((c) => c.cmd === "cancel_revoke"));
+  assert.equal(await page.textContent('[data-testid="rstep-snapshot"] .badge'), "stopped");
+  const banner = page.locator('[data-testid="error-banner"]');
+  assert.equal(await banner.getAttribute("data-stopped"), "true");
+  assert.match(await banner.textContent(), /^\s*Stopped/);
+  assert.doesNotMatch(await page.textContent("main"), /failed/i);
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
 test("a tall revoke dialog opens at its top (blast radius in view) with focus in the name field", async () => {
   const KEY = "projects/acme-keys/locations/us-east1/keyRings/crdb-cmek/cryptoKeys/payments";
   const SA = "crdb-cmek-payments@acme-keys.iam.gserviceaccount.com";

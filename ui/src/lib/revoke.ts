@@ -56,8 +56,11 @@ export function applyEvent(steps: StepView[], event: RevokeEvent): StepView[] {
 }
 
 /** Marks the running step failed (the command rejected without a stepFinished). */
-export function failRunning(steps: StepView[], message: string): StepView[] {
-  return steps.map((s) => (s.state === "running" ? { ...s, state: "failed", note: message } : s));
+/** Ends the running step with the error: "cancelled" for a Stop the officer asked for
+ *  (`CANCELLED`), "failed" otherwise. */
+export function failRunning(steps: StepView[], message: string, code?: string): StepView[] {
+  const state: RevokeStepState = code === "CANCELLED" ? "cancelled" : "failed";
+  return steps.map((s) => (s.state === "running" ? { ...s, state, note: message } : s));
 }
 
 export function resourceName(r: IamResource): string {
