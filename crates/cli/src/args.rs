@@ -8,6 +8,7 @@ use crate::help::{
 };
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use cmek_audit::Severity;
+use cmek_core::input::{self, clap_rule};
 use cmek_revoke::Lever;
 use std::path::PathBuf;
 
@@ -15,6 +16,8 @@ mod changes;
 pub use changes::{AddRegionArgs, ApplyChoice, RotateArgs};
 mod drift;
 pub use drift::{DriftCommand, DriftFixArgs};
+#[cfg(test)]
+mod fuzz;
 
 /// `cmek`: set up, check, audit and revoke CMEK for CockroachDB Cloud clusters on Google Cloud.
 #[derive(Debug, Parser)]
@@ -74,6 +77,7 @@ pub enum Command {
     /// Restore exactly what a revocation removed, from its recovery snapshot.
     Recover {
         /// The revocation's operation id (printed by `cmek revoke`, listed by `cmek activity`).
+        #[arg(value_parser = record_id)]
         operation_id: String,
     },
     /// Finish a revocation a crash interrupted (listed by `cmek pending`): remove what is left,
@@ -166,7 +170,7 @@ pub struct PlanOptions {
     pub key_alias: Option<String>,
     /// AWS clusters: one multi-Region key, its primary in REGION [default: the cluster's primary
     /// region] and a replica in each other cluster region (instead of one key per region).
-    #[arg(long, group = "layout", value_name = "REGION", num_args = 0..=1, default_missing_value = "")]
+    #[arg(long, group = "layout", value_name = "REGION", num_args = 0..=1, default_missing_value = "", value_parser = aws_region_or_default)]
     pub multi_region_key: Option<String>,
     /// AWS clusters: allow rewriting an existing role's trust policy that lacks CockroachDB's
     /// account or its sts:ExternalId condition (every other statement is kept).
@@ -177,21 +181,22 @@ pub struct PlanOptions {
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     /// The cluster's name or id.
+    #[arg(value_parser = cluster_ref)]
     pub cluster: String,
     #[command(flatten)]
     pub options: PlanOptions,
     /// Also write the plan (with its id and digest) to FILE, for `cmek apply --plan FILE`.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_parser = file_path)]
     pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
     /// A plan file written by `cmek plan --out` (refused if edited or if the world changed).
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["cluster", "yes", "PlanOptions"])]
+    #[arg(long, value_name = "FILE", value_parser = file_path, conflicts_with_all = ["cluster", "yes", "PlanOptions"])]
     pub plan: Option<PathBuf>,
     /// The cluster's name or id (plans with the flags below, then applies; needs --yes).
-    #[arg(required_unless_present = "plan")]
+    #[arg(required_unless_present = "plan", value_parser = cluster_ref)]
     pub cluster: Option<String>,
     /// Apply without a reviewed plan file.
     #[arg(long)]
@@ -203,6 +208,7 @@ pub struct ApplyArgs {
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     /// The cluster's name or id.
+    #[arg(value_parser = cluster_ref)]
     pub cluster: String,
     /// Poll until the cluster and every region reach a settled status.
     #[arg(long)]
@@ -212,6 +218,7 @@ pub struct StatusArgs {
         long,
         value_name = "SECONDS",
         default_value_t = 1800,
+        value_parser = timeout_secs,
         requires = "wait"
     )]
     pub timeout: u64,
@@ -226,17 +233,17 @@ pub struct AuditArgs {
     #[arg(long, value_enum)]
     pub format: Option<AuditFormat>,
     /// Write the report to FILE (stdout then gets a summary).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_parser = file_path)]
     pub out: Option<PathBuf>,
     /// Exit 3 when FAIL findings of this severity or higher exist.
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<FailOn>,
     /// Cloud KMS read calls per minute per project (the quota is 300 by default).
-    #[arg(long, value_name = "N", default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", default_value_t = 300, value_parser = reads_per_minute)]
     pub reads_per_minute: u32,
     /// AWS regions whose KMS keys to audit (several after the flag, repeated, or comma-separated)
     /// [default: the regions of the organization's AWS clusters' keys].
-    #[arg(long = "aws-region", value_name = "R", num_args = 1.., value_delimiter = ',')]
+    #[arg(long = "aws-region", value_name = "R", num_args = 1.., value_delimiter = ',', value_parser = aws_region)]
     pub aws_regions: Vec<String>,
     /// Scan every active project of this organization (numeric id) instead of --project.
     #[arg(long, value_name = "ID", conflicts_with = "folder", value_parser = scope_id)]
@@ -281,16 +288,18 @@ impl FailOn {
 #[derive(Debug, Args)]
 pub struct RevokeArgs {
     /// The cluster's name or id.
+    #[arg(value_parser = cluster_ref)]
     pub cluster: String,
-    /// How access is cut. Google Cloud clusters: token-creator (this cluster only), key-access
-    /// (every cluster using the service account with the key), disable-sa (every cluster using
-    /// the service account). AWS clusters: key-policy (remove the role's statement from the key
-    /// policy: every cluster using the key through the role), role-trust (remove CockroachDB's
-    /// account from the role's trust: every cluster using the role).
-    #[arg(long, value_enum, default_value = "token-creator")]
-    pub lever: LeverArg,
+    /// How access is cut. Google Cloud clusters: token-creator (this cluster only; the default),
+    /// key-access (every cluster using the service account with the key), disable-sa (every
+    /// cluster using the service account). AWS clusters: key-policy (remove the role's statement
+    /// from the key policy: every cluster using the key through the role; the default),
+    /// role-trust (remove CockroachDB's account from the role's trust: every cluster using the
+    /// role). Without it, the cluster's cloud's default lever.
+    #[arg(long, value_enum)]
+    pub lever: Option<LeverArg>,
     /// The cluster's exact name, typed to confirm.
-    #[arg(long, value_name = "CLUSTER_NAME", required = true)]
+    #[arg(long, value_name = "CLUSTER_NAME", required = true, value_parser = confirm_text)]
     pub confirm: String,
 }
 
@@ -301,6 +310,17 @@ pub enum LeverArg {
     DisableSa,
     KeyPolicy,
     RoleTrust,
+}
+
+/// The `--lever` value of a lever (as typed on the command line).
+pub fn lever_flag(l: Lever) -> &'static str {
+    match l {
+        Lever::TokenCreator => "token-creator",
+        Lever::EncrypterDecrypter => "key-access",
+        Lever::DisableServiceAccount => "disable-sa",
+        Lever::KeyPolicyStatement => "key-policy",
+        Lever::RoleTrust => "role-trust",
+    }
 }
 
 impl From<LeverArg> for Lever {
@@ -398,6 +418,54 @@ fn key_alias(s: &str) -> Result<String, String> {
 
 fn location(s: &str) -> Result<String, String> {
     rule_of(cmek_core::names::validate_location("", s)).map(|()| s.to_owned())
+}
+
+// Positional and free-form values, parsed into `cmek_core::input` types (the rule only: clap
+// names the argument).
+
+/// A cluster's name or UUID (1-100 characters, no control characters; trimmed).
+pub(crate) fn cluster_ref(s: &str) -> Result<String, String> {
+    clap_rule::<input::ClusterRef>(s).map(input::ClusterRef::into_inner)
+}
+
+/// A plan or operation id the app printed (a UUID).
+pub(crate) fn record_id(s: &str) -> Result<String, String> {
+    clap_rule::<input::RecordId>(s).map(input::RecordId::into_inner)
+}
+
+/// A typed confirmation (at most 200 characters, no control characters).
+pub(crate) fn confirm_text(s: &str) -> Result<String, String> {
+    clap_rule::<input::ConfirmText>(s).map(input::ConfirmText::into_inner)
+}
+
+/// A file path (1-4096 bytes, no NUL or line break).
+pub(crate) fn file_path(s: &str) -> Result<PathBuf, String> {
+    clap_rule::<input::FilePath>(s).map(|p| p.to_path_buf())
+}
+
+fn aws_region(s: &str) -> Result<String, String> {
+    clap_rule::<input::AwsRegion>(s).map(input::AwsRegion::into_inner)
+}
+
+/// `--multi-region-key` without a value means "the cluster's primary region".
+fn aws_region_or_default(s: &str) -> Result<String, String> {
+    if s.is_empty() {
+        Ok(String::new())
+    } else {
+        aws_region(s)
+    }
+}
+
+fn timeout_secs(s: &str) -> Result<u64, String> {
+    input::ScanLimit::parse("", s, input::ScanLimit::TIMEOUT_SECS)
+        .map(input::ScanLimit::get)
+        .map_err(|e| input::rule_only(&e))
+}
+
+fn reads_per_minute(s: &str) -> Result<u32, String> {
+    input::ScanLimit::parse("", s, input::ScanLimit::READS_PER_MINUTE)
+        .map(|n| n.get() as u32)
+        .map_err(|e| input::rule_only(&e))
 }
 
 #[cfg(test)]

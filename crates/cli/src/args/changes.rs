@@ -25,20 +25,20 @@ and granted before CockroachDB is asked to add the region.";
 #[derive(Debug, Clone, Args)]
 pub struct ApplyChoice {
     /// Also write the plan (with its id and digest) to FILE, for `--plan FILE`.
-    #[arg(long, value_name = "FILE", conflicts_with = "plan")]
+    #[arg(long, value_name = "FILE", conflicts_with = "plan", value_parser = super::file_path)]
     pub out: Option<PathBuf>,
     /// Apply right after planning (without it, the plan is only shown).
     #[arg(long, conflicts_with = "plan")]
     pub yes: bool,
     /// Apply a plan file written with --out (refused if edited or if the world changed).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_parser = super::file_path)]
     pub plan: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct RotateArgs {
     /// The cluster's name or id.
-    #[arg(required_unless_present = "plan", conflicts_with = "plan")]
+    #[arg(required_unless_present = "plan", conflicts_with = "plan", value_parser = super::cluster_ref)]
     pub cluster: Option<String>,
     /// Key ring of the new key(s) [default: the current key's].
     #[arg(long, value_name = "ID", value_parser = kms_id)]
@@ -69,7 +69,7 @@ pub struct RotateArgs {
 #[derive(Debug, Args)]
 pub struct AddRegionArgs {
     /// The cluster's name or id.
-    #[arg(required_unless_present = "plan", conflicts_with = "plan")]
+    #[arg(required_unless_present = "plan", conflicts_with = "plan", value_parser = super::cluster_ref)]
     pub cluster: Option<String>,
     /// The region to add (GCP code, e.g. `europe-west1`).
     #[arg(long, value_name = "REGION", value_parser = location, required_unless_present = "plan")]

@@ -24,9 +24,15 @@ pub enum DriftCommand {
 #[derive(Debug, Args)]
 pub struct DriftFixArgs {
     /// The finding's id (`drift-…`, from `cmek drift list` or the audit's C15/C16 findings).
-    #[arg(value_name = "FINDING_ID")]
+    #[arg(value_name = "FINDING_ID", value_parser = finding_id)]
     pub finding_id: String,
     /// Typed to confirm: the key's id (last part of its name), or the service account's email.
-    #[arg(long, value_name = "RESOURCE", required = true)]
+    #[arg(long, value_name = "RESOURCE", required = true, value_parser = super::confirm_text)]
     pub confirm: String,
+}
+
+/// `drift-` + 16 hex digits (`cmek_core::input::FindingId`).
+fn finding_id(s: &str) -> Result<String, String> {
+    cmek_core::input::clap_rule::<cmek_core::input::FindingId>(s)
+        .map(cmek_core::input::FindingId::into_inner)
 }
