@@ -3,7 +3,7 @@
 //! a free loopback port). Status codes and bodies are compared modulo generated ids, ARNs' ids
 //! and dates; every difference is either fixed in the sandbox or listed in [`KNOWN`] with its
 //! reason. Prints how many calls it compared. Fails when moto is missing (install hint),
-//! unless `CMEK_SKIP_MOTO=1`.
+//! unless `CMEK_DESK_ALLOW_MISSING=1`.
 
 mod aws_common;
 mod aws_moto;
@@ -47,6 +47,8 @@ const KNOWN: &[(&str, &str, &str)] = &[
     ("kms.DescribeKey(after cancel)", "body.KeyMetadata.Enabled", "moto says Enabled=true for a key whose KeyState is Disabled after CancelKeyDeletion; AWS (and the sandbox) say false"),
     ("kms.ReplicateKey", "body.ReplicaKeyMetadata.MultiRegionConfiguration.MultiRegionKeyType", "moto copies the primary's metadata (PRIMARY) into the replica's; AWS answers REPLICA"),
     ("kms.ReplicateKey", "body.ReplicaTags: only in sandbox", "AWS returns ReplicaTags (empty here); moto omits it"),
+    ("kms.DescribeKey(primary, after its replica)", "body.KeyMetadata.MultiRegionConfiguration.MultiRegionKeyType", "moto 5.2.1 shares ONE MultiRegionConfiguration object between a primary and its replicas (ReplicateKey makes a shallow copy) and DescribeKey of a replica sets its type to REPLICA, so the primary reads as REPLICA from then on; AWS keeps PRIMARY. This is why the multi-Region setup cannot be re-applied against moto: the re-plan (rightly) refuses a primary that says it is a replica (crates/setup/tests/aws_moto.rs asserts that refusal)"),
+    ("kms.CreateAlias(same name, replica region)", "", "moto 5.2.1 shares the alias table of a multi-Region primary and its replicas (the same shallow copy), so the primary's alias name cannot be made in the replica's region (AlreadyExistsException); KMS aliases are per region, and the setup adopts an existing alias that names the same key"),
     ("kms.ReplicateKey(duplicate)", "", "moto replicates again into a region that has the replica; AWS answers AlreadyExistsException"),
     ("kms.ReplicateKey(single-region)", "", "moto fails with 500 on a single-Region key; AWS answers UnsupportedOperationException"),
     ("*", "body.KeyMetadata.SigningAlgorithms: only in moto", "moto adds an empty SigningAlgorithms list to multi-Region keys; KMS returns it only for SIGN_VERIFY keys"),
@@ -470,6 +472,25 @@ async fn scenario(s: &mut Side) {
     s.tag("kms.ReplicateKey");
     let _ = s.eu.kms.describe_key().key_id(&mrk).send().await;
     s.tag("kms.DescribeKey(replica)");
+    let _ = s.aws.kms.describe_key().key_id(&mrk).send().await;
+    s.tag("kms.DescribeKey(primary, after its replica)");
+    let _ = s
+        .aws
+        .kms
+        .create_alias()
+        .alias_name("alias/mrk-both")
+        .target_key_id(&mrk)
+        .send()
+        .await;
+    s.tag("kms.CreateAlias(multi-region primary)");
+    let _ =
+        s.eu.kms
+            .create_alias()
+            .alias_name("alias/mrk-both")
+            .target_key_id(&mrk)
+            .send()
+            .await;
+    s.tag("kms.CreateAlias(same name, replica region)");
     let _ = s
         .aws
         .kms
@@ -502,7 +523,7 @@ async fn the_sandbox_answers_like_moto() {
     let moto = match start_moto(ACCT) {
         Ok(Some(m)) => m,
         Ok(None) => {
-            eprintln!("CMEK_SKIP_MOTO=1: the differential test against moto is skipped");
+            eprintln!("CMEK_DESK_ALLOW_MISSING=1: the differential test against moto is skipped");
             return;
         }
         Err(hint) => panic!("{hint}"),

@@ -1,4 +1,4 @@
-//! Test harness: an `AwsClient` on the sandbox's AWS endpoint or on moto in server mode, and a
+//! Test harness: an `AwsClient` on the sandbox's AWS endpoint or on moto in server mode (`cmek_sandbox::moto`), and a
 //! write observer that records what it is told.
 #![allow(dead_code)]
 
@@ -6,10 +6,8 @@ use cmek_aws::{AwsClient, AwsCredentials, AwsOptions};
 use cmek_core::observe::{WriteCall, WriteObserver};
 use cmek_core::{Error, Secret};
 use serde_json::Value;
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A client for `endpoint` with static keys in `region`, short retry waits.
 pub async fn client(endpoint: &str, key: &str, secret: &str, region: &str) -> AwsClient {
@@ -59,66 +57,8 @@ impl WriteObserver for Recorder {
     }
 }
 
-/// The pinned moto version (scripts/lib.sh `MOTO_VERSION`).
-pub const MOTO_VERSION: &str = "5.2.1";
-
-/// A running `python3 -m moto.server` (killed on drop).
-pub struct Moto {
-    child: Child,
-    pub endpoint: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts moto for `account` on a free loopback port; `None` only when it is not installed
-/// and `CMEK_SKIP_MOTO=1` (scripts/test.sh installs it).
-pub fn start_moto(account: &str) -> Option<Moto> {
-    let installed = Command::new("python3")
-        .args(["-c", "import moto.server, flask, flask_cors"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !installed {
-        assert_eq!(
-            std::env::var("CMEK_SKIP_MOTO").as_deref(),
-            Ok("1"),
-            "moto is not installed: python3 -m pip install 'moto[server]=={MOTO_VERSION}' (scripts/test.sh does it), or CMEK_SKIP_MOTO=1"
-        );
-        return None;
-    }
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new("python3")
-        .args([
-            "-m",
-            "moto.server",
-            "-H",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-        ])
-        .env("MOTO_ACCOUNT_ID", account)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("python3 -m moto.server");
-    let moto = Moto {
-        child,
-        endpoint: format!("http://127.0.0.1:{port}"),
-    };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "moto did not listen within 60 s");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Some(moto)
+/// Starts a fresh moto for `account` (the sandbox crate's harness); `None` only when it is not
+/// installed and `CMEK_DESK_ALLOW_MISSING=1`, a failure with the install hint otherwise.
+pub fn start_moto(account: &str) -> Option<cmek_sandbox::moto::Moto> {
+    cmek_sandbox::moto::start_or_fail(account)
 }

@@ -1,83 +1,21 @@
-//! Harness of the differential test against moto: starts `python3 -m moto.server` on a free
-//! loopback port (stopped on drop), records every raw exchange the AWS SDK makes (an
+//! Harness of the differential test against moto: moto from `cmek_sandbox::moto` (a free
+//! loopback port, stopped on drop), records every raw exchange the AWS SDK makes (an
 //! interceptor), turns JSON and XML bodies into comparable values with generated ids, ARNs'
 //! ids and dates normalised, and lists the differences between two values.
 #![allow(dead_code)]
 
 pub mod xml;
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
 use aws_sdk_kms::config::interceptors::AfterDeserializationInterceptorContextRef;
 use aws_sdk_kms::config::{ConfigBag, Intercept, RuntimeComponents};
 use regex_lite::Regex;
 use serde_json::{Map, Value};
 
-/// The pinned moto version (scripts/lib.sh `MOTO_VERSION`).
-pub const MOTO_VERSION: &str = "5.2.1";
-
-/// A running moto server.
-pub struct Moto {
-    child: Child,
-    pub endpoint: String,
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts moto (account `account`) or explains how to install it. `Ok(None)` only when
-/// `CMEK_SKIP_MOTO=1`.
-pub fn start_moto(account: &str) -> Result<Option<Moto>, String> {
-    let installed = Command::new("python3")
-        .args(["-c", "import moto.server, flask, flask_cors"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !installed {
-        if std::env::var("CMEK_SKIP_MOTO").as_deref() == Ok("1") {
-            return Ok(None);
-        }
-        return Err(format!("moto is not installed: run `python3 -m pip install 'moto[server]=={MOTO_VERSION}'` (scripts/test.sh does it), or set CMEK_SKIP_MOTO=1 to skip this test"));
-    }
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map_err(|e| e.to_string())?
-        .port();
-    let child = Command::new("python3")
-        .args([
-            "-m",
-            "moto.server",
-            "-H",
-            "127.0.0.1",
-            "-p",
-            &port.to_string(),
-        ])
-        .env("MOTO_ACCOUNT_ID", account)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot start python3 -m moto.server: {e}"))?;
-    let moto = Moto {
-        child,
-        endpoint: format!("http://127.0.0.1:{port}"),
-    };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if Instant::now() > deadline {
-            return Err("moto did not listen within 60 s".into());
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    Ok(Some(moto))
-}
+/// moto itself: started by the sandbox crate's test harness (missing moto fails with the
+/// install hint unless `CMEK_DESK_ALLOW_MISSING=1`).
+pub use cmek_sandbox::moto::{start as start_moto, MOTO_VERSION};
 
 /// One raw exchange as the SDK saw it.
 #[derive(Debug, Clone)]
