@@ -8,7 +8,7 @@
 //! Both are paced by their own quota (Cloud Asset: 400 per minute per consumer project each,
 //! [`crate::ScanOptions::asset_searches_per_minute`]); pages of one search are a dependent chain
 //! (each needs the previous token), the two searches and every scope run at once. The alerting
-//! reads (A11, C13) are the crawl's, per project. A search that fails fails the whole path, and
+//! reads (A11, C13) are the crawl's, per project, run alongside the searches. A search that fails fails the whole path, and
 //! the caller falls back to the crawl with the reason.
 
 use crate::effective::{effective, flatten};
@@ -272,7 +272,13 @@ pub async fn scan(
     let searches = scopes
         .iter()
         .map(|(s, _)| search_scope(google, s, &resources_gate, &policies_gate));
-    let found = futures::future::join_all(searches).await;
+    // The alerting reads (A11, C13) do not depend on the searches: they run alongside.
+    let alerting = futures::future::join_all(
+        projects
+            .iter()
+            .map(|(id, _)| crate::alerting::read_alerting(google, id, cancel)),
+    );
+    let (found, alerting) = tokio::join!(futures::future::join_all(searches), alerting);
     let calls =
         resources_gate.calls.load(Ordering::Relaxed) + policies_gate.calls.load(Ordering::Relaxed);
     if cancel.load(Ordering::Relaxed) {
@@ -283,9 +289,10 @@ pub async fn scan(
         let f = f.map_err(|e| format!("Cloud Asset Inventory answered on {s}: {}", e.message))?;
         index.add(f, &number_to_id, project);
     }
-    let rows = projects.iter().map(|(id, _)| async {
+    let mut rows = Vec::with_capacity(projects.len());
+    for ((id, _), alerting) in projects.iter().zip(alerting) {
         let mut row = index.project_row(id);
-        row.alerting = Some(crate::alerting::read_alerting(google, id, cancel).await);
+        row.alerting = Some(alerting);
         sink(ScanEvent::ProjectProgress {
             project: id.clone(),
             key_rings: row.key_rings.len() as u32,
@@ -299,9 +306,9 @@ pub async fn scan(
             keys: row.keys.len() as u32,
             error: None,
         });
-        row
-    });
-    Ok((futures::future::join_all(rows).await, calls))
+        rows.push(row);
+    }
+    Ok((rows, calls))
 }
 
 /// The Google side of an audit: resolves the scope to projects, then reads them through the
