@@ -43,7 +43,9 @@ machine="$(nproc) cores ($cpu), $(free -g | awk '/^Mem:/{print $2}') GiB memory,
   echo "<!-- BENCH:BEGIN (rewritten by scripts/bench.sh) -->"
   echo "Command: \`scripts/bench.sh\` (cargo profile \`$profile\`), $(date -u +%Y-%m-%dT%H:%MZ), on $machine."
   echo
-  echo "$out" | grep -E '^\||faster'
+  grep -E '^\|' <<<"$out"
+  echo
+  grep -E 'faster' <<<"$out" | sed 's/^/- /'
   echo "<!-- BENCH:END -->"
 } >/tmp/cmek-bench-table.md
 python3 - "$doc" /tmp/cmek-bench-table.md <<'EOF'
