@@ -58,7 +58,9 @@ are in them; NOT_EVALUATED findings never count. Exports hold the whole report."
 
 pub const REVOKE_EXAMPLES: &str = "\
 Examples:
-  cmek revoke prod-payments --confirm prod-payments                      default lever: token-creator
+  cmek revoke prod-payments --confirm prod-payments                      default lever: token-creator (Google Cloud)
+  cmek revoke aws-analytics --confirm aws-analytics                      default lever: key-policy (AWS)
+  cmek revoke aws-analytics --lever role-trust --confirm aws-analytics
   cmek revoke prod-payments --lever disable-sa --confirm prod-payments --json
   cmek recover OPERATION_ID                                              undo: restore what was removed";
 

@@ -8,7 +8,7 @@
 //! snapshot removed.
 
 use super::resolve_cluster;
-use crate::args::RevokeArgs;
+use crate::args::{lever_flag, RevokeArgs};
 use crate::cancel::cancellable;
 use crate::exit::{invalid, Outcome, FAILED, OK};
 use crate::output::{status_tone, Out, Tone};
@@ -23,8 +23,8 @@ use std::sync::Mutex;
 
 pub async fn run(desk: &Desk, args: RevokeArgs, out: &Out) -> Outcome {
     let cluster = resolve_cluster(desk, &args.cluster).await?;
-    let lever = Lever::from(args.lever);
     let preview = desk.preview_revoke(&cluster.id).await?;
+    let lever = choose_lever(&preview, args.lever.map(Lever::from))?;
     if args.confirm.trim() != preview.confirm_text {
         return Err(invalid(
             "--confirm",
@@ -100,6 +100,37 @@ pub async fn finish(desk: &Desk, operation_id: &str, out: &Out) -> Outcome {
     })?;
     print_report(&report, out);
     Ok(OK)
+}
+
+/// The lever asked for, or the cluster's cloud's default (token-creator on Google Cloud,
+/// key-policy on AWS). Errors (`--lever`, nothing changed): a lever of the other cloud, naming
+/// the ones that apply.
+fn choose_lever(p: &RevokePreview, asked: Option<Lever>) -> Result<Lever, cmek_core::Error> {
+    let offered: Vec<&str> = p.levers.iter().map(|l| lever_flag(l.lever)).collect();
+    let lever = match asked {
+        Some(l) => l,
+        None => match p.levers.iter().find(|l| l.is_default) {
+            Some(l) => l.lever,
+            None => {
+                return Err(invalid(
+                    "--lever",
+                    format!("choose one of: {}; nothing was changed", offered.join(", ")),
+                ))
+            }
+        },
+    };
+    if !p.levers.iter().any(|l| l.lever == lever) {
+        return Err(invalid(
+            "--lever",
+            format!(
+                "{} does not apply to {}: its levers are {}; nothing was changed",
+                lever_flag(lever),
+                p.confirm_text,
+                offered.join(", ")
+            ),
+        ));
+    }
+    Ok(lever)
 }
 
 pub async fn recover(desk: &Desk, operation_id: &str, out: &Out) -> Outcome {
