@@ -75,3 +75,29 @@ fn of_the_dialog_plugin_only_the_file_picker_is_granted() {
         );
     }
 }
+
+#[test]
+fn the_window_may_set_its_title_and_read_the_version_and_nothing_else_of_core() {
+    const NAME: &str = "core";
+    let MockApp { app: _app, window } = app(NAME);
+    let version = call(&window, "plugin:app|version", json!({})).expect("version");
+    assert_eq!(version, env!("CARGO_PKG_VERSION"));
+    let title = json!({ "label": "main", "value": "CMEK Desk — sandbox — Clusters" });
+    if let Err(error) = call(&window, "plugin:window|set_title", title) {
+        assert!(
+            !error.to_string().contains("not allowed"),
+            "set_title is denied: {error}"
+        );
+    }
+    for (cmd, args) in [
+        ("plugin:window|close", json!({ "label": "main" })),
+        (
+            "plugin:window|set_size",
+            json!({ "label": "main", "value": { "Logical": { "width": 10.0, "height": 10.0 } } }),
+        ),
+        ("plugin:app|app_hide", json!({})),
+    ] {
+        let error = call(&window, cmd, args).expect_err(cmd);
+        assert!(error.to_string().contains("not allowed"), "{cmd}: {error}");
+    }
+}
