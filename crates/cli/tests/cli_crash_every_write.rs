@@ -150,12 +150,27 @@ struct RevokeCase {
 }
 
 #[test]
-fn revocation_killed_at_every_write_is_finished_or_rolled_back_exactly() {
+fn revocation_by_token_creator_killed_at_every_write_is_finished_or_rolled_back_exactly() {
+    revocation_killed_at_every_write("token-creator");
+}
+
+#[test]
+fn revocation_by_key_access_killed_at_every_write_is_finished_or_rolled_back_exactly() {
+    revocation_killed_at_every_write("key-access");
+}
+
+#[test]
+fn revocation_by_disable_sa_killed_at_every_write_is_finished_or_rolled_back_exactly() {
+    revocation_killed_at_every_write("disable-sa");
+}
+
+/// Every write of a revocation by `lever` × every phase, each finished and rolled back.
+fn revocation_killed_at_every_write(lever: &'static str) {
     let started = Instant::now();
     let (_, setup_watch) = reference_setup();
     let mut cases = Vec::new();
     let mut intended = Vec::new();
-    for lever in ["token-creator", "key-access", "disable-sa"] {
+    {
         let revoke = ["revoke", CLUSTER, "--lever", lever, "--confirm", CLUSTER];
         let world = set_up_world(&setup_watch);
         let before = world.snapshot(&setup_watch);
@@ -236,7 +251,11 @@ fn revocation_killed_at_every_write_is_finished_or_rolled_back_exactly() {
             )
         },
     );
-    report("revoke", &outcomes, started.elapsed().as_secs_f64());
+    report(
+        &format!("revoke --lever {lever}"),
+        &outcomes,
+        started.elapsed().as_secs_f64(),
+    );
 }
 
 #[test]
