@@ -60,7 +60,10 @@ const CONFIRM_KEY: Arg = Arg::Id(labels::CONFIRM_KEY, confirm);
 
 /// Every command with its arguments (camelCase, as the UI sends them) and whether it may be
 /// called with well-formed arguments here (see the module doc for the exceptions).
-const COMMANDS: &[(&str, &[(&str, Arg)], bool)] = &[
+/// A command, its arguments, and whether it may be called with well-formed arguments.
+type Command = (&'static str, &'static [(&'static str, Arg)], bool);
+
+const COMMANDS: &[Command] = &[
     ("session_status", &[], true),
     ("sign_in_google", &[("onEvent", Arg::Channel)], false),
     ("cancel_sign_in", &[], true),

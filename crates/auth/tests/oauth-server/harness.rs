@@ -8,6 +8,8 @@
 //! `CMEK_DESK_ALLOW_MISSING=1`: tests/support/real_part.rs).
 #![allow(dead_code)]
 
+// Also loaded by the root package's tests/common in binaries that use both.
+#[allow(clippy::duplicate_mod)]
 #[path = "../../../../tests/support/real_part.rs"]
 mod real_part;
 
