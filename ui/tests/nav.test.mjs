@@ -118,7 +118,7 @@ test("the cluster page, opened with the keyboard, offers what the state machine 
   }));
   await toClusters(page);
   await page.fill('[data-testid="cluster-search"]', "prod-payments");
-  // Tab from the search field reaches the cluster's link; Enter opens its page.
+  // The cluster's name is a link: focused, Enter opens its page.
   await page.focus('[data-testid="open-cluster-prod-payments"]');
   await page.keyboard.press("Enter");
   await page.waitForSelector('[data-testid="cluster-page"]');
