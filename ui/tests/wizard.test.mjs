@@ -221,7 +221,7 @@ test("a NOT_ELIGIBLE error on the plan screen leads back to the cluster list", a
 test("an INVALID_INPUT error marks the named field and its action focuses it", async () => {
   const { page } = await openApp(
     harness,
-    backend({ plan_setup: () => { throw { code: "INVALID_INPUT", message: "key_ring: must be 1-63 characters", resource: "key_ring" }; } }),
+    backend({ plan_setup: () => { throw { code: "INVALID_INPUT", message: "Key ring ID: must be 1-63 characters", resource: "key_ring" }; } }),
   );
   await toClusters(page);
   await page.click('[data-testid="select-cluster-payments"]');
@@ -229,6 +229,7 @@ test("an INVALID_INPUT error marks the named field and its action focuses it", a
   await page.waitForSelector('[data-testid="error-banner"][data-code="INVALID_INPUT"]');
   assert.equal(await page.getAttribute("#f-ring", "aria-invalid"), "true");
   assert.equal(await page.getAttribute("#f-project", "aria-invalid"), "false");
+  assert.equal(await page.textContent('[data-testid="field-error"]'), "must be 1-63 characters", "the label is the field's own; the rule is next to it");
   await page.click('[data-testid="error-action"]');
   assert.equal(await page.evaluate(() => document.activeElement?.id), "f-ring");
   await page.close();

@@ -50,6 +50,15 @@ pub fn in_user_terms(mut error: Error) -> Error {
         return error;
     }
     for (field, arg) in FIELDS {
+        // The core names the field by its label and carries its key in `resource` (`Key ID: …`,
+        // resource `crypto_key`): on the command line, the flag the user typed.
+        if error.resource.as_deref() == Some(*field) && !error.message.starts_with(field) {
+            if let Some((_label, rule)) = error.message.split_once(": ") {
+                error.message = format!("{arg}: {rule}");
+                error.resource = Some((*arg).to_owned());
+                break;
+            }
+        }
         if let Some(rule) = error.message.strip_prefix(&format!("{field}: ")) {
             error.message = format!("{arg}: {rule}");
             error.resource = Some((*arg).to_owned());
@@ -72,6 +81,11 @@ mod tests {
     fn core_fields_become_flags_and_codes_follow_the_table() {
         let e = in_user_terms(Error::invalid_input("confirm_name", "type the name"));
         assert_eq!(e.message, "--confirm: type the name");
+        let labelled = cmek_core::setup_fields::fields::ROTATION.error("-5 is negative");
+        assert_eq!(
+            in_user_terms(labelled).message,
+            "--rotation: -5 is negative"
+        );
         assert_eq!(code_of(&e), USAGE);
         assert_eq!(code_of(&Error::cancelled("stop")), CANCELLED);
         assert_eq!(

@@ -42,7 +42,7 @@ pub struct RotationRequest {
     /// Automatic rotation of keys the rotation creates, in days (1 to 36,500); `None`: none.
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rotation_period_days: Option<u32>,
+    pub rotation_period_days: Option<crate::setup_fields::RotationDays>,
 }
 
 /// Add a region to a CMEK cluster, with its key.

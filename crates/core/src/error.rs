@@ -107,9 +107,13 @@ impl Error {
         }
     }
 
-    /// Local validation failure: names the field and the rule.
+    /// Local validation failure: names the field and the rule. A request field key
+    /// (`layout.location`, `confirm_name`, …) is shown by its label
+    /// ([`crate::setup_fields::label_of`]: "Key location: …") and kept in `resource` for the
+    /// window to focus; any other `field` is already a label.
     pub fn invalid_input(field: &str, rule: impl std::fmt::Display) -> Self {
-        Self::new(ErrorCode::InvalidInput, format!("{field}: {rule}")).with_resource(field)
+        let label = crate::setup_fields::label_of(field);
+        Self::new(ErrorCode::InvalidInput, format!("{label}: {rule}")).with_resource(field)
     }
 
     /// An internal error (a bug or an unexpected answer).

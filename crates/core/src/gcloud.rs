@@ -93,7 +93,7 @@ pub fn commands(i: &CommandInputs<'_>) -> Vec<String> {
             ring.location,
             i.request.protection_level.as_kms().to_ascii_lowercase()
         );
-        if let (Some(days), Some(next)) = (i.request.rotation_period_days, i.next_rotation_time) {
+        if let (Some(days), Some(next)) = (i.request.rotation_days(), i.next_rotation_time) {
             create.push_str(&format!(
                 " --rotation-period={} --next-rotation-time={next}",
                 format_duration_secs(u64::from(days) * 86_400)
@@ -126,7 +126,7 @@ mod tests {
             crypto_key: "crdb-cmek".into(),
             layout: KeyLayout::KeyPerRegion,
             protection_level: ProtectionLevel::Hsm,
-            rotation_period_days: Some(90),
+            rotation_period_days: Some(90.into()),
         };
         let keys = vec![PlannedKey {
             name: "projects/cmek-demo-project/locations/us-east4/keyRings/crdb/cryptoKeys/crdb-cmek-us-east4".into(),

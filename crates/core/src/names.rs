@@ -259,7 +259,11 @@ mod tests {
     fn the_12_char_suffix_alone_is_not_a_cluster_id() {
         let e = ClusterId::parse("25ebef5ed2aa").unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidInput);
-        assert!(e.message.starts_with("cluster_id:"), "{}", e.message);
+        assert!(
+            e.message.starts_with("Cluster ID:") && e.resource.as_deref() == Some("cluster_id"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
@@ -274,7 +278,7 @@ mod tests {
         ] {
             let e = validate_service_account_id("service_account_id", bad).unwrap_err();
             assert!(
-                e.message.starts_with("service_account_id:"),
+                e.message.starts_with("Service account ID:"),
                 "{bad}: {}",
                 e.message
             );

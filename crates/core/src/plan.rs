@@ -59,9 +59,20 @@ pub struct SetupRequest {
     pub crypto_key: String,
     pub layout: KeyLayout,
     pub protection_level: ProtectionLevel,
-    /// Automatic rotation period in days (1 to 36,500). `None` disables automatic rotation.
+    /// Automatic rotation period in days (1 to 36,500), as typed: a number or the field's text
+    /// (checked by [`crate::setup_fields::RotationDays::days`], never a serde error). `None`
+    /// disables automatic rotation.
     #[ts(optional)]
-    pub rotation_period_days: Option<u32>,
+    pub rotation_period_days: Option<crate::setup_fields::RotationDays>,
+}
+
+impl SetupRequest {
+    /// The rotation period in whole days when set and valid (plans validate it first).
+    pub fn rotation_days(&self) -> Option<u32> {
+        self.rotation_period_days
+            .as_ref()
+            .and_then(|d| d.days().ok())
+    }
 }
 
 /// One key the plan creates or adopts.

@@ -152,7 +152,7 @@ pub async fn plan_add_region(conn: &Connection, request: AddRegionRequest) -> Re
         rotation_period_days: like
             .and_then(|k| k.rotation_period)
             .and_then(|p| parse_duration_secs(&p))
-            .map(|s| (s / 86_400).max(1) as u32),
+            .map(|s| ((s / 86_400).max(1) as u32).into()),
     };
     let kp = plan_keys(conn, vec![(key.clone(), vec![region.clone()])], &sa_email).await?;
     let others: Vec<_> = cluster

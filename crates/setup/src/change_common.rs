@@ -200,7 +200,7 @@ pub(crate) fn commands(
     path: &str,
     body: &serde_json::Value,
 ) -> Vec<String> {
-    let next = crate::plan::next_rotation_time(request.rotation_period_days);
+    let next = crate::plan::next_rotation_time(request.rotation_days());
     let new_keys: Vec<PlannedKey> = keys.iter().filter(|k| !k.exists).cloned().collect();
     let mut out: Vec<String> = gcloud::commands(&CommandInputs {
         request,

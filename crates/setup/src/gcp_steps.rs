@@ -354,9 +354,9 @@ pub(crate) async fn create_crypto_key(run: &Run<'_>, name: &str) -> Result<StepD
                     protection_level: Some(req.protection_level.as_kms().into()),
                 }),
                 rotation_period: req
-                    .rotation_period_days
+                    .rotation_days()
                     .map(|d| format_duration_secs(u64::from(d) * 86_400)),
-                next_rotation_time: crate::plan::next_rotation_time(req.rotation_period_days),
+                next_rotation_time: crate::plan::next_rotation_time(req.rotation_days()),
                 labels: [("managed-by".to_owned(), serde_json::json!("cmek-desk"))]
                     .into_iter()
                     .collect(),

@@ -45,8 +45,7 @@ pub(crate) async fn plan_keys(
         let location = name.key_ring.location.clone();
         for region in &regions {
             if location_serves_region(&location, region) == Some(false) {
-                return Err(Error::invalid_input(
-                    "layout.location",
+                return Err(cmek_core::setup_fields::fields::LOCATION.error(
                     format!("a key in {location} cannot serve cluster region {region}: choose {region}, a multi-region that contains it, global, or one key per region"),
                 ));
             }

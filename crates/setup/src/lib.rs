@@ -20,6 +20,7 @@ mod change_common;
 mod change_steps;
 mod cmek_steps;
 mod connection;
+pub mod form;
 mod gcp_steps;
 mod keys_plan;
 mod plan;

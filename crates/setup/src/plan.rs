@@ -13,9 +13,7 @@ use cmek_core::gcloud::{self, CommandInputs};
 use cmek_core::iam::{service_account_member, Grant, Policy, ROLE_TOKEN_CREATOR};
 use cmek_core::lifecycle::{self, CmekAction};
 use cmek_core::names::{
-    cockroach_principal, service_account_email, validate_kms_id, validate_location,
-    validate_project_id, validate_rotation_period, validate_service_account_id, ClusterId,
-    CryptoKeyName, KeyRingName,
+    cockroach_principal, service_account_email, ClusterId, CryptoKeyName, KeyRingName,
 };
 use cmek_core::plan::{
     KeyLayout, Plan, PlanStep, PlannedIamChange, PlannedKey, ProtectionLevel, SetupRequest,
@@ -44,7 +42,7 @@ pub async fn suggest_request(conn: &Connection, cluster_id: &str) -> Result<Setu
         crypto_key: format!("crdb-{}", id.suffix()),
         layout,
         protection_level: ProtectionLevel::Software,
-        rotation_period_days: Some(90),
+        rotation_period_days: Some(90.into()),
     })
 }
 
@@ -62,20 +60,10 @@ async fn suggest_project(conn: &Connection) -> String {
     conn.info.projects.first().cloned().unwrap_or_default()
 }
 
-/// Checks every field of the request locally; the error names the field and the rule.
+/// Checks every field of the request locally; the error names the field by its label and the
+/// rule ([`crate::form::validate`]).
 pub(crate) fn validate(req: &SetupRequest) -> Result<ClusterId> {
-    let id = ClusterId::parse(&req.cluster_id)?;
-    validate_project_id("project", &req.project)?;
-    validate_service_account_id("service_account_id", &req.service_account_id)?;
-    validate_kms_id("key_ring", &req.key_ring)?;
-    validate_kms_id("crypto_key", &req.crypto_key)?;
-    if let KeyLayout::SingleKey { location } = &req.layout {
-        validate_location("layout.location", location)?;
-    }
-    if let Some(days) = req.rotation_period_days {
-        validate_rotation_period("rotation_period_days", u64::from(days) * 86_400)?;
-    }
-    Ok(id)
+    crate::form::validate(req)
 }
 
 /// The keys a request asks for: resource name, location, regions served.
@@ -93,16 +81,15 @@ pub(crate) fn planned_keys(
         crypto_key: id,
     };
     Ok(match &req.layout {
-        KeyLayout::SingleKey { location } => vec![(key(location, req.crypto_key.clone()), regions)],
-        KeyLayout::KeyPerRegion => {
-            let mut v = Vec::new();
-            for r in regions {
-                let id = format!("{}-{r}", req.crypto_key);
-                validate_kms_id("crypto_key", &id)?;
-                v.push((key(&r, id), vec![r]));
-            }
-            v
+        KeyLayout::SingleKey { location } => {
+            crate::form::location_serves(location, &regions)?;
+            vec![(key(location, req.crypto_key.clone()), regions)]
         }
+        KeyLayout::KeyPerRegion => crate::form::derived_key_ids(&req.crypto_key, &regions)?
+            .into_iter()
+            .zip(regions)
+            .map(|(id, r)| (key(&r, id), vec![r]))
+            .collect(),
     })
 }
 
@@ -219,7 +206,7 @@ pub async fn plan(conn: &Connection, request: SetupRequest) -> Result<Plan> {
         region_specs: region_specs.clone(),
     })
     .unwrap_or_default();
-    let next = next_rotation_time(request.rotation_period_days);
+    let next = next_rotation_time(request.rotation_days());
     let commands = gcloud::commands(&CommandInputs {
         request: &request,
         cockroach_principal: &principal,

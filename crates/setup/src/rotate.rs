@@ -18,10 +18,7 @@ use crate::plan::{planned_keys, region_specs, step};
 use cmek_core::change::{PlanChange, RotationChange, RotationRequest};
 use cmek_core::cockroach::{Cluster, CmekClusterInfo, CmekRegionSpec, CmekSpecBody};
 use cmek_core::lifecycle::{self, CmekAction, CmekPhase};
-use cmek_core::names::{
-    cockroach_principal, service_account_email, validate_kms_id, validate_location,
-    validate_project_id, validate_rotation_period, ClusterId, CryptoKeyName,
-};
+use cmek_core::names::{cockroach_principal, service_account_email, ClusterId, CryptoKeyName};
 use cmek_core::plan::{KeyLayout, Plan, ProtectionLevel, SetupRequest, StepKind};
 use cmek_core::{Error, ErrorCode, Result};
 
@@ -67,22 +64,20 @@ pub async fn suggest_rotation(conn: &Connection, cluster_id: &str) -> Result<Rot
         rotation_period_days: key
             .and_then(|k| k.rotation_period)
             .and_then(|p| cmek_core::names::parse_duration_secs(&p))
-            .map(|s| (s / 86_400) as u32)
-            .or(Some(90)),
+            .map(|s| ((s / 86_400) as u32).into())
+            .or(Some(90.into())),
     })
 }
 
 fn validate(req: &RotationRequest) -> Result<ClusterId> {
-    let id = ClusterId::parse(&req.cluster_id)?;
-    validate_project_id("project", &req.project)?;
-    validate_kms_id("key_ring", &req.key_ring)?;
-    validate_kms_id("crypto_key", &req.crypto_key)?;
+    let id = crate::form::cluster_id(&req.cluster_id)?;
+    crate::form::project(&req.project)?;
+    crate::form::key_ring(&req.key_ring)?;
+    crate::form::crypto_key(&req.crypto_key)?;
     if let Some(KeyLayout::SingleKey { location }) = &req.layout {
-        validate_location("layout.location", location)?;
+        crate::form::location(location)?;
     }
-    if let Some(days) = req.rotation_period_days {
-        validate_rotation_period("rotation_period_days", u64::from(days) * 86_400)?;
-    }
+    crate::form::rotation(req.rotation_period_days.as_ref())?;
     Ok(id)
 }
 
@@ -128,7 +123,7 @@ pub async fn plan_rotation(conn: &Connection, request: RotationRequest) -> Resul
             .clone()
             .unwrap_or_else(|| layout_now(&current)),
         protection_level: request.protection_level,
-        rotation_period_days: request.rotation_period_days,
+        rotation_period_days: request.rotation_period_days.clone(),
     };
     let kp = plan_keys(conn, planned_keys(&setup_request, &cluster)?, &sa_email).await?;
     let targets = region_specs(&kp.keys, &sa_email);
@@ -275,7 +270,7 @@ pub(crate) async fn rotation_instead(
         crypto_key: request.crypto_key.clone(),
         layout: Some(request.layout.clone()),
         protection_level: request.protection_level,
-        rotation_period_days: request.rotation_period_days,
+        rotation_period_days: request.rotation_period_days.clone(),
     };
     let mut plan = plan_rotation(conn, rotation).await?;
     let mut notes = vec![format!(

@@ -259,13 +259,15 @@ async fn b19_apis_are_enabled_first_and_rotation_is_validated_locally() {
 
     sb.clear_requests();
     let bad = cmek_core::plan::SetupRequest {
-        rotation_period_days: Some(0),
+        rotation_period_days: Some(0.into()),
         ..req
     };
     let e = cmek_setup::plan(&conn, bad).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::InvalidInput);
     assert!(
-        e.message.starts_with("rotation_period_days:"),
+        e.message
+            .starts_with("Rotation period (days): 0 days is too short")
+            && e.resource.as_deref() == Some("rotation_period_days"),
         "{}",
         e.message
     );
@@ -405,7 +407,10 @@ async fn b18_a_key_location_that_cannot_serve_a_region_is_refused_before_any_cal
     let e = cmek_setup::plan(&conn, req.clone()).await.unwrap_err();
     assert_eq!(e.code, ErrorCode::InvalidInput);
     assert!(
-        e.message.starts_with("layout.location:") && e.message.contains("europe-west4"),
+        e.message
+            .starts_with("Key location: a key in us cannot serve cluster region")
+            && e.message.contains("europe-west4")
+            && e.resource.as_deref() == Some("layout.location"),
         "{}",
         e.message
     );

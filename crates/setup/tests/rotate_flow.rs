@@ -120,7 +120,7 @@ async fn global_ledger_rotates_its_three_regions_to_new_regional_keys() {
         crypto_key: "ledger".into(),
         layout: None,
         protection_level: cmek_core::plan::ProtectionLevel::Software,
-        rotation_period_days: Some(30),
+        rotation_period_days: Some(30.into()),
     };
     let plan = cmek_setup::plan_rotation(&conn, request).await.unwrap();
     assert_eq!(plan.keys.len(), 3, "a key per region, as now");

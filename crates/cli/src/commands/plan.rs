@@ -80,7 +80,7 @@ pub async fn request_for(desk: &Desk, cluster: &Cluster, o: &PlanOptions) -> Res
         req.protection_level = ProtectionLevel::Hsm;
     }
     match o.rotation {
-        Some(Rotation::Days(days)) => req.rotation_period_days = Some(days),
+        Some(Rotation::Days(days)) => req.rotation_period_days = Some(days.into()),
         Some(Rotation::Never) => req.rotation_period_days = None,
         None => {}
     }
@@ -115,7 +115,7 @@ pub fn print_plan(plan: &Plan, out: &Out) {
     );
     println!("  digest {}", out.paint(&plan.digest, Tone::Dim));
     let rotation = r
-        .rotation_period_days
+        .rotation_days()
         .map_or("never".to_owned(), |d| format!("every {d} days"));
     println!("  protection {:?}, rotation {rotation}", r.protection_level);
     println!(

@@ -39,7 +39,7 @@ pub async fn run(desk: &Desk, args: RotateArgs, out: &Out) -> Outcome {
         request.protection_level = ProtectionLevel::Hsm;
     }
     match args.rotation {
-        Some(Rotation::Days(days)) => request.rotation_period_days = Some(days),
+        Some(Rotation::Days(days)) => request.rotation_period_days = Some(days.into()),
         Some(Rotation::Never) => request.rotation_period_days = None,
         None => {}
     }

@@ -74,7 +74,11 @@ fn aliases_are_normalised_and_checked() {
         &"a".repeat(251),
     ] {
         let e = normalize_alias("key_alias", bad).unwrap_err();
-        assert!(e.message.starts_with("key_alias: "), "{bad}: {}", e.message);
+        assert!(
+            e.message.starts_with("Key alias: ") && e.resource.as_deref() == Some("key_alias"),
+            "{bad}: {}",
+            e.message
+        );
     }
 }
 

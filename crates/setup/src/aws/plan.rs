@@ -45,11 +45,13 @@ pub async fn suggest_aws_request(conn: &Connection, cluster_id: &str) -> Result<
 
 /// Checks every field locally; the error names the field and the rule.
 pub(crate) fn validate(req: &AwsSetupRequest) -> Result<(ClusterId, String)> {
-    let id = ClusterId::parse(&req.cluster_id)?;
-    validate_role_name("role_name", &req.role_name)?;
-    let alias = normalize_alias("key_alias", &req.key_alias)?;
+    use cmek_core::setup_fields::fields::{AWS_ALIAS, AWS_PRIMARY, AWS_ROLE};
+    let id = crate::form::cluster_id(&req.cluster_id)?;
+    validate_role_name(AWS_ROLE.label, &req.role_name).map_err(|e| AWS_ROLE.relabel(e))?;
+    let alias =
+        normalize_alias(AWS_ALIAS.label, &req.key_alias).map_err(|e| AWS_ALIAS.relabel(e))?;
     if let AwsKeyLayout::MultiRegion { primary_region } = &req.layout {
-        validate_region("layout.primary_region", primary_region)?;
+        validate_region(AWS_PRIMARY.label, primary_region).map_err(|e| AWS_PRIMARY.relabel(e))?;
     }
     Ok((id, alias))
 }
@@ -69,12 +71,11 @@ pub(crate) fn check_layout(req: &AwsSetupRequest, cluster: &Cluster) -> Result<S
     }
     let partition = partition_of(&regions[0]);
     if let Some(r) = regions.iter().find(|r| partition_of(r) != partition) {
-        return Err(Error::invalid_input("layout", format!("cluster regions {} and {r} are in different AWS partitions; one key layout cannot serve both", regions[0])));
+        return Err(cmek_core::setup_fields::fields::AWS_LAYOUT.error(format!("cluster regions {} and {r} are in different AWS partitions; one key layout cannot serve both", regions[0])));
     }
     if let AwsKeyLayout::MultiRegion { primary_region } = &req.layout {
         if !regions.contains(primary_region) {
-            return Err(Error::invalid_input(
-                "layout.primary_region",
+            return Err(cmek_core::setup_fields::fields::AWS_PRIMARY.error(
                 format!("{primary_region} is not a region of cluster {} ({}); the multi-Region primary must be in one of them", cluster.name, regions.join(", ")),
             ));
         }
@@ -294,4 +295,75 @@ pub async fn plan_aws(
     };
     plan.commands = commands(&plan);
     Ok(plan)
+}
+
+#[cfg(test)]
+mod form_tests {
+    //! The AWS setup form's fields, table-driven (issue #11): label, key and rule.
+    use super::*;
+
+    fn req(role: &str, alias: &str, layout: AwsKeyLayout) -> AwsSetupRequest {
+        AwsSetupRequest {
+            cluster_id: "25ebef5e-d2aa-4c1f-9a3e-0123456789ab".into(),
+            role_name: role.into(),
+            key_alias: alias.into(),
+            layout,
+            rotation: true,
+            fix_trust: false,
+        }
+    }
+
+    #[test]
+    fn role_name_alias_and_primary_region_fields() {
+        let per = || AwsKeyLayout::KeyPerRegion;
+        for (role, alias) in [
+            ("crdb-cmek", "alias/crdb-cmek"),
+            ("a+b=c,d.e@f_g-h", "crdb"),
+        ] {
+            validate(&req(role, alias, per())).unwrap();
+        }
+        let cases = [
+            (req("", "alias/k", per()), "role_name", "IAM role name: "),
+            (
+                req("has space", "alias/k", per()),
+                "role_name",
+                "IAM role name: ",
+            ),
+            (
+                req(&"r".repeat(65), "alias/k", per()),
+                "role_name",
+                "IAM role name: ",
+            ),
+            (
+                req("crdb", "alias/aws/x", per()),
+                "key_alias",
+                "Key alias: alias/aws/… is reserved",
+            ),
+            (
+                req("crdb", "alias/bad alias", per()),
+                "key_alias",
+                "Key alias: a KMS alias is alias/",
+            ),
+            (
+                req(
+                    "crdb",
+                    "alias/k",
+                    AwsKeyLayout::MultiRegion {
+                        primary_region: "mars".into(),
+                    },
+                ),
+                "layout.primary_region",
+                "Multi-Region primary region: an AWS region looks like us-east-1",
+            ),
+        ];
+        for (r, key, want) in cases {
+            let e = validate(&r).unwrap_err();
+            assert_eq!(e.resource.as_deref(), Some(key), "{e:?}");
+            assert!(
+                e.message.starts_with(want),
+                "{:?} should start with {want:?}",
+                e.message
+            );
+        }
+    }
 }
