@@ -180,7 +180,7 @@ async fn unknown_credentials_are_unauthenticated_and_missing_things_not_found() 
     let sb = Sandbox::start(SandboxConfig::for_tests()).await;
     let stranger = common::client(
         &sb.endpoints().aws,
-        "AKIAUNKNOWNKEY000000",
+        "SANDBOX-UNKNOWN-KEY",
         "x",
         "us-east-1",
     )

@@ -143,7 +143,7 @@ fn login_aws_proves_the_standard_chain_and_never_prints_the_secret() {
     );
     // Refused credentials: exit 1 with the reason, nothing printed as identity.
     let refused = cli
-        .with_env("AWS_ACCESS_KEY_ID", "AKIAUNKNOWNKEY000000")
+        .with_env("AWS_ACCESS_KEY_ID", "SANDBOX-UNKNOWN-KEY")
         .run(&["login", "aws"])
         .expect(1);
     assert!(

@@ -162,7 +162,7 @@ async fn access_keys_are_proven_kept_in_the_keychain_and_restored() {
     let endpoint = [("CMEK_DESK_AWS_ENDPOINT", sb.endpoints().aws)];
     let desk = desk_with(dir.path(), store.clone(), &endpoint);
     let e = desk
-        .save_aws_access_keys("AKIAUNKNOWNKEY000000".into(), Secret::new("nope"))
+        .save_aws_access_keys("SANDBOX-UNKNOWN-KEY".into(), Secret::new("nope"))
         .await
         .unwrap_err();
     assert_eq!(e.code, ErrorCode::Unauthenticated);

@@ -91,7 +91,7 @@ impl Side {
         Self {
             aws: Aws::build(endpoint, k, s, "us-east-1", i()),
             eu: Aws::build(endpoint, k, s, "eu-west-1", i()),
-            bad: Aws::build(endpoint, "AKIAUNKNOWNKEY000000", s, "us-east-1", i()),
+            bad: Aws::build(endpoint, "SANDBOX-UNKNOWN-KEY", s, "us-east-1", i()),
             rec: rec.clone(),
             log: Vec::new(),
         }

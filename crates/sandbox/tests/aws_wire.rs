@@ -20,7 +20,7 @@ async fn sts_says_who_you_are_and_unknown_keys_get_each_services_auth_error() {
 
     let bad = Aws::new(
         &sb.endpoints().aws,
-        "AKIAUNKNOWNKEY000000",
+        "SANDBOX-UNKNOWN-KEY",
         "x",
         "us-east-1",
     );

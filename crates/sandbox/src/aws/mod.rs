@@ -40,7 +40,7 @@ use time::OffsetDateTime;
 pub(crate) use dispatch::dispatch;
 
 /// Access key id of the demo customer's officer (account [`AWS_CUSTOMER_ACCOUNT_ID`]).
-pub const AWS_ACCESS_KEY_ID: &str = "AKIAIOSFODNN7SANDBOX";
+pub const AWS_ACCESS_KEY_ID: &str = "SANDBOX-DEMO-OFFICER";
 /// Secret of [`AWS_ACCESS_KEY_ID`] (never checked: signatures are not verified).
 pub const AWS_SECRET_ACCESS_KEY: &str = "sandbox/K7MDENG/bPxRfiCYSANDBOXSECRETKEY";
 /// The demo customer's AWS account (where the CMEK role and key of the AWS cluster belong).
@@ -52,7 +52,7 @@ pub const AWS_CALLER_USER_ID: &str = "AIDAYSANDBOXOFFICER1";
 /// Default region of the demo (the AWS cluster's region).
 pub const AWS_REGION: &str = "us-east-1";
 /// Access key id of the audit organisation's AWS account ([`AWS_AUDIT_ACCOUNT_ID`]).
-pub const AWS_AUDIT_ACCESS_KEY_ID: &str = "AKIAIOSFODNN7AUDITOR";
+pub const AWS_AUDIT_ACCESS_KEY_ID: &str = "SANDBOX-DEMO-AUDITOR";
 /// Secret of [`AWS_AUDIT_ACCESS_KEY_ID`].
 pub const AWS_AUDIT_SECRET_ACCESS_KEY: &str = "sandbox/K7MDENG/bPxRfiCYAUDITORSECRETKEY";
 /// The audit organisation's AWS account (seeded only with the audit seed).
