@@ -84,6 +84,7 @@ pub enum Command {
     /// REVOKE if not yet accepted, wait and verify.
     Finish {
         /// The interrupted revocation's operation id (listed by `cmek pending`).
+        #[arg(value_parser = record_id)]
         operation_id: String,
     },
     /// List the activity log (every change, sign-in, connection and export), oldest first.
