@@ -176,6 +176,23 @@ pub struct Plan {
     pub commands: Vec<String>,
     /// Things the user should know before applying (multi-region keys, unverifiable add-on…).
     pub warnings: Vec<String>,
+    /// How many steps change something ([`Plan::count_changes`]): 0 when re-running an
+    /// unchanged setup (every step exists and will only be verified). The confirm dialog and
+    /// the summary count these, never the steps that are only verified.
+    #[serde(default)]
+    pub changes: u32,
+}
+
+impl Plan {
+    /// Steps that will create, grant or enable something: not already done, and not a check
+    /// (`CheckPermissions`) or a wait (`WaitForCmek`).
+    pub fn count_changes(&self) -> u32 {
+        self.steps
+            .iter()
+            .filter(|s| !s.already_done)
+            .filter(|s| !matches!(s.kind, StepKind::CheckPermissions | StepKind::WaitForCmek))
+            .count() as u32
+    }
 }
 
 /// How a step ended.

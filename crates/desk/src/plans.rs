@@ -126,6 +126,7 @@ impl PlanStore {
     /// Gives `plan` a fresh id and its digest, keeps a copy, and returns it.
     pub fn hold(&self, mut plan: Plan) -> Plan {
         plan.plan_id = uuid::Uuid::new_v4().to_string();
+        plan.changes = plan.count_changes();
         plan.digest = plan_digest(&plan);
         let mut held = self.held.lock().unwrap_or_else(|p| p.into_inner());
         if held.len() >= MAX_HELD_PLANS {

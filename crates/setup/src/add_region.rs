@@ -235,5 +235,6 @@ pub async fn plan_add_region(conn: &Connection, request: AddRegionRequest) -> Re
         region_specs: vec![target],
         commands,
         warnings,
+        changes: 0,
     })
 }

@@ -231,6 +231,7 @@ pub async fn plan(conn: &Connection, request: SetupRequest) -> Result<Plan> {
         region_specs,
         commands,
         warnings,
+        changes: 0,
     })
 }
 

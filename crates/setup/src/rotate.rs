@@ -217,6 +217,7 @@ pub async fn plan_rotation(conn: &Connection, request: RotationRequest) -> Resul
         region_specs: targets,
         commands,
         warnings,
+        changes: 0,
     })
 }
 

@@ -46,4 +46,10 @@ commands: Array<string>,
 /**
  * Things the user should know before applying (multi-region keys, unverifiable add-on…).
  */
-warnings: Array<string>, };
+warnings: Array<string>, 
+/**
+ * How many steps change something ([`Plan::count_changes`]): 0 when re-running an
+ * unchanged setup (every step exists and will only be verified). The confirm dialog and
+ * the summary count these, never the steps that are only verified.
+ */
+changes: number, };

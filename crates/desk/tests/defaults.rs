@@ -1,0 +1,120 @@
+//! Defaults that pass the app's own checks (issue #11): every demo cluster's suggested request
+//! (`suggest_setup`, `suggest_aws_setup`; first setups), planned with no edit through the
+//! app core against the sandbox, gives a plan with no error and no warning the app could have
+//! avoided by suggesting otherwise.
+
+mod scan_kept;
+
+use cmek_core::lifecycle::CmekAction;
+use cmek_core::plan::ClusterSummary;
+use cmek_desk_core::session::{Keychain, Session};
+use cmek_desk_core::settings::Settings;
+use cmek_desk_core::Desk;
+use cmek_keychain::InMemoryStore;
+use std::sync::Arc;
+
+fn allowed(c: &ClusterSummary, a: CmekAction) -> bool {
+    c.ineligible_reason.is_none() && c.actions.iter().any(|x| x.action == a && x.allowed)
+}
+
+/// Warnings a default may carry because they describe the world, not the choice: an existing
+/// key ring or key that will be reused (key rings can never be deleted) and the one-time
+/// notes of a rotation about the key kept for decryption.
+fn unavoidable(w: &str) -> bool {
+    w.contains("already exists and will be reused")
+        || w.contains("will be adopted")
+        || w.contains("still decrypts")
+        || w.contains("still needs it to decrypt")
+        || w.contains("add-on cannot be checked")
+        || w.contains("Keep the old key")
+}
+
+#[tokio::test]
+async fn every_demo_clusters_suggested_request_plans_cleanly() {
+    let dir = scan_kept::kept_tempdir();
+    let settings = Settings::from_pairs([("CMEK_DESK_DATA_DIR", dir.path().display().to_string())]);
+    let desk = Desk::new(Session::new(
+        settings,
+        Keychain::Given(Arc::new(InMemoryStore::default())),
+    ));
+    desk.connect_sandbox().await.expect("sandbox connects");
+    let clusters = desk.list_clusters().await.expect("clusters");
+    let mut planned = Vec::new();
+    for c in &clusters {
+        let name = &c.cluster.name;
+        let id = &c.cluster.id;
+        // A first setup (an ENABLED cluster's "setup" is a review that turns into a rotation).
+        let first = c.cmek_status != "ENABLED";
+        if first && allowed(c, CmekAction::Setup) && c.cluster.cloud_provider == "GCP" {
+            let req = desk.suggest_setup(id).await.expect("suggest_setup");
+            let plan = desk
+                .plan_setup(req)
+                .await
+                .unwrap_or_else(|e| panic!("{name}: the suggested setup fails: {}", e.message));
+            let avoidable: Vec<&String> =
+                plan.warnings.iter().filter(|w| !unavoidable(w)).collect();
+            assert!(avoidable.is_empty(), "{name}: {avoidable:#?}");
+            planned.push(format!("setup {name}"));
+        }
+        if first && allowed(c, CmekAction::Setup) && c.cluster.cloud_provider == "AWS" {
+            let req = desk.suggest_aws_setup(id).await.expect("suggest_aws_setup");
+            let plan = desk
+                .plan_aws_setup(req)
+                .await
+                .unwrap_or_else(|e| panic!("{name}: the suggested AWS setup fails: {}", e.message));
+            let avoidable: Vec<&String> =
+                plan.warnings.iter().filter(|w| !unavoidable(w)).collect();
+            assert!(avoidable.is_empty(), "{name}: {avoidable:#?}");
+            planned.push(format!("aws setup {name}"));
+        }
+    }
+    assert!(
+        planned.iter().any(|p| p == "setup global-ledger"),
+        "the multi-region demo cluster is among them: {planned:?}"
+    );
+    assert!(
+        planned.iter().any(|p| p.starts_with("aws setup")),
+        "{planned:?}"
+    );
+    eprintln!("planned cleanly: {planned:?}");
+}
+
+#[tokio::test]
+async fn re_running_an_unchanged_setup_plans_zero_changes() {
+    let dir = scan_kept::kept_tempdir();
+    let settings = Settings::from_pairs([("CMEK_DESK_DATA_DIR", dir.path().display().to_string())]);
+    let desk = Desk::new(Session::new(
+        settings,
+        Keychain::Given(Arc::new(InMemoryStore::default())),
+    ));
+    desk.connect_sandbox().await.expect("sandbox connects");
+    {
+        let slot = desk.sandbox.lock().await;
+        let handle = slot.as_ref().expect("sandbox running");
+        handle.set_iam_propagation(std::time::Duration::ZERO);
+        handle.set_cmek_transition(std::time::Duration::ZERO, 0);
+    }
+    let id = cmek_sandbox::seed::SINGLE_REGION_CLUSTER_ID;
+    let mut req = desk.suggest_setup(id).await.expect("suggest");
+    req.project = cmek_sandbox::seed::DEMO_PROJECT_ID.to_owned();
+    let first = desk.plan_setup(req.clone()).await.expect("plan");
+    assert!(
+        first.changes > 0,
+        "a first setup changes things: {first:#?}"
+    );
+    assert_eq!(first.changes, first.count_changes());
+    desk.apply_setup(&first.plan_id, &|_| {})
+        .await
+        .expect("apply");
+    let again = desk.plan_setup(req).await.expect("plan again");
+    let pending: Vec<_> = again
+        .steps
+        .iter()
+        .filter(|s| !s.already_done)
+        .map(|s| (&s.kind, &s.title))
+        .collect();
+    assert_eq!(
+        again.changes, 0,
+        "nothing to change; steps not done: {pending:?}"
+    );
+}
