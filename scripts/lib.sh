@@ -5,7 +5,7 @@ BUILD_PACKAGES=(build-essential pkg-config file curl wget libssl-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
   libsoup-3.0-dev libjavascriptcoregtk-4.1-dev)
 RUN_PACKAGES=(xvfb xauth dbus fonts-dejavu-core)
-TEST_PACKAGES=(webkit2gtk-driver gnome-keyring keyutils chromium libsecret-tools sqlite3)
+TEST_PACKAGES=(webkit2gtk-driver gnome-keyring keyutils chromium libsecret-tools sqlite3 poppler-utils)
 
 export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
