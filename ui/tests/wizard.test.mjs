@@ -75,7 +75,8 @@ test("the plan screen sends the prefilled request and shows the IAM before/after
   const { page, calls } = await openApp(harness, backend());
   await toReviewedPlan(page);
   const planCall = calls.find((c) => c.cmd === "plan_setup");
-  assert.deepEqual(planCall.args.request, fx.suggestion(fx.single));
+  // The rotation period goes as typed (text); the backend parses it and names the rule in days.
+  assert.deepEqual(planCall.args.request, { ...fx.suggestion(fx.single), rotationPeriodDays: "90" });
   const lines = page.locator('[data-testid="iam-diff-0"] [data-testid="iam-diff-line"]');
   assert.equal(await lines.count(), 2);
   // The existing binding is kept, the new one is marked as added; nothing is removed.
