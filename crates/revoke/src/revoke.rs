@@ -206,8 +206,10 @@ async fn take_snapshot(
     })
 }
 
-/// Finishes a revocation a crash interrupted (listed by `ActivityLog::pending_operations`):
-/// re-checks and completes each remaining step from the saved snapshot. Refused (nothing
+/// Finishes a revocation a crash interrupted (listed by `ActivityLog::pending_operations`) or
+/// one that stopped on an error or a Stop (finished `failed`/`cancelled`, e.g. access removed but
+/// REVOKE not accepted, or CockroachDB answered `REVOKE_FAILED`): re-checks and completes each
+/// remaining step from the saved snapshot; one that finished `ok` is refused. Refused (nothing
 /// written) unless the rules of [`crate::guard`] hold: the log verifies, the snapshot touches
 /// only the CMEK roles (AWS: key and trust policies) of principals a fresh preview confirms.
 pub async fn resume_revoke(
@@ -225,10 +227,13 @@ pub async fn resume_revoke(
             format!("no recovery snapshot for operation {operation_id}"),
         )
     })?;
+    // A revocation that finished `ok` is done; one that stopped on an error or a Stop
+    // (access already removed, REVOKE not accepted, or CockroachDB answered REVOKE_FAILED) may
+    // be finished again from its snapshot: every step re-checks before it writes.
     if log
         .operation_entries(operation_id)?
         .iter()
-        .any(|e| e.kind == EntryKind::OperationFinished)
+        .any(|e| e.kind == EntryKind::OperationFinished && e.status == Some(EntryStatus::Ok))
     {
         return Err(Error::new(
             ErrorCode::FailedPrecondition,

@@ -201,11 +201,16 @@ pub async fn run(desk: &Desk, _sb: &SandboxHandle, op: Op, p: &Prepared) -> Resu
             .await
             .map(|_| ())
             .map_err(stop),
-        Op::Revoke => desk
-            .revoke_cluster(&revoke_request(p), &quiet)
-            .await
-            .map(|_| ())
-            .map_err(stop),
+        // A report carrying CockroachDB's user messages (e.g. REVOKE_FAILED) is the
+        // revocation stopping at "Wait for REVOKED" with CockroachDB's cause.
+        Op::Revoke => match desk.revoke_cluster(&revoke_request(p), &quiet).await {
+            Ok(r) if !r.user_messages.is_empty() => Err(Stop {
+                step: Some("Wait for REVOKED".into()),
+                message: r.user_messages.join("; "),
+            }),
+            Ok(_) => Ok(()),
+            Err(e) => Err(stop(e)),
+        },
         Op::Recover => desk
             .recover_revoke(p.revoke_operation.as_deref().unwrap_or_default(), &quiet)
             .await
@@ -216,6 +221,15 @@ pub async fn run(desk: &Desk, _sb: &SandboxHandle, op: Op, p: &Prepared) -> Resu
             .await
             .map(|_| ())
             .map_err(stop),
+    }
+}
+
+/// A finished revocation that CockroachDB still reports failed did not converge.
+fn settled(r: cmek_revoke::RevokeReport) -> Result<(), String> {
+    if r.user_messages.is_empty() {
+        Ok(())
+    } else {
+        Err(r.user_messages.join("; "))
     }
 }
 
@@ -255,8 +269,8 @@ pub async fn resume(desk: &Desk, sb: &SandboxHandle, op: Op, p: &Prepared) -> Re
                 return desk
                     .resume_revoke(&op.operation_id, &quiet)
                     .await
-                    .map(|_| ())
-                    .map_err(|e| e.message);
+                    .map_err(|e| e.message)
+                    .and_then(settled);
             }
             // A revocation that stopped on an error is closed, not pending: a new one, then
             // (if access is already gone) finishing the stopped one from its snapshot.
@@ -273,13 +287,13 @@ pub async fn resume(desk: &Desk, sb: &SandboxHandle, op: Op, p: &Prepared) -> Re
             };
             desk.resume_revoke(&id, &quiet)
                 .await
-                .map(|_| ())
                 .map_err(|e| {
                     format!(
                         "{first}; finishing the stopped revocation {id}: {}",
                         e.message
                     )
                 })
+                .and_then(settled)
         }
         Op::Recover | Op::DisableVersions => run(desk, sb, op, p).await.map_err(|s| s.message),
     }

@@ -170,11 +170,10 @@ impl Schedule {
             operations: op.targets(),
             max_rules: 3,
             timeouts: rng.random_bool(0.2),
-            // A revocation that CockroachDB ends in REVOKE_FAILED has no resume path in the
-            // app yet (a second revoke finds nothing to remove and never re-sends REVOKE): the
-            // campaign found it (seed 15116214861123664389); until revoke can resume it,
-            // `*_FAILED` is injected into enable and rotate transitions only.
-            cmek_failures: !matches!(op, Op::Revoke | Op::Recover),
+            // REVOKE_FAILED during a revocation is resumed by finishing the stopped revocation
+            // (it re-sends REVOKE; seed 15116214861123664389 found the gap). A recovery has no
+            // CockroachDB transition of its own to fail.
+            cmek_failures: !matches!(op, Op::Recover),
             iam_propagation: PROPAGATION,
             stall: STALL,
         };
