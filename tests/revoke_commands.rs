@@ -87,7 +87,10 @@ fn connect_and_set_up(a: &App) -> String {
 fn revoke_commands_before_connecting_fail_with_unauthenticated() {
     let a = app("unauth");
     for (cmd, args) in [
-        ("preview_revoke", json!({ "clusterId": "00000000-0000-4000-8000-0000000000c1" })),
+        (
+            "preview_revoke",
+            json!({ "clusterId": "00000000-0000-4000-8000-0000000000c1" }),
+        ),
         (
             "revoke_cluster",
             json!({ "request": { "clusterId": "00000000-0000-4000-8000-0000000000c1", "lever": "TOKEN_CREATOR", "confirmName": "x" }, "onEvent": "__CHANNEL__:1" }),

@@ -178,13 +178,8 @@ async fn the_client_speaks_to_the_sandbox_and_reports_every_write() {
 #[tokio::test]
 async fn unknown_credentials_are_unauthenticated_and_missing_things_not_found() {
     let sb = Sandbox::start(SandboxConfig::for_tests()).await;
-    let stranger = common::client(
-        &sb.endpoints().aws,
-        "SANDBOX-UNKNOWN-KEY",
-        "x",
-        "us-east-1",
-    )
-    .await;
+    let stranger =
+        common::client(&sb.endpoints().aws, "SANDBOX-UNKNOWN-KEY", "x", "us-east-1").await;
     let e = stranger.caller_identity().await.unwrap_err();
     assert_eq!(e.code, ErrorCode::Unauthenticated, "{e:?}");
     let aws = sandbox_client(&sb).await;

@@ -114,7 +114,7 @@ fn replace_somewhere(v: &mut Value, choice: usize, value: Value) {
         Value::Object(m) if !m.is_empty() => {
             let key = m.keys().nth(choice % m.len()).cloned().unwrap_or_default();
             let child = m.get_mut(&key).expect("key just read");
-            if choice % 3 == 0 || !(child.is_object() || child.is_array()) {
+            if choice.is_multiple_of(3) || !(child.is_object() || child.is_array()) {
                 *child = value;
             } else {
                 replace_somewhere(child, choice / 3, value);

@@ -18,12 +18,7 @@ async fn sts_says_who_you_are_and_unknown_keys_get_each_services_auth_error() {
     assert_eq!(me.account(), Some(ACCT));
     assert_eq!(me.arn(), Some(AWS_CALLER_ARN));
 
-    let bad = Aws::new(
-        &sb.endpoints().aws,
-        "SANDBOX-UNKNOWN-KEY",
-        "x",
-        "us-east-1",
-    );
+    let bad = Aws::new(&sb.endpoints().aws, "SANDBOX-UNKNOWN-KEY", "x", "us-east-1");
     let e = bad.kms.list_keys().send().await.unwrap_err();
     let raw = e.raw_response().unwrap();
     assert_eq!(raw.status().as_u16(), 400);
