@@ -169,17 +169,24 @@ async fn bad_add_region_requests_are_refused_before_any_call() {
     for (req, field) in [
         (
             add(seed::SINGLE_REGION_CLUSTER_ID, "europe", None),
-            "region:",
+            "region",
         ),
         (
             add(seed::SINGLE_REGION_CLUSTER_ID, "us-west1", Some(0)),
-            "node_count:",
+            "node_count",
         ),
-        (add("25ebef5ed2aa", "us-west1", None), "cluster_id:"),
+        (add("25ebef5ed2aa", "us-west1", None), "cluster_id"),
     ] {
         let e = cmek_setup::plan_add_region(&conn, req).await.unwrap_err();
         assert_eq!(e.code, ErrorCode::InvalidInput);
-        assert!(e.message.starts_with(field), "{}", e.message);
+        // The field travels as the error's resource; the message names it by its label.
+        assert_eq!(e.resource.as_deref(), Some(field), "{}", e.message);
+        let label = cmek_core::setup_fields::label_of(field);
+        assert!(
+            e.message.starts_with(&format!("{label}: ")),
+            "{}",
+            e.message
+        );
     }
     assert!(sb
         .requests()
