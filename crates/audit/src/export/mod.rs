@@ -62,6 +62,7 @@ pub fn write_export(report: &AuditReport, format: AuditExportFormat, dir: &Path)
         )
     };
     std::fs::create_dir_all(dir).map_err(|e| io("create the folder", dir, e))?;
+    restrict(dir, 0o700).map_err(|e| io("restrict the folder", dir, e))?;
     let stamp: String = report
         .scan_time
         .chars()
@@ -73,8 +74,33 @@ pub fn write_export(report: &AuditReport, format: AuditExportFormat, dir: &Path)
         stamp
     };
     let path = dir.join(format!("cmek-audit-{stamp}.{}", format.extension()));
-    std::fs::write(&path, render(report, format)).map_err(|e| io("write", &path, e))?;
+    write_private(&path, render(report, format).as_bytes()).map_err(|e| io("write", &path, e))?;
     Ok(path.display().to_string())
+}
+
+/// Writes `bytes` to `path` (created or truncated) readable by its owner only (`0600` on Unix):
+/// a report holds IAM policies and identities (issue 13, ARCHITECTURE.md invariant 15).
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).write(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut f = options.open(path)?;
+    restrict(path, 0o600)?;
+    f.write_all(bytes)
+}
+
+/// Sets `path`'s Unix mode (an existing file or folder keeps a wider mode otherwise).
+fn restrict(path: &Path, mode: u32) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+    Ok(())
 }
 
 #[cfg(test)]
@@ -106,6 +132,14 @@ mod tests {
                 std::fs::read_to_string(&path).unwrap(),
                 render(&report, format)
             );
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+                assert_eq!(mode, 0o600, "{path}: {mode:o}");
+                let dir_mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+                assert_eq!(dir_mode, 0o700, "{}: {dir_mode:o}", dir.display());
+            }
         }
         let _ = std::fs::remove_dir_all(&dir);
     }

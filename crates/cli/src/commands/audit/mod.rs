@@ -192,7 +192,7 @@ fn format_of(path: &Path) -> AuditExportFormat {
 }
 
 fn write_report(report: &AuditReport, format: AuditExportFormat, path: &Path) -> Result<()> {
-    std::fs::write(path, render(report, format))
+    cmek_audit::export::write_private(path, render(report, format).as_bytes())
         .map_err(|e| Error::internal(format!("--out: cannot write {}: {e}", path.display())))
 }
 
