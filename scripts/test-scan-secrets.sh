@@ -8,6 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=$(mktemp -d)
+# An obviously fake Google access token, assembled so no credential pattern matches the source.
+ACCESS="ya29"".e2e-access-abcdef123"
 trap 'rm -rf "$work"' EXIT
 failures=0
 check() { echo "scan self-test: $*"; }
@@ -18,7 +20,7 @@ make_records() {
   rm -rf "$work/scan" "$work/e2e"
   local s="$work/scan" e="$work/e2e"
   mkdir -p "$s/e2e-home/data" "$s/tmp/cmek-desk-revoke-x" "$e"
-  printf '%s\n' '1//e2e-refresh-abcdef123' 'ya29.e2e-access-abcdef123' 'GOCSPX-e2e-abcdef123' \
+  printf '%s\n' '1//e2e-refresh-abcdef123' "$ACCESS" 'GOCSPX-e2e-abcdef123' \
     'sandbox-google-token' 'sandbox/K7MDENG/bPxRfiCYSANDBOXSECRETKEY' >"$s/issued-secrets.txt"
   echo '{"cmd":"sign_in_google","ok":true,"payload":{"email":"officer@example.com"}}' >"$s/ipc-mock-runtime.jsonl"
   echo 'TRACE ipc response payload={"email":"officer@example.com"}' >"$e/app-sign-in.log"
@@ -47,7 +49,7 @@ expect_caught "a sandbox token in the Rust test output" "rust-test-output.log"
 make_records
 # Long enough to spill into an overflow page: its bytes are not contiguous in the file.
 sqlite3 "$work/scan/tmp/cmek-desk-revoke-x/activity.sqlite3" \
-  "INSERT INTO entries (summary, detail) VALUES (printf('%.9000c', 'x') || 'ya29.e2e-access-abcdef123', NULL);"
+  "INSERT INTO entries (summary, detail) VALUES (printf('%.9000c', 'x') || '$ACCESS', NULL);"
 expect_caught "an access token in an activity database row" "activity.sqlite3"
 
 make_records
