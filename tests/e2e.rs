@@ -61,6 +61,11 @@ async fn google_sign_in_survives_a_restart_and_sign_out_empties_the_keychain() {
         .map(|(k, v)| format!("{k}={v}"))
         .collect();
     args.push("CMEK_DESK_KEYCHAIN_NAMESPACE=test".into());
+    // Its own data folder: the activity log is chained under the keychain namespace's key, and
+    // the other E2E apps use the development namespace on the shared app home.
+    let data = e2e_dir().join("sign-in-data");
+    let _ = std::fs::remove_dir_all(&data);
+    args.push(format!("CMEK_DESK_DATA_DIR={}", data.display()));
     args.push(format!("CMEK_DESK_LOG_FILE={}", log.display()));
     // Every IPC response and channel message is logged (trace) for the secret scan.
     args.push("CMEK_DESK_LOG=warn,cmek_desk=debug,cmek_auth=debug,cmek_desk::ipc=trace".into());
