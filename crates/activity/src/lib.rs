@@ -20,7 +20,7 @@
 
 mod chain;
 mod export;
-pub mod files;
+pub use cmek_core::files;
 mod log;
 mod pending;
 

@@ -24,6 +24,7 @@ pub mod aws;
 pub mod change;
 pub mod cockroach;
 pub mod error;
+pub mod files;
 pub mod gcloud;
 pub mod iam;
 pub mod input;

@@ -10,7 +10,7 @@ pub mod json;
 pub mod ocsf;
 
 use crate::model::AuditReport;
-use cmek_core::{Error, ErrorCode, Result};
+use cmek_core::Result;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use ts_rs::TS;
@@ -55,14 +55,8 @@ pub fn render(report: &AuditReport, format: AuditExportFormat) -> String {
 /// Writes `report` in `format` to `{dir}/cmek-audit-{scan time}.{ext}` (creating `dir`) and
 /// returns the file's path. The scan time (RFC 3339) becomes a file-name-safe stamp.
 pub fn write_export(report: &AuditReport, format: AuditExportFormat, dir: &Path) -> Result<String> {
-    let io = |what: &str, p: &Path, e: std::io::Error| {
-        Error::new(
-            ErrorCode::Internal,
-            format!("Cannot {what} {}: {e}", p.display()),
-        )
-    };
-    std::fs::create_dir_all(dir).map_err(|e| io("create the folder", dir, e))?;
-    restrict(dir, 0o700).map_err(|e| io("restrict the folder", dir, e))?;
+    // A report holds IAM policies and identities: a 0700 folder, a 0600 file (cmek_core::files).
+    cmek_core::files::private_dir(dir)?;
     let stamp: String = report
         .scan_time
         .chars()
@@ -74,33 +68,8 @@ pub fn write_export(report: &AuditReport, format: AuditExportFormat, dir: &Path)
         stamp
     };
     let path = dir.join(format!("cmek-audit-{stamp}.{}", format.extension()));
-    write_private(&path, render(report, format).as_bytes()).map_err(|e| io("write", &path, e))?;
+    cmek_core::files::write_private(&path, render(report, format).as_bytes())?;
     Ok(path.display().to_string())
-}
-
-/// Writes `bytes` to `path` (created or truncated) readable by its owner only (`0600` on Unix):
-/// a report holds IAM policies and identities (issue 13, ARCHITECTURE.md invariant 15).
-pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.create(true).write(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut f = options.open(path)?;
-    restrict(path, 0o600)?;
-    f.write_all(bytes)
-}
-
-/// Sets `path`'s Unix mode (an existing file or folder keeps a wider mode otherwise).
-fn restrict(path: &Path, mode: u32) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
-    }
-    #[cfg(not(unix))]
-    let _ = (path, mode);
-    Ok(())
 }
 
 #[cfg(test)]

@@ -192,8 +192,8 @@ fn format_of(path: &Path) -> AuditExportFormat {
 }
 
 fn write_report(report: &AuditReport, format: AuditExportFormat, path: &Path) -> Result<()> {
-    cmek_audit::export::write_private(path, render(report, format).as_bytes())
-        .map_err(|e| Error::internal(format!("--out: cannot write {}: {e}", path.display())))
+    cmek_core::files::write_private(path, render(report, format).as_bytes())
+        .map_err(|e| Error::internal(format!("--out: {}", e.message)))
 }
 
 #[cfg(test)]

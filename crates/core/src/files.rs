@@ -1,13 +1,13 @@
 //! Private files and folders for what the app keeps on disk (issue 13): the activity database
 //! (and SQLite's `-wal`/`-shm`, which SQLite creates with the database file's mode), exports,
-//! the log file and plan files hold IAM policies and identities, so on Unix every data folder
-//! is `0700` and every data file `0600` from its creation (not left to the umask). On other
-//! systems the folder's inherited ACL applies and these are plain create/write calls.
+//! audit reports, the log file and plan files hold IAM policies and identities, so on Unix every
+//! data folder is `0700` and every data file `0600` from its creation (not left to the umask).
+//! On other systems the folder's inherited ACL applies and these are plain create/write calls.
 
 use std::io::Write;
 use std::path::Path;
 
-use cmek_core::{Error, Result};
+use crate::{Error, Result};
 
 /// Mode of every data folder (Unix): owner only.
 pub const DIR_MODE: u32 = 0o700;
@@ -80,7 +80,7 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// Sets the SQLite side files of `db` (`-wal`, `-shm`, `-journal`) that exist to `0600`.
-pub(crate) fn private_sidecars(db: &Path) -> Result<()> {
+pub fn private_sidecars(db: &Path) -> Result<()> {
     for suffix in ["-wal", "-shm", "-journal"] {
         let mut p = db.as_os_str().to_owned();
         p.push(suffix);
