@@ -145,3 +145,72 @@ test("a first setup: the plan says what will be created and granted, the dialog 
   assert.deepEqual(pageErrors, []);
   await page.close();
 });
+
+// ---- The cluster list row honours the state machine's answer (ClusterSummary.actions) ----
+
+const allow = (action, status, note) => ({ action, allowed: true, status, ...(note ? { note } : {}) });
+const refuse = (action, status, reason, whatToDo = "Do this instead.") => ({ action, allowed: false, status, reason, whatToDo });
+let nextId = 200;
+const row = (name, status, actions, extra = {}) => ({
+  cluster: fx.cluster(name, ["us-east1"], { id: `00000000-0000-4000-8000-000000000${nextId++}` }),
+  cmekStatus: status,
+  actions,
+  ...extra,
+});
+const LIST = [
+  row("fresh", "DISABLED", [allow("setup", "DISABLED"), refuse("rotate", "DISABLED", "CMEK is not enabled."), refuse("revoke", "DISABLED", "CMEK is not enabled.")]),
+  row("enabled-verify", "ENABLED", [allow("setup", "ENABLED", "CMEK is already enabled: setup with the keys in use only verifies them."), allow("rotate", "ENABLED"), allow("addRegion", "ENABLED"), allow("revoke", "ENABLED")]),
+  row("enabled-rotate", "ENABLED", [refuse("setup", "ENABLED", "CMEK is already enabled on this cluster.", "Rotate the key or add a region instead."), allow("rotate", "ENABLED"), refuse("addRegion", "ENABLED", "Every region already has a key."), allow("revoke", "ENABLED")]),
+  row("revoked", "REVOKED", [refuse("setup", "REVOKED", "CMEK on this cluster is revoked: this would grant CockroachDB access to a key again.", "Recover, then contact Cockroach Labs support."), refuse("rotate", "REVOKED", "CMEK on this cluster is revoked."), refuse("addRegion", "REVOKED", "CMEK on this cluster is revoked."), refuse("revoke", "REVOKED", "Already revoked.")]),
+  row("rotating", "ROTATING", [refuse("setup", "ROTATING", "CockroachDB is rotating this cluster to a new key.", "Wait until it finishes."), refuse("rotate", "ROTATING", "A rotation is running."), refuse("addRegion", "ROTATING", "A rotation is running."), allow("revoke", "ROTATING")]),
+];
+
+test("the cluster list's Set up CMEK follows the state machine: refused is disabled with the reason; a rotation comes first when that is what applies", async () => {
+  const { page, calls, pageErrors } = await openApp(harness, backend(newPlan, {
+    list_clusters: () => LIST,
+    suggest_setup: (args) => fx.suggestion(LIST.find((c) => c.cluster.id === args.clusterId).cluster),
+    suggest_rotation: () => { throw { code: "UNAVAILABLE", message: "not needed by this test" }; },
+    cmek_status: () => fx.applyResult().cmek,
+  }));
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.click('[data-testid="connect-sandbox"]');
+  await page.waitForSelector('[data-testid="cluster-table"]');
+  const setup = (name) => `[data-testid="select-cluster-${name}"]`;
+  const cell = (name, id) => page.textContent(`[data-testid="cluster-row-${name}"] [data-testid="${id}"]`);
+
+  // Allowed: enabled, and the state machine's note is shown where it applies.
+  assert.equal(await page.isDisabled(setup("fresh")), false);
+  assert.equal(await page.isDisabled(setup("enabled-verify")), false);
+  assert.match(await cell("enabled-verify", "setup-note"), /only verifies them/);
+
+  // Refused: disabled, the reason and what to do visible in the row and tied to the button.
+  for (const [name, why] of [["revoked", /revoked: this would grant CockroachDB access to a key again\. Recover, then contact/], ["rotating", /rotating this cluster to a new key\. Wait until it finishes/], ["enabled-rotate", /already enabled on this cluster\. Rotate the key or add a region instead/]]) {
+    assert.equal(await page.isDisabled(setup(name)), true, `${name}: setup disabled`);
+    assert.match(await cell(name, "setup-refused-reason"), why, name);
+    const describedBy = await page.getAttribute(setup(name), "aria-describedby");
+    assert.match(await page.textContent(`[id="${describedBy}"]`), why, `${name}: the button is described by its reason`);
+    assert.match(await page.textContent(setup(name)), /not available/, `${name}: screen readers hear it is not available`);
+  }
+
+  // Setup refused and a rotation allowed: the rotation is the row's primary entry, before setup.
+  const rotate = '[data-testid="rotate-cluster-enabled-rotate"]';
+  assert.equal(await page.isDisabled(rotate), false);
+  assert.match(await page.getAttribute(rotate, "class"), /btn-primary/);
+  assert.equal(await page.isDisabled('[data-testid="addRegion-cluster-enabled-rotate"]'), true);
+  const order = await page.locator('[data-testid="cluster-row-enabled-rotate"] .row-actions button').evaluateAll((bs) => bs.map((b) => b.dataset.testid));
+  assert.deepEqual(order.slice(0, 3), ["rotate-cluster-enabled-rotate", "addRegion-cluster-enabled-rotate", "select-cluster-enabled-rotate"]);
+  // Where setup is allowed, it stays the primary entry and a rotation is secondary.
+  assert.match(await page.getAttribute('[data-testid="rotate-cluster-enabled-verify"]', "class"), /btn-secondary/);
+  // Refused everywhere: nothing is promoted.
+  assert.doesNotMatch(await page.getAttribute('[data-testid="rotate-cluster-rotating"]', "class"), /btn-primary/);
+  await page.screenshot({ path: path.join(SHOTS, "clusters-actions.png"), fullPage: true });
+
+  // A disabled setup sends nothing; the promoted rotation opens the rotation screen.
+  await page.click(setup("revoked"), { force: true });
+  assert.ok(!calls.some((c) => c.cmd === "suggest_setup"), "a refused setup is not started");
+  await page.click(rotate);
+  await page.waitForFunction(() => document.querySelector("h1")?.textContent?.match(/Rotate/i));
+  assert.ok(calls.some((c) => c.cmd === "suggest_rotation"));
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});

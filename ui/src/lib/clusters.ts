@@ -67,3 +67,38 @@ export function availability(c: ClusterSummary, action: CmekAction) {
 export function whyNot(a: { reason?: string; whatToDo?: string } | undefined): string {
   return `${a?.reason ?? ""} ${a?.whatToDo ?? ""}`.trim();
 }
+
+/** The cluster list row's actions, as the CMEK state machine answers them
+ * (`ClusterSummary.actions`, `cmek_core::lifecycle`):
+ * - `setup`: allowed only when the cluster is eligible and the state machine allows setup
+ *   (an answer that is absent follows eligibility); `why` is the ineligibility or the refusal
+ *   with what to do, `note` what to know first when allowed;
+ * - `changes`: rotate and add region for a GCP cluster with CMEK (status not `DISABLED`),
+ *   each with its own answer; `changeFirst` when setup is refused and one of them is allowed:
+ *   that is what applies, so the row offers it first (as the primary button). */
+export function rowActions(c: ClusterSummary) {
+  const a = availability(c, "setup");
+  const setup = {
+    allowed: !c.ineligibleReason && (a ? a.allowed : true),
+    why: c.ineligibleReason ? `Not eligible: ${c.ineligibleReason}` : whyNot(a),
+    note: a?.allowed ? a.note : undefined,
+  };
+  const labels: [Exclude<CmekAction, "setup" | "revoke" | "recover" | "keyEmergency">, string][] = [
+    ["rotate", "Rotate key…"],
+    ["addRegion", "Add region…"],
+  ];
+  const withCmek = c.cmekStatus !== "DISABLED" && c.cmekStatus !== "UNKNOWN";
+  const offered = c.cluster.cloud_provider === "GCP" && withCmek
+    ? labels.flatMap(([action, label]) => {
+        const x = availability(c, action);
+        return x ? [{ action, label, a: x }] : [];
+      })
+    : [];
+  const changeFirst = !setup.allowed && !c.ineligibleReason && offered.some((x) => x.a.allowed);
+  const firstAllowed = offered.find((x) => x.a.allowed)?.action;
+  return {
+    setup,
+    changeFirst,
+    changes: offered.map((x) => ({ ...x, primary: changeFirst && x.action === firstAllowed })),
+  };
+}
