@@ -8,6 +8,7 @@
 //! | 2 | usage error or invalid input (clap's own errors exit 2 too) |
 //! | 3 | `audit --fail-on`: FAIL findings at or above the threshold exist |
 //! | 130 | cancelled by Ctrl-C |
+//! | 141 | (Unix) the reader of the output went away (`cmek … \| head -1`): ended quietly, the code a shell gives a tool ended by `SIGPIPE` (`main.rs`) |
 
 use cmek_core::{Error, ErrorCode};
 

@@ -4,6 +4,13 @@
 //!
 //! This file parses the arguments, sets up logging and the runtime, runs one command
 //! ([`commands::run`]) and turns its outcome into a documented exit code ([`exit`]).
+//!
+//! A reader that goes away (`cmek clusters | head -1`): the process ends quietly with exit code
+//! 141, the code a shell gives a tool ended by `SIGPIPE` (128 + 13) as `cat` or `git` are, so
+//! `set -o pipefail` still sees that the output was cut. Rust ignores `SIGPIPE`, which turned the
+//! next `println!` into a panic message (issue #11); [`quiet_on_broken_pipe`] turns exactly that
+//! failure (`EPIPE` writing stdout) into the exit. An `apply` cut this way stops where it was and
+//! resumes like any interrupted run (check → act → verify, the activity log's intent entries).
 
 mod args;
 mod cancel;
@@ -19,6 +26,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    quiet_on_broken_pipe();
     // `CMEK_DESK_NAME=value` arguments are settings (read by the core), not clap arguments.
     let argv = std::env::args_os().filter(|a| !is_setting(&a.to_string_lossy()));
     let cli = match args::Cli::try_parse_from(argv) {
@@ -60,6 +68,34 @@ fn main() -> ExitCode {
     // Do not wait for background tasks (a sandbox server, a cancelled poll) to wind down.
     runtime.shutdown_background();
     ExitCode::from(code)
+}
+
+/// Exit code when the output's reader went away: what a shell reports for `SIGPIPE`.
+const BROKEN_PIPE: i32 = 141;
+
+/// Replaces the panic of a write to a closed pipe (`println!`: "failed printing to stdout:
+/// Broken pipe (os error 32)", clap_complete's generator alike) with a quiet exit
+/// [`BROKEN_PIPE`]; every other panic is reported as before.
+fn quiet_on_broken_pipe() {
+    #[cfg(unix)]
+    {
+        let error = std::io::Error::from_raw_os_error(rustix::io::Errno::PIPE.raw_os_error());
+        // `println!` formats the error with `Display`, `expect` (clap_complete) with `Debug`.
+        let epipe = [error.to_string(), format!("{error:?}")];
+        let report = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let payload = info.payload();
+            let text = payload
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| payload.downcast_ref::<&str>().copied())
+                .unwrap_or_default();
+            if epipe.iter().any(|e| text.contains(e.as_str())) {
+                std::process::exit(BROKEN_PIPE);
+            }
+            report(info);
+        }));
+    }
 }
 
 /// True for a `CMEK_DESK_NAME=value` setting argument.
