@@ -3,9 +3,12 @@
 //! audit reports, the log file and plan files hold IAM policies and identities, so on Unix every
 //! data folder is `0700` and every data file `0600` from its creation (not left to the umask).
 //! On other systems the folder's inherited ACL applies and these are plain create/write calls.
+//!
+//! Every export file (activity log, audit report) is named by one rule, [`export_file_name`]:
+//! `cmek-{what}-YYYYMMDD-HHMMSSZ.{ext}` in UTC, and [`export_path`] never overwrites one.
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::{Error, Result};
 
@@ -90,4 +93,97 @@ pub fn private_sidecars(db: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The one name of every export file (issue 11): `cmek-{what}-YYYYMMDD-HHMMSSZ.{ext}`, `at` in
+/// UTC to the second, e.g. `cmek-activity-20261202-044512Z.csv`,
+/// `cmek-audit-20250102-030405Z.ocsf.json`. `what` is `activity` or `audit`; `ext` has no dot.
+pub fn export_file_name(what: &str, at: time::OffsetDateTime, ext: &str) -> String {
+    let t = at.to_offset(time::UtcOffset::UTC);
+    format!(
+        "cmek-{what}-{:04}{:02}{:02}-{:02}{:02}{:02}Z.{ext}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// [`export_file_name`] at the current time (an export of the activity log).
+pub fn export_file_name_now(what: &str, ext: &str) -> String {
+    export_file_name(what, time::OffsetDateTime::now_utc(), ext)
+}
+
+/// [`export_file_name`] for a time given as RFC 3339 (an audit's scan time); a time that does
+/// not parse (an empty report) names the file by the current time instead.
+pub fn export_file_name_rfc3339(what: &str, at: &str, ext: &str) -> String {
+    let at = time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    export_file_name(what, at, ext)
+}
+
+/// `{dir}/{name}`, or `{dir}/{stem}-2.{ext}`, `-3`… when an export of the same second exists:
+/// an export never overwrites another. `name` comes from [`export_file_name`] (its extension
+/// starts at the first dot after the stamp).
+pub fn export_path(dir: &Path, name: &str) -> PathBuf {
+    let first = dir.join(name);
+    if !first.exists() {
+        return first;
+    }
+    let (stem, ext) = match name.find("Z.") {
+        Some(i) => (&name[..=i], &name[i + 1..]),
+        None => (name, ""),
+    };
+    (2u32..)
+        .map(|n| dir.join(format!("{stem}-{n}{ext}")))
+        .find(|p| !p.exists())
+        .unwrap_or(first)
+}
+
+#[cfg(test)]
+mod export_name_tests {
+    use super::*;
+
+    #[test]
+    fn every_export_is_named_cmek_what_utc_stamp() {
+        let at = time::macros::datetime!(2026-12-02 06:45:12 +02:00);
+        assert_eq!(
+            export_file_name("activity", at, "csv"),
+            "cmek-activity-20261202-044512Z.csv"
+        );
+        assert_eq!(
+            export_file_name_rfc3339("audit", "2025-01-02T03:04:05Z", "ocsf.json"),
+            "cmek-audit-20250102-030405Z.ocsf.json"
+        );
+        assert_eq!(
+            export_file_name_rfc3339("audit", "2025-01-02T03:04:05.250+01:00", "html"),
+            "cmek-audit-20250102-020405Z.html"
+        );
+        let now = export_file_name_rfc3339("audit", "", "json");
+        assert!(
+            now.starts_with("cmek-audit-2") && now.ends_with("Z.json"),
+            "{now}"
+        );
+        assert_eq!(now.len(), "cmek-audit-YYYYMMDD-HHMMSSZ.json".len(), "{now}");
+    }
+
+    #[test]
+    fn an_export_never_overwrites_another_of_the_same_second() {
+        let dir = std::env::temp_dir().join(format!("cmek-export-name-{}", std::process::id()));
+        private_dir(&dir).unwrap();
+        let name = "cmek-audit-20250102-030405Z.ocsf.json";
+        let first = export_path(&dir, name);
+        assert_eq!(first, dir.join(name));
+        write_private(&first, b"1").unwrap();
+        let second = export_path(&dir, name);
+        assert_eq!(second, dir.join("cmek-audit-20250102-030405Z-2.ocsf.json"));
+        write_private(&second, b"2").unwrap();
+        assert_eq!(
+            export_path(&dir, name),
+            dir.join("cmek-audit-20250102-030405Z-3.ocsf.json")
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

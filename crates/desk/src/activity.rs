@@ -146,25 +146,19 @@ impl Activity {
         }
     }
 
-    /// Writes the whole log to `{log folder}/exports/activity-{time}.{json|csv}` and returns
-    /// the path.
-    pub fn export(&self, actor: &str, format: ExportFormat) -> Result<String> {
+    /// Writes the whole log to `{dir}/cmek-activity-YYYYMMDD-HHMMSSZ.{json|csv}` (now, in UTC:
+    /// the one export name rule, `cmek_core::files::export_file_name`, the audit's too; `-2`…
+    /// rather than overwrite) and returns the path. `dir` is the export folder
+    /// ([`crate::Desk::export_dir`]), created `0700`.
+    pub fn export(&self, actor: &str, format: ExportFormat, dir: &Path) -> Result<String> {
         let log = self.log()?;
-        let dir = log
-            .path()
-            .parent()
-            .unwrap_or(Path::new("."))
-            .join("exports");
-        cmek_activity::files::private_dir(&dir)?;
-        let stamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis())
-            .unwrap_or_default();
+        cmek_core::files::private_dir(dir)?;
         let ext = match format {
             ExportFormat::Json => "json",
             ExportFormat::Csv => "csv",
         };
-        let path = dir.join(format!("activity-{stamp}.{ext}"));
+        let name = cmek_core::files::export_file_name_now("activity", ext);
+        let path = cmek_core::files::export_path(dir, &name);
         log.export_to(actor, &path, format)?;
         Ok(path.display().to_string())
     }

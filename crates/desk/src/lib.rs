@@ -462,13 +462,14 @@ impl Desk {
         self.activity.verify()
     }
 
-    /// Exports the whole log as JSON or CSV into `{data folder}/exports`; returns the path.
+    /// Exports the whole log as JSON or CSV into the export folder ([`Desk::export_dir`], where
+    /// audit exports go too) as `cmek-activity-YYYYMMDD-HHMMSSZ.{json|csv}`; returns the path.
     pub async fn export_activity(&self, format: ExportFormat) -> Result<String> {
         let actor = match self.connection().await {
             Ok(c) => c.info.google_identity.clone(),
             Err(_) => APP_ACTOR.to_owned(),
         };
-        self.activity.export(&actor, format)
+        self.activity.export(&actor, format, &self.export_dir()?)
     }
 
     // ---- Audit -----------------------------------------------------------------------------
@@ -502,7 +503,7 @@ impl Desk {
         write_export(&report, format, &self.export_dir()?)
     }
 
-    /// Where audit exports go: `CMEK_DESK_EXPORT_DIR`, else `{data folder}/exports`.
+    /// Where audit and activity exports go: `CMEK_DESK_EXPORT_DIR`, else `{data folder}/exports`.
     pub fn export_dir(&self) -> Result<PathBuf> {
         let settings = self.settings();
         settings

@@ -52,22 +52,15 @@ pub fn render(report: &AuditReport, format: AuditExportFormat) -> String {
     }
 }
 
-/// Writes `report` in `format` to `{dir}/cmek-audit-{scan time}.{ext}` (creating `dir`) and
-/// returns the file's path. The scan time (RFC 3339) becomes a file-name-safe stamp.
+/// Writes `report` in `format` to `{dir}/cmek-audit-YYYYMMDD-HHMMSSZ.{ext}` (the scan time in
+/// UTC: the one export name rule, `cmek_core::files::export_file_name`; `-2`, `-3`… rather than
+/// overwrite), creating `dir`, and returns the file's path.
 pub fn write_export(report: &AuditReport, format: AuditExportFormat, dir: &Path) -> Result<String> {
     // A report holds IAM policies and identities: a 0700 folder, a 0600 file (cmek_core::files).
     cmek_core::files::private_dir(dir)?;
-    let stamp: String = report
-        .scan_time
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    let stamp = if stamp.is_empty() {
-        "report".to_owned()
-    } else {
-        stamp
-    };
-    let path = dir.join(format!("cmek-audit-{stamp}.{}", format.extension()));
+    let name =
+        cmek_core::files::export_file_name_rfc3339("audit", &report.scan_time, format.extension());
+    let path = cmek_core::files::export_path(dir, &name);
     cmek_core::files::write_private(&path, render(report, format).as_bytes())?;
     Ok(path.display().to_string())
 }
@@ -79,6 +72,7 @@ mod tests {
     #[test]
     fn write_export_writes_each_format_under_a_safe_name() {
         let dir = std::env::temp_dir().join(format!("cmek-audit-export-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
         let report = AuditReport {
             scan_time: "2025-01-02T03:04:05Z".into(),
             ..Default::default()
@@ -92,7 +86,7 @@ mod tests {
             let path = write_export(&report, format, &dir).expect("written");
             assert!(
                 path.ends_with(&format!(
-                    "cmek-audit-2025-01-02T03-04-05Z.{}",
+                    "cmek-audit-20250102-030405Z.{}",
                     format.extension()
                 )),
                 "{path}"
