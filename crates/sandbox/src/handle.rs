@@ -84,7 +84,10 @@ impl Sandbox {
 
 impl SandboxHandle {
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        // A test may change any key or version through the handle.
+        s.kms_due_unknown();
+        s
     }
 
     /// `http://127.0.0.1:PORT` (no trailing slash).
@@ -110,6 +113,22 @@ impl SandboxHandle {
             cockroach: format!("{b}/cockroach/"),
             aws: format!("{b}/aws"),
         }
+    }
+
+    /// Moves the sandbox clock forward by `by` ([`State::advance_clock`]) without touching
+    /// anything else, so the cached next Cloud KMS due time stays in use: the next KMS request
+    /// applies exactly what this move made due (tests of `kms_versions::tick`).
+    pub fn advance_clock(&self, by: Duration) {
+        let mut s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        s.advance_clock(by);
+    }
+
+    /// How many times a KMS request had to walk every key and version to apply time-driven
+    /// changes (rotation, destruction): once after each change of the state, and once each
+    /// time the sandbox clock passes the earliest due time, never per read otherwise.
+    pub fn kms_due_walks(&self) -> u64 {
+        let s = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        s.kms_due_walks
     }
 
     /// Runs `f` with exclusive access to the whole state.

@@ -222,6 +222,10 @@ pub(crate) async fn dispatch(shared: Arc<Mutex<State>>, req: Request<Body>) -> R
                     &query_str,
                     fault,
                 );
+                if info.is_write || method != "GET" {
+                    // A write may have moved a rotation or destruction time.
+                    state.kms_due_unknown();
+                }
                 (resp, info.operation, info.is_write, answer)
             }
             (svc, _) => {
@@ -309,6 +313,7 @@ pub(crate) fn run_hooks(state: &mut State, operation: &str) {
         if state.hooks[i].0 == operation {
             let (_, hook) = state.hooks.remove(i);
             hook(state);
+            state.kms_due_unknown();
         } else {
             i += 1;
         }

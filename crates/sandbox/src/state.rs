@@ -166,6 +166,14 @@ pub struct State {
     /// `SandboxHandle::spec_rejections` / `spec_violations`): only findings after these fail
     /// the test when the handle is dropped (`SandboxConfig::fail_on_spec_findings`).
     pub(crate) seen_spec_findings: (usize, usize),
+    /// The earliest Cloud KMS time-driven change still to come (a DESTROY_SCHEDULED version's
+    /// `destroyTime` or a key's `nextRotationTime`; `Some(None)`: none), so
+    /// `kms_versions::tick` costs O(1) until it is due. `None`: unknown, the next tick walks
+    /// every key once. Cleared by [`State::kms_due_unknown`] after every write request, every
+    /// test hook and every handle access (the only ways these times change).
+    pub(crate) kms_next_due: Option<Option<time::OffsetDateTime>>,
+    /// How many ticks walked every key and version (`SandboxHandle::kms_due_walks`).
+    pub(crate) kms_due_walks: u64,
 }
 
 impl State {
@@ -205,7 +213,15 @@ impl State {
             foreign_writes: Vec::new(),
             cmek_failures_left: 0,
             seen_spec_findings: (0, 0),
+            kms_next_due: None,
+            kms_due_walks: 0,
         }
+    }
+
+    /// Forgets the cached next Cloud KMS due time (something may have changed a key's
+    /// `nextRotationTime` or a version's `destroyTime`): the next KMS request walks every key.
+    pub(crate) fn kms_due_unknown(&mut self) {
+        self.kms_next_due = None;
     }
 
     /// Next value of a process-wide counter (etags, unique ids).
