@@ -23,7 +23,8 @@
 //! - [`FindingId`]: `drift-` + 16 hex digits (the audit's drift findings);
 //! - [`ConfirmText`]: a typed confirmation, at most 200 printable characters;
 //! - [`FilePath`]: 1-4096 bytes, no NUL or line break;
-//! - [`ScanLimit`]: a whole number in a stated range (calls per minute, concurrency, seconds).
+//! - [`ScanLimit`]: a whole number in a stated range (calls per minute, concurrency, seconds);
+//! - [`NumberText`]: a number as typed (JSON number or text), checked by `whole(label, range)`.
 
 mod ids;
 mod text;
@@ -35,7 +36,7 @@ pub use ids::{
     AwsRegion, ClusterRef, ClusterUuid, FindingId, GcpLocation, KeyName, KmsId, ProjectId,
     RecordId, ServiceAccountId,
 };
-pub use text::{ConfirmText, FilePath, ScanLimit};
+pub use text::{ConfirmText, FilePath, NumberText, ScanLimit};
 
 use crate::error::Error;
 

@@ -175,3 +175,47 @@ proptest! {
         prop_assert!(RecordId::parse("x", &id).is_ok());
     }
 }
+
+#[test]
+fn numbers_as_typed_are_read_then_refused_in_the_persons_words() {
+    let read =
+        |json: &str| -> NumberText { serde_json::from_str(json).expect("never a serde error") };
+    let label = labels::CONCURRENCY;
+    for (json, n) in [("8", 8), ("\"8\"", 8), ("\" 64 \"", 64), ("1", 1)] {
+        assert_eq!(
+            read(json).whole(label, ScanLimit::CONCURRENCY).unwrap(),
+            n,
+            "{json}"
+        );
+        assert_eq!(serde_json::to_string(&read(json)).unwrap(), n.to_string());
+    }
+    let bad = [
+        ("-5", "-5 is negative; enter a whole number from 1 to 64"),
+        ("\"-5\"", "-5 is negative"),
+        (
+            "0.5",
+            "0.5 is not a whole number; enter a whole number from 1 to 64",
+        ),
+        ("1e20", "100000000000000000000 is too large"),
+        ("\"ten\"", "ten is not a whole number"),
+        ("\"\"", "enter a whole number from 1 to 64"),
+        ("0", "0 is too small; enter a whole number from 1 to 64"),
+        ("65", "65 is too large"),
+        ("\"123456789012345678901234567890\"", "is too large"),
+        ("true", "(not a number) is not a whole number"),
+        ("null", "(not a number) is not a whole number"),
+        ("[1]", "(not a number) is not a whole number"),
+    ];
+    for (json, want) in bad {
+        let m = refused(read(json).whole(label, ScanLimit::CONCURRENCY), label);
+        assert!(m.contains(want), "{json}: {m}");
+        for banned in ["invalid type", "expected", "u32", "u64", "serde", "struct"] {
+            assert!(!m.contains(banned), "{json}: {m}");
+        }
+    }
+    let m = refused(
+        read("60001").whole(labels::READS_PER_MINUTE, ScanLimit::READS_PER_MINUTE),
+        labels::READS_PER_MINUTE,
+    );
+    assert!(m.ends_with("from 1 to 60,000"), "{m}");
+}

@@ -94,3 +94,103 @@ impl ScanLimit {
         self.0
     }
 }
+
+/// A number a person typed (issue #11), as the window or a request file sent it: a JSON number
+/// or the field's text. Deserialising never fails, so a bad value (`-5`, `0.5`, `"ten"`, 25
+/// digits, `true`) reaches [`NumberText::whole`] and its message naming the field by its label,
+/// never a serde error ("invalid type … expected u32"). Serialises as a number when it is a
+/// whole number, else as the text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, ts_rs::TS)]
+// The window sends a number (or the text of an emptied field); typed `number` so readers of a
+// request (always valid there) need no narrowing.
+#[ts(type = "number")]
+pub struct NumberText(String);
+
+impl NumberText {
+    /// The value as typed (trimmed; `(not a number)` for a JSON value that is no number or text).
+    pub fn raw(&self) -> &str {
+        &self.0
+    }
+
+    /// The whole number in `range`. Errors (`INVALID_INPUT`, `"{label}: {rule}"`): empty,
+    /// negative, not whole, or outside the range, each said with the value as typed and the
+    /// range, e.g. `Calls in flight per project: -5 is negative; enter a whole number from 1 to 64`.
+    pub fn whole(&self, label: &str, range: RangeInclusive<u64>) -> Result<u64> {
+        let raw = self.0.as_str();
+        let rule = format!(
+            "enter a whole number from {} to {}",
+            thousands(*range.start()),
+            thousands(*range.end())
+        );
+        let refuse = |why: String| Err(Error::invalid_input(label, why));
+        if raw.is_empty() {
+            return refuse(rule);
+        }
+        if raw.starts_with('-') && raw.len() > 1 {
+            return refuse(format!("{raw} is negative; {rule}"));
+        }
+        if !raw.chars().all(|c| c.is_ascii_digit()) {
+            return refuse(format!("{raw} is not a whole number; {rule}"));
+        }
+        match raw.parse::<u64>() {
+            Ok(n) if range.contains(&n) => Ok(n),
+            Ok(n) if n < *range.start() => refuse(format!("{raw} is too small; {rule}")),
+            _ => refuse(format!("{raw} is too large; {rule}")),
+        }
+    }
+}
+
+/// `60000` → `60,000` (the officer's way of writing a limit).
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl From<u32> for NumberText {
+    fn from(n: u32) -> Self {
+        Self(n.to_string())
+    }
+}
+
+impl From<i32> for NumberText {
+    fn from(n: i32) -> Self {
+        Self(n.to_string())
+    }
+}
+
+impl serde::Serialize for NumberText {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self.0.parse::<u64>() {
+            Ok(n) => s.serialize_u64(n),
+            Err(_) => s.serialize_str(&self.0),
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for NumberText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            U(u64),
+            I(i64),
+            F(f64),
+            S(String),
+            Other(serde::de::IgnoredAny),
+        }
+        Ok(Self(match Raw::deserialize(d)? {
+            Raw::U(n) => n.to_string(),
+            Raw::I(n) => n.to_string(),
+            Raw::F(n) => n.to_string(),
+            Raw::S(s) => s.trim().to_owned(),
+            Raw::Other(_) => "(not a number)".to_owned(),
+        }))
+    }
+}
