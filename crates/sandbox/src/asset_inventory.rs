@@ -85,11 +85,16 @@ pub(crate) fn handle(state: &mut State, r: &Req, op: &str) -> Result<Value, GErr
         let full = r
             .q("readMask")
             .is_some_and(|m| m.split(',').any(|f| f == "*" || f == "versionedResources"));
-        resources(state, &projects, &wanted, full)
+        // Only the page asked for is rendered: rendering every matching resource for each
+        // page made serving O(pages × resources) (docs/performance.md, 10,000 keys).
+        let refs = resources(state, &projects, &wanted);
+        return Ok(page(refs, r, |(item, number)| {
+            item.render(state, number, full)
+        }));
     } else {
         policies(state, &projects, &wanted)
     };
-    Ok(page(items, r))
+    Ok(page(items, r, |v| v))
 }
 
 /// The `assetTypes` query values (repeated or comma-separated).
@@ -122,7 +127,9 @@ fn projects_in(state: &State, scope: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn page(items: Vec<Value>, r: &Req) -> Value {
+/// One page of `items` (`pageSize` default 100, at most 500; `pageToken` = offset), each item
+/// of the page rendered by `render`.
+fn page<T>(items: Vec<T>, r: &Req, render: impl Fn(T) -> Value) -> Value {
     let size = r
         .q("pageSize")
         .and_then(|s| s.parse::<usize>().ok())
@@ -134,7 +141,12 @@ fn page(items: Vec<Value>, r: &Req) -> Value {
         .and_then(|s| s.parse::<usize>().ok())
         .unwrap_or(0);
     let n = items.len();
-    let rows: Vec<Value> = items.into_iter().skip(start).take(size).collect();
+    let rows: Vec<Value> = items
+        .into_iter()
+        .skip(start)
+        .take(size)
+        .map(render)
+        .collect();
     let mut out = json!({});
     if !rows.is_empty() {
         out["results"] = Value::Array(rows);
@@ -181,38 +193,54 @@ fn in_projects<'a>(projects: &'a [(String, String)], name: &str) -> Option<&'a (
     projects.iter().find(|(p, _)| p == id)
 }
 
-fn resources(
-    state: &State,
-    projects: &[(String, String)],
+/// A KMS resource a search matched, rendered only when its page is served.
+enum Found<'a> {
+    Ring(&'a str),
+    Key(&'a str),
+    /// (crypto key name, version index)
+    Version(&'a str, usize),
+}
+
+impl Found<'_> {
+    fn render(&self, state: &State, number: &str, full: bool) -> Value {
+        match *self {
+            Found::Ring(name) => kms_result(KEY_RING, &state.key_rings[name], number, full),
+            Found::Key(name) => {
+                let k = crate::kms::render_key(state, name).unwrap_or_default();
+                kms_result(CRYPTO_KEY, &k, number, full)
+            }
+            Found::Version(key, i) => {
+                kms_result(CRYPTO_KEY_VERSION, &state.versions[key][i], number, full)
+            }
+        }
+    }
+}
+
+/// Every matching key ring, key and version (key rings first), with its project number.
+fn resources<'a>(
+    state: &'a State,
+    projects: &'a [(String, String)],
     wanted: &dyn Fn(&str) -> bool,
-    full: bool,
-) -> Vec<Value> {
+) -> Vec<(Found<'a>, &'a str)> {
     let mut out = Vec::new();
     if wanted(KEY_RING) {
-        for (name, ring) in &state.key_rings {
+        for name in state.key_rings.keys() {
             if let Some((_, number)) = in_projects(projects, name) {
-                out.push(kms_result(KEY_RING, ring, number, full));
+                out.push((Found::Ring(name), number.as_str()));
             }
         }
     }
     if wanted(CRYPTO_KEY) {
         for name in state.crypto_keys.keys() {
-            if let (Some((_, number)), Some(k)) = (
-                in_projects(projects, name),
-                crate::kms::render_key(state, name),
-            ) {
-                out.push(kms_result(CRYPTO_KEY, &k, number, full));
+            if let Some((_, number)) = in_projects(projects, name) {
+                out.push((Found::Key(name), number.as_str()));
             }
         }
     }
     if wanted(CRYPTO_KEY_VERSION) {
         for (key, versions) in &state.versions {
             if let Some((_, number)) = in_projects(projects, key) {
-                out.extend(
-                    versions
-                        .iter()
-                        .map(|v| kms_result(CRYPTO_KEY_VERSION, v, number, full)),
-                );
+                out.extend((0..versions.len()).map(|i| (Found::Version(key, i), number.as_str())));
             }
         }
     }
