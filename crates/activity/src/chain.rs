@@ -14,9 +14,12 @@
 //!
 //! Migration: a database written before the chain existed is sealed once, as found, at open —
 //! only when the caller says the key was just created (first use on this keychain); otherwise
-//! its unchained rows are reported as untrusted. Known limit: deleting the newest rows together
-//! with their chain rows (after dropping the triggers) leaves a shorter chain that verifies.
+//! its unchained rows are reported as untrusted. Deleting the newest rows together with their
+//! chain rows (after dropping the triggers), or putting an older copy of the file back, leaves
+//! a shorter chain that links and MACs correctly: the head kept in the keychain (module `head`)
+//! catches it.
 
+use crate::head::{ChainHead, HeadCheck};
 use cmek_core::{Error, ErrorCode, Result, Secret};
 use hmac::{Hmac, KeyInit, Mac};
 use rusqlite::types::ValueRef;
@@ -149,8 +152,10 @@ impl ChainKey {
 #[serde(rename_all = "camelCase")]
 #[ts(export)]
 pub struct BadEntry {
-    /// `activity` (an entry, `id` is its number), `snapshots` (`id` is the operation id) or
-    /// `chain` (`id` is the chain sequence number).
+    /// `activity` (an entry, `id` is its number), `snapshots` (`id` is the operation id),
+    /// `chain` (`id` is the chain sequence number) or `head` (the file against the head kept in
+    /// the keychain: `id` is the head's chain sequence number, or `keychain` when it has none or
+    /// cannot be read).
     pub table: String,
     pub id: String,
     /// What is wrong, as one sentence.
@@ -232,8 +237,14 @@ fn hash(tbl: &str, row_ref: &str, prev: &str, content: &str) -> String {
     hex::encode(h.finalize())
 }
 
-/// Chains the row `(tbl, row_ref)` just inserted (call inside the inserting transaction).
-pub(crate) fn append(conn: &Connection, key: &ChainKey, tbl: &str, row_ref: &str) -> Result<()> {
+/// Chains the row `(tbl, row_ref)` just inserted (call inside the inserting transaction);
+/// returns the new head, for the keychain once the transaction commits (module `head`).
+pub(crate) fn append(
+    conn: &Connection,
+    key: &ChainKey,
+    tbl: &str,
+    row_ref: &str,
+) -> Result<ChainHead> {
     let last: Option<(i64, String)> = conn
         .query_row(
             "SELECT seq, hash FROM chain ORDER BY seq DESC LIMIT 1",
@@ -254,7 +265,12 @@ pub(crate) fn append(conn: &Connection, key: &ChainKey, tbl: &str, row_ref: &str
         params![seq, tbl, row_ref, prev, h, key.mac(seq, &h)],
     )
     .map_err(crate::log::db)?;
-    Ok(())
+    Ok(ChainHead {
+        seq,
+        hash: h,
+        table: tbl.to_owned(),
+        row_ref: row_ref.to_owned(),
+    })
 }
 
 /// Rows of `activity` (by id) and `snapshots` (by operation id) that have no chain row, in
@@ -276,13 +292,15 @@ pub(crate) fn unchained(conn: &Connection) -> Result<Vec<(String, String)>> {
     Ok(out)
 }
 
-/// Seals every unchained row as found (the one-time migration; see the module doc).
-pub(crate) fn adopt(conn: &Connection, key: &ChainKey) -> Result<usize> {
+/// Seals every unchained row as found (the one-time migration; see the module doc); returns
+/// how many and the new head.
+pub(crate) fn adopt(conn: &Connection, key: &ChainKey) -> Result<(usize, Option<ChainHead>)> {
     let rows = unchained(conn)?;
+    let mut head = None;
     for (tbl, row_ref) in &rows {
-        append(conn, key, tbl, row_ref)?;
+        head = Some(append(conn, key, tbl, row_ref)?);
     }
-    Ok(rows.len())
+    Ok((rows.len(), head))
 }
 
 fn bad(tbl: &str, id: impl Into<String>, reason: impl Into<String>) -> BadEntry {
@@ -297,16 +315,19 @@ fn describe(b: &BadEntry) -> String {
     match b.table.as_str() {
         "activity" => format!("entry #{}: {}", b.id, b.reason),
         "snapshots" => format!("the recovery snapshot of operation {}: {}", b.id, b.reason),
+        "head" => b.reason.clone(),
         _ => format!("chain record {}: {}", b.id, b.reason),
     }
 }
 
-/// Checks the whole chain: links, hashes, MACs under `key`, rows outside the chain, and the
-/// append-only triggers (`missing_triggers`, found at open before they were re-created).
+/// Checks the whole chain: links, hashes, MACs under `key`, rows outside the chain, the
+/// append-only triggers (`missing_triggers`, found at open before they were re-created), and
+/// the file against the head kept in the keychain (`head`, loaded before the chain is read).
 pub(crate) fn verify(
     conn: &Connection,
     key: &ChainKey,
     missing_triggers: &[String],
+    head: Option<std::result::Result<Option<ChainHead>, Error>>,
 ) -> Result<ChainVerification> {
     let mut st = conn
         .prepare("SELECT seq, tbl, row_ref, prev_hash, hash, mac FROM chain ORDER BY seq")
@@ -375,6 +396,9 @@ pub(crate) fn verify(
             )
         });
     }
+    if first_bad.is_none() {
+        first_bad = head_problem(conn, head)?;
+    }
     let message = match &first_bad {
         None => format!("The activity log is intact: {checked} entries verified."),
         Some(b) => format!("The activity log is not trustworthy: {}.", describe(b)),
@@ -385,6 +409,37 @@ pub(crate) fn verify(
         checked,
         first_bad,
         message,
+    })
+}
+
+/// The head check as a bad entry (`table` `head`, `id` the head's chain record or `keychain`).
+fn head_problem(
+    conn: &Connection,
+    head: Option<std::result::Result<Option<ChainHead>, Error>>,
+) -> Result<Option<BadEntry>> {
+    let Some(head) = head else {
+        return Ok(None);
+    };
+    Ok(match crate::head::compare(conn, head)? {
+        HeadCheck::Reached | HeadCheck::Empty => None,
+        HeadCheck::Missing { log_id } => Some(bad(
+            "head",
+            "keychain",
+            format!(
+                "the keychain holds no head for this log (id {log_id}), so deleted newest \
+                 entries cannot be ruled out"
+            ),
+        )),
+        HeadCheck::Broken { seq, reason } => Some(bad("head", seq.to_string(), reason)),
+        HeadCheck::Unreadable(e) => Some(bad(
+            "head",
+            "keychain",
+            format!(
+                "its head could not be read from the keychain, so deleted newest entries cannot \
+                 be ruled out ({})",
+                e.message.trim_end_matches('.')
+            ),
+        )),
     })
 }
 

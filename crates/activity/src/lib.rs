@@ -21,11 +21,13 @@
 mod chain;
 mod export;
 pub use cmek_core::files;
+mod head;
 mod log;
 mod pending;
 
 pub use chain::{BadEntry, ChainKey, ChainVerification};
 pub use export::ExportFormat;
+pub use head::{ChainHead, HeadStore};
 pub use log::{ActivityLog, DB_FILE_NAME};
 
 use serde::{Deserialize, Serialize};

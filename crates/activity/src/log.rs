@@ -2,7 +2,7 @@
 //! reads, snapshots and the interrupted-operation query.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use cmek_core::{Error, Result};
 use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
@@ -11,6 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::chain::{self, ChainKey, ChainVerification};
+use crate::head::{HeadKeeper, HeadStore};
 use crate::{to_json, ActivityEntry, EntryKind, EntryStatus};
 
 /// File name of the database inside the app data folder.
@@ -62,6 +63,8 @@ pub struct ActivityLog {
     missing_triggers: Vec<String>,
     /// Rows written before the chain existed and sealed at this open (0 otherwise).
     adopted: usize,
+    /// The chain head kept outside the file (module `head`).
+    head: HeadKeeper,
 }
 
 pub(crate) fn db(e: rusqlite::Error) -> Error {
@@ -146,6 +149,20 @@ impl ActivityLog {
     /// [`ActivityLog::verify`]. Opening never refuses a broken log: it is verified, reported,
     /// and still exported.
     pub fn open_with_key(path: impl AsRef<Path>, key: ChainKey, first_use: bool) -> Result<Self> {
+        Self::open_with_head(path, key, first_use, None)
+    }
+
+    /// [`ActivityLog::open_with_key`], with the chain head kept in `heads` (the OS keychain in
+    /// the app; module `head`): after every append the new head is saved there, and
+    /// [`ActivityLog::verify`] compares the file with it, so a file that ends before the head
+    /// (newest rows deleted, an older copy put back) is not trustworthy. A log with records and
+    /// no head in `heads` gets its current head saved now, as found (said by `verify`).
+    pub fn open_with_head(
+        path: impl AsRef<Path>,
+        key: ChainKey,
+        first_use: bool,
+        heads: Option<Arc<dyn HeadStore>>,
+    ) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             crate::files::private_dir(dir)?;
@@ -177,6 +194,7 @@ impl ActivityLog {
             key,
             missing_triggers,
             adopted: 0,
+            head: HeadKeeper::new(heads),
         };
         if !had_chain && first_use {
             let adopted = {
@@ -184,8 +202,11 @@ impl ActivityLog {
                 let tx = conn
                     .transaction_with_behavior(TransactionBehavior::Immediate)
                     .map_err(db)?;
-                let n = chain::adopt(&tx, &log.key)?;
+                let (n, new_head) = chain::adopt(&tx, &log.key)?;
                 tx.commit().map_err(db)?;
+                if let Some(h) = new_head {
+                    log.head.committed(&conn, &h);
+                }
                 n
             };
             if adopted > 0 {
@@ -201,14 +222,24 @@ impl ActivityLog {
                 )?;
             }
         }
+        {
+            let conn = log.conn.get_mut().unwrap_or_else(|p| p.into_inner());
+            log.head.at_open(conn)?;
+        }
         Ok(log)
     }
 
     /// Checks the whole chain now (links, hashes, the MAC of every record under this log's
-    /// key, rows outside the chain, dropped triggers). Reads only; O(entries).
+    /// key, rows outside the chain, dropped triggers) and, when heads are kept, that the file
+    /// reaches the head in the keychain (module `head`). Reads only; O(entries), plus one
+    /// keychain read.
     pub fn verify(&self) -> Result<ChainVerification> {
         let conn = self.lock();
-        chain::verify(&conn, &self.key, &self.missing_triggers)
+        // The head is read before the chain: it never names a row this read cannot see.
+        let loaded = self.head.load(&conn)?;
+        let mut v = chain::verify(&conn, &self.key, &self.missing_triggers, loaded)?;
+        self.head.annotate(&mut v);
+        Ok(v)
     }
 
     /// How many rows written before the chain existed were sealed as found at this open.
@@ -231,8 +262,8 @@ impl ActivityLog {
     }
 
     fn insert(&self, r: NewRow<'_>) -> Result<i64> {
-        let mut conn = self.lock();
-        let conn = conn
+        let mut guard = self.lock();
+        let conn = guard
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db)?;
         conn.execute(
@@ -255,8 +286,9 @@ impl ActivityLog {
         )
         .map_err(db)?;
         let id = conn.last_insert_rowid();
-        chain::append(&conn, &self.key, "activity", &id.to_string())?;
+        let new_head = chain::append(&conn, &self.key, "activity", &id.to_string())?;
         conn.commit().map_err(db)?;
+        self.head.committed(&guard, &new_head);
         Ok(id)
     }
 
@@ -447,8 +479,9 @@ impl ActivityLog {
             params![operation_id, now(), kind, target, to_json(data).to_string()],
         )
         .map_err(db)?;
-        chain::append(&tx, &self.key, "snapshots", operation_id)?;
+        let new_head = chain::append(&tx, &self.key, "snapshots", operation_id)?;
         tx.commit().map_err(db)?;
+        self.head.committed(&conn, &new_head);
         Ok(())
     }
 

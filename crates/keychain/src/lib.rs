@@ -31,6 +31,16 @@ pub mod keys {
     /// The 32-byte key (64 hex characters) that authenticates the activity log's chain
     /// (`cmek_activity::ChainKey`); created on first use, never written to disk.
     pub const ACTIVITY_LOG_KEY: &str = "activity-log-hmac-key";
+
+    /// Prefix of the entries that hold an activity log's chain head (`cmek_activity::ChainHead`,
+    /// not a secret: sequence number and row hash), one per log, next to the chain key.
+    pub const ACTIVITY_LOG_HEAD_PREFIX: &str = "activity-log-head:";
+
+    /// The entry of the chain head of the log whose id (`cmek_activity::ChainHead::log_id`, 32
+    /// hex characters) is `log_id`: `activity-log-head:<log_id>`.
+    pub fn activity_log_head(log_id: &str) -> String {
+        format!("{ACTIVITY_LOG_HEAD_PREFIX}{log_id}")
+    }
 }
 
 /// A place that keeps secrets by key. Implementations are blocking (a Secret Service round

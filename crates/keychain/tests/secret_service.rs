@@ -145,3 +145,29 @@ fn no_secret_service_is_a_keychain_error_naming_the_fix() {
         .unwrap();
     assert!(status.success(), "child test failed");
 }
+
+/// The cost of one chain-head write (issue 13: the activity log keeps its head next to its
+/// key and rewrites it after every append): 50 writes of a head-sized value to one entry
+/// through the real Secret Service, read back. Prints the mean (no time is asserted).
+#[test]
+fn chain_head_writes_through_the_real_secret_service_are_measured() {
+    if !session_bus_or_skip("head write cost") {
+        return;
+    }
+    let kc = OsKeychain::open(Namespace::Test).unwrap();
+    let key = cmek_keychain::keys::activity_log_head(&unique_key("head").replace('-', ""));
+    let n = 50u32;
+    let started = std::time::Instant::now();
+    for seq in 1..=n {
+        let value = format!("v1 {seq} {} activity {seq}", "ab".repeat(32));
+        kc.persist(&key, &Secret::new(value)).unwrap();
+    }
+    let per_write = started.elapsed() / n;
+    let last = kc.retrieve(&key).unwrap().expect("the head was stored");
+    assert!(
+        last.expose().starts_with(&format!("v1 {n} ")),
+        "the last write wins"
+    );
+    kc.delete(&key).unwrap();
+    println!("keychain head write: {per_write:?} per write (mean of {n})");
+}

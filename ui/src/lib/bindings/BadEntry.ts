@@ -5,8 +5,10 @@
  */
 export type BadEntry = { 
 /**
- * `activity` (an entry, `id` is its number), `snapshots` (`id` is the operation id) or
- * `chain` (`id` is the chain sequence number).
+ * `activity` (an entry, `id` is its number), `snapshots` (`id` is the operation id),
+ * `chain` (`id` is the chain sequence number) or `head` (the file against the head kept in
+ * the keychain: `id` is the head's chain sequence number, or `keychain` when it has none or
+ * cannot be read).
  */
 table: string, id: string, 
 /**
