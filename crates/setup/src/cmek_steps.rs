@@ -139,7 +139,11 @@ pub(crate) async fn wait_for_cmek(run: &Run<'_>) -> Result<StepDone> {
             run.control.check()?;
             let first_poll = polls.fetch_add(1, Ordering::Relaxed) == 0;
             let info = run.conn.cockroach.get_cmek(id).await?.unwrap_or_default();
-            check_settled(run, &info, first_poll)
+            let checked = check_settled(run, &info, first_poll);
+            if let Ok(Check::Ready(_)) = &checked {
+                *run.settled.lock().unwrap_or_else(|p| p.into_inner()) = Some(info);
+            }
+            checked
         },
     )
     .await

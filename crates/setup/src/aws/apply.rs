@@ -8,6 +8,7 @@ use crate::connection::Connection;
 use cmek_aws::AwsClient;
 use cmek_core::aws::model::KeyMetadata;
 use cmek_core::aws::plan::{AwsPlan, AwsPlanStep, AwsPlannedKey, AwsStepKind};
+use cmek_core::cockroach::CmekClusterInfo;
 use cmek_core::plan::{ApplyEvent, ApplyResult, StepOutcome};
 use cmek_core::{Error, ErrorCode, Result};
 use std::collections::{HashMap, HashSet};
@@ -28,6 +29,9 @@ pub(crate) struct AwsRun<'a> {
     /// Keys found or made so far, by region.
     keys: Mutex<HashMap<String, KeyMetadata>>,
     pub step: AwsPlanStep,
+    /// CockroachDB's settled answer the CMEK wait ended on, when no step ran after it: the
+    /// run's result, with no further `GET …/cmek` (docs/performance.md, "Setup call counts").
+    pub settled: Mutex<Option<CmekClusterInfo>>,
 }
 
 impl AwsRun<'_> {
@@ -119,6 +123,7 @@ pub async fn apply_aws(
         emit: on_event,
         fresh: Mutex::new(HashSet::new()),
         keys: Mutex::new(HashMap::new()),
+        settled: Mutex::new(None),
         step: AwsPlanStep {
             id: String::new(),
             kind: AwsStepKind::CheckIdentity,
@@ -129,6 +134,7 @@ pub async fn apply_aws(
     };
     for step in &plan.steps {
         run.step = step.clone();
+        run.settled.lock().unwrap_or_else(|p| p.into_inner()).take();
         on_event(ApplyEvent::StepStarted {
             step_id: step.id.clone(),
         });
@@ -156,7 +162,11 @@ pub async fn apply_aws(
             }
         }
     }
-    let cmek = crate::cmek_status(conn, &plan.request.cluster_id).await?;
+    let settled = run.settled.into_inner().unwrap_or_else(|p| p.into_inner());
+    let cmek = match settled {
+        Some(info) => info,
+        None => crate::cmek_status(conn, &plan.request.cluster_id).await?,
+    };
     let result = ApplyResult {
         cluster_id: plan.cluster.id.clone(),
         cluster_name: plan.cluster.name.clone(),

@@ -126,7 +126,11 @@ pub(crate) async fn wait_for_cmek(run: &AwsRun<'_>) -> Result<StepDone> {
             run.control.check()?;
             let first = polls.fetch_add(1, Ordering::Relaxed) == 0;
             let info = run.conn.cockroach.get_cmek(id).await?.unwrap_or_default();
-            check_settled(run, &info, first)
+            let checked = check_settled(run, &info, first);
+            if let Ok(Check::Ready(Ok(_))) = &checked {
+                *run.settled.lock().unwrap_or_else(|p| p.into_inner()) = Some(info);
+            }
+            checked
         },
     )
     .await?;
