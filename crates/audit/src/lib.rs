@@ -32,6 +32,7 @@ pub mod graph;
 pub mod inventory;
 pub mod model;
 pub mod report;
+mod scan_options_read;
 pub mod scope;
 pub mod time_util;
 

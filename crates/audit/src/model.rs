@@ -15,7 +15,9 @@ use ts_rs::TS;
 pub const SCHEMA_VERSION: u32 = 2;
 
 /// What to scan and how fast.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+// Read by its own `Deserialize` (`crate::scan_options_read`): numbers as typed, never a serde
+// error; one out of range is kept in `rejected` for the boundary check to refuse by label.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[serde(rename_all = "camelCase", default)]
 #[ts(export)]
 pub struct ScanOptions {
@@ -35,6 +37,11 @@ pub struct ScanOptions {
     /// Cloud Asset searches per minute, each of `searchAllResources` and `searchAllIamPolicies`
     /// (quota: 400 per minute per consumer project, cloud.google.com/asset-inventory/docs/quota).
     pub asset_searches_per_minute: u32,
+    /// The first number that was not a whole number in its range when read (`INVALID_INPUT`
+    /// naming the field by its label, e.g. "Calls in flight per project: -5 is negative; …").
+    #[serde(skip)]
+    #[ts(skip)]
+    pub rejected: Option<Error>,
 }
 
 impl Default for ScanOptions {
@@ -47,6 +54,7 @@ impl Default for ScanOptions {
             scope: Default::default(),
             inventory: Default::default(),
             asset_searches_per_minute: 400,
+            rejected: None,
         }
     }
 }

@@ -26,8 +26,13 @@ pub fn check_drift_fix_request(r: &DriftFixRequest) -> Result<()> {
     Ok(())
 }
 
-/// Every project id, the KMS reads per minute (1-60,000) and the calls in flight (1-64).
+/// A number that was not a whole number in its range when read (as typed: `-5`, `0.5`,
+/// `"ten"`), every project id, the KMS reads per minute (1-60,000), the calls in flight (1-64)
+/// and the Cloud Asset searches per minute (1-60,000).
 pub fn check_scan_options(o: &ScanOptions) -> Result<()> {
+    if let Some(e) = &o.rejected {
+        return Err(e.clone());
+    }
     for p in &o.projects {
         ProjectId::parse(labels::PROJECT, p)?;
     }
@@ -40,6 +45,11 @@ pub fn check_scan_options(o: &ScanOptions) -> Result<()> {
         labels::CONCURRENCY,
         o.concurrency_per_project.into(),
         ScanLimit::CONCURRENCY,
+    )?;
+    ScanLimit::new(
+        labels::SEARCHES_PER_MINUTE,
+        o.asset_searches_per_minute.into(),
+        ScanLimit::SEARCHES_PER_MINUTE,
     )?;
     Ok(())
 }
@@ -92,5 +102,67 @@ mod tests {
         };
         let e = check_drift_fix_request(&fix).unwrap_err();
         assert!(e.message.starts_with("Confirmation: "), "{}", e.message);
+    }
+
+    #[test]
+    fn scan_numbers_as_typed_are_refused_by_label_never_by_serde() {
+        // What the window may send for each number: the IPC layer reads it with serde exactly so.
+        let fields = [
+            (
+                "kmsReadsPerMinute",
+                labels::READS_PER_MINUTE,
+                "from 1 to 60,000",
+            ),
+            ("concurrencyPerProject", labels::CONCURRENCY, "from 1 to 64"),
+            (
+                "assetSearchesPerMinute",
+                labels::SEARCHES_PER_MINUTE,
+                "from 1 to 60,000",
+            ),
+        ];
+        let bad = [
+            serde_json::json!(-5),
+            serde_json::json!(0.5),
+            serde_json::json!("ten"),
+            serde_json::json!(""),
+            serde_json::json!(0),
+            serde_json::json!(1e20),
+            serde_json::json!("99999999999999999999999999"),
+            serde_json::json!(true),
+            serde_json::json!({"n": 1}),
+        ];
+        for (key, label, range) in fields {
+            for value in &bad {
+                let json = serde_json::json!({ "projects": ["cmek-demo-project"], key: value });
+                let options: ScanOptions =
+                    serde_json::from_value(json.clone()).expect("numbers never fail to read");
+                let e = check_scan_options(&options).expect_err("refused");
+                assert_eq!(e.code, ErrorCode::InvalidInput, "{json}");
+                assert!(
+                    e.message.starts_with(&format!("{label}: ")),
+                    "{json}: {}",
+                    e.message
+                );
+                assert!(e.message.ends_with(range), "{json}: {}", e.message);
+                for banned in [
+                    "invalid type",
+                    "expected",
+                    "u32",
+                    "serde",
+                    "struct",
+                    "start_audit",
+                ] {
+                    assert!(!e.message.contains(banned), "{json}: {}", e.message);
+                }
+            }
+            // The same field as text or number, in range: read as typed.
+            for good in [serde_json::json!(7), serde_json::json!(" 7 ")] {
+                let json = serde_json::json!({ "projects": ["cmek-demo-project"], key: good });
+                let options: ScanOptions = serde_json::from_value(json).unwrap();
+                check_scan_options(&options).expect("in range");
+            }
+        }
+        let defaults: ScanOptions = serde_json::from_value(serde_json::json!({})).unwrap();
+        assert_eq!(defaults, ScanOptions::default());
     }
 }

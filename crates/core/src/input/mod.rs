@@ -60,6 +60,7 @@ pub mod labels {
     pub const FILE: &str = "File";
     pub const READS_PER_MINUTE: &str = "KMS reads per minute";
     pub const CONCURRENCY: &str = "Calls in flight per project";
+    pub const SEARCHES_PER_MINUTE: &str = "Cloud Asset searches per minute";
     pub const TIMEOUT: &str = "Time-out (seconds)";
 }
 

@@ -54,6 +54,9 @@ impl ScanLimit {
     /// Reads per minute: Cloud KMS's read quota is 300/min/project by default and can be
     /// raised; 1-60,000 keeps the limiter meaningful.
     pub const READS_PER_MINUTE: RangeInclusive<u64> = 1..=60_000;
+    /// Cloud Asset searches per minute (quota 400/min/consumer project by default; can be
+    /// raised): the same bounds as reads.
+    pub const SEARCHES_PER_MINUTE: RangeInclusive<u64> = 1..=60_000;
     /// Calls in flight per project.
     pub const CONCURRENCY: RangeInclusive<u64> = 1..=64;
     /// A wait's time-out in seconds: up to a day.
@@ -145,7 +148,7 @@ fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
