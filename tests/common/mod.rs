@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod crash;
+pub mod spec_guard;
 // Also loaded by support/ (through the OAuth harness) in binaries that use both.
 #[allow(clippy::duplicate_mod)]
 #[path = "../support/real_part.rs"]
@@ -47,19 +48,24 @@ pub fn driver_url() -> Option<String> {
     }
 }
 
-/// A new app process with `args` (`CMEK_DESK_*=value`: tauri-driver passes arguments, not env).
+/// A new app process with `args` (`CMEK_DESK_*=value`: tauri-driver passes arguments, not env),
+/// its sandbox's spec guard on ([`spec_guard`], checked by [`close`]).
 pub async fn session(url: &str, args: &[String]) -> Client {
+    let (guard_args, url_file) = spec_guard::app_args();
+    let args: Vec<String> = args.iter().cloned().chain(guard_args).collect();
     let mut caps = serde_json::Map::new();
     caps.insert("browserName".into(), json!("wry"));
     caps.insert(
         "tauri:options".into(),
         json!({ "application": env!("CARGO_BIN_EXE_cmek-desk"), "args": args }),
     );
-    ClientBuilder::native()
+    let client = ClientBuilder::native()
         .capabilities(caps)
         .connect(url)
         .await
-        .expect("tauri-driver session (is tauri-driver running under a display?)")
+        .expect("tauri-driver session (is tauri-driver running under a display?)");
+    spec_guard::register(&client, url_file).await;
+    client
 }
 
 pub fn e2e_dir() -> PathBuf {
@@ -162,13 +168,20 @@ pub async fn wait_gone(c: &Client, testid: &str) -> Result<(), String> {
 }
 
 /// Closes the session and passes `outcome` through; on failure it first leaves the evidence
-/// for the reader: the window as it was (`{shot}.png`) and the text of `alert_css`.
+/// for the reader: the window as it was (`{shot}.png`) and the text of `alert_css`. The spec
+/// guard of the app's sandbox ([`spec_guard::check`]) turns a success into a failure.
 pub async fn close<T>(
     client: Client,
     outcome: Result<T, String>,
     shot: &str,
     alert_css: &str,
 ) -> Result<T, String> {
+    let outcome = match (outcome, spec_guard::check(&client).await) {
+        (Ok(v), Ok(())) => Ok(v),
+        (Ok(_), Err(findings)) => Err(findings),
+        (Err(e), Ok(())) => Err(e),
+        (Err(e), Err(findings)) => Err(format!("{e}\n{findings}")),
+    };
     if let Err(failure) = &outcome {
         let _ = screenshot(&client, shot).await;
         let alert = text_of(&client, alert_css).await.unwrap_or_default();

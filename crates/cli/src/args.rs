@@ -347,6 +347,12 @@ pub enum SandboxCommand {
         /// No simulated delays (IAM propagation, CMEK transitions, latency): for tests.
         #[arg(long)]
         fast: bool,
+        /// Requests and answers that break the API contracts: off (not checked), record
+        /// (answered as the real API would, logged as a warning and listed at
+        /// {URL}/_sandbox/spec-findings) or fail (as record, and the sandbox exits with code 1
+        /// naming them when it stops: for tests).
+        #[arg(long, value_name = "MODE", default_value_t = cmek_sandbox::SpecGuard::Record)]
+        spec_guard: cmek_sandbox::SpecGuard,
     },
 }
 

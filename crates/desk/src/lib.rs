@@ -218,7 +218,8 @@ impl Desk {
     /// Starts (or reuses) the in-process sandbox on 127.0.0.1 and connects to it.
     pub async fn connect_sandbox(&self) -> Result<ConnectionInfo> {
         tracing::info!("connecting to the sandbox");
-        let connection = sandbox::connect(&self.sandbox).await?;
+        let start = sandbox::Start::from_settings(self.settings());
+        let connection = sandbox::connect(&self.sandbox, &start).await?;
         let base = self.sandbox.lock().await.as_ref().map(|h| h.base_url());
         if let Some(base) = base {
             self.sandbox_aws(&base).await;

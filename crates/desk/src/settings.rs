@@ -22,6 +22,8 @@
 //! | `CMEK_DESK_DATA_DIR` | the app data folder | where the activity log (`activity.sqlite3`) and its exports live |
 //! | `CMEK_DESK_EXPORT_DIR` | `<data folder>/exports` | where audit exports (JSON, CSV, HTML, OCSF) are written |
 //! | `CMEK_DESK_KILL_AT` | — | `cmek` debug builds only (read by `crates/cli/src/kill_point.rs`, not compiled into release builds), a test hook: `N:before`, `N:after-apply` or `N:after-log` SIGKILLs the process at write N; `list` reports every write |
+//! | `CMEK_DESK_SANDBOX_SPEC_GUARD` | `record` | the app's sandbox and the API contracts: `off`, `record` (a finding is logged as a warning) or `fail` (tests: the E2E harness fails on findings, listed at `{sandbox}/_sandbox/spec-findings`) |
+//! | `CMEK_DESK_SANDBOX_URL_FILE` | — | debug builds only, a test hook: the app writes the base URL of the sandbox it starts into this file |
 //! | `CMEK_DESK_REVOKE_PAUSE_AFTER` | — | debug builds only, a test hook: `snapshot`, `removeAccess` or `callRevoke`; a revocation pauses after that step (`cmek_revoke::RevokeControl::pause_after`) |
 
 use cmek_auth::OAuthConfig;
@@ -187,6 +189,31 @@ impl Settings {
     /// `CMEK_DESK_EXPORT_DIR`, if set: where audit exports are written (tests, E2E).
     pub fn export_dir(&self) -> Option<PathBuf> {
         self.get("EXPORT_DIR").map(PathBuf::from)
+    }
+
+    /// `CMEK_DESK_SANDBOX_SPEC_GUARD` (`off`, `record`, `fail`; `cmek_sandbox::SpecGuard`):
+    /// what the app's sandbox does with a request or answer that breaks the API contracts.
+    /// Default `record` (answered as the real API would and logged as a warning: never a
+    /// failure in a user's face); `fail` for the window E2E tests, which read the findings at
+    /// the end of each session. An unknown value is logged and read as `record`.
+    pub fn sandbox_spec_guard(&self) -> cmek_sandbox::SpecGuard {
+        let Some(value) = self.get("SANDBOX_SPEC_GUARD") else {
+            return cmek_sandbox::SpecGuard::Record;
+        };
+        value.parse().unwrap_or_else(|rule| {
+            tracing::warn!(%rule, "CMEK_DESK_SANDBOX_SPEC_GUARD ignored");
+            cmek_sandbox::SpecGuard::Record
+        })
+    }
+
+    /// `CMEK_DESK_SANDBOX_URL_FILE`, debug builds only: the app writes the base URL of the
+    /// sandbox it starts into this file, so the E2E harness can read the sandbox's spec
+    /// findings (`GET {url}/_sandbox/spec-findings`). Release builds ignore it.
+    pub fn sandbox_url_file(&self) -> Option<PathBuf> {
+        if !cfg!(debug_assertions) {
+            return None;
+        }
+        self.get("SANDBOX_URL_FILE").map(PathBuf::from)
     }
 
     /// `CMEK_DESK_REVOKE_PAUSE_AFTER` (`snapshot`, `removeAccess`, `callRevoke`): the step after

@@ -14,6 +14,54 @@ pub const DEFAULT_COCKROACH_KEY: &str = "sandbox-cockroach-key";
 /// The only `Cc-Version` header value the fake CockroachDB Cloud API accepts.
 pub const COCKROACH_API_VERSION: &str = "2024-09-16";
 
+/// What the sandbox does with an exchange that breaks the API contracts (`specs/`): a request
+/// body the spec rejects (answered 400 naming the field, as Google or CockroachDB would) or a
+/// sandbox answer the spec rejects (answered 500). Parsed from `off`, `record` or `fail`
+/// (`cmek sandbox serve --spec-guard`, `CMEK_DESK_SANDBOX_SPEC_GUARD`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SpecGuard {
+    /// No validation at all (nothing recorded, nothing rejected).
+    Off,
+    /// Validate, answer as the real API would, log a warning and list the finding
+    /// (`GET {base}/_sandbox/spec-findings`, `SandboxHandle::take_spec_findings`); never fails
+    /// anything. The app's sandbox mode for real users.
+    #[default]
+    Record,
+    /// As `Record`, and the owner fails on findings nobody looked at: a dropped
+    /// `SandboxHandle` panics (the test fails), `cmek sandbox serve` exits 1 naming them.
+    Fail,
+}
+
+impl SpecGuard {
+    /// `off`, `record` or `fail`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpecGuard::Off => "off",
+            SpecGuard::Record => "record",
+            SpecGuard::Fail => "fail",
+        }
+    }
+}
+
+impl std::fmt::Display for SpecGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for SpecGuard {
+    type Err = String;
+    /// Errors: the rule, e.g. `must be off, record or fail (got "loud")`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "off" => Ok(SpecGuard::Off),
+            "record" => Ok(SpecGuard::Record),
+            "fail" => Ok(SpecGuard::Fail),
+            _ => Err(format!("must be off, record or fail (got \"{s}\")")),
+        }
+    }
+}
+
 /// All knobs of the sandbox. Build with [`SandboxConfig::for_tests`] or
 /// [`SandboxConfig::demo`] and adjust with the `with_*` builder methods.
 #[derive(Debug, Clone)]
@@ -146,6 +194,20 @@ impl SandboxConfig {
     pub fn with_spec_guard(mut self, on: bool) -> Self {
         self.fail_on_spec_findings = on;
         self
+    }
+    /// Sets validation and the guard together from a [`SpecGuard`] mode.
+    pub fn with_spec_guard_mode(mut self, mode: SpecGuard) -> Self {
+        self.validate_against_spec = mode != SpecGuard::Off;
+        self.fail_on_spec_findings = mode == SpecGuard::Fail;
+        self
+    }
+    /// The [`SpecGuard`] mode these two switches amount to.
+    pub fn spec_guard_mode(&self) -> SpecGuard {
+        match (self.validate_against_spec, self.fail_on_spec_findings) {
+            (false, _) => SpecGuard::Off,
+            (true, false) => SpecGuard::Record,
+            (true, true) => SpecGuard::Fail,
+        }
     }
     /// The test configuration plus the audit organisation (`crate::seed_audit`).
     pub fn audit_demo() -> Self {

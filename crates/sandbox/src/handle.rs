@@ -72,6 +72,8 @@ impl Sandbox {
         let addr = listener.local_addr()?;
         let shared = state.clone();
         let app = Router::new().fallback(move |req| crate::router::dispatch(shared.clone(), req));
+        // The peer's address reaches the handlers: the spec-findings endpoint is loopback-only.
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         let task = tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, app).await {
                 tracing::error!(error = %e, "cmek-sandbox server stopped");
@@ -179,13 +181,23 @@ impl SandboxHandle {
         if !s.config.fail_on_spec_findings {
             return Vec::new();
         }
-        let (r, v) = s.seen_spec_findings;
-        let rejected = s.spec_rejections.iter().skip(r);
-        let violating = s.spec_violations.iter().skip(v);
-        rejected
-            .map(|x| format!("request broke the spec: {x}"))
-            .chain(violating.map(|x| format!("sandbox answer broke the spec: {x}")))
-            .collect()
+        crate::spec_guard::unseen(&s)
+    }
+
+    /// Every finding nobody looked at yet (`request broke the spec: …` / `sandbox answer broke
+    /// the spec: …`), whatever the guard mode, and marks them looked at: the owner of a
+    /// `cmek sandbox serve` process reports them itself. The same list the loopback endpoint
+    /// `GET {base}/_sandbox/spec-findings` serves ([`crate::spec_guard`]).
+    pub fn take_spec_findings(&self) -> Vec<String> {
+        let mut s = self.lock();
+        let findings = crate::spec_guard::unseen(&s);
+        crate::spec_guard::mark_seen(&mut s);
+        findings
+    }
+
+    /// The spec guard mode this sandbox runs with.
+    pub fn spec_guard(&self) -> crate::config::SpecGuard {
+        self.lock().config.spec_guard_mode()
     }
 
     /// Forgets the request log.

@@ -154,6 +154,10 @@ fn route(service: Service, method: &str, segs: &[String], verb: Option<&str>) ->
 /// Handles one HTTP request end to end.
 pub(crate) async fn dispatch(shared: Arc<Mutex<State>>, req: Request<Body>) -> Response<Body> {
     let method = req.method().as_str().to_uppercase();
+    if req.uri().path() == crate::spec_guard::FINDINGS_PATH {
+        let peer = crate::spec_guard::peer(&req);
+        return crate::spec_guard::endpoint(&shared, &method, peer);
+    }
     let uri = req.uri().clone();
     let headers = req.headers().clone();
     let bytes = to_bytes(req.into_body(), 16 * 1024 * 1024)

@@ -119,6 +119,14 @@ pub fn validate_request_against_spec(
 
 pub(crate) fn spec_rejection(svc: Service, vs: &[FieldViolation]) -> Resp {
     let first = &vs[0];
+    // The spec guard's record mode (the app's sandbox for real users) only logs it.
+    tracing::warn!(
+        service = svc.prefix(),
+        field = %first.field,
+        rule = %first.rule,
+        "a request to the sandbox broke the API spec (listed at {})",
+        crate::spec_guard::FINDINGS_PATH
+    );
     if svc == Service::Cockroach {
         return CError::invalid(format!(
             "invalid request body: {}: {}",

@@ -1,6 +1,10 @@
-//! Helpers of the command-line tests: a `cmek sandbox serve` child process (its URL read from
-//! its first stdout line, killed on drop) and `cmek` runs as separate processes against it,
+//! Helpers of the command-line tests: a `cmek sandbox serve --spec-guard fail` child process
+//! (its URL read from its first stdout line) and `cmek` runs as separate processes against it,
 //! each with the test's own data folder (activity log) and the test keychain namespace.
+//!
+//! The spec guard (ARCHITECTURE invariant 8) is on in every test: when a [`Served`] is
+//! dropped it stops the sandbox with SIGTERM and fails the test, naming each exchange, when
+//! the sandbox exits 1 because a request or an answer broke the API contracts.
 
 #![allow(dead_code)]
 
@@ -13,10 +17,12 @@ use std::time::Duration;
 
 pub const CMEK: &str = env!("CARGO_BIN_EXE_cmek");
 
-/// A `cmek sandbox serve --port 0` child process.
+/// A `cmek sandbox serve --port 0 --spec-guard fail` child process.
 pub struct Served {
     child: Child,
     pub url: String,
+    /// Everything the sandbox wrote on stderr, read on a thread until it exits.
+    stderr: Option<std::thread::JoinHandle<String>>,
 }
 
 impl Served {
@@ -32,14 +38,21 @@ impl Served {
 
     fn start(extra: &[&str]) -> Self {
         let mut child = Command::new(CMEK)
-            .args(["sandbox", "serve", "--port", "0"])
+            .args(["sandbox", "serve", "--port", "0", "--spec-guard", "fail"])
             .args(extra)
             .env_remove("CMEK_SANDBOX_URL")
+            .env("CMEK_DESK_LOG", "error")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("start cmek sandbox serve");
+        let mut err = child.stderr.take().expect("piped stderr");
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = std::io::Read::read_to_string(&mut err, &mut text);
+            text
+        });
         let stdout = child.stdout.take().expect("piped stdout");
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
@@ -55,14 +68,42 @@ impl Served {
             url.starts_with("http://127.0.0.1:"),
             "first line is the URL: {url:?}"
         );
-        Self { child, url }
+        Self {
+            child,
+            url,
+            stderr: Some(stderr),
+        }
+    }
+
+    /// Stops the sandbox (SIGTERM) and returns the spec guard's verdict: `Err(stderr)` when it
+    /// exited other than 0 (1: exchanges broke the API contracts, named on stderr).
+    pub fn stop(&mut self) -> Result<(), String> {
+        let Some(stderr) = self.stderr.take() else {
+            return Ok(());
+        };
+        let pid = rustix::process::Pid::from_raw(self.child.id() as i32).expect("a child pid");
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+        let status = self.child.wait().expect("wait for cmek sandbox serve");
+        let text = stderr.join().unwrap_or_default();
+        if status.success() {
+            Ok(())
+        } else {
+            Err(format!("cmek sandbox serve ended with {status}:\n{text}"))
+        }
     }
 }
 
 impl Drop for Served {
+    /// The spec guard: fails the test (panics) when the sandbox reports exchanges that broke
+    /// the API contracts. The sandbox is stopped either way.
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let verdict = self.stop();
+        if std::thread::panicking() {
+            return;
+        }
+        if let Err(findings) = verdict {
+            panic!("{findings}");
+        }
     }
 }
 
