@@ -24,6 +24,7 @@
 //!   override stops every use case that would send a credential.
 
 pub mod activity;
+pub mod activity_rows;
 pub mod aws;
 mod aws_audit;
 pub mod aws_plans;
@@ -448,6 +449,13 @@ impl Desk {
     /// Every entry of the activity log, oldest first.
     pub fn activity_entries(&self) -> Result<Vec<ActivityEntry>> {
         self.activity.log()?.entries()
+    }
+
+    /// The activity log as the officer reads it: one row per write (its intent paired with its
+    /// outcome), per operation (start with finish) or per fact, oldest first; an intent with
+    /// no outcome is [`activity_rows::RowState::NoOutcome`] (`activity_rows::pair`).
+    pub fn activity_rows(&self) -> Result<Vec<activity_rows::ActivityRow>> {
+        Ok(activity_rows::pair(&self.activity_entries()?))
     }
 
     /// Operations a crash interrupted (the window offers "Finish revocation" or "Roll back"

@@ -1,20 +1,24 @@
 //! `cmek activity`: the activity log the window and the command line share (every change with
-//! its intent and outcome, connections, sign-ins, exports), oldest first; `--json` prints the
-//! entries as the core returns them. Interrupted operations are pointed out on stderr, and so
-//! is a log whose tamper-evident chain does not verify (issue 13): then the first bad entry is
-//! named and no interrupted operation is offered to finish or roll back.
+//! its intent and outcome, connections, sign-ins, exports), oldest first. The table shows one
+//! row per write, as the window's Activity screen does (`Desk::activity_rows`): its intent
+//! paired with its outcome, the final state in STATUS, `no outcome recorded` when the app
+//! stopped before one was written; an operation is one row with its finish. `--json` prints
+//! every entry as written (intents and outcomes apart). Interrupted operations are pointed
+//! out on stderr, and so is a log whose tamper-evident chain does not verify (issue 13): then
+//! the first bad entry is named and no interrupted operation is offered to finish or roll
+//! back.
 
 use crate::exit::{Outcome, OK};
 use crate::output::{Out, Tone};
-use cmek_activity::EntryStatus;
+use cmek_activity::EntryKind;
+use cmek_desk_core::activity_rows::RowState;
 use cmek_desk_core::Desk;
 
 pub fn run(desk: &Desk, out: &Out) -> Outcome {
-    let entries = desk.activity_entries()?;
     let pending = desk.pending_operations()?;
     let verification = desk.verify_activity()?;
     if out.json {
-        out.print_json(&entries);
+        out.print_json(&desk.activity_entries()?);
     } else {
         let mut table = out.table(&[
             "#",
@@ -26,24 +30,24 @@ pub fn run(desk: &Desk, out: &Out) -> Outcome {
             "STATUS",
             "SUMMARY",
         ]);
-        for e in &entries {
-            let status = e.status.map(|s| {
-                let text = serde_json::to_value(s)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default();
-                let tone = match s {
-                    EntryStatus::Ok => Tone::Good,
-                    EntryStatus::Failed => Tone::Bad,
-                    EntryStatus::Pending | EntryStatus::Cancelled => Tone::Warn,
-                    EntryStatus::Skipped | EntryStatus::RolledBack => Tone::Dim,
-                };
-                (text, tone)
-            });
-            let kind = serde_json::to_value(e.kind)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
+        for r in desk.activity_rows()? {
+            let e = &r.entry;
+            let tone = match r.state {
+                RowState::Ok => Tone::Good,
+                RowState::Failed => Tone::Bad,
+                RowState::NoOutcome | RowState::Cancelled => Tone::Warn,
+                RowState::Skipped | RowState::RolledBack | RowState::Recorded => Tone::Dim,
+            };
+            let kind = match e.kind {
+                EntryKind::Intent | EntryKind::Outcome => "write",
+                EntryKind::OperationStarted | EntryKind::OperationFinished => "operation",
+                EntryKind::Event => "event",
+            };
+            // The outcome's sentence says how it ended; the intent's what was meant.
+            let summary = match &r.outcome {
+                Some(o) if o.summary != e.summary => format!("{} — {}", e.summary, o.summary),
+                _ => e.summary.clone(),
+            };
             table.add_row(vec![
                 out.cell(e.id, None),
                 out.cell(&e.at, None),
@@ -51,11 +55,8 @@ pub fn run(desk: &Desk, out: &Out) -> Outcome {
                 out.cell(kind, None),
                 out.cell(&e.action, None),
                 out.cell(out.fit(&e.target, 48), None),
-                match status {
-                    Some((text, tone)) => out.cell(text, Some(tone)),
-                    None => out.cell("", None),
-                },
-                out.cell(&e.summary, None),
+                out.cell(r.state.label(), Some(tone)),
+                out.cell(summary, None),
             ]);
         }
         out.print_table(&table);
