@@ -54,10 +54,12 @@ pub struct AddRegionRequest {
     pub cluster_id: String,
     /// The new region, in the provider's code (GCP: `europe-west1`).
     pub region: String,
-    /// Nodes in the new region (1 to 150). `None`: as many as the cluster's first region.
+    /// Nodes in the new region (1 to 150), as typed: a number or the field's text (checked by
+    /// the planner with the label "Nodes", never a serde error). `None`: as many as the
+    /// cluster's first region.
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub node_count: Option<i32>,
+    pub node_count: Option<crate::input::NumberText>,
     /// Project of the region's key when a new key is needed. `None`: the current key's project.
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -183,7 +183,7 @@ async fn a_region_is_added_to_global_ledger_by_plan_id_and_ends_enabled() {
         .plan_add_region(AddRegionRequest {
             cluster_id: MULTI_REGION_CLUSTER_ID.into(),
             region: "europe-west1".into(),
-            node_count: Some(3),
+            node_count: Some(3.into()),
             project: None,
             key_ring: None,
             crypto_key: None,

@@ -31,6 +31,13 @@ use std::collections::BTreeMap;
 /// Most nodes one region may be given (the Cloud Console's largest choice).
 pub const MAX_REGION_NODES: i32 = 150;
 
+/// The nodes as typed, 1 to [`MAX_REGION_NODES`]: `INVALID_INPUT` "Nodes: …" (resource
+/// `node_count`) with the value as typed, never a serde error.
+fn node_count(n: &cmek_core::input::NumberText) -> Result<i32> {
+    let range = 1..=MAX_REGION_NODES as u64;
+    n.whole("node_count", range).map(|n| n as i32)
+}
+
 fn validate(req: &AddRegionRequest) -> Result<ClusterId> {
     let id = ClusterId::parse(&req.cluster_id)?;
     validate_location("region", &req.region)?;
@@ -40,13 +47,8 @@ fn validate(req: &AddRegionRequest) -> Result<ClusterId> {
             "a cluster region is a single region such as europe-west1",
         ));
     }
-    if let Some(n) = req.node_count {
-        if !(1..=MAX_REGION_NODES).contains(&n) {
-            return Err(Error::invalid_input(
-                "node_count",
-                format!("a region has 1 to {MAX_REGION_NODES} nodes; got {n}"),
-            ));
-        }
+    if let Some(n) = &req.node_count {
+        node_count(n)?;
     }
     if let Some(p) = &req.project {
         validate_project_id("project", p)?;
@@ -162,6 +164,8 @@ pub async fn plan_add_region(conn: &Connection, request: AddRegionRequest) -> Re
         .collect();
     let nodes = request
         .node_count
+        .as_ref()
+        .and_then(|n| node_count(n).ok())
         .or_else(|| others.first().map(|r| r.node_count).filter(|n| *n > 0))
         .unwrap_or(3);
     let mut region_nodes: BTreeMap<String, i32> = others
@@ -237,4 +241,23 @@ pub async fn plan_add_region(conn: &Connection, request: AddRegionRequest) -> Re
         warnings,
         changes: 0,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn nodes_as_typed_are_refused_by_label() {
+        for (json, want) in [
+            ("-5", "Nodes: -5 is negative; enter a whole number from 1 to 150"),
+            ("0.5", "Nodes: 0.5 is not a whole number"),
+            ("\"three\"", "Nodes: three is not a whole number"),
+            ("151", "Nodes: 151 is too large; enter a whole number from 1 to 150"),
+        ] {
+            let typed = serde_json::from_str(json).expect("never a serde error");
+            let e = super::node_count(&typed).unwrap_err();
+            assert!(e.message.starts_with(want), "{json}: {}", e.message);
+            assert_eq!(e.resource.as_deref(), Some("node_count"));
+        }
+        assert_eq!(super::node_count(&5u32.into()).ok(), Some(5));
+    }
 }

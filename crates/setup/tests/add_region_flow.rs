@@ -18,7 +18,7 @@ fn add(cluster: &str, region: &str, nodes: Option<i32>) -> AddRegionRequest {
     AddRegionRequest {
         cluster_id: cluster.into(),
         region: region.into(),
-        node_count: nodes,
+        node_count: nodes.map(Into::into),
         project: None,
         key_ring: None,
         crypto_key: None,

@@ -138,7 +138,7 @@ async fn rotation_and_add_region_need_cmek_enabled_first() {
     let add = AddRegionRequest {
         cluster_id: seed::MULTI_REGION_CLUSTER_ID.into(),
         region: "asia-east1".into(),
-        node_count: Some(3),
+        node_count: Some(3.into()),
         project: None,
         key_ring: None,
         crypto_key: None,

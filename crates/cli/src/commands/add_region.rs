@@ -23,7 +23,7 @@ pub async fn run(desk: &Desk, args: AddRegionArgs, out: &Out) -> Outcome {
     let request = AddRegionRequest {
         cluster_id: cluster.id.clone(),
         region: region.clone(),
-        node_count: args.nodes,
+        node_count: args.nodes.map(Into::into),
         project: args.project.clone(),
         key_ring: args.key_ring.clone(),
         crypto_key: args.key.clone(),
