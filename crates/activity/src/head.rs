@@ -356,8 +356,9 @@ pub(crate) fn compare(
         _ => Ok(HeadCheck::Broken {
             seq: head.seq,
             reason: format!(
-                "chain record {} is not the one that was written ({}): the file was replaced by \
-                 another copy of this log",
+                "chain record {} is not the one that was written ({}): entries were deleted and \
+                 others written in their place, or the file was replaced by another copy of this \
+                 log",
                 head.seq,
                 row_name(&head)
             ),

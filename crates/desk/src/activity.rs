@@ -5,11 +5,17 @@
 //!
 //! The log is tamper-evident (issue 13; ARCHITECTURE.md invariant 15): it opens with the
 //! 32-byte chain key kept in the OS keychain under [`keys::ACTIVITY_LOG_KEY`] (created on first
-//! use), and [`Activity::verify`] checks the chain; finish and roll back refuse a log that does
-//! not verify (in `cmek_revoke::guard`), export still works. No keychain: the log does not open
+//! use), and [`Activity::verify`] checks the chain and that the file reaches the chain head
+//! kept next to the key (`head`: newest rows deleted or an older file put back are caught);
+//! finish and roll back refuse a log that does not verify (in `cmek_revoke::guard`), export
+//! still works. No keychain: the log does not open
 //! (invariant 2: no fallback), with the keychain's error and its fix.
 
-use cmek_activity::{ActivityLog, ChainKey, ChainVerification, ExportFormat, DB_FILE_NAME};
+mod head;
+
+use cmek_activity::{
+    ActivityLog, ChainKey, ChainVerification, ExportFormat, HeadStore, DB_FILE_NAME,
+};
 use cmek_core::plan::ConnectionMode;
 use cmek_core::{Error, Result};
 use cmek_keychain::{keys, Namespace, OsKeychain, SecretStore};
@@ -66,9 +72,10 @@ impl Activity {
         self
     }
 
-    /// The chain key, created and stored on first use. Runs on its own thread: the OS
-    /// keychain's calls block (D-Bus) and must not run on an async worker.
-    fn chain_key(&self) -> Result<(ChainKey, bool)> {
+    /// The chain key, created and stored on first use, and the store it lives in (the chain
+    /// heads go there too, `head`). Runs on its own thread: the OS keychain's calls block
+    /// (D-Bus) and must not run on an async worker.
+    fn chain_key(&self) -> Result<(ChainKey, bool, Arc<dyn SecretStore>)> {
         let source = self.key_source.clone();
         std::thread::scope(|s| {
             s.spawn(move || {
@@ -77,12 +84,12 @@ impl Activity {
                     ChainKeySource::Os(namespace) => Arc::new(OsKeychain::open(namespace)?),
                 };
                 match store.retrieve(keys::ACTIVITY_LOG_KEY)? {
-                    Some(secret) => Ok((ChainKey::from_secret(&secret)?, false)),
+                    Some(secret) => Ok((ChainKey::from_secret(&secret)?, false, store)),
                     None => {
                         let key = ChainKey::generate()?;
                         store.persist(keys::ACTIVITY_LOG_KEY, &key.to_secret())?;
                         tracing::info!("created the activity log key in the keychain");
-                        Ok((key, true))
+                        Ok((key, true, store))
                     }
                 }
             })
@@ -106,8 +113,14 @@ impl Activity {
         let mut slot = lock(&self.log);
         let result = slot.get_or_insert_with(|| {
             let result = match &self.dir {
-                Some(dir) => self.chain_key().and_then(|(key, first_use)| {
-                    let log = ActivityLog::open_with_key(dir.join(DB_FILE_NAME), key, first_use)?;
+                Some(dir) => self.chain_key().and_then(|(key, first_use, store)| {
+                    let heads: Arc<dyn HeadStore> = Arc::new(head::KeychainHeads(store));
+                    let log = ActivityLog::open_with_head(
+                        dir.join(DB_FILE_NAME),
+                        key,
+                        first_use,
+                        Some(heads),
+                    )?;
                     match log.verify() {
                         Ok(v) if v.trustworthy => tracing::info!(checked = v.checked, "activity log verified"),
                         Ok(v) => tracing::error!(message = %v.message, "activity log is not trustworthy"),

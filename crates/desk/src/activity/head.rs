@@ -1,0 +1,79 @@
+//! The activity log's chain heads in the OS keychain (issue 13; `cmek_activity::HeadStore`):
+//! one entry per log, `activity-log-head:<log id>` ([`keys::activity_log_head`]), in the same
+//! keychain namespace as the chain key. The value is not a secret (sequence number and row
+//! hash); it is kept there so whoever can edit the database file cannot also move the head.
+
+use cmek_activity::{ChainHead, HeadStore};
+use cmek_core::{Error, Result, Secret};
+use cmek_keychain::{keys, SecretStore};
+use std::sync::Arc;
+
+/// Heads kept in `store` (the session's keychain). Every call runs on its own thread: the OS
+/// keychain's calls block (D-Bus) and must not run on an async worker.
+pub(crate) struct KeychainHeads(pub(crate) Arc<dyn SecretStore>);
+
+fn off_thread<T: Send>(f: impl FnOnce() -> Result<T> + Send) -> Result<T> {
+    std::thread::scope(|s| {
+        s.spawn(f)
+            .join()
+            .unwrap_or_else(|_| Err(Error::internal("the keychain thread panicked")))
+    })
+}
+
+impl HeadStore for KeychainHeads {
+    fn load(&self, log_id: &str) -> Result<Option<ChainHead>> {
+        let key = keys::activity_log_head(log_id);
+        off_thread(|| match self.0.retrieve(&key)? {
+            Some(value) => ChainHead::parse(value.expose()).map(Some),
+            None => Ok(None),
+        })
+    }
+
+    fn save(&self, log_id: &str, head: &ChainHead) -> Result<()> {
+        let key = keys::activity_log_head(log_id);
+        let result = off_thread(|| self.0.persist(&key, &Secret::new(head.to_value())));
+        if let Err(e) = &result {
+            tracing::warn!(seq = head.seq, message = %e.message, "the keychain did not take the activity log's head");
+        }
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cmek_keychain::InMemoryStore;
+
+    #[test]
+    fn heads_are_kept_per_log_next_to_the_key() {
+        let store = Arc::new(InMemoryStore::new());
+        let heads = KeychainHeads(store.clone());
+        let h = ChainHead {
+            seq: 3,
+            hash: "0f".repeat(32),
+            table: "activity".into(),
+            row_ref: "3".into(),
+        };
+        assert_eq!(heads.load("aa").unwrap(), None);
+        heads.save("aa", &h).unwrap();
+        assert_eq!(heads.load("aa").unwrap(), Some(h.clone()));
+        assert_eq!(
+            heads.load("bb").unwrap(),
+            None,
+            "another log has its own head"
+        );
+        assert_eq!(
+            store
+                .retrieve(&keys::activity_log_head("aa"))
+                .unwrap()
+                .unwrap()
+                .expose(),
+            h.to_value()
+        );
+        store.set_unavailable(true);
+        assert_eq!(
+            heads.load("aa").unwrap_err().code,
+            cmek_core::ErrorCode::Keychain
+        );
+    }
+}
