@@ -1,11 +1,17 @@
 //! The seeded fault campaign (issue 13): setup, rotation, revocation, recovery and "disable
-//! all versions" run through the application core against a fresh in-process sandbox under
-//! fault schedules drawn from a seed (latency, 429 + Retry-After, 500/503, resets and
-//! time-outs before and after a write is applied, another writer between read and write, IAM
-//! propagation delay, new resources answering 404/403, CockroachDB `*_FAILED`), with field
-//! reports B04, B05, B06, B07, B09, B10 and B11 in the mix. After each schedule: nothing the
-//! app does not own was lost, the run converged or stopped naming its step and a resume
-//! converged, the activity log matches the sandbox's writes, no request broke the specs.
+//! all versions" on Google Cloud, and on AWS setup (from nothing, or adopting the KMS team's
+//! key), revocation by either lever (key policy, role trust) and recovery, run through the
+//! application core against a fresh in-process sandbox under fault schedules drawn from a seed
+//! (latency, 429 + Retry-After / ThrottlingException, 500/503, resets and time-outs before and
+//! after a write is applied, another writer between read and write — an IAM binding, or a
+//! statement in the key or trust policy — IAM propagation delay, new resources answering
+//! 404/403, CockroachDB `*_FAILED`), with field reports B04, B05, B06, B07, B09, B10, B11 and
+//! B26 in the mix. After each schedule: nothing the app does not own was lost (bindings,
+//! conditions, audit configs; statements and conditions of key and trust policies), the run
+//! converged or stopped naming its step and a resume converged, the activity log matches the
+//! sandbox's writes write for write (setup: every attempt; revocation and recovery: every
+//! applied write has exactly one outcome row, in order, and every ok row its write), no
+//! request broke the specs.
 //!
 //! `CMEK_CAMPAIGN_SCHEDULES` (default 300) and `CMEK_CAMPAIGN_BASE_SEED` choose the schedules;
 //! `CMEK_CAMPAIGN_SEED=S … --test fault_campaign replay` replays one.
@@ -37,11 +43,37 @@ fn campaign() {
         faults as u64 >= n / 2,
         "the schedules injected only {faults} faults:\n{text}"
     );
-    for report in ["B04", "B05", "B06", "B07", "B09", "B10", "B11"] {
+    for report in ["B04", "B05", "B06", "B07", "B09", "B10", "B11", "B26"] {
         if n >= 100 {
             assert!(
                 outcomes.iter().any(|o| o.field_report == Some(report)),
                 "field report {report} never ran:\n{text}"
+            );
+        }
+    }
+    if n >= 100 {
+        let aws = outcomes.iter().filter(|o| o.op.is_aws()).count();
+        assert!(aws as u64 >= n / 5, "only {aws} AWS schedules:\n{text}");
+        let aws_faults: usize = outcomes
+            .iter()
+            .filter(|o| o.op.is_aws())
+            .map(|o| o.faults.len())
+            .sum();
+        assert!(
+            aws_faults >= aws / 2,
+            "AWS schedules injected only {aws_faults} faults:\n{text}"
+        );
+        for op in [
+            "aws_setup",
+            "aws_setup_adopt",
+            "aws_revoke_key_policy",
+            "aws_revoke_role_trust",
+            "aws_recover_key_policy",
+            "aws_recover_role_trust",
+        ] {
+            assert!(
+                outcomes.iter().any(|o| o.op.name() == op),
+                "{op} never ran:\n{text}"
             );
         }
     }

@@ -11,6 +11,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Response};
 use serde_json::{json, Value};
 
+use crate::aws::concurrent;
 use crate::errors::{CError, GError, Resp};
 use crate::faults::{FaultKind, InjectedFault};
 use crate::router::{
@@ -298,7 +299,8 @@ fn aws_action(headers: &HeaderMap, body: &[u8]) -> String {
 
 /// `{base}/aws` under the fault plan: latency, 429/500/503 (as canned faults the AWS
 /// dispatcher renders in the protocol's error format), resets and time-outs before or after
-/// the request is applied. Time-outs are answered like resets after the plan's stall.
+/// the request is applied, another writer of a key or trust policy
+/// ([`crate::aws::concurrent`]). Time-outs are answered like resets after the plan's stall.
 pub(crate) async fn aws(
     shared: &Arc<Mutex<State>>,
     method: &str,
@@ -311,6 +313,17 @@ pub(crate) async fn aws(
         .any(|p| action.starts_with(p));
     let lock = || shared.lock().unwrap_or_else(|p| p.into_inner());
     let fault = lock().fault_plan.decide(&action, is_write);
+    // Another writer of a key or trust policy (`crate::aws::concurrent`): armed by this
+    // request, or landing right before this read.
+    if let Some(named) = concurrent::policy_named(&action, bytes) {
+        let mut state = lock();
+        let policy = concurrent::canonical(&state, named);
+        concurrent::land_before_read(&mut state, &action, &policy);
+        if fault == Some(FaultKind::ConcurrentWriter) {
+            concurrent::arm(&mut state, policy);
+            note(&mut state, &FaultKind::ConcurrentWriter, &action, true);
+        }
+    }
     let mut answer = Answer::Send;
     match fault {
         Some(FaultKind::Latency { millis }) => {

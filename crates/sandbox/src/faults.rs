@@ -44,7 +44,9 @@ pub enum FaultKind {
     /// The request is applied; its answer is held back for [`FaultPlan::stall`].
     TimeoutAfterApply,
     /// Another writer adds an unrelated binding to the policy right before this
-    /// `setIamPolicy` is handled (only `*setIamPolicy` requests match).
+    /// `setIamPolicy` is handled (only `*setIamPolicy` requests match); on AWS, armed by a
+    /// `GetKeyPolicy` / `PutKeyPolicy` / `GetRole` / `UpdateAssumeRolePolicy`, an unrelated
+    /// statement lands right before the next read of that policy.
     ConcurrentWriter,
     /// A resource created by a matching create (`serviceAccounts.create`,
     /// `cryptoKeys.create`, `keyRings.create`) answers `status` (404 or 403) to the next
@@ -252,7 +254,10 @@ impl ActivePlan {
             if rule.times == 0 || !rule.target.matches(operation, is_write) {
                 continue;
             }
-            if rule.kind == FaultKind::ConcurrentWriter && !operation.ends_with("setIamPolicy") {
+            if rule.kind == FaultKind::ConcurrentWriter
+                && !operation.ends_with("setIamPolicy")
+                && !crate::aws::concurrent::is_policy_action(operation)
+            {
                 continue;
             }
             if rule.skip > 0 {

@@ -241,6 +241,7 @@ impl SandboxHandle {
         s.fresh.clear();
         s.cmek_failures_left = 0;
         s.concurrent_writer_armed = false;
+        s.aws_writer_armed.clear();
         s.config.iam_propagation = iam_propagation;
     }
 
@@ -253,6 +254,12 @@ impl SandboxHandle {
     /// `ConcurrentWriter` and [`State::concurrent_write`]), oldest first.
     pub fn foreign_writes(&self) -> Vec<(String, String, String)> {
         self.lock().foreign_writes.clone()
+    }
+
+    /// Every statement another writer added to an AWS key or trust policy under a fault plan
+    /// (`FaultKind::ConcurrentWriter` on `{base}/aws`), oldest first.
+    pub fn aws_foreign_statements(&self) -> Vec<crate::aws::AwsForeignStatement> {
+        self.lock().aws_foreign_statements.clone()
     }
 
     /// Runs `hook` on the state right before the next request of `operation` is handled

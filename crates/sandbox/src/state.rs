@@ -160,6 +160,11 @@ pub struct State {
     /// `(resource, role, member)` of every binding another writer added (faults and hooks
     /// that go through [`State::concurrent_write`]).
     pub(crate) foreign_writes: Vec<(String, String, String)>,
+    /// AWS policies (`key:<ARN>`, `role:<name>`) another writer will edit right before their
+    /// next read (`crate::aws::concurrent`).
+    pub(crate) aws_writer_armed: Vec<String>,
+    /// Every statement another writer added to an AWS policy under a fault plan.
+    pub(crate) aws_foreign_statements: Vec<crate::aws::AwsForeignStatement>,
     /// The next this many CockroachDB CMEK transitions end in `*_FAILED` (fault plans).
     pub(crate) cmek_failures_left: u32,
     /// How many spec rejections / violations a test has looked at (through
@@ -211,6 +216,8 @@ impl State {
             fresh: BTreeMap::new(),
             concurrent_writer_armed: false,
             foreign_writes: Vec::new(),
+            aws_writer_armed: Vec::new(),
+            aws_foreign_statements: Vec::new(),
             cmek_failures_left: 0,
             seen_spec_findings: (0, 0),
             kms_next_due: None,

@@ -275,6 +275,11 @@ impl PolicyDocument {
         if !placed {
             list.push(statement);
         }
+        if broken_merge::on() {
+            if let Some(i) = list.iter().rposition(|s| sid.is_none() || s.sid != sid) {
+                list.remove(i);
+            }
+        }
         if list.as_slice() == self.statements() {
             return false;
         }
@@ -306,6 +311,33 @@ impl PolicyDocument {
             }
         }
         out
+    }
+}
+
+/// A test-only switch that breaks [`PolicyDocument::upsert`] on purpose: with it on, every
+/// read-modify-write of one statement also drops the last statement it does not own. The
+/// seeded fault campaign (issue 13) turns it on to prove that its AWS invariant "no statement
+/// the app does not own is lost from a key or trust policy" can fail (the AWS twin of
+/// `crate::iam::broken_merge`). Only debug builds honour it; release builds ignore it.
+#[doc(hidden)]
+pub mod broken_merge {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    static ON: AtomicBool = AtomicBool::new(false);
+
+    /// Turns the broken merge on or off for this process; returns whether it took effect
+    /// (false in release builds).
+    pub fn set(on: bool) -> bool {
+        if cfg!(debug_assertions) {
+            ON.store(on, Ordering::SeqCst);
+            true
+        } else {
+            false
+        }
+    }
+
+    pub(crate) fn on() -> bool {
+        cfg!(debug_assertions) && ON.load(Ordering::Relaxed)
     }
 }
 

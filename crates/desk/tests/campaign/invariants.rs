@@ -117,7 +117,7 @@ fn url_of(base: &str, r: &RecordedRequest) -> String {
     format!("{base}/{}{}", r.service, r.path)
 }
 
-/// (c) for operations whose every write attempt is logged (setup, rotation): the intents of
+/// (c) for operations whose every write attempt is logged (setup, rotation, AWS setup): the intents of
 /// the log's operations since `first_entry` and the sandbox's recorded writes since
 /// `first_request` are the same calls in the same order, and every intent has its outcome.
 pub fn log_matches_writes(
@@ -138,21 +138,27 @@ pub fn log_matches_writes(
             v.push(format!("(c) intent #{} {} has no outcome", i.id, i.summary));
         }
     }
+    // AWS calls are logged as `POST {endpoint}/#Action` and recorded by action: both are
+    // compared as `POST aws#Action`.
     let logged: Vec<String> = intents
         .iter()
         .map(|i| {
             let b = i.before.clone().unwrap_or(Value::Null);
-            format!(
-                "{} {}",
-                b["method"].as_str().unwrap_or("?"),
-                b["url"].as_str().unwrap_or("?")
-            )
+            let url = b["url"].as_str().unwrap_or("?");
+            let url = match url.split_once("/#") {
+                Some((_, action)) => format!("aws#{action}"),
+                None => url.to_owned(),
+            };
+            format!("{} {url}", b["method"].as_str().unwrap_or("?"))
         })
         .collect();
     let sent: Vec<String> = requests
         .iter()
-        .filter(|r| r.is_write && !r.service.starts_with("aws"))
-        .map(|r| format!("{} {}", r.method, url_of(base, r)))
+        .filter(|r| r.is_write)
+        .map(|r| match r.service.starts_with("aws") {
+            true => format!("{} aws#{}", r.method, r.operation),
+            false => format!("{} {}", r.method, url_of(base, r)),
+        })
         .collect();
     if logged != sent {
         v.push(format!(

@@ -7,9 +7,12 @@
 #![allow(dead_code)]
 
 pub mod invariants;
+pub mod invariants_aws;
 pub mod ops;
+pub mod ops_aws;
 pub mod scenario;
 pub mod summary;
+pub mod write_log;
 
 use cmek_desk_core::session::{Keychain, Session};
 use cmek_desk_core::settings::Settings;
@@ -42,6 +45,8 @@ pub struct Outcome {
     /// Violations that match a product gap the campaign found and that is reported, listed
     /// apart (see [`KNOWN_GAPS`]); every other violation fails the campaign.
     pub known_gaps: Vec<String>,
+    /// True when the clean preparation failed once and was run again in a fresh world.
+    pub preparation_retried: bool,
 }
 
 /// Product gaps the campaign found, matched narrowly (operation and every fragment of the
@@ -72,8 +77,6 @@ pub async fn world(dir: &std::path::Path) -> (SandboxHandle, Desk) {
 
 /// Runs one schedule end to end and checks the invariants.
 pub async fn run_schedule(s: &Schedule) -> Outcome {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let (sb, desk) = world(dir.path()).await;
     let mut out = Outcome {
         seed: s.seed,
         op: s.op,
@@ -83,23 +86,39 @@ pub async fn run_schedule(s: &Schedule) -> Outcome {
         violations: Vec::new(),
         converged_under_faults: false,
         known_gaps: Vec::new(),
+        preparation_retried: false,
     };
-    let prepared = match ops::prepare(&desk, &sb, s.op).await {
-        Ok(p) => p,
-        Err(e) => {
-            out.violations
-                .push(format!("preparation without faults failed: {e}"));
-            return out;
+    // The clean preparation (no faults) runs in compressed time too, so a machine loaded far
+    // beyond its cores can miss one of its windows: it is tried once more in a fresh world
+    // (counted in the summary); a second failure is a violation.
+    let mut attempt = 0;
+    let (_dir, sb, desk, prepared) = loop {
+        attempt += 1;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (sb, desk) = world(dir.path()).await;
+        match ops::prepare(&desk, &sb, s.op).await {
+            Ok(p) => break (dir, sb, desk, p),
+            Err(_) if attempt == 1 => out.preparation_retried = true,
+            Err(e) => {
+                out.violations
+                    .push(format!("preparation without faults failed twice: {e}"));
+                return out;
+            }
         }
     };
     let resources = prepared.resources.clone();
     let before = invariants::foreign(&sb, &resources, &prepared.app_sa);
+    let before_aws = invariants_aws::foreign(&sb, prepared.aws.as_ref());
     let first_request = sb.requests().len();
     let first_entry = desk.activity_entries().map(|e| e.len()).unwrap_or(0);
 
     sb.set_fault_plan(&s.plan);
+    if s.field_report == Some("B26") {
+        sb.set_aws_iam_propagation(scenario::PROPAGATION);
+    }
     let faulted = ops::run(&desk, &sb, s.op, &prepared).await;
     sb.clear_fault_plan(Duration::ZERO);
+    sb.set_aws_iam_propagation(Duration::ZERO);
     out.faults = sb.injected_faults();
 
     // (b) converged, or stopped naming the step and the cause; then a resume converges.
@@ -112,9 +131,7 @@ pub async fn run_schedule(s: &Schedule) -> Outcome {
             )),
         },
         Err(stop) => {
-            if stop.message.trim().is_empty()
-                || (matches!(s.op, Op::Setup | Op::Rotate) && stop.step.is_none())
-            {
+            if stop.message.trim().is_empty() || (s.op.is_setup_like() && stop.step.is_none()) {
                 out.violations.push(format!(
                     "(b) the run stopped without naming its step and cause: {stop:?}"
                 ));
@@ -140,6 +157,11 @@ pub async fn run_schedule(s: &Schedule) -> Outcome {
         &resources,
         &prepared.app_sa,
     ));
+    out.violations.extend(invariants_aws::nothing_unowned_lost(
+        &sb,
+        &before_aws,
+        prepared.aws.as_ref(),
+    ));
 
     // (c) the activity log against the sandbox's writes.
     out.invariants_checked += 1;
@@ -147,9 +169,12 @@ pub async fn run_schedule(s: &Schedule) -> Outcome {
     let entries = &entries[first_entry.min(entries.len())..];
     let requests = sb.requests();
     let requests = &requests[first_request.min(requests.len())..];
-    out.violations.extend(match s.op {
-        Op::Setup | Op::Rotate => invariants::log_matches_writes(&sb.base_url(), entries, requests),
-        _ => invariants::log_covers_applied_writes(entries, requests),
+    out.violations.extend(if s.op.is_setup_like() {
+        invariants::log_matches_writes(&sb.base_url(), entries, requests)
+    } else if s.op.is_revoke_or_recover() {
+        write_log::outcomes_match_applied_writes(entries, requests)
+    } else {
+        invariants::log_covers_applied_writes(entries, requests)
     });
     // The spec guard: findings nobody looked at fail the schedule (and the handle's drop).
     out.invariants_checked += 1;
@@ -226,6 +251,7 @@ pub fn run_all(seeds: Vec<u64>) -> Vec<Outcome> {
                             violations: vec![format!("the schedule panicked: {why}")],
                             converged_under_faults: false,
                             known_gaps: Vec::new(),
+                            preparation_retried: false,
                         }
                     }
                 };

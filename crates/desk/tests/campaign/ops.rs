@@ -29,6 +29,12 @@ pub struct Prepared {
     pub new_key: Option<String>,
     /// The revocation a recovery undoes.
     pub revoke_operation: Option<String>,
+    /// The cluster the operation acts on.
+    pub cluster_id: String,
+    /// The lever a revocation (or the revocation a recovery undoes) pulls.
+    pub lever: Lever,
+    /// AWS schedules: the role, key and policies watched.
+    pub aws: Option<super::ops_aws::AwsPrepared>,
 }
 
 /// Why a faulted run stopped: the step it names (setup and rotation) and the error.
@@ -86,6 +92,9 @@ fn watched(app_sa: &str, key: &str) -> Vec<String> {
 /// The clean preparation of `op` (no faults), and unowned grants seeded on every existing
 /// policy the run may touch.
 pub async fn prepare(desk: &Desk, sb: &SandboxHandle, op: Op) -> Result<Prepared, String> {
+    if op.is_aws() {
+        return super::ops_aws::prepare(desk, sb, op).await;
+    }
     let plan = setup_plan(desk).await?;
     let key = plan
         .keys
@@ -100,6 +109,9 @@ pub async fn prepare(desk: &Desk, sb: &SandboxHandle, op: Op) -> Result<Prepared
         plan_id: Some(plan.plan_id.clone()),
         new_key: None,
         revoke_operation: None,
+        cluster_id: CLUSTER.to_owned(),
+        lever: Lever::EncrypterDecrypter,
+        aws: None,
     };
     seed_unowned(sb, &format!("projects/{DEMO_PROJECT_ID}"));
     if op == Op::Setup {
@@ -162,10 +174,10 @@ pub async fn prepare(desk: &Desk, sb: &SandboxHandle, op: Op) -> Result<Prepared
     Ok(p)
 }
 
-fn revoke_request(p: &Prepared) -> RevokeRequest {
+pub(super) fn revoke_request(p: &Prepared) -> RevokeRequest {
     RevokeRequest {
-        cluster_id: CLUSTER.to_owned(),
-        lever: Lever::EncrypterDecrypter,
+        cluster_id: p.cluster_id.clone(),
+        lever: p.lever,
         confirm_name: p.cluster_name.clone(),
     }
 }
@@ -201,17 +213,24 @@ pub async fn run(desk: &Desk, _sb: &SandboxHandle, op: Op, p: &Prepared) -> Resu
             .await
             .map(|_| ())
             .map_err(stop),
+        Op::AwsSetup | Op::AwsSetupAdopt => desk
+            .apply_aws_setup(&plan_id, &on_apply)
+            .await
+            .map(|_| ())
+            .map_err(stop),
         // A report carrying CockroachDB's user messages (e.g. REVOKE_FAILED) is the
         // revocation stopping at "Wait for REVOKED" with CockroachDB's cause.
-        Op::Revoke => match desk.revoke_cluster(&revoke_request(p), &quiet).await {
-            Ok(r) if !r.user_messages.is_empty() => Err(Stop {
-                step: Some("Wait for REVOKED".into()),
-                message: r.user_messages.join("; "),
-            }),
-            Ok(_) => Ok(()),
-            Err(e) => Err(stop(e)),
-        },
-        Op::Recover => desk
+        Op::Revoke | Op::AwsRevokeKey | Op::AwsRevokeTrust => {
+            match desk.revoke_cluster(&revoke_request(p), &quiet).await {
+                Ok(r) if !r.user_messages.is_empty() => Err(Stop {
+                    step: Some("Wait for REVOKED".into()),
+                    message: r.user_messages.join("; "),
+                }),
+                Ok(_) => Ok(()),
+                Err(e) => Err(stop(e)),
+            }
+        }
+        Op::Recover | Op::AwsRecoverKey | Op::AwsRecoverTrust => desk
             .recover_revoke(p.revoke_operation.as_deref().unwrap_or_default(), &quiet)
             .await
             .map(|_| ())
@@ -263,7 +282,13 @@ pub async fn resume(desk: &Desk, sb: &SandboxHandle, op: Op, p: &Prepared) -> Re
                 .map(|_| ())
                 .map_err(|e| e.message)
         }
-        Op::Revoke => {
+        Op::AwsSetup | Op::AwsSetupAdopt => {
+            if run(desk, sb, op, p).await.is_ok() {
+                return Ok(());
+            }
+            super::ops_aws::replan_and_apply(desk).await
+        }
+        Op::Revoke | Op::AwsRevokeKey | Op::AwsRevokeTrust => {
             let pending = desk.pending_operations().map_err(|e| e.message)?;
             if let Some(op) = pending.iter().find(|o| o.action == "revoke") {
                 return desk
@@ -295,7 +320,9 @@ pub async fn resume(desk: &Desk, sb: &SandboxHandle, op: Op, p: &Prepared) -> Re
                 })
                 .and_then(settled)
         }
-        Op::Recover | Op::DisableVersions => run(desk, sb, op, p).await.map_err(|s| s.message),
+        Op::Recover | Op::AwsRecoverKey | Op::AwsRecoverTrust | Op::DisableVersions => {
+            run(desk, sb, op, p).await.map_err(|s| s.message)
+        }
     }
 }
 
@@ -322,6 +349,9 @@ pub async fn converged(
     op: Op,
     p: &Prepared,
 ) -> Result<(), String> {
+    if op.is_aws() {
+        return super::ops_aws::converged(desk, sb, op, p).await;
+    }
     let status = desk
         .cmek_status(CLUSTER)
         .await
@@ -373,5 +403,6 @@ pub async fn converged(
                 .then_some(())
                 .ok_or(format!("still ENABLED: {enabled:?}"))
         }
+        _ => Err(format!("{} is not a Google Cloud operation", op.name())),
     }
 }

@@ -20,6 +20,19 @@ pub enum Op {
     /// "Disable all versions" on the key after a clean setup, with version 1 already
     /// scheduled for destruction by someone else (B04).
     DisableVersions,
+    /// AWS setup of the sandbox's AWS cluster from nothing: role with ExternalId trust, key,
+    /// alias, rotation, key policy, CMEK.
+    AwsSetup,
+    /// AWS setup adopting a key the KMS team made, whose key policy holds their statements.
+    AwsSetupAdopt,
+    /// AWS revocation by the key-policy lever (`key-policy` in the CLI) after a clean setup.
+    AwsRevokeKey,
+    /// AWS revocation by the trust lever (`role-trust` in the CLI) after a clean setup.
+    AwsRevokeTrust,
+    /// Recovery of a clean key-policy revocation.
+    AwsRecoverKey,
+    /// Recovery of a clean trust revocation.
+    AwsRecoverTrust,
 }
 
 impl Op {
@@ -30,6 +43,52 @@ impl Op {
             Op::Revoke => "revoke",
             Op::Recover => "recover",
             Op::DisableVersions => "disable_versions",
+            Op::AwsSetup => "aws_setup",
+            Op::AwsSetupAdopt => "aws_setup_adopt",
+            Op::AwsRevokeKey => "aws_revoke_key_policy",
+            Op::AwsRevokeTrust => "aws_revoke_role_trust",
+            Op::AwsRecoverKey => "aws_recover_key_policy",
+            Op::AwsRecoverTrust => "aws_recover_role_trust",
+        }
+    }
+    /// True for the AWS operations.
+    pub fn is_aws(self) -> bool {
+        matches!(
+            self,
+            Op::AwsSetup
+                | Op::AwsSetupAdopt
+                | Op::AwsRevokeKey
+                | Op::AwsRevokeTrust
+                | Op::AwsRecoverKey
+                | Op::AwsRecoverTrust
+        )
+    }
+    /// True for revocations and recoveries (logged per change, checked write for write
+    /// against their outcome rows).
+    pub fn is_revoke_or_recover(self) -> bool {
+        matches!(
+            self,
+            Op::Revoke
+                | Op::Recover
+                | Op::AwsRevokeKey
+                | Op::AwsRevokeTrust
+                | Op::AwsRecoverKey
+                | Op::AwsRecoverTrust
+        )
+    }
+    /// True for operations whose every write attempt is logged through the write observer.
+    pub fn is_setup_like(self) -> bool {
+        matches!(
+            self,
+            Op::Setup | Op::Rotate | Op::AwsSetup | Op::AwsSetupAdopt
+        )
+    }
+    /// The AWS policy action another writer is aimed at (read or write of the policy the
+    /// operation edits).
+    fn aws_policy_actions(self) -> &'static [&'static str] {
+        match self {
+            Op::AwsRevokeTrust | Op::AwsRecoverTrust => &["GetRole", "UpdateAssumeRolePolicy"],
+            _ => &["GetKeyPolicy", "PutKeyPolicy"],
         }
     }
     /// Operation-id suffixes worth aiming faults at.
@@ -61,6 +120,29 @@ impl Op {
                 "cryptoKeyVersions.patch",
                 "cryptoKeys.patch",
                 "cryptoKeyVersions.list",
+            ],
+            Op::AwsSetup | Op::AwsSetupAdopt => &[
+                "CreateRole",
+                "GetRole",
+                "CreateKey",
+                "CreateAlias",
+                "EnableKeyRotation",
+                "GetKeyPolicy",
+                "PutKeyPolicy",
+                "EnableCMEKSpec",
+                "GetCMEKClusterInfo",
+            ],
+            Op::AwsRevokeKey | Op::AwsRecoverKey => &[
+                "GetKeyPolicy",
+                "PutKeyPolicy",
+                "UpdateCMEKStatus",
+                "GetCMEKClusterInfo",
+            ],
+            Op::AwsRevokeTrust | Op::AwsRecoverTrust => &[
+                "GetRole",
+                "UpdateAssumeRolePolicy",
+                "UpdateCMEKStatus",
+                "GetCMEKClusterInfo",
             ],
         }
     }
@@ -96,6 +178,17 @@ const OPS: &[Op] = &[
     Op::Recover,
     Op::DisableVersions,
 ];
+/// The AWS operations, drawn for about one schedule in three.
+const AWS_OPS: &[Op] = &[
+    Op::AwsSetup,
+    Op::AwsSetupAdopt,
+    Op::AwsRevokeKey,
+    Op::AwsRevokeTrust,
+    Op::AwsRecoverKey,
+    Op::AwsRecoverTrust,
+];
+/// Share of AWS schedules.
+const AWS_SHARE: f64 = 1.0 / 3.0;
 
 /// How long a time-out fault holds an answer: past the clients' compressed time-out
 /// (`cmek_retry::test_clock::MIN_COMPRESSED_TIMEOUT`).
@@ -160,7 +253,9 @@ impl Schedule {
     /// The schedule of `seed` (rand's `StdRng`): one seed, one schedule.
     pub fn draw(seed: u64) -> Self {
         let mut rng = StdRng::seed_from_u64(seed ^ 0x005e_ed0f_fa17);
-        let (op, field_report) = if rng.random_bool(0.5) {
+        let (op, field_report) = if rng.random_bool(AWS_SHARE) {
+            (AWS_OPS[rng.random_range(0..AWS_OPS.len())], None)
+        } else if rng.random_bool(0.5) {
             let (op, r) = FIELD_REPORTS[rng.random_range(0..FIELD_REPORTS.len())];
             (op, Some(r))
         } else {
@@ -173,12 +268,32 @@ impl Schedule {
             // REVOKE_FAILED during a revocation is resumed by finishing the stopped revocation
             // (it re-sends REVOKE; seed 15116214861123664389 found the gap). A recovery has no
             // CockroachDB transition of its own to fail.
-            cmek_failures: !matches!(op, Op::Recover),
+            cmek_failures: !matches!(op, Op::Recover | Op::AwsRecoverKey | Op::AwsRecoverTrust),
             iam_propagation: PROPAGATION,
             stall: STALL,
         };
         let mut plan = FaultPlan::random(seed, &knobs);
-        if let Some(r) = field_report {
+        let mut field_report = field_report;
+        if op.is_aws() {
+            // Google's "not visible yet" has no AWS twin on these calls, and a concurrent
+            // writer on AWS edits the key or trust policy the operation touches.
+            let actions = op.aws_policy_actions();
+            for rule in &mut plan.rules {
+                if matches!(
+                    rule.kind,
+                    FaultKind::ConcurrentWriter | FaultKind::FreshResource { .. }
+                ) {
+                    rule.kind = FaultKind::ConcurrentWriter;
+                    rule.target =
+                        Target::Operation(actions[rng.random_range(0..actions.len())].into());
+                }
+            }
+            // B26: a new role KMS cannot see yet (setup from nothing creates the role).
+            if plan.iam_propagation.is_some() && matches!(op, Op::AwsSetup | Op::AwsSetupAdopt) {
+                field_report = Some("B26");
+            }
+        }
+        if let Some(r) = field_report.filter(|_| !op.is_aws()) {
             let (rules, propagation) = forced(r, &mut rng);
             plan.rules.splice(0..0, rules);
             if propagation.is_some() {

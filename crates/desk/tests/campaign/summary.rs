@@ -12,12 +12,17 @@ pub fn replay_command(seed: u64) -> String {
 /// Renders the summary (and the failing schedules) as text.
 pub fn render(title: &str, outcomes: &[Outcome], elapsed: std::time::Duration) -> String {
     let mut by_kind: BTreeMap<String, usize> = BTreeMap::new();
+    let mut aws_by_kind: BTreeMap<String, usize> = BTreeMap::new();
+    let aws_schedules = outcomes.iter().filter(|o| o.op.is_aws()).count();
     let mut by_op: BTreeMap<&str, usize> = BTreeMap::new();
     let mut by_report: BTreeMap<&str, usize> = BTreeMap::new();
     let (mut invariants, mut violations, mut converged) = (0u32, 0usize, 0usize);
     for o in outcomes {
         for f in &o.faults {
             *by_kind.entry(f.kind.clone()).or_default() += 1;
+            if o.op.is_aws() {
+                *aws_by_kind.entry(f.kind.clone()).or_default() += 1;
+            }
         }
         *by_op.entry(o.op.name()).or_default() += 1;
         if let Some(r) = o.field_report {
@@ -36,10 +41,22 @@ pub fn render(title: &str, outcomes: &[Outcome], elapsed: std::time::Duration) -
         converged,
         outcomes.len() - converged
     );
+    s += &format!(
+        "Google Cloud / AWS schedules: {} / {aws_schedules}\n",
+        outcomes.len() - aws_schedules
+    );
     s += &format!("operations: {by_op:?}\n");
     s += &format!("field reports under faults: {by_report:?}\n");
     s += &format!("faults injected: {total} by kind {by_kind:?}\n");
+    s += &format!(
+        "  of which in AWS schedules: {} by kind {aws_by_kind:?}\n",
+        aws_by_kind.values().sum::<usize>()
+    );
     s += &format!("invariants checked: {invariants}\n");
+    s += &format!(
+        "clean preparations tried again (machine too loaded for a compressed window): {}\n",
+        outcomes.iter().filter(|o| o.preparation_retried).count()
+    );
     s += &format!("violations: {violations}\n");
     let gaps: Vec<&Outcome> = outcomes
         .iter()

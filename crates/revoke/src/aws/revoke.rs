@@ -204,12 +204,20 @@ async fn run_from(
         "Tell CockroachDB to revoke (REVOKE)",
     );
     let current = ctx.cockroach.get_cmek(cluster).await?;
-    let already = revoke_accepted_at(log, op)?.is_some()
-        || current.as_ref().is_some_and(|c| {
-            c.region_infos
-                .iter()
-                .all(|r| r.status == "REVOKING" || r.status == "REVOKED")
-        });
+    // A region CockroachDB reports failed (REVOKE_FAILED after an earlier REVOKE) gets REVOKE
+    // again: finishing a stopped revocation must be able to re-send it (as on Google Cloud).
+    let failed_now = current.as_ref().is_some_and(|c| {
+        c.region_infos
+            .iter()
+            .any(|r| classify_status(&r.status) == StatusClass::Failed)
+    });
+    let already = !failed_now
+        && (revoke_accepted_at(log, op)?.is_some()
+            || current.as_ref().is_some_and(|c| {
+                c.region_infos
+                    .iter()
+                    .all(|r| r.status == "REVOKING" || r.status == "REVOKED")
+            }));
     if already {
         finished(
             sink,

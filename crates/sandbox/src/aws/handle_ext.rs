@@ -67,4 +67,27 @@ impl SandboxHandle {
             });
         });
     }
+
+    /// Test switch: rewrites the STORED trust policy of role `name` in account `account` as
+    /// another writer would (e.g. the platform team adding its own statement). `f` gets the
+    /// parsed document; the result is stored as compact JSON. Returns false if no such role
+    /// or its trust is not JSON.
+    pub fn tamper_role_trust(&self, account: &str, name: &str, f: impl FnOnce(&mut Value)) -> bool {
+        self.with_state(|s| {
+            let Some(role) = s
+                .aws
+                .accounts
+                .get_mut(account)
+                .and_then(|a| a.roles.get_mut(name))
+            else {
+                return false;
+            };
+            let Ok(mut doc) = serde_json::from_str::<Value>(&role.trust) else {
+                return false;
+            };
+            f(&mut doc);
+            role.trust = doc.to_string();
+            true
+        })
+    }
 }

@@ -20,6 +20,7 @@
 //! invisible to KMS for `SandboxConfig::aws_iam_propagation` after it is created (B26); see
 //! [`kms_policy`]. The CockroachDB side of AWS CMEK is in [`crdb`]; seeds in [`seed`].
 
+pub(crate) mod concurrent;
 pub(crate) mod crdb;
 mod dispatch;
 mod handle_ext;
@@ -37,6 +38,7 @@ use std::time::Instant;
 
 use time::OffsetDateTime;
 
+pub use concurrent::AwsForeignStatement;
 pub(crate) use dispatch::dispatch;
 
 /// Access key id of the demo customer's officer (account [`AWS_CUSTOMER_ACCOUNT_ID`]).
