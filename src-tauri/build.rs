@@ -36,6 +36,7 @@ const COMMANDS: &[&str] = &[
     "disable_key_versions",
     "restore_key_versions",
     "activity_entries",
+    "activity_rows",
     "pending_operations",
     "verify_activity",
     "export_activity",

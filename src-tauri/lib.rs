@@ -79,6 +79,7 @@ pub fn with_state<R: tauri::Runtime>(
             commands::revoke::disable_key_versions,
             commands::revoke::restore_key_versions,
             commands::activity::activity_entries,
+            commands::activity::activity_rows,
             commands::activity::pending_operations,
             commands::activity::verify_activity,
             commands::activity::export_activity,

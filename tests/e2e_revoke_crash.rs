@@ -435,8 +435,8 @@ async fn a_revocation_killed_before_revoke_is_finished_or_rolled_back_after_rest
 
         click(&client, "open-activity").await?;
         wait_testid(&client, "activity-table", UI_TIMEOUT).await?;
-        let finished =
-            "[data-testid='activity-row'][data-action='revoke'][data-kind='operation_finished']";
+        // One row per operation: its start, closed by its finish (Desk::activity_rows).
+        let finished = "[data-testid='activity-row'][data-action='revoke'][data-outcome-kind='operation_finished']";
         let rolled_back = client
             .find(Locator::Css(&format!(
                 "{finished} [data-status='rolled_back']"
@@ -458,4 +458,8 @@ async fn a_revocation_killed_before_revoke_is_finished_or_rolled_back_after_rest
     }
     .await;
     end(client, outcome, "revoke-crash-failure-3").await;
+    sandbox
+        .check_spec_guard()
+        .await
+        .expect("no exchange broke the API contracts");
 }

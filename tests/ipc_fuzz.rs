@@ -134,6 +134,7 @@ const COMMANDS: &[Command] = &[
         true,
     ),
     ("activity_entries", &[], true),
+    ("activity_rows", &[], true),
     ("pending_operations", &[], true),
     ("verify_activity", &[], true),
     ("export_activity", &[("format", Arg::Text)], true),

@@ -296,4 +296,26 @@ fn revoke_then_recover_through_the_commands_and_export_the_log() {
         );
     }
     assert!(actions(&a).iter().any(|x| x == "activity.export"));
+
+    // The Activity screen's rows: the revocation is one row closed by its finish, each of its
+    // writes one row with its outcome's state (never the intent's "pending").
+    let rows = ok(&a, "activity_rows", json!({}));
+    let rows = rows.as_array().expect("rows");
+    let revoke = rows
+        .iter()
+        .find(|r| r["entry"]["action"] == "revoke")
+        .expect("the revocation's row");
+    assert_eq!(revoke["entry"]["kind"], "operation_started");
+    assert_eq!(revoke["outcome"]["kind"], "operation_finished", "{revoke}");
+    let call_revoke = rows
+        .iter()
+        .find(|r| r["entry"]["action"] == "revoke.call_revoke")
+        .expect("the REVOKE call's row");
+    assert_eq!(call_revoke["entry"]["kind"], "intent");
+    assert_eq!(call_revoke["outcome"]["status"], "ok", "{call_revoke}");
+    assert_eq!(call_revoke["state"], "ok");
+    assert!(
+        !rows.iter().any(|r| r["entry"]["kind"] == "outcome"),
+        "every outcome is on its intent's row"
+    );
 }

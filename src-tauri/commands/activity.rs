@@ -4,12 +4,20 @@
 use crate::state::AppState;
 use cmek_activity::{ActivityEntry, ChainVerification, ExportFormat, PendingOperation};
 use cmek_core::Result;
+use cmek_desk_core::activity_rows::ActivityRow;
 use tauri::State;
 
 /// Every entry of the activity log, oldest first.
 #[tauri::command]
 pub async fn activity_entries(state: State<'_, AppState>) -> Result<Vec<ActivityEntry>> {
     super::logged("activity_entries", state.activity_entries())
+}
+
+/// The log as the Activity screen shows it: one row per write (intent paired with its
+/// outcome), per operation or per fact, oldest first (`Desk::activity_rows`).
+#[tauri::command]
+pub async fn activity_rows(state: State<'_, AppState>) -> Result<Vec<ActivityRow>> {
+    super::logged("activity_rows", state.activity_rows())
 }
 
 /// Operations a crash interrupted (the UI offers "Finish revocation" or "Roll back").

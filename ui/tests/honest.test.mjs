@@ -214,3 +214,44 @@ test("the cluster list's Set up CMEK follows the state machine: refused is disab
   assert.deepEqual(pageErrors, []);
   await page.close();
 });
+
+// ---- The Activity table: one row per write with its final state ----
+
+test("the Activity table shows one row per write with its outcome's state, and a write without outcome says so", async () => {
+  const who = "user:officer@example.com";
+  const intent = (id, action, target, summary, before) => ({ id, at: `2026-12-02T05:00:0${id}Z`, actor: who, kind: "intent", action, target, summary, before, status: "pending" });
+  const outcome = (id, of, action, target, summary, status, extra = {}) => ({ id, at: `2026-12-02T05:00:0${id}Z`, actor: who, kind: "outcome", action, target, summary, status, intentId: of, ...extra });
+  const rows = [
+    { entry: { id: 1, at: "2026-12-02T05:00:01Z", actor: who, kind: "event", action: "connect", target: "sandbox", summary: "Connected", status: "ok" }, state: "ok" },
+    { entry: intent(2, "iam.setIamPolicy", SA, "Grant Token Creator", { bindings: [officer] }),
+      outcome: outcome(3, 2, "iam.setIamPolicy", SA, "Granted", "ok", { after: { bindings: [officer, tokenCreator] } }), state: "ok" },
+    { entry: intent(4, "kms.createCryptoKey", KEY, "Create key", null),
+      outcome: outcome(5, 4, "kms.createCryptoKey", KEY, "Refused", "failed", { error: { code: "PERMISSION_DENIED", message: "Permission denied on the key ring." } }), state: "failed" },
+    { entry: intent(6, "cockroach.enableCmek", "cluster-1", "Enable CMEK", {}), state: "no_outcome" },
+  ];
+  const { page, calls, pageErrors } = await openApp(harness, backend(newPlan, { activity_rows: () => rows }));
+  await page.click('[data-testid="open-activity"]');
+  await page.waitForSelector('[data-testid="activity-table"]');
+  assert.ok(!calls.some((c) => c.cmd === "activity_entries"), "the screen reads the paired rows");
+  const shown = await page.locator('[data-testid="activity-row"]').evaluateAll((trs) => trs.map((tr) => [tr.dataset.action, tr.querySelector('[data-testid="activity-state"]').textContent.trim()]));
+  assert.deepEqual(shown, [
+    ["cockroach.enableCmek", "no outcome recorded"],
+    ["kms.createCryptoKey", "failed"],
+    ["iam.setIamPolicy", "ok"],
+    ["connect", "ok"],
+  ], "newest first, one row per write, its final state");
+  const table = await page.textContent('[data-testid="activity-table"]');
+  assert.doesNotMatch(table, /pending/i);
+  assert.match(table, /The app stopped before the result was written/);
+  // Details: the intent's before and the outcome's after (and error) on the write's one row.
+  const granted = page.locator('[data-testid="activity-row"][data-action="iam.setIamPolicy"]');
+  assert.match(await granted.textContent(), /Granted/);
+  await granted.locator('[data-testid="activity-details-toggle"]').click();
+  assert.match(await page.textContent('[data-testid="activity-before"]'), /serviceAccountUser/);
+  assert.match(await page.textContent('[data-testid="activity-after"]'), /serviceAccountTokenCreator/);
+  await page.locator('[data-testid="activity-row"][data-action="kms.createCryptoKey"] [data-testid="activity-details-toggle"]').click();
+  assert.match(await page.textContent('[data-testid="activity-table"]'), /PERMISSION_DENIED: Permission denied on the key ring\./);
+  await page.screenshot({ path: path.join(SHOTS, "activity-rows.png"), fullPage: true });
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});

@@ -295,14 +295,18 @@ test("Finish revocation resumes the interrupted operation", async () => {
 });
 
 test("the Activity screen lists entries with expandable details and exports", async () => {
-  const entries = [
-    { id: 1, at: "2025-01-02T00:00:00Z", actor: "user:officer@example.com", kind: "event", action: "connect", target: "org-1", summary: "Connected to the sandbox" },
-    { id: 2, at: "2025-01-02T00:00:01Z", actor: "user:officer@example.com", operationId: "op-1", kind: "outcome", action: "revoke.remove_access", target: SA, summary: "1 grant(s) removed",
-      before: { grants: [TC] }, after: { grants: [] }, status: "ok", intentId: 1 },
+  // One row per write (Desk::activity_rows): the intent (before) with its outcome (after).
+  const rows_ = [
+    { entry: { id: 1, at: "2025-01-02T00:00:00Z", actor: "user:officer@example.com", kind: "event", action: "connect", target: "org-1", summary: "Connected to the sandbox", status: "ok" }, state: "ok" },
+    { entry: { id: 2, at: "2025-01-02T00:00:01Z", actor: "user:officer@example.com", operationId: "op-1", kind: "intent", action: "revoke.remove_access", target: SA, summary: "Remove 1 grant",
+        before: { grants: [TC] }, status: "pending" },
+      outcome: { id: 3, at: "2025-01-02T00:00:02Z", actor: "user:officer@example.com", operationId: "op-1", kind: "outcome", action: "revoke.remove_access", target: SA, summary: "1 grant(s) removed",
+        after: { grants: [] }, status: "ok", intentId: 2 },
+      state: "ok" },
   ];
   const { page, calls } = await openApp(harness, backend({
-    activity_entries: () => entries,
-    export_activity: (args) => `/data/exports/activity-1.${args.format}`,
+    activity_rows: () => rows_,
+    export_activity: (args) => `/data/exports/cmek-activity-20250102-000003Z.${args.format}`,
   }));
   await page.click('[data-testid="open-activity"]');
   await page.waitForSelector('[data-testid="activity-table"]');
@@ -317,7 +321,7 @@ test("the Activity screen lists entries with expandable details and exports", as
   const table = await page.locator('[data-testid="activity-table"]').boundingBox();
   assert.ok(before.width > table.width / 3, `before/after column ${before.width}px of a ${table.width}px table`);
   await page.click('[data-testid="export-csv"]');
-  assert.match(await page.textContent('[data-testid="export-path"]'), /activity-1\.csv/);
+  assert.match(await page.textContent('[data-testid="export-path"]'), /cmek-activity-20250102-000003Z\.csv/);
   assert.deepEqual(calls.find((c) => c.cmd === "export_activity").args, { format: "csv" });
   await page.click('[data-testid="activity-close"]');
   await page.waitForSelector('[data-testid="target-sandbox"]');

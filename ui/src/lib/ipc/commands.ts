@@ -83,6 +83,7 @@ import type { RecoverReport } from "../bindings/RecoverReport";
 import type { KeyPreview } from "../bindings/KeyPreview";
 import type { KeyActionReport } from "../bindings/KeyActionReport";
 import type { ActivityEntry } from "../bindings/ActivityEntry";
+import type { ActivityRow } from "../bindings/ActivityRow";
 import type { PendingOperation } from "../bindings/PendingOperation";
 import type { ChainVerification } from "../bindings/ChainVerification";
 import type { ExportFormat } from "../bindings/ExportFormat";
@@ -91,9 +92,11 @@ export const previewRevoke = (clusterId: string) => call<RevokePreview>("preview
 export const cancelRevoke = () => call<null>("cancel_revoke");
 export const previewKey = (key: string) => call<KeyPreview>("preview_key", { key });
 export const activityEntries = () => call<ActivityEntry[]>("activity_entries");
+/** The log as the Activity screen shows it: one row per write with its final state. */
+export const activityRows = () => call<ActivityRow[]>("activity_rows");
 export const pendingOperations = () => call<PendingOperation[]>("pending_operations");
 export const verifyActivity = () => call<ChainVerification>("verify_activity");
-/** Writes the log into the app data folder; resolves with the file's path. */
+/** Writes the log into the export folder (`cmek-activity-YYYYMMDD-HHMMSSZ.json|csv`); resolves with the file's path. */
 export const exportActivity = (format: ExportFormat) => call<string>("export_activity", { format });
 
 /** Revokes CMEK for a cluster (`confirmName` must be its name); `onEvent` gets every step. */
