@@ -10,9 +10,9 @@ use cmek_core::iam::Policy;
 use std::collections::BTreeSet;
 
 /// `roles/cloudkms.admin`.
-pub const ROLE_KMS_ADMIN: &str = "roles/cloudkms.admin";
+pub const ROLE_KMS_ADMIN: &str = cmek_core::separation::ROLE_KMS_ADMIN;
 /// `roles/owner`.
-pub const ROLE_OWNER: &str = "roles/owner";
+pub const ROLE_OWNER: &str = cmek_core::separation::ROLE_OWNER;
 /// `roles/editor`.
 pub const ROLE_EDITOR: &str = "roles/editor";
 /// `roles/iam.serviceAccountUser`.
@@ -21,11 +21,7 @@ pub const ROLE_SA_USER: &str = "roles/iam.serviceAccountUser";
 pub const ROLE_TOKEN_CREATOR: &str = cmek_core::iam::ROLE_TOKEN_CREATOR;
 
 /// Encrypt/decrypt roles of CIS GCP 1.11 / 5.0 1.12 (separation of duties with admin).
-pub const ENCRYPT_DECRYPT_ROLES: &[&str] = &[
-    "roles/cloudkms.cryptoKeyEncrypterDecrypter",
-    "roles/cloudkms.cryptoKeyEncrypter",
-    "roles/cloudkms.cryptoKeyDecrypter",
-];
+pub const ENCRYPT_DECRYPT_ROLES: &[&str] = cmek_core::separation::ENCRYPT_DECRYPT_ROLES;
 
 /// Roles that can *use* a key (encrypt, decrypt, sign, MAC, raw operations) — SCC
 /// `TOO_MANY_KMS_USERS` counts these "including owner".

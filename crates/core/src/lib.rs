@@ -34,6 +34,7 @@ pub mod names;
 pub mod observe;
 pub mod plan;
 pub mod secret;
+pub mod separation;
 pub mod service_account;
 pub mod service_usage;
 pub mod settings;

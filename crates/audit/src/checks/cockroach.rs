@@ -339,9 +339,21 @@ pub fn c04_impersonation(
 /// C12 — CIS GCP 1.11; SCC `KMS_ROLE_SEPARATION`, `KMS_PROJECT_HAS_OWNER`; A06/A07.
 /// FAIL if a human member (user, group, domain, principal, principalSet) holds
 /// `roles/cloudkms.admin` and an encrypt/decrypt role on the key, or `roles/owner` on its project.
+/// The rule itself is `cmek_core::separation::c12_members`, which the setup plan applies to the
+/// keys it would create (one rule for both).
 pub fn c12_human_sod(inputs: &Inputs<'_>, c: &ClusterRow, key: &KeyRow) -> Vec<Finding> {
-    let human = |m: &str| MemberKind::of(m).is_human();
-    let mut out: Vec<Finding> = sod_violations(&key.effective_bindings, human)
+    let project = inputs.project(&key.project);
+    let rule = cmek_core::separation::c12_members(
+        key.effective_bindings
+            .iter()
+            .map(|b| (b.role.as_str(), b.member.as_str())),
+        project
+            .into_iter()
+            .flat_map(|p| p.bindings.iter())
+            .map(|b| (b.role.as_str(), b.member.as_str())),
+    );
+    let named = |m: &str| rule.administer_and_use.iter().any(|x| x == m);
+    let mut out: Vec<Finding> = sod_violations(&key.effective_bindings, named)
         .into_iter()
         .map(|(m, bs)| {
             fail(
@@ -353,11 +365,11 @@ pub fn c12_human_sod(inputs: &Inputs<'_>, c: &ClusterRow, key: &KeyRow) -> Vec<F
             )
         })
         .collect();
-    if let Some(p) = inputs.project(&key.project) {
+    if let Some(p) = project {
         let owners: Vec<_> = p
             .bindings
             .iter()
-            .filter(|b| b.role == ROLE_OWNER && human(&b.member))
+            .filter(|b| b.role == ROLE_OWNER && rule.project_owners.contains(&b.member))
             .collect();
         if !owners.is_empty() {
             out.push(fail(
