@@ -19,7 +19,7 @@
 //! | `CMEK_DESK_KEYCHAIN_NAMESPACE` | per build | debug builds only: `test` selects the test namespace of the keychain |
 //! | `CMEK_DESK_LOG` | `RUST_LOG`, else info | tracing filter; `cmek_desk::ipc=trace` logs every command response |
 //! | `CMEK_DESK_LOG_FILE` | stderr only | also append the log to this file |
-//! | `CMEK_DESK_DATA_DIR` | the app data folder | where the activity log (`activity.sqlite3`) and its exports live |
+//! | `CMEK_DESK_DATA_DIR` | the app data folder; outside release builds its `development` or `test` sub-folder (one per keychain namespace) | where the activity log (`activity.sqlite3`) and its exports live |
 //! | `CMEK_DESK_EXPORT_DIR` | `<data folder>/exports` | where audit exports (JSON, CSV, HTML, OCSF) are written |
 //! | `CMEK_DESK_KILL_AT` | — | `cmek` debug builds only (read by `crates/cli/src/kill_point.rs`, not compiled into release builds), a test hook: `N:before`, `N:after-apply` or `N:after-log` SIGKILLs the process at write N; `list` reports every write |
 //! | `CMEK_DESK_SANDBOX_SPEC_GUARD` | `record` | the app's sandbox and the API contracts: `off`, `record` (a finding is logged as a warning) or `fail` (tests: the E2E harness fails on findings, listed at `{sandbox}/_sandbox/spec-findings`) |
@@ -174,10 +174,19 @@ impl Settings {
 
     /// Where the activity log and exports live: `CMEK_DESK_DATA_DIR`, else the app data folder
     /// the window uses too (`$XDG_DATA_HOME/dev.cmekdesk.app` on Linux), so the window and the
-    /// command line share one activity log.
+    /// command line of one build share one activity log. Outside the release namespace it is a
+    /// sub-folder named for the keychain namespace (`…/dev.cmekdesk.app/development`, `…/test`;
+    /// `cmek_keychain::Namespace::data_subfolder`): the log is chained under its namespace's
+    /// keychain key, so a debug and a release build sharing one folder would each find the
+    /// other's log not trustworthy.
     pub fn data_dir_or_default(&self) -> Option<PathBuf> {
-        self.data_dir()
-            .or_else(|| dirs::data_dir().map(|d| d.join(APP_IDENTIFIER)))
+        self.data_dir().or_else(|| {
+            let app = dirs::data_dir()?.join(APP_IDENTIFIER);
+            Some(match self.keychain_namespace().data_subfolder() {
+                Some(sub) => app.join(sub),
+                None => app,
+            })
+        })
     }
 
     /// Where `oauth-client.json` is looked for: the app config folder
@@ -273,6 +282,28 @@ mod tests {
         );
         assert_eq!(o.auth_url, cmek_auth::GOOGLE_AUTH_URL);
         assert!(!s.open_browser());
+    }
+
+    #[test]
+    fn the_default_data_folder_is_one_per_keychain_namespace() {
+        let app = dirs::data_dir().unwrap().join(APP_IDENTIFIER);
+        let build = Settings::default().data_dir_or_default().unwrap();
+        if cfg!(debug_assertions) {
+            assert_eq!(build, app.join("development"));
+            let test = Settings::from_pairs([("CMEK_DESK_KEYCHAIN_NAMESPACE", "test")]);
+            assert_eq!(test.data_dir_or_default().unwrap(), app.join("test"));
+        } else {
+            assert_eq!(build, app, "release builds keep the installed app's folder");
+        }
+        let chosen = Settings::from_pairs([
+            ("CMEK_DESK_KEYCHAIN_NAMESPACE", "test"),
+            ("CMEK_DESK_DATA_DIR", "/tmp/chosen"),
+        ]);
+        assert_eq!(
+            chosen.data_dir_or_default().unwrap(),
+            PathBuf::from("/tmp/chosen"),
+            "a folder given is used as given"
+        );
     }
 
     #[test]

@@ -23,6 +23,18 @@ impl Namespace {
         }
     }
 
+    /// The sub-folder of the app data folder that holds this namespace's data (activity log,
+    /// exports): `None` for `Release` (the installed app's data folder itself), `development`
+    /// and `test` otherwise. The activity log is chained under its namespace's keychain key, so
+    /// builds that shared one folder would each see the other's log as not trustworthy.
+    pub fn data_subfolder(self) -> Option<&'static str> {
+        match self {
+            Self::Development => Some("development"),
+            Self::Test => Some("test"),
+            Self::Release => None,
+        }
+    }
+
     /// The namespace of the running build: `Development` with debug assertions, else `Release`.
     /// Tests pass [`Namespace::Test`] explicitly.
     pub fn for_this_build() -> Self {
@@ -44,6 +56,16 @@ mod tests {
         let names: std::collections::HashSet<_> = all.iter().map(|n| n.service_name()).collect();
         assert_eq!(names.len(), all.len());
         assert!(names.iter().all(|n| n.starts_with("dev.cmekdesk.app.")));
+    }
+
+    #[test]
+    fn only_release_keeps_its_data_in_the_app_data_folder_itself() {
+        assert_eq!(Namespace::Release.data_subfolder(), None);
+        let subs: std::collections::HashSet<_> = [Namespace::Development, Namespace::Test]
+            .iter()
+            .map(|n| n.data_subfolder().expect("a sub-folder"))
+            .collect();
+        assert_eq!(subs.len(), 2);
     }
 
     #[test]
