@@ -1,5 +1,6 @@
 //! The crash harness (issue 13, "a crash at every write"): the `cmek` process is killed with
-//! SIGKILL at every write of setup, rotation and revocation in turn — before the write is
+//! SIGKILL at every write of setup (Google Cloud and AWS), rotation, adding a region and
+//! revocation (the three Google Cloud levers and the two AWS levers) in turn — before the write is
 //! sent (its intent logged), after it was applied (its outcome not logged yet), and after its
 //! outcome was logged — then restarted against the same sandbox and the same activity log.
 //!
@@ -9,9 +10,10 @@
 //! After each kill:
 //! - `cmek pending` offers exactly the interrupted operation, and its log tells the truth about
 //!   the cut-off write (an intent without outcome, unless killed after the outcome);
-//! - a colleague adds a binding to every watched policy that exists (the app is down);
-//! - setup and rotation are applied again; a revocation is finished (`cmek finish`) or rolled
-//!   back (`cmek recover`), each on its own run of the kill point;
+//! - a colleague adds a binding to every watched policy that exists (the app is down; on AWS a
+//!   statement to the key policy and the role's trust policy);
+//! - setup, rotation and add-region are applied again; a revocation is finished (`cmek finish`)
+//!   or rolled back (`cmek recover`), each on its own run of the kill point;
 //! - the watched state (IAM policies of the project, the service account and the keys;
 //!   service accounts; crypto keys; CockroachDB's CMEK status) equals the intended state
 //!   plus the colleague's bindings, the bystander bindings seeded before are intact, and no
@@ -31,6 +33,17 @@ fn setup_args() -> Vec<&'static str> {
 }
 
 const ROTATE: [&str; 3] = ["rotate", CLUSTER, "--yes"];
+
+/// A region the single-region demo cluster does not use yet, in the set-up project.
+const ADD_REGION: [&str; 7] = [
+    "add-region",
+    CLUSTER,
+    "--region",
+    "us-west1",
+    "--nodes",
+    "3",
+    "--yes",
+];
 
 /// A world where CMEK is set up (uninterrupted) and [`BYSTANDER`] sits on every policy of it.
 fn set_up_world(watch: &Watch) -> World {
@@ -142,11 +155,84 @@ fn rotation_killed_at_every_write_resumes_to_the_intended_state() {
     report("rotate", &outcomes, started.elapsed().as_secs_f64());
 }
 
+#[test]
+fn add_region_killed_at_every_write_resumes_to_the_intended_state() {
+    let started = Instant::now();
+    let (_, setup_watch) = reference_setup();
+    let world = set_up_world(&setup_watch);
+    let writes = world.run(&ADD_REGION, Some("list")).ok().writes();
+    assert!(
+        writes.len() >= 3,
+        "a key in the new region, its grant, the PATCH: {writes:#?}"
+    );
+    let watch = setup_watch.clone().and(&Watch::of(&writes));
+    let intended = world.snapshot(&watch);
+    assert_eq!(intended["cmek"]["status"], "ENABLED", "{intended:#?}");
+    drop(world);
+
+    announce("add-region", &writes);
+    let points = kill_points(&writes);
+    let outcomes = run_all(
+        &points,
+        |kp| format!("add-region {} ({})", kp.spec(), kp.label),
+        |kp| {
+            let world = set_up_world(&setup_watch);
+            let run = world.run(&ADD_REGION, Some(&kp.spec()));
+            let how = expect_killed(&run, kp);
+            let touched = world.add_to_existing(&watch, COLLEAGUE);
+            let pending = expect_pending(&world, kp, ("add_region", CLUSTER_ID), run.killed());
+            world.run(&ADD_REGION, None).ok();
+            assert_state(
+                &world.snapshot(&watch),
+                &plus(&intended, &touched, COLLEAGUE),
+                &kp.spec(),
+            );
+            let left = world.pending();
+            assert!(
+                left.is_empty(),
+                "still pending after adding the region again: {left:#?}"
+            );
+            format!(
+                "{how}; offered: add_region with {} step(s) done; added again → intended state, {} colleague binding(s) and the bystanders kept, nothing pending",
+                pending["completed"].as_array().map_or(0, Vec::len),
+                touched.len()
+            )
+        },
+    );
+    report("add-region", &outcomes, started.elapsed().as_secs_f64());
+}
+
 /// One revocation kill point, finished or rolled back after the restart.
 struct RevokeCase {
     lever: &'static str,
     kp: KillPoint,
     finish: bool,
+}
+
+impl RevokeCase {
+    /// Every kill point of `writes`, each finished and rolled back.
+    fn all(lever: &'static str, writes: &[String]) -> Vec<Self> {
+        kill_points(writes)
+            .into_iter()
+            .flat_map(|kp| {
+                [true, false].map(|finish| RevokeCase {
+                    lever,
+                    kp: kp.clone(),
+                    finish,
+                })
+            })
+            .collect()
+    }
+
+    fn label(&self) -> String {
+        format!(
+            "revoke {} {} ({}) → {}",
+            self.lever,
+            self.kp.spec(),
+            self.kp.label,
+            if self.finish { "finish" } else { "roll back" }
+        )
+    }
 }
 
 #[test]
@@ -168,7 +254,7 @@ fn revocation_by_disable_sa_killed_at_every_write_is_finished_or_rolled_back_exa
 fn revocation_killed_at_every_write(lever: &'static str) {
     let started = Instant::now();
     let (_, setup_watch) = reference_setup();
-    let mut cases = Vec::new();
+    let cases;
     let mut intended = Vec::new();
     {
         let revoke = ["revoke", CLUSTER, "--lever", lever, "--confirm", CLUSTER];
@@ -186,71 +272,51 @@ fn revocation_killed_at_every_write(lever: &'static str) {
             &format!("revoke --lever {lever} (each finished and rolled back)"),
             &writes,
         );
-        for kp in kill_points(&writes) {
-            for finish in [true, false] {
-                cases.push(RevokeCase {
-                    lever,
-                    kp: kp.clone(),
-                    finish,
-                });
-            }
-        }
+        cases = RevokeCase::all(lever, &writes);
         intended.push((lever, before, after));
     }
-    let outcomes = run_all(
-        &cases,
-        |c| {
-            format!(
-                "revoke {} {} ({}) → {}",
-                c.lever,
-                c.kp.spec(),
-                c.kp.label,
-                if c.finish { "finish" } else { "roll back" }
-            )
-        },
-        |c| {
-            let (_, before, after) = intended.iter().find(|(l, _, _)| *l == c.lever).unwrap();
-            let world = set_up_world(&setup_watch);
-            let revoke = ["revoke", CLUSTER, "--lever", c.lever, "--confirm", CLUSTER];
-            let run = world.run(&revoke, Some(&c.kp.spec()));
-            let how = expect_killed(&run, &c.kp);
-            let touched = world.add_to_existing(&setup_watch, COLLEAGUE);
-            let pending = expect_pending(&world, &c.kp, ("revoke", CLUSTER_ID), run.killed());
-            if !run.killed() {
-                return format!("{how}: nothing to finish or roll back");
+    let outcomes = run_all(&cases, RevokeCase::label, |c| {
+        let (_, before, after) = intended.iter().find(|(l, _, _)| *l == c.lever).unwrap();
+        let world = set_up_world(&setup_watch);
+        let revoke = ["revoke", CLUSTER, "--lever", c.lever, "--confirm", CLUSTER];
+        let run = world.run(&revoke, Some(&c.kp.spec()));
+        let how = expect_killed(&run, &c.kp);
+        let touched = world.add_to_existing(&setup_watch, COLLEAGUE);
+        let pending = expect_pending(&world, &c.kp, ("revoke", CLUSTER_ID), run.killed());
+        if !run.killed() {
+            return format!("{how}: nothing to finish or roll back");
+        }
+        assert_eq!(pending["hasSnapshot"], true, "{pending:#}");
+        let op = pending["operationId"].as_str().unwrap().to_owned();
+        let revoke_sent = world.revoke_accepted();
+        let (verb, mut want) = if c.finish {
+            let r = world.run(&["finish", &op, "--json"], None).ok().json();
+            assert_eq!(r["cmekStatus"], "REVOKED", "{r:#}");
+            ("finished", after.clone())
+        } else {
+            world.run(&["recover", &op, "--json"], None).ok();
+            let mut want = before.clone();
+            if revoke_sent {
+                // CockroachDB cannot take a REVOKE back: access is restored, the cluster
+                // stays revoked until support restarts it.
+                want.insert("cmek".into(), after["cmek"].clone());
             }
-            assert_eq!(pending["hasSnapshot"], true, "{pending:#}");
-            let op = pending["operationId"].as_str().unwrap().to_owned();
-            let revoke_sent = world.revoke_accepted();
-            let (verb, mut want) = if c.finish {
-                let r = world.run(&["finish", &op, "--json"], None).ok().json();
-                assert_eq!(r["cmekStatus"], "REVOKED", "{r:#}");
-                ("finished", after.clone())
-            } else {
-                world.run(&["recover", &op, "--json"], None).ok();
-                let mut want = before.clone();
-                if revoke_sent {
-                    // CockroachDB cannot take a REVOKE back: access is restored, the cluster
-                    // stays revoked until support restarts it.
-                    want.insert("cmek".into(), after["cmek"].clone());
-                }
-                ("rolled back", want)
-            };
-            want = plus(&want, &touched, COLLEAGUE);
-            assert_state(&world.snapshot(&setup_watch), &want, &c.kp.spec());
-            let left = world.pending();
-            assert!(
-                left.is_empty(),
-                "still pending after it was {verb}: {left:#?}"
-            );
-            format!(
+            ("rolled back", want)
+        };
+        want = plus(&want, &touched, COLLEAGUE);
+        assert_state(&world.snapshot(&setup_watch), &want, &c.kp.spec());
+        let left = world.pending();
+        assert!(
+            left.is_empty(),
+            "still pending after it was {verb}: {left:#?}"
+        );
+        format!(
                 "{how}; offered with {} step(s) done; {verb}{} → intended state, {} colleague binding(s) and the bystanders kept, nothing pending",
                 pending["completed"].as_array().map_or(0, Vec::len),
                 if revoke_sent { " (REVOKE had been accepted)" } else { "" },
                 touched.len()
             )
-        },
-    );
+    });
     report(
         &format!("revoke --lever {lever}"),
         &outcomes,
@@ -301,4 +367,92 @@ fn aws_setup_killed_at_every_write_resumes_to_the_intended_state() {
         },
     );
     report("aws setup", &outcomes, started.elapsed().as_secs_f64());
+}
+
+/// The AWS cluster set up (role, key, key policy, CMEK) with [`AWS_BYSTANDER`]'s statement in
+/// its key policy and its role's trust policy.
+fn aws_set_up_world() -> World {
+    let world = World::new();
+    world.run(&aws_setup_args(), None).ok();
+    world.add_aws_statement(AWS_BYSTANDER);
+    world
+}
+
+#[test]
+fn aws_revocation_by_key_policy_killed_at_every_write_is_finished_or_rolled_back_exactly() {
+    aws_revocation_killed_at_every_write("key-policy");
+}
+
+#[test]
+fn aws_revocation_by_role_trust_killed_at_every_write_is_finished_or_rolled_back_exactly() {
+    aws_revocation_killed_at_every_write("role-trust");
+}
+
+/// Every write of an AWS revocation by `lever` × every phase, each finished and rolled back;
+/// the colleague's statements and the bystander's are kept.
+fn aws_revocation_killed_at_every_write(lever: &'static str) {
+    let started = Instant::now();
+    let revoke = aws_revoke_args(lever);
+    let (writes, before, after) = {
+        let world = aws_set_up_world();
+        let before = world.aws_snapshot();
+        let writes = world.run(&revoke, Some("list")).ok().writes();
+        assert!(
+            writes.len() >= 2,
+            "{lever}: a policy write and REVOKE: {writes:#?}"
+        );
+        let after = world.aws_snapshot();
+        assert_eq!(after["cmek"]["status"], "REVOKED", "{after:#?}");
+        assert_ne!(before, after, "{lever} changed nothing");
+        (writes, before, after)
+    };
+    announce(
+        &format!("aws revoke --lever {lever} (each finished and rolled back)"),
+        &writes,
+    );
+    let cases = RevokeCase::all(lever, &writes);
+    let outcomes = run_all(&cases, RevokeCase::label, |c| {
+        let world = aws_set_up_world();
+        let run = world.run(&revoke, Some(&c.kp.spec()));
+        let how = expect_killed(&run, &c.kp);
+        world.add_aws_statement(AWS_COLLEAGUE);
+        let pending = expect_pending(&world, &c.kp, ("revoke", AWS_CLUSTER_ID), run.killed());
+        if !run.killed() {
+            return format!("{how}: nothing to finish or roll back");
+        }
+        assert_eq!(pending["hasSnapshot"], true, "{pending:#}");
+        let op = pending["operationId"].as_str().unwrap().to_owned();
+        let revoke_sent = world.revoke_accepted();
+        let (verb, mut want) = if c.finish {
+            let r = world.run(&["finish", &op, "--json"], None).ok().json();
+            assert_eq!(r["cmekStatus"], "REVOKED", "{r:#}");
+            ("finished", after.clone())
+        } else {
+            world.run(&["recover", &op, "--json"], None).ok();
+            let mut want = before.clone();
+            if revoke_sent {
+                // CockroachDB cannot take a REVOKE back: access is restored, the cluster
+                // stays revoked until support restarts it.
+                want.insert("cmek".into(), after["cmek"].clone());
+            }
+            ("rolled back", want)
+        };
+        want = plus_statement(&want, AWS_COLLEAGUE);
+        assert_state(&world.aws_snapshot(), &want, &c.kp.spec());
+        let left = world.pending();
+        assert!(
+            left.is_empty(),
+            "still pending after it was {verb}: {left:#?}"
+        );
+        format!(
+            "{how}; offered with {} step(s) done; {verb}{} → intended state, the colleague's and the bystander's statements kept, nothing pending",
+            pending["completed"].as_array().map_or(0, Vec::len),
+            if revoke_sent { " (REVOKE had been accepted)" } else { "" },
+        )
+    });
+    report(
+        &format!("aws revoke --lever {lever}"),
+        &outcomes,
+        started.elapsed().as_secs_f64(),
+    );
 }

@@ -1,7 +1,8 @@
 //! The AWS side of the crash harness: the sandbox's AWS cluster set up with a new role and a
 //! new key (by alias), and its watched state: the role's trust policy, the policy and settings
 //! of the key CockroachDB uses and CockroachDB's CMEK status. AWS key ids are random, so the
-//! key's id and ARN are replaced by `KEY_ID` / `KEY_ARN` before comparing.
+//! key's id and ARN are replaced by `KEY_ID` / `KEY_ARN` before comparing, and the statements
+//! of both policies are compared as a set (`aws_revoke::sorted`).
 
 use super::{normalize_cmek, World};
 use serde_json::{json, Value};
@@ -28,12 +29,7 @@ impl World {
     /// The AWS watched state (see the module doc).
     pub fn aws_snapshot(&self) -> BTreeMap<String, Value> {
         let info = self.sb.cmek_info(AWS_CLUSTER_ID).unwrap_or(Value::Null);
-        let arn = info["region_infos"][0]["key_infos"]
-            .as_array()
-            .and_then(|keys| keys.iter().find(|k| k["status"] == "ENABLED"))
-            .and_then(|k| k["spec"]["uri"].as_str())
-            .map(str::to_owned);
-        let key = arn.as_deref().and_then(|a| self.sb.aws_key(a));
+        let key = self.aws_cluster_key_arn().and_then(|a| self.sb.aws_key(&a));
         let anonymous = |text: String| -> Value {
             let text = match &key {
                 Some(k) => text.replace(&k.arn, "KEY_ARN").replace(&k.id, "KEY_ID"),
@@ -59,7 +55,18 @@ impl World {
             }),
         );
         out.insert("cmek".into(), normalize_cmek(anonymous(info.to_string())));
-        out
+        super::sorted(out)
+    }
+
+    /// The ARN of the key the AWS cluster uses: its `ENABLED` key, else (revoked) its first.
+    pub fn aws_cluster_key_arn(&self) -> Option<String> {
+        let info = self.sb.cmek_info(AWS_CLUSTER_ID)?;
+        let keys = info["region_infos"][0]["key_infos"].as_array()?.clone();
+        keys.iter()
+            .find(|k| k["status"] == "ENABLED")
+            .or_else(|| keys.first())
+            .and_then(|k| k["spec"]["uri"].as_str())
+            .map(str::to_owned)
     }
 
     /// How many keys KMS created (`CreateKey` answered with success).

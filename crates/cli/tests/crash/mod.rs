@@ -15,9 +15,11 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::sync::LazyLock;
 
 mod aws;
+mod aws_revoke;
 mod pool;
 mod state;
 pub use aws::*;
+pub use aws_revoke::*;
 pub use pool::*;
 pub use state::*;
 
