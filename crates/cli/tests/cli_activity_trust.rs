@@ -1,12 +1,15 @@
 //! `cmek` and the tamper-evident activity log (issue 13), as real processes with the real
 //! keychain (test namespace): a row forged with the real `sqlite3` shell makes `cmek activity`
 //! say the log is not trustworthy and name the first bad entry, and its fake interrupted
-//! revocation is not offered; `cmek plan --out` writes its file 0600.
+//! revocation is not offered; a finished revocation whose newest rows are deleted (the chain
+//! head in the keychain catches it) is not offered and `cmek finish` / `cmek recover` refuse
+//! it, the cluster staying revoked; `cmek plan --out` writes its file 0600.
 
 mod common;
 
 use cmek_sandbox::seed::{DEMO_PROJECT_ID, SINGLE_REGION_CLUSTER_ID};
 use common::{Cli, Served};
+use std::path::Path;
 use std::process::Command;
 
 #[test]
@@ -47,6 +50,101 @@ fn cmek_activity_names_the_first_forged_entry_and_offers_nothing() {
         .activity()
         .iter()
         .any(|e| e["operationId"] == "forged-op"));
+}
+
+/// Runs SQL through the real `sqlite3` shell; its output.
+fn sqlite3(db: &Path, sql: &str) -> String {
+    let out = Command::new("sqlite3")
+        .arg(db)
+        .arg(sql)
+        .output()
+        .expect("the sqlite3 shell is missing: install Debian's `sqlite3` (scripts/lib.sh TEST_PACKAGES does)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+#[test]
+fn a_finished_revocation_with_its_newest_rows_deleted_is_refused_by_finish_and_recover() {
+    let served = Served::fast();
+    let cli = Cli::new(&served);
+    let cluster = "prod-payments";
+    cli.run(&[
+        "plan",
+        cluster,
+        "--project",
+        DEMO_PROJECT_ID,
+        "--json",
+        "--out",
+        "plan.json",
+    ])
+    .expect(0);
+    cli.run(&["apply", "--plan", "plan.json"]).expect(0);
+    let revoked = cli
+        .run(&[
+            "revoke",
+            cluster,
+            "--lever",
+            "token-creator",
+            "--confirm",
+            cluster,
+            "--json",
+        ])
+        .expect(0)
+        .json();
+    assert_eq!(revoked["cmekStatus"], "REVOKED");
+    let op = revoked["operationId"].as_str().unwrap().to_owned();
+    let clean = cli.run(&["activity"]).expect(0);
+    assert!(!clean.stderr.contains("untrusted"), "{clean:#?}");
+
+    // The revocation's finish and everything after it go, triggers put back as they were.
+    let db = cli.path("data").join(cmek_activity::DB_FILE_NAME);
+    let finish = sqlite3(
+        &db,
+        &format!(
+            "SELECT id FROM activity WHERE operation_id = '{op}' AND kind = 'operation_finished'"
+        ),
+    );
+    let seq = sqlite3(
+        &db,
+        &format!("SELECT seq FROM chain WHERE tbl = 'activity' AND row_ref = '{finish}'"),
+    );
+    sqlite3(
+        &db,
+        &format!(
+            "DROP TRIGGER activity_no_delete; DROP TRIGGER chain_no_delete; \
+             DELETE FROM activity WHERE id >= {finish}; DELETE FROM chain WHERE seq >= {seq}; \
+             CREATE TRIGGER activity_no_delete BEFORE DELETE ON activity \
+               BEGIN SELECT RAISE(ABORT, 'the activity log is append-only'); END; \
+             CREATE TRIGGER chain_no_delete BEFORE DELETE ON chain \
+               BEGIN SELECT RAISE(ABORT, 'the activity chain is append-only'); END;"
+        ),
+    );
+
+    let run = cli.run(&["activity"]).expect(0);
+    assert!(run.stderr.contains("untrusted:"), "{run:#?}");
+    assert!(
+        run.stderr.contains("newest entries were deleted"),
+        "{run:#?}"
+    );
+    assert!(
+        run.stderr.contains(&op) && run.stderr.contains("it is not offered"),
+        "{run:#?}"
+    );
+    let pending = cli.run(&["pending"]).expect(0);
+    assert!(pending.stdout.contains("it is not offered"), "{pending:#?}");
+    for verb in ["finish", "recover"] {
+        let refused = cli.run(&[verb, &op]).expect(1);
+        assert!(
+            refused.stderr.contains("not trustworthy") && refused.stderr.contains("refused"),
+            "{verb}: {refused:#?}"
+        );
+    }
+    let status = cli.run(&["status", cluster, "--json"]).expect(0).json();
+    assert_eq!(status["status"], "REVOKED", "nothing acted: {status:#}");
 }
 
 #[cfg(unix)]
