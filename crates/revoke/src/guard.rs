@@ -3,7 +3,9 @@
 //! either acts on one, these rules hold or nothing is written.
 //!
 //! 1. **Verified log.** The activity log's tamper-evident chain verifies
-//!    (`ActivityLog::verify`): a forged or altered snapshot or entry stops both.
+//!    (`ActivityLog::verify`): a forged or altered snapshot or entry stops both, and so does a
+//!    file that does not reach the chain head kept in the keychain (the newest rows deleted so
+//!    a finished operation looks interrupted, or an older copy of the file put back).
 //! 2. **Only the two CMEK roles.** Every grant a GCP snapshot removes or restores is
 //!    `roles/cloudkms.cryptoKeyEncrypterDecrypter` or `roles/iam.serviceAccountTokenCreator`
 //!    ([`CMEK_ROLES`]); an AWS snapshot touches only key policies and role trust policies.
