@@ -117,6 +117,9 @@ step "tauri-driver 2.1.0"
 phase "E2E: real app window (Xvfb + tauri-driver + WebKitWebDriver), screenshots in $TARGET_DIR/e2e" \
   xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- bash scripts/test.sh __e2e-session
 
+# The installable package (scripts/package.sh: release build + .deb; scripts/package-test.sh: installed with apt, the installed app reaches the Connect screen under Xvfb, removed): only on request, as the release build takes minutes.
+if [ "${CMEK_DESK_PACKAGE_TEST:-0}" = 1 ]; then phase "Package: the .deb installs and the installed app reaches the Connect screen (target/package/connect.png)" bash -c 'PACKAGE_BUNDLES=deb bash scripts/package.sh && bash scripts/package-test.sh'; fi
+
 phase "Secret scan self-test: a secret planted in test output, an activity database or a log fails the scan" \
   bash scripts/test-scan-secrets.sh
 phase "Secret scan: no token, code, verifier or key the tests used in logs, app data, IPC records, test output or activity databases" \
