@@ -3,8 +3,10 @@
 //!
 //! Sandbox setup, per cluster: Connect (sandbox) → pick the cluster → Review plan → Apply
 //! (confirm) → every step ends done/adopted/unchanged → Result shows every region ENABLED →
-//! screenshot in `target/e2e/`. The single-region cluster goes first, then "Set up another
-//! cluster" takes the multi-region one in the same session.
+//! screenshot in `target/e2e/`. The single-region cluster goes first; then its setup is run
+//! again unchanged (the plan and the confirm dialog count zero changes, every step is only
+//! verified, nothing is done); then "Set up another cluster" takes the multi-region one in the
+//! same session.
 //!
 //! Google sign-in: against cmek-auth's OAuth test server, the test plays the browser (it reads
 //! the link the app shows and follows the redirect to the app's loopback listener), saves the
@@ -37,12 +39,80 @@ async fn sandbox_setup_enables_cmek_on_single_and_multi_region_clusters() {
         click(&client, "connect-sandbox").await?;
         set_up_cmek(&client, SINGLE_REGION, None, |n| n == 1, SINGLE_REGION).await?;
         click(&client, "restart").await?;
+        reapply_changes_nothing(&client, SINGLE_REGION).await?;
+        click(&client, "restart").await?;
         set_up_cmek(&client, MULTI_REGION, None, |n| n > 1, MULTI_REGION).await
     }
     .await;
     close(client, outcome, "failure", "[data-testid=error-banner]")
         .await
         .expect("the sandbox setup went through");
+}
+
+/// Re-running the setup just applied, unchanged (issue 11): the plan and the confirm dialog
+/// count zero changes and say so, every step says it exists and will be verified, and the
+/// apply ends with every step adopted or unchanged (nothing done). Screenshots
+/// `setup-reapply-plan`, `setup-reapply-confirm`, `setup-reapply-applied`.
+async fn reapply_changes_nothing(c: &Client, cluster: &str) -> Result<(), String> {
+    click(c, &format!("select-cluster-{cluster}")).await?;
+    click(c, "review-plan").await?;
+    let summary = wait_testid(c, "plan-summary", UI_TIMEOUT).await?;
+    let text = summary.text().await.map_err(err)?;
+    if attr(&summary, "data-changes").await? != "0" || !text.starts_with("Nothing to change") {
+        return Err(format!("re-planning an applied setup: {text}"));
+    }
+    let steps = c
+        .find_all(fantoccini::Locator::Css(".plan-steps li[data-state]"))
+        .await
+        .map_err(err)?;
+    for step in &steps {
+        if attr(step, "data-state").await? == "change" {
+            return Err(format!(
+                "a step would change: {}",
+                step.text().await.map_err(err)?
+            ));
+        }
+    }
+    if steps.is_empty() {
+        return Err("the plan review lists no step".into());
+    }
+    screenshot(c, "setup-reapply-plan").await?;
+    click(c, "apply").await?;
+    let count = wait_testid(c, "confirm-changes", UI_TIMEOUT).await?;
+    let text = count.text().await.map_err(err)?;
+    if attr(&count, "data-changes").await? != "0" || !text.contains("Nothing to change") {
+        return Err(format!(
+            "the confirm dialog of an unchanged setup says: {text}"
+        ));
+    }
+    screenshot(c, "setup-reapply-confirm").await?;
+    click(c, "confirm-apply").await?;
+    wait_testid(c, "view-result", APPLY_TIMEOUT)
+        .await
+        .map_err(|e| format!("the re-apply did not finish: {e}"))?;
+    let applied = c
+        .find_all(fantoccini::Locator::Css("[data-testid^='step-']"))
+        .await
+        .map_err(err)?;
+    if applied.len() != steps.len() {
+        return Err(format!(
+            "{} steps applied, {} planned",
+            applied.len(),
+            steps.len()
+        ));
+    }
+    for step in applied {
+        let state = attr(&step, "data-state").await?;
+        if !matches!(state.as_str(), "adopted" | "unchanged") {
+            return Err(format!(
+                "re-apply step ended {state}: {}",
+                step.text().await.map_err(err)?
+            ));
+        }
+    }
+    screenshot(c, "setup-reapply-applied").await?;
+    click(c, "view-result").await?;
+    wait_testid(c, "result-status", UI_TIMEOUT).await.map(drop)
 }
 
 /// The keychain namespace the E2E app uses (`CMEK_DESK_KEYCHAIN_NAMESPACE=test`).
