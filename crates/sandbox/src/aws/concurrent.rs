@@ -141,4 +141,46 @@ mod tests {
         );
         assert_eq!(policy_named("CreateKey", b"{}"), None);
     }
+
+    #[test]
+    fn another_writer_lands_before_the_next_read_never_before_a_write() {
+        let mut state = State::new(crate::SandboxConfig::for_tests());
+        let trust = r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::999999999999:root"},"Action":"sts:AssumeRole"}}"#;
+        let role = super::super::Role {
+            name: "r".into(),
+            path: "/".into(),
+            id: "AROATEST".into(),
+            arn: "arn:aws:iam::111122223333:role/r".into(),
+            created: time::OffsetDateTime::UNIX_EPOCH,
+            trust: trust.into(),
+            description: None,
+            max_session: 3600,
+            inline: Default::default(),
+            attached: Vec::new(),
+            tags: Vec::new(),
+            created_at: None,
+        };
+        state
+            .aws
+            .accounts
+            .entry(super::super::AWS_CUSTOMER_ACCOUNT_ID.into())
+            .or_default()
+            .roles
+            .insert("r".into(), role);
+        arm(&mut state, "role:r".into());
+        assert!(!land_before_read(
+            &mut state,
+            "UpdateAssumeRolePolicy",
+            "role:r"
+        ));
+        assert!(!land_before_read(&mut state, "GetRole", "role:other"));
+        assert!(land_before_read(&mut state, "GetRole", "role:r"));
+        assert!(!land_before_read(&mut state, "GetRole", "role:r"), "once");
+        let stored = &state.aws.accounts[super::super::AWS_CUSTOMER_ACCOUNT_ID].roles["r"].trust;
+        let doc: Value = serde_json::from_str(stored).unwrap();
+        let list = doc["Statement"].as_array().unwrap();
+        assert_eq!(list.len(), 2, "{stored}");
+        assert_eq!(state.aws_foreign_statements.len(), 1);
+        assert_eq!(list[1], state.aws_foreign_statements[0].statement);
+    }
 }
