@@ -56,3 +56,4 @@ new = re.sub(r"<!-- BENCH:BEGIN.*?<!-- BENCH:END -->", lambda _: table, text, fl
 open(doc, "w").write(new)
 EOF
 echo "rewrote the table in $doc"
+bash scripts/bench-footprint.sh   # start-up, idle memory and size against bench/bare-tauri (its own table in the doc)
