@@ -82,8 +82,22 @@ def main():
         "browserName": "wry",
         "tauri:options": {"application": a.app, "args": a.arg},
     }}}
+    # The driver is ready for a new session (the previous one's browser may still be closing).
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            status, value = call(a.driver, "GET", "/status", timeout=5)
+            if status == 200 and isinstance(value, dict) and value.get("ready", True):
+                break
+        except OSError:
+            pass
+        time.sleep(0.1)
     t0 = time.monotonic()
-    status, value = call(a.driver, "POST", "/session", caps, timeout=a.timeout)
+    try:
+        status, value = call(a.driver, "POST", "/session", caps, timeout=a.timeout)
+    except OSError as e:
+        print(f"first-screen: no session for {a.app}: {e}", file=sys.stderr)
+        return 1
     if status != 200 or not isinstance(value, dict) or "sessionId" not in value:
         print(f"first-screen: no session for {a.app}: HTTP {status} {value}", file=sys.stderr)
         return 1
