@@ -58,6 +58,26 @@ impl ExternalSandbox {
         }
     }
 
+    /// The spec guard (ARCHITECTURE invariant 8): `Err` naming every request or answer that
+    /// broke the API contracts, read from the sandbox's loopback `GET /_sandbox/spec-findings`
+    /// (it runs with `--tests`: validation on, guard `fail`).
+    pub async fn check_spec_guard(&self) -> Result<(), String> {
+        let listed: serde_json::Value =
+            reqwest::get(format!("{}/_sandbox/spec-findings", self.base))
+                .await
+                .and_then(reqwest::Response::error_for_status)
+                .map_err(|e| format!("spec guard: cannot read the sandbox's findings: {e}"))?
+                .json()
+                .await
+                .map_err(|e| format!("spec guard: the findings are not JSON: {e}"))?;
+        match listed["findings"].as_array() {
+            Some(f) if f.is_empty() && listed["guard"] == "fail" => Ok(()),
+            _ => Err(format!(
+                "spec guard: the cmek-sandbox process reports {listed:#}"
+            )),
+        }
+    }
+
     /// The settings that point the app (and the engine below) at this sandbox.
     pub fn settings(&self) -> Vec<(String, String)> {
         vec![

@@ -77,3 +77,32 @@ pub(crate) fn endpoint(
         }),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{SandboxConfig, SpecGuard};
+
+    #[test]
+    fn the_mode_is_read_as_typed_and_sets_both_switches() {
+        for (text, mode) in [
+            ("off", SpecGuard::Off),
+            ("record", SpecGuard::Record),
+            (" FAIL ", SpecGuard::Fail),
+        ] {
+            assert_eq!(text.parse::<SpecGuard>(), Ok(mode));
+            let config = SandboxConfig::demo().with_spec_guard_mode(mode);
+            assert_eq!(config.spec_guard_mode(), mode);
+            assert_eq!(config.validate_against_spec, mode != SpecGuard::Off);
+            assert_eq!(config.fail_on_spec_findings, mode == SpecGuard::Fail);
+        }
+        assert_eq!(
+            "loud".parse::<SpecGuard>(),
+            Err("must be off, record or fail (got \"loud\")".to_owned())
+        );
+        assert_eq!(SandboxConfig::demo().spec_guard_mode(), SpecGuard::Record);
+        assert_eq!(
+            SandboxConfig::for_tests().spec_guard_mode(),
+            SpecGuard::Fail
+        );
+    }
+}
