@@ -13,7 +13,8 @@
 //! applied write has exactly one outcome row, in order, and every ok row its write), no
 //! request broke the specs.
 //!
-//! `CMEK_CAMPAIGN_SCHEDULES` (default 300) and `CMEK_CAMPAIGN_BASE_SEED` choose the schedules;
+//! `CMEK_CAMPAIGN_SCHEDULES` (default 300) and `CMEK_CAMPAIGN_BASE_SEED` choose the schedules,
+//! `CMEK_CAMPAIGN_CONCURRENCY` (default 12) how many run at once;
 //! `CMEK_CAMPAIGN_SEED=S … --test fault_campaign replay` replays one.
 
 mod campaign;

@@ -28,8 +28,18 @@ use std::time::Duration;
 /// CockroachDB to settle) below what a busy 2-core machine needs to serve a few requests.
 pub const TIME_COMPRESSION: u32 = 25;
 
-/// Schedules run at once (most of a schedule's time is waiting).
+/// Schedules run at once by default (most of a schedule's time is waiting);
+/// `CMEK_CAMPAIGN_CONCURRENCY` overrides it.
 pub const CONCURRENCY: usize = 12;
+
+/// [`CONCURRENCY`], or `CMEK_CAMPAIGN_CONCURRENCY` when set to a number from 1 to 64.
+pub fn concurrency() -> usize {
+    std::env::var("CMEK_CAMPAIGN_CONCURRENCY")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| (1..=64).contains(n))
+        .unwrap_or(CONCURRENCY)
+}
 
 /// What one schedule did.
 #[derive(Debug, Clone)]
@@ -208,7 +218,7 @@ pub fn schedule_count(default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// Runs `seeds` with [`CONCURRENCY`] schedules at once on a 2-worker runtime.
+/// Runs `seeds` with [`concurrency`] schedules at once on a 2-worker runtime.
 pub fn run_all(seeds: Vec<u64>) -> Vec<Outcome> {
     assert!(
         cmek_retry::test_clock::compress(TIME_COMPRESSION),
@@ -222,7 +232,7 @@ pub fn run_all(seeds: Vec<u64>) -> Vec<Outcome> {
         .build()
         .expect("tokio runtime");
     rt.block_on(async move {
-        let sem = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
+        let sem = Arc::new(tokio::sync::Semaphore::new(concurrency()));
         let mut set = tokio::task::JoinSet::new();
         for seed in seeds {
             let permit = sem.clone().acquire_owned().await.expect("semaphore");
