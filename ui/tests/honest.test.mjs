@@ -223,8 +223,8 @@ test("the Activity table shows one row per write with its outcome's state, and a
   const outcome = (id, of, action, target, summary, status, extra = {}) => ({ id, at: `2026-12-02T05:00:0${id}Z`, actor: who, kind: "outcome", action, target, summary, status, intentId: of, ...extra });
   const rows = [
     { entry: { id: 1, at: "2026-12-02T05:00:01Z", actor: who, kind: "event", action: "connect", target: "sandbox", summary: "Connected", status: "ok" }, state: "ok" },
-    { entry: intent(2, "iam.setIamPolicy", SA, "Grant Token Creator", { bindings: [officer] }),
-      outcome: outcome(3, 2, "iam.setIamPolicy", SA, "Granted", "ok", { after: { bindings: [officer, tokenCreator] } }), state: "ok" },
+    { entry: intent(2, "iam.setIamPolicy", `projects/acme-keys/serviceAccounts/${SA}`, `Add back 1 grant(s) on projects/acme-keys/serviceAccounts/${SA}`, { bindings: [officer] }),
+      outcome: outcome(3, 2, "iam.setIamPolicy", `projects/acme-keys/serviceAccounts/${SA}`, "Granted", "ok", { after: { bindings: [officer, tokenCreator] } }), state: "ok" },
     { entry: intent(4, "kms.createCryptoKey", KEY, "Create key", null),
       outcome: outcome(5, 4, "kms.createCryptoKey", KEY, "Refused", "failed", { error: { code: "PERMISSION_DENIED", message: "Permission denied on the key ring." } }), state: "failed" },
     { entry: intent(6, "cockroach.enableCmek", "cluster-1", "Enable CMEK", {}), state: "no_outcome" },
@@ -251,6 +251,12 @@ test("the Activity table shows one row per write with its outcome's state, and a
   assert.match(await page.textContent('[data-testid="activity-after"]'), /serviceAccountTokenCreator/);
   await page.locator('[data-testid="activity-row"][data-action="kms.createCryptoKey"] [data-testid="activity-details-toggle"]').click();
   assert.match(await page.textContent('[data-testid="activity-table"]'), /PERMISSION_DENIED: Permission denied on the key ring\./);
+  // Long resource names wrap inside the row; the Details column stays in view.
+  await page.setViewportSize({ width: 1280, height: 800 });
+  const fits = await page.$eval('[data-testid="activity-table"]', (t) => t.scrollWidth <= t.parentElement.clientWidth + 1);
+  assert.ok(fits, "the table fits its width at 1280 px");
+  const target = await page.locator('[data-testid="activity-row"][data-action="iam.setIamPolicy"] [data-testid="activity-target"]').boundingBox();
+  assert.ok(target.width > 200, `the target is not squeezed (${target.width}px)`);
   await page.screenshot({ path: path.join(SHOTS, "activity-rows.png"), fullPage: true });
   assert.deepEqual(pageErrors, []);
   await page.close();
