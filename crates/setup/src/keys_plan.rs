@@ -1,7 +1,8 @@
 //! Planning the keys a change needs, shared by setup, rotation and add-region: each key ring
 //! and crypto key to create or adopt (B01, B02: existing ones are adopted, never re-created),
 //! and the Encrypter/Decrypter grant of the customer service account on each key, with the
-//! key's bindings before and after. Reads only.
+//! key's bindings before and after, and the warning about the audit's C12 finding on the keys'
+//! end state (`crate::separation`). Reads only.
 
 use crate::connection::Connection;
 use crate::plan::{change, step};
@@ -32,6 +33,7 @@ pub(crate) async fn plan_keys(
     sa_email: &str,
 ) -> Result<KeyPlan> {
     let g = &conn.google;
+    let mut end_states = Vec::new();
     let mut p = KeyPlan {
         rings: Vec::new(),
         create_steps: Vec::new(),
@@ -72,6 +74,10 @@ pub(crate) async fn plan_keys(
             ));
             p.rings.push(ring.clone());
         }
+        let ring_exists = p
+            .create_steps
+            .iter()
+            .any(|s| s.kind == StepKind::CreateKeyRing && s.resource == ring && s.already_done);
         let key_name = name.to_string();
         let existing = g
             .kms
@@ -107,7 +113,14 @@ pub(crate) async fn plan_keys(
             &key_name,
             key_policy.has(&grant),
         ));
-        p.iam_changes.push(change(&key_name, &key_policy, grant));
+        let planned = change(&key_name, &key_policy, grant);
+        end_states.push(crate::separation::EndState {
+            key: key_name.clone(),
+            ring: ring.clone(),
+            ring_exists,
+            key_after: planned.after.clone(),
+        });
+        p.iam_changes.push(planned);
         p.keys.push(PlannedKey {
             name: key_name,
             location,
@@ -116,6 +129,9 @@ pub(crate) async fn plan_keys(
             primary_state: existing.and_then(|k| k.primary.and_then(|p| p.state)),
         });
     }
+    // The audit's own C12 on what the plan creates (issue #11).
+    p.warnings
+        .extend(crate::separation::c12_warnings(conn, &end_states).await?);
     Ok(p)
 }
 

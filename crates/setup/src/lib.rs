@@ -25,6 +25,7 @@ mod gcp_steps;
 mod keys_plan;
 mod plan;
 mod rotate;
+mod separation;
 mod wait;
 
 pub use add_region::{plan_add_region, MAX_REGION_NODES};

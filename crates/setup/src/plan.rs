@@ -24,9 +24,19 @@ use cmek_core::{Error, ErrorCode, Result};
 
 /// A sensible request for a cluster: names derived from the cluster id suffix, a key per
 /// region in that region (B18: default to the cluster's regions), HSM off, 90-day rotation.
+///
+/// On a cluster whose CMEK is already ENABLED, setup only verifies the keys in use
+/// (`cmek_core::lifecycle`), so the suggestion names them ([`in_use_request`]) and plans as a
+/// setup with nothing to change, never as a rotation; a change of keys is `suggest_rotation`.
 pub async fn suggest_request(conn: &Connection, cluster_id: &str) -> Result<SetupRequest> {
     let id = ClusterId::parse(cluster_id)?;
     let cluster = conn.cockroach.get_cluster(id.as_str()).await?;
+    if cluster.plan == "ADVANCED" {
+        let info = conn.cockroach.get_cmek(id.as_str()).await?;
+        if info.as_ref().is_some_and(|i| i.status == "ENABLED") {
+            return in_use_request(conn, &id, &cluster, info.as_ref()).await;
+        }
+    }
     let regions = cluster.region_names();
     let layout = match regions.as_slice() {
         [only] => KeyLayout::SingleKey {
@@ -43,6 +53,94 @@ pub async fn suggest_request(conn: &Connection, cluster_id: &str) -> Result<Setu
         layout,
         protection_level: ProtectionLevel::Software,
         rotation_period_days: Some(90.into()),
+    })
+}
+
+/// The setup request that names what an ENABLED cluster uses now: its service account, and
+/// its keys as one key or one key per region (`{key}-{region}`). Errors `FailedPrecondition`
+/// (setup does not apply; rotate instead) when the keys in use cannot be named by one request
+/// (several projects or key rings, per-region ids that do not share a base, or a cluster region
+/// no key serves yet).
+async fn in_use_request(
+    conn: &Connection,
+    id: &ClusterId,
+    cluster: &Cluster,
+    info: Option<&cmek_core::cockroach::CmekClusterInfo>,
+) -> Result<SetupRequest> {
+    let specs = crate::change_common::current_specs(info);
+    let does_not_apply = || {
+        Error::new(
+            ErrorCode::FailedPrecondition,
+            format!("CMEK is already enabled on {} with keys one setup request cannot name, so setup does not apply; to change its keys, rotate.", cluster.name),
+        )
+    };
+    let first = specs.first().ok_or_else(does_not_apply)?;
+    let name = CryptoKeyName::parse(&first.key_spec.uri)?;
+    let (sa_id, sa_project) = first
+        .key_spec
+        .auth_principal
+        .split_once('@')
+        .and_then(|(a, d)| Some((a, d.strip_suffix(".iam.gserviceaccount.com")?)))
+        .ok_or_else(does_not_apply)?;
+    let ring = &name.key_ring;
+    let same_ring = |n: &CryptoKeyName| {
+        n.key_ring.project == ring.project && n.key_ring.key_ring == ring.key_ring
+    };
+    let mut names = Vec::new();
+    for s in &specs {
+        let n = CryptoKeyName::parse(&s.key_spec.uri)?;
+        if !same_ring(&n) || s.key_spec.auth_principal != first.key_spec.auth_principal {
+            return Err(does_not_apply());
+        }
+        names.push((s.region.clone(), n));
+    }
+    let covered: Vec<&str> = specs.iter().map(|s| s.region.as_str()).collect();
+    if sa_project != ring.project
+        || cluster
+            .region_names()
+            .iter()
+            .any(|r| !covered.contains(&r.as_str()))
+    {
+        return Err(does_not_apply());
+    }
+    let one_key = names.iter().all(|(_, n)| n.to_string() == name.to_string());
+    let (crypto_key, layout) = if one_key {
+        (
+            name.crypto_key.clone(),
+            KeyLayout::SingleKey {
+                location: ring.location.clone(),
+            },
+        )
+    } else {
+        let base = name
+            .crypto_key
+            .strip_suffix(&format!("-{}", first.region))
+            .ok_or_else(does_not_apply)?
+            .to_owned();
+        let derived = names
+            .iter()
+            .all(|(r, n)| n.key_ring.location == *r && n.crypto_key == format!("{base}-{r}"));
+        if !derived {
+            return Err(does_not_apply());
+        }
+        (base, KeyLayout::KeyPerRegion)
+    };
+    let key = conn.google.kms.get_crypto_key(&name.to_string()).await?;
+    Ok(SetupRequest {
+        cluster_id: id.to_string(),
+        project: ring.project.clone(),
+        service_account_id: sa_id.to_owned(),
+        key_ring: ring.key_ring.clone(),
+        crypto_key,
+        layout,
+        protection_level: match key.as_ref().map(|k| k.protection_level()) {
+            Some("HSM") => ProtectionLevel::Hsm,
+            _ => ProtectionLevel::Software,
+        },
+        rotation_period_days: key
+            .and_then(|k| k.rotation_period)
+            .and_then(|p| cmek_core::names::parse_duration_secs(&p))
+            .map(|s| ((s / 86_400).max(1) as u32).into()),
     })
 }
 

@@ -56,7 +56,16 @@ pub async fn suggest_rotation(conn: &Connection, cluster_id: &str) -> Result<Rot
         project: name.key_ring.project.clone(),
         key_ring: name.key_ring.key_ring.clone(),
         crypto_key: format!("{base}-{stamp}"),
-        layout: None,
+        // The current layout, unless a cluster region has no key yet (e.g. a region added
+        // without one): then a key per region, so the new keys serve every region (issue #11).
+        layout: {
+            let served: Vec<&str> = current.iter().map(|s| s.region.as_str()).collect();
+            let all = cluster
+                .region_names()
+                .iter()
+                .all(|r| served.contains(&r.as_str()));
+            (!all).then_some(KeyLayout::KeyPerRegion)
+        },
         protection_level: match key.as_ref().map(|k| k.protection_level()) {
             Some("HSM") => ProtectionLevel::Hsm,
             _ => ProtectionLevel::Software,
