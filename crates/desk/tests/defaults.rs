@@ -193,3 +193,57 @@ async fn re_running_an_unchanged_setup_plans_zero_changes() {
         "nothing to change; steps not done: {pending:?}"
     );
 }
+
+#[tokio::test]
+async fn the_plans_c12_warning_is_what_its_own_audit_reports_after_apply() {
+    let dir = scan_kept::kept_tempdir();
+    let settings = Settings::from_pairs([("CMEK_DESK_DATA_DIR", dir.path().display().to_string())]);
+    let desk = Desk::new(Session::new(
+        settings,
+        Keychain::Given(Arc::new(InMemoryStore::default())),
+    ));
+    desk.connect_sandbox().await.expect("sandbox connects");
+    {
+        let slot = desk.sandbox.lock().await;
+        let handle = slot.as_ref().expect("sandbox running");
+        handle.set_iam_propagation(std::time::Duration::ZERO);
+        handle.set_cmek_transition(std::time::Duration::ZERO, 0);
+    }
+    let id = cmek_sandbox::seed::SINGLE_REGION_CLUSTER_ID;
+    let mut req = desk.suggest_setup(id).await.expect("suggest");
+    req.project = cmek_sandbox::seed::DEMO_PROJECT_ID.to_owned();
+    let plan = desk.plan_setup(req).await.expect("plan");
+    let key = plan.keys[0].name.clone();
+    let warned: Vec<&String> = plan
+        .warnings
+        .iter()
+        .filter(|w| w.contains("(audit check C12)"))
+        .collect();
+    assert_eq!(warned.len(), 1, "{:#?}", plan.warnings);
+    assert!(
+        warned[0].contains("user:officer@example.com") && warned[0].contains(&key),
+        "{}",
+        warned[0]
+    );
+    desk.apply_setup(&plan.plan_id, &|_| {})
+        .await
+        .expect("apply");
+    let options = cmek_audit::ScanOptions {
+        projects: vec![cmek_sandbox::seed::DEMO_PROJECT_ID.to_owned()],
+        ..Default::default()
+    };
+    let report = desk.start_audit(&options, &|_| {}).await.expect("audit");
+    let c12: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.check_id == "C12" && f.resource == key)
+        .collect();
+    assert_eq!(c12.len(), 1, "the audit's C12 on {key}: {c12:#?}");
+    assert!(
+        c12[0]
+            .evidence
+            .iter()
+            .any(|e| format!("{e:?}").contains("user:officer@example.com")),
+        "{c12:#?}"
+    );
+}
