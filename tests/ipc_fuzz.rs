@@ -344,10 +344,22 @@ fn check(call: &Call, answer: Result<Value, Value>) -> Result<(), TestCaseError>
     );
     let message = error["message"].as_str().unwrap_or_default();
     prop_assert!(!message.is_empty(), "{}: no message: {error}", call.cmd);
-    for phrase in ["::", "invalid type:", "panicked", "RUST_BACKTRACE"] {
+    for phrase in [
+        "::",
+        "invalid type",
+        "expected u32",
+        "expected i32",
+        "expected a",
+        "serde",
+        "struct ",
+        "invalid args",
+        "panicked",
+        "RUST_BACKTRACE",
+        call.cmd,
+    ] {
         prop_assert!(
             !message.contains(phrase),
-            "{}: a Rust/serde phrase reaches the person: {message}",
+            "{}: a Rust/serde phrase or a command name reaches the person: {message}",
             call.cmd
         );
     }
@@ -424,4 +436,28 @@ fn a_file_path_with_a_nul_byte_is_refused_naming_the_field() {
             .starts_with("Service account key file: "),
         "{error}"
     );
+}
+
+#[test]
+fn scan_numbers_of_any_type_are_refused_by_label_not_by_the_ipc_layer() {
+    let MockApp { app: _app, window } = app();
+    for (key, label) in [
+        ("kmsReadsPerMinute", labels::READS_PER_MINUTE),
+        ("concurrencyPerProject", labels::CONCURRENCY),
+        ("assetSearchesPerMinute", labels::SEARCHES_PER_MINUTE),
+    ] {
+        for bad in [json!(-5), json!(0.5), json!("ten"), json!(true), json!(0)] {
+            let args = json!({
+                "options": { "projects": ["cmek-demo-project"], key: bad },
+                "onEvent": "__CHANNEL__:1",
+            });
+            let error = invoke(&window, "start_audit", args).expect_err("refused");
+            assert_eq!(error["code"], "INVALID_INPUT", "{key}={bad}: {error}");
+            let message = error["message"].as_str().unwrap();
+            assert!(message.starts_with(&format!("{label}: ")), "{message}");
+            for phrase in ["invalid type", "expected", "u32", "serde", "start_audit"] {
+                assert!(!message.contains(phrase), "{message}");
+            }
+        }
+    }
 }
