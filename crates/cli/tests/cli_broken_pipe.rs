@@ -42,7 +42,12 @@ fn a_closed_reader_ends_cmek_quietly_with_141() {
     ] {
         let (code, stderr) = run_into_closed_pipe(&cli, args);
         assert_eq!(code, Some(141), "cmek {args:?}: stderr {stderr}");
-        for noise in ["panicked", "Broken pipe", "failed printing", "RUST_BACKTRACE"] {
+        for noise in [
+            "panicked",
+            "Broken pipe",
+            "failed printing",
+            "RUST_BACKTRACE",
+        ] {
             assert!(
                 !stderr.contains(noise),
                 "cmek {args:?} is not quiet: {stderr}"

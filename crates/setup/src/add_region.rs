@@ -248,10 +248,16 @@ mod tests {
     #[test]
     fn nodes_as_typed_are_refused_by_label() {
         for (json, want) in [
-            ("-5", "Nodes: -5 is negative; enter a whole number from 1 to 150"),
+            (
+                "-5",
+                "Nodes: -5 is negative; enter a whole number from 1 to 150",
+            ),
             ("0.5", "Nodes: 0.5 is not a whole number"),
             ("\"three\"", "Nodes: three is not a whole number"),
-            ("151", "Nodes: 151 is too large; enter a whole number from 1 to 150"),
+            (
+                "151",
+                "Nodes: 151 is too large; enter a whole number from 1 to 150",
+            ),
         ] {
             let typed = serde_json::from_str(json).expect("never a serde error");
             let e = super::node_count(&typed).unwrap_err();
