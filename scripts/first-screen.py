@@ -43,8 +43,13 @@ def wait_ready(driver, sid, css, deadline):
     """Polls until an element matching css is displayed and enabled; returns when it is."""
     last = "not found"
     while time.monotonic() < deadline:
-        status, value = call(driver, "POST", f"/session/{sid}/element",
-                             {"using": "css selector", "value": css})
+        try:
+            status, value = call(driver, "POST", f"/session/{sid}/element",
+                                 {"using": "css selector", "value": css})
+        except OSError as e:  # tauri-driver dropped one forwarded request: poll again
+            last = f"request failed: {e}"
+            time.sleep(0.1)
+            continue
         if status == 200 and isinstance(value, dict) and ELEMENT in value:
             eid = value[ELEMENT]
             _, shown = call(driver, "GET", f"/session/{sid}/element/{eid}/displayed")
@@ -92,12 +97,18 @@ def main():
         except OSError:
             pass
         time.sleep(0.1)
-    t0 = time.monotonic()
-    try:
-        status, value = call(a.driver, "POST", "/session", caps, timeout=a.timeout)
-    except OSError as e:
-        print(f"first-screen: no session for {a.app}: {e}", file=sys.stderr)
-        return 1
+    # tauri-driver answers before its WebKitWebDriver listens: a refused or reset new-session
+    # request launched nothing, so it is sent again (at most 10 times, timed from the last).
+    for attempt in range(10):
+        t0 = time.monotonic()
+        try:
+            status, value = call(a.driver, "POST", "/session", caps, timeout=a.timeout)
+            break
+        except OSError as e:
+            if attempt == 9:
+                print(f"first-screen: no session for {a.app}: {e}", file=sys.stderr)
+                return 1
+            time.sleep(0.5)
     if status != 200 or not isinstance(value, dict) or "sessionId" not in value:
         print(f"first-screen: no session for {a.app}: HTTP {status} {value}", file=sys.stderr)
         return 1
@@ -134,7 +145,16 @@ def main():
                 print(f"first-screen: no screenshot: {shot_error}", file=sys.stderr)
         return 1
     finally:
-        call(a.driver, "DELETE", f"/session/{sid}")
+        # Closed for sure before the next session (one at a time): a dropped answer is retried
+        # until the driver says closed (200) or unknown (404).
+        for _ in range(20):
+            try:
+                status, _ = call(a.driver, "DELETE", f"/session/{sid}")
+                if status in (200, 404):
+                    break
+            except OSError as e:
+                print(f"first-screen: closing the session again: {e}", file=sys.stderr)
+            time.sleep(0.5)
 
 
 if __name__ == "__main__":
