@@ -25,7 +25,20 @@ import urllib.request
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
 
 
-def call(driver, method, path, body=None, timeout=120):
+def call(driver, method, path, body=None, timeout=120, idempotent=True):
+    """One WebDriver request. tauri-driver sometimes drops a forwarded request (its pooled
+    connection to WebKitWebDriver was closed): reads, finds and closes are sent again, up to 5
+    times; a click or a new session is not (the caller decides)."""
+    for attempt in range(5):
+        try:
+            return _call(driver, method, path, body, timeout)
+        except OSError:
+            if not idempotent or attempt == 4:
+                raise
+            time.sleep(0.2)
+
+
+def _call(driver, method, path, body, timeout):
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(driver + path, data=data, method=method,
                                  headers={"Content-Type": "application/json"})
@@ -102,7 +115,7 @@ def main():
     for attempt in range(10):
         t0 = time.monotonic()
         try:
-            status, value = call(a.driver, "POST", "/session", caps, timeout=a.timeout)
+            status, value = call(a.driver, "POST", "/session", caps, timeout=a.timeout, idempotent=False)
             break
         except OSError as e:
             if attempt == 9:
@@ -123,7 +136,7 @@ def main():
             steps.append(f"screenshot {a.shot}")
         if a.click:
             eid = wait_ready(a.driver, sid, f"[data-testid='{a.click}']", time.monotonic() + a.timeout)
-            status, _ = call(a.driver, "POST", f"/session/{sid}/element/{eid}/click", {})
+            status, _ = call(a.driver, "POST", f"/session/{sid}/element/{eid}/click", {}, idempotent=False)
             if status != 200:
                 raise RuntimeError(f"click {a.click}: HTTP {status}")
             steps.append(f"clicked {a.click}")
