@@ -278,6 +278,7 @@ test("the pending-operation banner offers Finish revocation and Roll back", asyn
   await page.waitForSelector('[data-testid="recover-report"]');
   assert.equal(calls.find((c) => c.cmd === "recover_revoke").args.operationId, "op-7");
   assert.ok(!calls.some((c) => c.cmd === "resume_revoke"));
+  assert.equal(await page.locator('[data-testid="pending-operation"]').count(), 0, "a rolled-back operation is not offered beside its own result");
   assert.deepEqual(pageErrors, []);
   await page.close();
 });
@@ -290,6 +291,7 @@ test("Finish revocation resumes the interrupted operation", async () => {
   await page.click('[data-testid="pending-finish"]');
   await page.waitForSelector('[data-testid="revoke-report"]');
   assert.equal(calls.find((c) => c.cmd === "resume_revoke").args.operationId, "op-7");
+  assert.equal(await page.locator('[data-testid="pending-operation"]').count(), 0, "a finished operation is not offered beside its own result");
   assert.equal(await page.getAttribute('[data-testid="revoke-cmek-status"]', "data-status"), "REVOKED");
   await page.close();
 });
