@@ -110,6 +110,16 @@ async fn reapply_changes_nothing(c: &Client, cluster: &str) -> Result<(), String
             ));
         }
     }
+    let done = c
+        .find(fantoccini::Locator::Css("[data-testid='apply-done']"))
+        .await
+        .map_err(err)?;
+    let done_text = done.text().await.map_err(err)?;
+    if attr(&done, "data-changed").await? != "none" || !done_text.contains("Nothing changed") {
+        return Err(format!(
+            "the re-apply's outcome does not say nothing changed: {done_text}"
+        ));
+    }
     screenshot(c, "setup-reapply-applied").await?;
     click(c, "view-result").await?;
     wait_testid(c, "result-status", UI_TIMEOUT).await.map(drop)

@@ -61,8 +61,8 @@ pub use cmek::{
     crl_kms_principal, INSUFFICIENT_PERMISSIONS, KEY_ACCESS_FAILING, KEY_ACCESS_RESTORED,
 };
 pub use config::{
-    SandboxConfig, SpecGuard, COCKROACH_API_VERSION, DEFAULT_COCKROACH_KEY,
-    DEFAULT_GOOGLE_MEMBER, DEFAULT_GOOGLE_TOKEN,
+    SandboxConfig, SpecGuard, COCKROACH_API_VERSION, DEFAULT_COCKROACH_KEY, DEFAULT_GOOGLE_MEMBER,
+    DEFAULT_GOOGLE_TOKEN,
 };
 pub use faults::{FaultKind, FaultPlan, FaultRule, InjectedFault, RandomPlan, Target};
 pub use handle::{Endpoints, Sandbox, SandboxHandle};
