@@ -211,3 +211,22 @@ test("a refused key file shows the backend's message (the path not found), not t
   assert.deepEqual(pageErrors, []);
   await page.close();
 });
+
+test("a request Tauri refuses before any command runs is explained in plain words, never with its Rust/serde text", async () => {
+  // The shape of Tauri's own refusal: a plain string naming the argument, the command and a serde phrase.
+  const raw = 'invalid args `request` for command `connect_sandbox`: invalid type: string "x", expected u32';
+  const { handler } = backend(fx.noSession, {
+    connect_sandbox: () => {
+      throw raw;
+    },
+  });
+  const { page, pageErrors } = await openApp(harness, handler);
+  await page.click('[data-testid="connect-sandbox"]');
+  const banner = page.locator('[data-testid="error-banner"]');
+  await banner.waitFor();
+  const text = await banner.textContent();
+  assert.match(text, /nothing was sent to Google Cloud, AWS or CockroachDB Cloud/);
+  for (const banned of [/invalid args/, /invalid type/, /expected u32/, /connect_sandbox/, /`request`/]) assert.doesNotMatch(text, banned);
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});

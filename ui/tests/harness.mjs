@@ -61,7 +61,8 @@ export async function openApp(harness, handler) {
     try {
       return { ok: await handler(cmd, args, ipc) };
     } catch (e) {
-      return { err: e && e.code ? e : { code: "INTERNAL", message: String(e) } };
+      // A thrown string stays a string: that is how Tauri reports its own refusals.
+      return { err: typeof e === "string" || (e && e.code) ? e : { code: "INTERNAL", message: String(e) } };
     }
   });
   await page.addInitScript(() => {

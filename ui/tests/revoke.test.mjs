@@ -252,6 +252,7 @@ test("the pending-operation banner offers Finish revocation and Roll back", asyn
   const { page, calls, pageErrors } = await openApp(harness, backend({
     pending_operations: () => [pending],
     activity_entries: () => pendingLog,
+    list_clusters: () => fx.clusters,
     recover_revoke: () => ({ ...recovered, revokeOperationId: "op-7", supportRequest: undefined }),
   }));
   const banner = page.locator('[data-testid="pending-operation"]');
@@ -279,6 +280,7 @@ test("the pending-operation banner offers Finish revocation and Roll back", asyn
   assert.equal(calls.find((c) => c.cmd === "recover_revoke").args.operationId, "op-7");
   assert.ok(!calls.some((c) => c.cmd === "resume_revoke"));
   assert.equal(await page.locator('[data-testid="pending-operation"]').count(), 0, "a rolled-back operation is not offered beside its own result");
+  assert.equal(await page.textContent("main h1"), "Revoke CMEK — payments", "the title names the cluster, not its id");
   assert.deepEqual(pageErrors, []);
   await page.close();
 });

@@ -19,8 +19,16 @@ export type { IpcError };
 /** Normalises whatever `invoke` rejected with into the backend's error shape. */
 export function toIpcError(e: unknown): IpcError {
   if (e && typeof e === "object" && "code" in e && "message" in e) return e as IpcError;
-  // Tauri's own failures (unknown command, bad arguments, denied by the ACL) are plain strings.
-  return { code: "INTERNAL", message: typeof e === "string" ? e : String(e) };
+  // Tauri's own failures (unknown command, bad arguments, denied by the ACL) are plain strings
+  // naming Rust types and commands: refused before the command ran, so nothing was sent. The
+  // officer gets that in plain words (issue 11: no serde text reaches a person); the raw text
+  // goes to the webview console for a bug report.
+  console.error("IPC refused:", e);
+  return {
+    code: "INTERNAL",
+    message:
+      "CMEK Desk could not run this action: the window's request was refused before it reached the app, so nothing was sent to Google Cloud, AWS or CockroachDB Cloud. Please report this with the steps that led to it.",
+  };
 }
 
 // Commands whose UNAUTHENTICATED means "this input was wrong", not "your sign-in died".
