@@ -110,6 +110,9 @@ test("a rotation is planned from the suggestion and applied by its plan id", asy
   assert.equal(planCall.args.request.cryptoKey, "payments-2");
   await page.click('[data-testid="apply"]');
   assert.match(await page.textContent('[data-testid="confirm-dialog"]'), /Keep the old key/);
+  // Only real changes are counted and listed: the permission check is not one.
+  assert.equal(await page.getAttribute('[data-testid="confirm-change-count"]', "data-changes"), "3");
+  assert.doesNotMatch(await page.textContent('[data-testid="confirm-dialog"]'), /Check permissions/);
   await page.click('[data-testid="confirm-apply"]');
   await page.waitForSelector('[data-testid="view-result"]');
   const applyCall = calls.find((c) => c.cmd === "apply_setup");
