@@ -183,23 +183,9 @@ impl Serialize for RotationDays {
 }
 
 impl<'de> Deserialize<'de> for RotationDays {
+    /// Read as typed, as every number field is ([`crate::input::NumberText`]: never fails).
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            U(u64),
-            I(i64),
-            F(f64),
-            S(String),
-            Other(serde::de::IgnoredAny),
-        }
-        Ok(Self(match Raw::deserialize(d)? {
-            Raw::U(n) => n.to_string(),
-            Raw::I(n) => n.to_string(),
-            Raw::F(n) => n.to_string(),
-            Raw::S(s) => s.trim().to_owned(),
-            Raw::Other(_) => "(not a number)".to_owned(),
-        }))
+        crate::input::NumberText::deserialize(d).map(|n| Self(n.raw().to_owned()))
     }
 }
 
