@@ -117,6 +117,24 @@ fn url_of(base: &str, r: &RecordedRequest) -> String {
     format!("{base}/{}{}", r.service, r.path)
 }
 
+/// The log's intents, and a violation for each intent without its outcome (part of (c)).
+fn intents_with_outcomes(entries: &[ActivityEntry]) -> (Vec<&ActivityEntry>, Vec<String>) {
+    let intents: Vec<&ActivityEntry> = entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::Intent)
+        .collect();
+    let missing = intents
+        .iter()
+        .filter(|i| {
+            !entries
+                .iter()
+                .any(|o| o.kind == EntryKind::Outcome && o.intent_id == Some(i.id))
+        })
+        .map(|i| format!("(c) intent #{} {} has no outcome", i.id, i.summary))
+        .collect();
+    (intents, missing)
+}
+
 /// (c) for operations whose every write attempt is logged (setup, rotation, AWS setup): the intents of
 /// the log's operations since `first_entry` and the sandbox's recorded writes since
 /// `first_request` are the same calls in the same order, and every intent has its outcome.
@@ -125,19 +143,7 @@ pub fn log_matches_writes(
     entries: &[ActivityEntry],
     requests: &[RecordedRequest],
 ) -> Vec<String> {
-    let mut v = Vec::new();
-    let intents: Vec<&ActivityEntry> = entries
-        .iter()
-        .filter(|e| e.kind == EntryKind::Intent)
-        .collect();
-    for i in &intents {
-        if !entries
-            .iter()
-            .any(|o| o.kind == EntryKind::Outcome && o.intent_id == Some(i.id))
-        {
-            v.push(format!("(c) intent #{} {} has no outcome", i.id, i.summary));
-        }
-    }
+    let (intents, mut v) = intents_with_outcomes(entries);
     // AWS calls are logged as `POST {endpoint}/#Action` and recorded by action: both are
     // compared as `POST aws#Action`.
     let logged: Vec<String> = intents
@@ -175,19 +181,7 @@ pub fn log_covers_applied_writes(
     entries: &[ActivityEntry],
     requests: &[RecordedRequest],
 ) -> Vec<String> {
-    let mut v = Vec::new();
-    let intents: Vec<&ActivityEntry> = entries
-        .iter()
-        .filter(|e| e.kind == EntryKind::Intent)
-        .collect();
-    for i in &intents {
-        if !entries
-            .iter()
-            .any(|o| o.kind == EntryKind::Outcome && o.intent_id == Some(i.id))
-        {
-            v.push(format!("(c) intent #{} {} has no outcome", i.id, i.summary));
-        }
-    }
+    let (intents, mut v) = intents_with_outcomes(entries);
     for r in requests
         .iter()
         .filter(|r| r.is_write && (200..300).contains(&r.status))
