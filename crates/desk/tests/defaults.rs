@@ -15,6 +15,25 @@ use cmek_desk_core::Desk;
 use cmek_keychain::InMemoryStore;
 use std::sync::Arc;
 
+/// A desk with its own data folder (kept for the secret scan), connected to its sandbox;
+/// `fast`: IAM propagation and CMEK transitions take no time (for tests that apply).
+async fn desk_on_sandbox(fast: bool) -> (tempfile::TempDir, Desk) {
+    let dir = scan_kept::kept_tempdir();
+    let settings = Settings::from_pairs([("CMEK_DESK_DATA_DIR", dir.path().display().to_string())]);
+    let desk = Desk::new(Session::new(
+        settings,
+        Keychain::Given(Arc::new(InMemoryStore::default())),
+    ));
+    desk.connect_sandbox().await.expect("sandbox connects");
+    if fast {
+        let slot = desk.sandbox.lock().await;
+        let handle = slot.as_ref().expect("sandbox running");
+        handle.set_iam_propagation(std::time::Duration::ZERO);
+        handle.set_cmek_transition(std::time::Duration::ZERO, 0);
+    }
+    (dir, desk)
+}
+
 fn allowed(c: &ClusterSummary, a: CmekAction) -> bool {
     c.ineligible_reason.is_none() && c.actions.iter().any(|x| x.action == a && x.allowed)
 }
@@ -67,13 +86,7 @@ async fn continue_rotation(desk: &Desk, c: &ClusterSummary, planned: &mut Vec<St
 
 #[tokio::test]
 async fn every_demo_clusters_suggested_request_plans_cleanly() {
-    let dir = scan_kept::kept_tempdir();
-    let settings = Settings::from_pairs([("CMEK_DESK_DATA_DIR", dir.path().display().to_string())]);
-    let desk = Desk::new(Session::new(
-        settings,
-        Keychain::Given(Arc::new(InMemoryStore::default())),
-    ));
-    desk.connect_sandbox().await.expect("sandbox connects");
+    let (_dir, desk) = desk_on_sandbox(false).await;
     let clusters = desk.list_clusters().await.expect("clusters");
     let mut planned = Vec::new();
     for c in &clusters {
@@ -156,19 +169,7 @@ async fn every_demo_clusters_suggested_request_plans_cleanly() {
 
 #[tokio::test]
 async fn re_running_an_unchanged_setup_plans_zero_changes() {
-    let dir = scan_kept::kept_tempdir();
-    let settings = Settings::from_pairs([("CMEK_DESK_DATA_DIR", dir.path().display().to_string())]);
-    let desk = Desk::new(Session::new(
-        settings,
-        Keychain::Given(Arc::new(InMemoryStore::default())),
-    ));
-    desk.connect_sandbox().await.expect("sandbox connects");
-    {
-        let slot = desk.sandbox.lock().await;
-        let handle = slot.as_ref().expect("sandbox running");
-        handle.set_iam_propagation(std::time::Duration::ZERO);
-        handle.set_cmek_transition(std::time::Duration::ZERO, 0);
-    }
+    let (_dir, desk) = desk_on_sandbox(true).await;
     let id = cmek_sandbox::seed::SINGLE_REGION_CLUSTER_ID;
     let mut req = desk.suggest_setup(id).await.expect("suggest");
     req.project = cmek_sandbox::seed::DEMO_PROJECT_ID.to_owned();
@@ -196,19 +197,7 @@ async fn re_running_an_unchanged_setup_plans_zero_changes() {
 
 #[tokio::test]
 async fn the_plans_c12_warning_is_what_its_own_audit_reports_after_apply() {
-    let dir = scan_kept::kept_tempdir();
-    let settings = Settings::from_pairs([("CMEK_DESK_DATA_DIR", dir.path().display().to_string())]);
-    let desk = Desk::new(Session::new(
-        settings,
-        Keychain::Given(Arc::new(InMemoryStore::default())),
-    ));
-    desk.connect_sandbox().await.expect("sandbox connects");
-    {
-        let slot = desk.sandbox.lock().await;
-        let handle = slot.as_ref().expect("sandbox running");
-        handle.set_iam_propagation(std::time::Duration::ZERO);
-        handle.set_cmek_transition(std::time::Duration::ZERO, 0);
-    }
+    let (_dir, desk) = desk_on_sandbox(true).await;
     let id = cmek_sandbox::seed::SINGLE_REGION_CLUSTER_ID;
     let mut req = desk.suggest_setup(id).await.expect("suggest");
     req.project = cmek_sandbox::seed::DEMO_PROJECT_ID.to_owned();
