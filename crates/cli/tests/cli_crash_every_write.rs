@@ -110,78 +110,66 @@ fn setup_killed_at_every_write_resumes_to_the_intended_state() {
 
 #[test]
 fn rotation_killed_at_every_write_resumes_to_the_intended_state() {
-    let started = Instant::now();
-    let (_, setup_watch) = reference_setup();
-    let world = set_up_world(&setup_watch);
-    let writes = world.run(&ROTATE, Some("list")).ok().writes();
-    assert!(
-        writes.len() >= 3,
-        "a rotation creates a key, grants it, PUTs: {writes:#?}"
-    );
-    let watch = setup_watch.clone().and(&Watch::of(&writes));
-    let intended = world.snapshot(&watch);
-    assert_eq!(intended["cmek"]["status"], "ENABLED", "{intended:#?}");
-    drop(world);
-
-    announce("rotate", &writes);
-    let points = kill_points(&writes);
-    let outcomes = run_all(
-        &points,
-        |kp| format!("rotate {} ({})", kp.spec(), kp.label),
-        |kp| {
-            let world = set_up_world(&setup_watch);
-            let run = world.run(&ROTATE, Some(&kp.spec()));
-            let how = expect_killed(&run, kp);
-            let touched = world.add_to_existing(&watch, COLLEAGUE);
-            let pending = expect_pending(&world, kp, ("rotate", CLUSTER_ID), run.killed());
-            world.run(&ROTATE, None).ok();
-            assert_state(
-                &world.snapshot(&watch),
-                &plus(&intended, &touched, COLLEAGUE),
-                &kp.spec(),
-            );
-            let left = world.pending();
-            assert!(
-                left.is_empty(),
-                "still pending after rotating again: {left:#?}"
-            );
-            format!(
-                "{how}; offered: rotate with {} step(s) done; rotated again → intended state, {} colleague binding(s) and the bystanders kept, nothing pending",
-                pending["completed"].as_array().map_or(0, Vec::len),
-                touched.len()
-            )
-        },
-    );
-    report("rotate", &outcomes, started.elapsed().as_secs_f64());
+    day_two_killed_at_every_write(DayTwo {
+        name: "rotate",
+        action: "rotate",
+        args: &ROTATE,
+        writes_needed: "a rotation creates a key, grants it, PUTs",
+        done_again: "rotated again",
+    });
 }
 
 #[test]
 fn add_region_killed_at_every_write_resumes_to_the_intended_state() {
+    day_two_killed_at_every_write(DayTwo {
+        name: "add-region",
+        action: "add_region",
+        args: &ADD_REGION,
+        writes_needed: "a key in the new region, its grant, the PATCH",
+        done_again: "added again",
+    });
+}
+
+/// A day-two change of the set-up cluster, as the crash harness runs it.
+struct DayTwo {
+    /// The command's name in the kill-point list (`rotate`, `add-region`).
+    name: &'static str,
+    /// The pending operation's action (`rotate`, `add_region`).
+    action: &'static str,
+    /// The `cmek` arguments.
+    args: &'static [&'static str],
+    /// Why at least three writes are expected (the assertion's message).
+    writes_needed: &'static str,
+    /// What running it again did, in the outcome line.
+    done_again: &'static str,
+}
+
+/// Kills `cmek {change}` at every write (before, after-apply, after-log), adds a colleague's
+/// binding, checks the change is offered as pending, runs it again, and asserts the intended
+/// state with the colleague and bystanders kept and nothing pending.
+fn day_two_killed_at_every_write(change: DayTwo) {
     let started = Instant::now();
     let (_, setup_watch) = reference_setup();
     let world = set_up_world(&setup_watch);
-    let writes = world.run(&ADD_REGION, Some("list")).ok().writes();
-    assert!(
-        writes.len() >= 3,
-        "a key in the new region, its grant, the PATCH: {writes:#?}"
-    );
+    let writes = world.run(change.args, Some("list")).ok().writes();
+    assert!(writes.len() >= 3, "{}: {writes:#?}", change.writes_needed);
     let watch = setup_watch.clone().and(&Watch::of(&writes));
     let intended = world.snapshot(&watch);
     assert_eq!(intended["cmek"]["status"], "ENABLED", "{intended:#?}");
     drop(world);
 
-    announce("add-region", &writes);
+    announce(change.name, &writes);
     let points = kill_points(&writes);
     let outcomes = run_all(
         &points,
-        |kp| format!("add-region {} ({})", kp.spec(), kp.label),
+        |kp| format!("{} {} ({})", change.name, kp.spec(), kp.label),
         |kp| {
             let world = set_up_world(&setup_watch);
-            let run = world.run(&ADD_REGION, Some(&kp.spec()));
+            let run = world.run(change.args, Some(&kp.spec()));
             let how = expect_killed(&run, kp);
             let touched = world.add_to_existing(&watch, COLLEAGUE);
-            let pending = expect_pending(&world, kp, ("add_region", CLUSTER_ID), run.killed());
-            world.run(&ADD_REGION, None).ok();
+            let pending = expect_pending(&world, kp, (change.action, CLUSTER_ID), run.killed());
+            world.run(change.args, None).ok();
             assert_state(
                 &world.snapshot(&watch),
                 &plus(&intended, &touched, COLLEAGUE),
@@ -190,16 +178,19 @@ fn add_region_killed_at_every_write_resumes_to_the_intended_state() {
             let left = world.pending();
             assert!(
                 left.is_empty(),
-                "still pending after adding the region again: {left:#?}"
+                "still pending after running {} again: {left:#?}",
+                change.name
             );
             format!(
-                "{how}; offered: add_region with {} step(s) done; added again → intended state, {} colleague binding(s) and the bystanders kept, nothing pending",
+                "{how}; offered: {} with {} step(s) done; {} → intended state, {} colleague binding(s) and the bystanders kept, nothing pending",
+                change.action,
                 pending["completed"].as_array().map_or(0, Vec::len),
+                change.done_again,
                 touched.len()
             )
         },
     );
-    report("add-region", &outcomes, started.elapsed().as_secs_f64());
+    report(change.name, &outcomes, started.elapsed().as_secs_f64());
 }
 
 /// One revocation kill point, finished or rolled back after the restart.
