@@ -230,3 +230,39 @@ test("a request Tauri refuses before any command runs is explained in plain word
   assert.deepEqual(pageErrors, []);
   await page.close();
 });
+
+test("start-up: Connect to sandbox works before the first session status (the keychain) answers", async () => {
+  // session_status is held until the test releases it: the sandbox needs nothing from it.
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  const { handler } = backend(fx.noSession, { session_status: (_a, _i, state) => held.then(() => state.session) });
+  const { page, calls, pageErrors } = await openApp(harness, handler);
+  const button = page.locator('[data-testid="connect-sandbox"]');
+  await button.waitFor();
+  assert.equal(await button.isEnabled(), true);
+  assert.equal(await page.isChecked('[data-testid="target-sandbox"]'), true);
+  await button.click();
+  await page.waitForSelector('main[data-screen="clusters"]');
+  assert.ok(calls.some((c) => c.cmd === "connect_sandbox"));
+  release();
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
+test("start-up: a signed-in session that answers late preselects Google, unless the officer already picked a target", async () => {
+  for (const pickFirst of [false, true]) {
+    let release;
+    const held = new Promise((resolve) => (release = resolve));
+    const { handler } = backend(fx.signedIn, { session_status: (_a, _i, state) => held.then(() => state.session) });
+    const { page, pageErrors } = await openApp(harness, handler);
+    await page.locator('[data-testid="connect-sandbox"]').waitFor();
+    if (pickFirst) await page.click('[data-testid="target-credentials"]');
+    release();
+    await page.waitForSelector('[data-testid="signed-in-email"]');
+    const expected = pickFirst ? "target-credentials" : "target-google";
+    await page.waitForFunction((id) => document.querySelector(`[data-testid="${id}"]`)?.checked, expected);
+    assert.equal(await page.isChecked(`[data-testid="${expected}"]`), true, `pickFirst=${pickFirst}`);
+    assert.deepEqual(pageErrors, []);
+    await page.close();
+  }
+});
