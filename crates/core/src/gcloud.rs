@@ -62,8 +62,17 @@ pub struct CommandInputs<'a> {
 /// The full sequence, one command per string, in execution order.
 pub fn commands(i: &CommandInputs<'_>) -> Vec<String> {
     let p = &i.request.project;
-    let mut out = vec![
-        format!("gcloud services enable cloudkms.googleapis.com iam.googleapis.com --project={p}"),
+    let mut out = match i.request.separate_key_project() {
+        // A separate key project (the C12 fix): Cloud KMS there, IAM where the service account is.
+        Some(kp) => vec![
+            format!("gcloud services enable iam.googleapis.com --project={p}"),
+            format!("gcloud services enable cloudkms.googleapis.com --project={kp}"),
+        ],
+        None => vec![format!(
+            "gcloud services enable cloudkms.googleapis.com iam.googleapis.com --project={p}"
+        )],
+    };
+    out.extend([
         format!(
             "gcloud iam service-accounts create {} --project={p} --display-name=\"CockroachDB CMEK\"",
             i.request.service_account_id
@@ -72,7 +81,7 @@ pub fn commands(i: &CommandInputs<'_>) -> Vec<String> {
             "gcloud iam service-accounts add-iam-policy-binding {} --project={p} --member=serviceAccount:{} --role={ROLE_TOKEN_CREATOR}",
             i.service_account_email, i.cockroach_principal
         ),
-    ];
+    ]);
     let mut rings_done: Vec<String> = Vec::new();
     for key in i.keys {
         let Ok(name) = CryptoKeyName::parse(&key.name) else {
@@ -82,15 +91,16 @@ pub fn commands(i: &CommandInputs<'_>) -> Vec<String> {
         if !rings_done.contains(&ring.to_string()) {
             rings_done.push(ring.to_string());
             out.push(format!(
-                "gcloud kms keyrings create {} --location={} --project={p}",
-                ring.key_ring, ring.location
+                "gcloud kms keyrings create {} --location={} --project={}",
+                ring.key_ring, ring.location, ring.project
             ));
         }
         let mut create = format!(
-            "gcloud kms keys create {} --keyring={} --location={} --project={p} --purpose=encryption --protection-level={}",
+            "gcloud kms keys create {} --keyring={} --location={} --project={} --purpose=encryption --protection-level={}",
             name.crypto_key,
             ring.key_ring,
             ring.location,
+            ring.project,
             i.request.protection_level.as_kms().to_ascii_lowercase()
         );
         if let (Some(days), Some(next)) = (i.request.rotation_days(), i.next_rotation_time) {
@@ -101,8 +111,8 @@ pub fn commands(i: &CommandInputs<'_>) -> Vec<String> {
         }
         out.push(create);
         out.push(format!(
-            "gcloud kms keys add-iam-policy-binding {} --keyring={} --location={} --project={p} --member=serviceAccount:{} --role={ROLE_ENCRYPTER_DECRYPTER}",
-            name.crypto_key, ring.key_ring, ring.location, i.service_account_email
+            "gcloud kms keys add-iam-policy-binding {} --keyring={} --location={} --project={} --member=serviceAccount:{} --role={ROLE_ENCRYPTER_DECRYPTER}",
+            name.crypto_key, ring.key_ring, ring.location, ring.project, i.service_account_email
         ));
     }
     out.push(format!(
@@ -121,6 +131,7 @@ mod tests {
         let request = SetupRequest {
             cluster_id: "35c4abb2-bb66-46d7-afed-25ebef5ed2aa".into(),
             project: "cmek-demo-project".into(),
+            key_project: None,
             service_account_id: "crdb-cmek-25ebef5ed2aa".into(),
             key_ring: "crdb".into(),
             crypto_key: "crdb-cmek".into(),
@@ -178,5 +189,63 @@ mod tests {
         );
         assert!(create.contains("--protection-level=hsm"));
         assert!(cmds.last().unwrap().contains("Cc-Version: 2024-09-16"));
+    }
+
+    #[test]
+    fn a_separate_key_project_puts_kms_commands_there_and_iam_in_the_service_account_project() {
+        let mut request = SetupRequest {
+            cluster_id: "35c4abb2-bb66-46d7-afed-25ebef5ed2aa".into(),
+            project: "cmek-demo-project".into(),
+            key_project: Some("cmek-keys-project".into()),
+            service_account_id: "crdb-cmek-25ebef5ed2aa".into(),
+            key_ring: "crdb".into(),
+            crypto_key: "crdb-cmek".into(),
+            layout: KeyLayout::KeyPerRegion,
+            protection_level: ProtectionLevel::Software,
+            rotation_period_days: None,
+        };
+        let keys = vec![PlannedKey {
+            name: "projects/cmek-keys-project/locations/us-east4/keyRings/crdb/cryptoKeys/crdb-cmek-us-east4".into(),
+            location: "us-east4".into(),
+            regions: vec!["us-east4".into()],
+            exists: false,
+            primary_state: None,
+        }];
+        let run = |request: &SetupRequest| {
+            commands(&CommandInputs {
+                request,
+                cockroach_principal:
+                    "crl-kms-user-25ebef5ed2aa@crl-prod-abc.iam.gserviceaccount.com",
+                service_account_email:
+                    "crdb-cmek-25ebef5ed2aa@cmek-demo-project.iam.gserviceaccount.com",
+                keys: &keys,
+                next_rotation_time: None,
+                cmek_body_json: "{}",
+            })
+        };
+        let cmds = run(&request);
+        for c in cmds.iter().filter(|c| c.starts_with("gcloud kms ")) {
+            assert!(
+                c.ends_with("--project=cmek-keys-project")
+                    || c.contains("--project=cmek-keys-project "),
+                "{c}"
+            );
+        }
+        for c in cmds.iter().filter(|c| c.starts_with("gcloud iam ")) {
+            assert!(c.contains("--project=cmek-demo-project"), "{c}");
+        }
+        assert!(cmds.contains(
+            &"gcloud services enable cloudkms.googleapis.com --project=cmek-keys-project"
+                .to_owned()
+        ));
+        assert!(cmds.contains(
+            &"gcloud services enable iam.googleapis.com --project=cmek-demo-project".to_owned()
+        ));
+        // The same project as `project`, or empty, is no separate key project.
+        for same in ["cmek-demo-project", "", "  "] {
+            request.key_project = Some(same.into());
+            assert_eq!(request.keys_project(), "cmek-demo-project");
+            assert!(run(&request)[0].contains("cloudkms.googleapis.com iam.googleapis.com"));
+        }
     }
 }

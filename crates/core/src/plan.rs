@@ -49,8 +49,15 @@ pub enum KeyLayout {
 pub struct SetupRequest {
     /// Full cluster UUID.
     pub cluster_id: String,
-    /// Customer GCP project that will hold the service account and the keys.
+    /// Customer GCP project that holds the service account (and the keys, unless
+    /// [`SetupRequest::key_project`] names another project).
     pub project: String,
+    /// A separate project for the key rings and keys (the audit's C12 fix: a key project no
+    /// person owns, where key admins do not use keys). `None`, empty or equal to `project`: the
+    /// keys live in `project` ([`SetupRequest::keys_project`]).
+    #[serde(default)]
+    #[ts(optional)]
+    pub key_project: Option<String>,
     /// Customer service account id (6-30 chars), e.g. `crdb-cmek-25ebef5ed2aa`.
     pub service_account_id: String,
     /// Key ring id (`[a-zA-Z0-9_-]{1,63}`).
@@ -67,6 +74,18 @@ pub struct SetupRequest {
 }
 
 impl SetupRequest {
+    /// The project that holds the key rings and keys: `key_project` when set, not empty and
+    /// not `project`; else `project`.
+    pub fn keys_project(&self) -> &str {
+        self.separate_key_project().unwrap_or(&self.project)
+    }
+    /// `key_project` when it names a project other than `project` (empty or equal: `None`).
+    pub fn separate_key_project(&self) -> Option<&str> {
+        self.key_project
+            .as_deref()
+            .map(str::trim)
+            .filter(|k| !k.is_empty() && *k != self.project)
+    }
     /// The rotation period in whole days when set and valid (plans validate it first).
     pub fn rotation_days(&self) -> Option<u32> {
         self.rotation_period_days
@@ -181,6 +200,11 @@ pub struct Plan {
     /// the summary count these, never the steps that are only verified.
     #[serde(default)]
     pub changes: u32,
+    /// True for a setup plan whose keys would get the audit's C12 finding (separation of
+    /// duties; a warning names who and why): the window and the CLI offer the fix, a separate
+    /// key project ([`SetupRequest::key_project`], `--key-project`).
+    #[serde(default)]
+    pub offer_key_project: bool,
 }
 
 impl Plan {

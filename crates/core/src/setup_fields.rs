@@ -51,6 +51,10 @@ pub mod fields {
         key: "project",
         label: "Project ID",
     };
+    pub const KEY_PROJECT: Field = Field {
+        key: "key_project",
+        label: "Key project",
+    };
     pub const SERVICE_ACCOUNT: Field = Field {
         key: "service_account_id",
         label: "Service account ID",
@@ -96,6 +100,7 @@ pub fn label_of(key: &str) -> &str {
     let setup = [
         CLUSTER,
         PROJECT,
+        KEY_PROJECT,
         SERVICE_ACCOUNT,
         KEY_RING,
         CRYPTO_KEY,

@@ -1,5 +1,6 @@
-//! The seeded demo organisation (same in `demo()` and `for_tests()`): two GCP projects, an
-//! existing key, and CockroachDB clusters covering the cases the app must handle. The AWS side
+//! The seeded demo organisation (same in `demo()` and `for_tests()`): three GCP projects (one
+//! for keys only, [`KEYS_PROJECT_ID`]), an existing key, and CockroachDB clusters covering the
+//! cases the app must handle. The AWS side
 //! (the customer account, empty, and the audit account) is in [`crate::aws::seed`]. All ids are
 //! fixed and exported as constants.
 
@@ -24,7 +25,14 @@ pub const DEMO_PROJECT_NUMBER: &str = "123456789012";
 pub const FRESH_PROJECT_ID: &str = "cmek-fresh-project";
 /// Number of [`FRESH_PROJECT_ID`].
 pub const FRESH_PROJECT_NUMBER: &str = "234567890123";
-/// GCP organisation that owns both projects.
+/// GCP project for keys only (the audit's C12 fix, issue #11): the demo officer holds Cloud KMS
+/// Admin and Viewer there but is not owner, and no person owns it; KMS and IAM are enabled.
+/// A setup with `key_project` set to it keeps the service account in [`DEMO_PROJECT_ID`] and
+/// raises no C12 on its keys.
+pub const KEYS_PROJECT_ID: &str = "cmek-keys-project";
+/// Number of [`KEYS_PROJECT_ID`].
+pub const KEYS_PROJECT_NUMBER: &str = "345678901234";
+/// GCP organisation that owns the demo projects.
 pub const GCP_ORGANIZATION: &str = "organizations/998877665544";
 /// A pre-existing key ring in the demo project (us-east4).
 pub const EXISTING_KEY_RING: &str =
@@ -128,6 +136,16 @@ pub(crate) fn seed(state: &mut State) {
             json!({"bindings": [{"role": "roles/owner", "members": [DEFAULT_GOOGLE_MEMBER]}]}),
         );
     }
+    let keys = project(KEYS_PROJECT_ID, KEYS_PROJECT_NUMBER, "CMEK Keys", true);
+    state.projects.insert(keys.id.clone(), keys);
+    seed_policy(
+        state,
+        &format!("projects/{KEYS_PROJECT_ID}"),
+        json!({"bindings": [
+            {"role": "roles/cloudkms.admin", "members": [DEFAULT_GOOGLE_MEMBER]},
+            {"role": "roles/viewer", "members": [DEFAULT_GOOGLE_MEMBER]},
+        ]}),
+    );
     state.key_rings.insert(
         EXISTING_KEY_RING.into(),
         json!({"name": EXISTING_KEY_RING, "createTime": "2025-04-01T08:00:00.000000Z"}),

@@ -141,6 +141,7 @@ pub async fn plan_add_region(conn: &Connection, request: AddRegionRequest) -> Re
     let setup_request = SetupRequest {
         cluster_id: id.to_string(),
         project: key.key_ring.project.clone(),
+        key_project: None,
         service_account_id: account_id(&sa_email),
         key_ring: key.key_ring.key_ring.clone(),
         crypto_key: key.crypto_key.clone(),
@@ -240,6 +241,7 @@ pub async fn plan_add_region(conn: &Connection, request: AddRegionRequest) -> Re
         commands,
         warnings,
         changes: 0,
+        offer_key_project: false,
     })
 }
 

@@ -19,6 +19,7 @@ pub const MAX_KMS_ID: usize = 63;
 pub fn validate(req: &SetupRequest) -> Result<ClusterId> {
     let id = cluster_id(&req.cluster_id)?;
     project(&req.project)?;
+    key_project(req.key_project.as_deref())?;
     let f = fields::SERVICE_ACCOUNT;
     ServiceAccountId::parse(f.label, &req.service_account_id).map_err(|e| f.relabel(e))?;
     key_ring(&req.key_ring)?;
@@ -38,6 +39,19 @@ pub fn cluster_id(raw: &str) -> Result<ClusterId> {
 /// Project ID: 6-30 of `a-z 0-9 -`, a letter first, no `-` last.
 pub fn project(raw: &str) -> Result<()> {
     let f = fields::PROJECT;
+    ProjectId::parse(f.label, raw)
+        .map(drop)
+        .map_err(|e| f.relabel(e))
+}
+
+/// Key project (optional): empty, or a Google project id like Project ID (6-30 of `a-z 0-9 -`,
+/// a letter first, no `-` last). Empty or equal to Project ID means the keys stay in Project ID
+/// (`SetupRequest::keys_project`).
+pub fn key_project(raw: Option<&str>) -> Result<()> {
+    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+        return Ok(());
+    };
+    let f = fields::KEY_PROJECT;
     ProjectId::parse(f.label, raw)
         .map(drop)
         .map_err(|e| f.relabel(e))

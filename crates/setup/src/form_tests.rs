@@ -21,6 +21,7 @@ fn fails(r: Result<impl std::fmt::Debug>, key: &str, label: &str, want: &str) {
         "crypto_key",
         "service_account_id",
         "rotation_period_days",
+        "key_project",
         "u32",
         "serde",
         "expected",
@@ -48,6 +49,39 @@ fn project_id_field() {
         "a-very-long-project-id-over-30-chars",
     ] {
         fails(project(bad), "project", "Project ID", "6-30 characters");
+    }
+}
+
+#[test]
+fn key_project_field() {
+    let req = |kp: Option<&str>| SetupRequest {
+        key_project: kp.map(str::to_owned),
+        ..good()
+    };
+    // Empty, blank, absent or the same as Project ID: the keys stay in Project ID.
+    for same in [None, Some(""), Some("  "), Some("my-project")] {
+        validate(&req(same)).unwrap();
+        assert_eq!(req(same).keys_project(), "my-project");
+        assert_eq!(req(same).separate_key_project(), None);
+    }
+    for ok in ["crdb-keys-123456", "my-key-project"] {
+        validate(&req(Some(ok))).unwrap();
+        assert_eq!(req(Some(ok)).keys_project(), ok);
+    }
+    for bad in [
+        "abc",
+        "Key-Project",
+        "1keys",
+        "keys-project-",
+        "a-very-long-key-project-id-over-30",
+        "keys_project",
+    ] {
+        fails(
+            validate(&req(Some(bad))),
+            "key_project",
+            "Key project",
+            "6-30 characters",
+        );
     }
 }
 
@@ -216,6 +250,7 @@ fn good() -> SetupRequest {
     SetupRequest {
         cluster_id: "25ebef5e-d2aa-4c1f-9a3e-0123456789ab".into(),
         project: "my-project".into(),
+        key_project: None,
         service_account_id: "crdb-cmek-25ebef5ed2aa".into(),
         key_ring: "cockroachdb-cmek".into(),
         crypto_key: "crdb-25ebef5ed2aa".into(),

@@ -9,20 +9,24 @@ use cmek_core::kms::{
     version_state, CryptoKey, VersionTemplate, ALGORITHM_SYMMETRIC, PURPOSE_ENCRYPT_DECRYPT,
 };
 use cmek_core::names::format_duration_secs;
-use cmek_core::plan::StepOutcome;
+use cmek_core::plan::{StepKind, StepOutcome};
 use cmek_core::service_usage::{SERVICE_IAM, SERVICE_KMS};
 use cmek_core::{Error, ErrorCode, Result};
 use cmek_gcp::{edit_policy, PolicyTarget};
 use cmek_retry::Check;
 
-/// Permissions the setup needs, and where (field report B40).
-const PROJECT_PERMISSIONS: &[&str] = &[
+/// Permissions the setup needs in the service account's project (field report B40).
+const SA_PROJECT_PERMISSIONS: &[&str] = &[
     "serviceusage.services.get",
     "serviceusage.services.enable",
     "iam.serviceAccounts.create",
     "iam.serviceAccounts.get",
     "iam.serviceAccounts.getIamPolicy",
     "iam.serviceAccounts.setIamPolicy",
+];
+/// Permissions the setup needs in the project that holds the keys (B40): the service
+/// account's project, or the separate key project (`SetupRequest::key_project`).
+const KMS_PROJECT_PERMISSIONS: &[&str] = &[
     "cloudkms.keyRings.create",
     "cloudkms.keyRings.get",
     "cloudkms.cryptoKeys.create",
@@ -41,16 +45,42 @@ const SA_PERMISSIONS: &[&str] = &[
     "iam.serviceAccounts.setIamPolicy",
 ];
 
-/// testIamPermissions on the project and on each existing key and the service account; a
-/// permission counts if granted at the project or on the resource itself. Names every
-/// missing permission before any write.
+/// testIamPermissions on the service account's project (Service Usage, IAM), on the key
+/// project (Cloud KMS; the same project unless `key_project` names another, which then also
+/// needs Service Usage to read — and, when an API must be enabled, enable — Cloud KMS), and on
+/// each existing key and the service account; a permission counts if granted at its project or
+/// on the resource itself. Names every missing permission with its project or resource before
+/// any write.
 pub(crate) async fn check_permissions(run: &Run<'_>) -> Result<StepDone> {
     let g = &run.conn.google;
-    let project = &run.plan.request.project;
-    let at_project = g
-        .crm
-        .test_iam_permissions(project, PROJECT_PERMISSIONS)
-        .await?;
+    let req = &run.plan.request;
+    let project = &req.project;
+    let key_project = req.keys_project();
+    let separate = key_project != project.as_str();
+    let mut at_sa_project: Vec<&str> = SA_PROJECT_PERMISSIONS.to_vec();
+    let mut at_key_project: Vec<&str> = KMS_PROJECT_PERMISSIONS.to_vec();
+    if separate {
+        at_key_project.push("serviceusage.services.get");
+        let enabling = run
+            .plan
+            .steps
+            .iter()
+            .any(|s| s.kind == StepKind::EnableApis && !s.already_done);
+        if enabling {
+            at_key_project.push("serviceusage.services.enable");
+        }
+    } else {
+        at_sa_project.append(&mut at_key_project);
+    }
+    let sa_granted = g.crm.test_iam_permissions(project, &at_sa_project).await?;
+    let key_granted = match separate {
+        true => {
+            g.crm
+                .test_iam_permissions(key_project, &at_key_project)
+                .await?
+        }
+        false => sa_granted.clone(),
+    };
     let mut missing: Vec<String> = Vec::new();
     for key in run.plan.keys.iter().filter(|k| k.exists) {
         let granted = g
@@ -59,7 +89,7 @@ pub(crate) async fn check_permissions(run: &Run<'_>) -> Result<StepDone> {
             .await?;
         for p in KEY_PERMISSIONS
             .iter()
-            .filter(|p| !at_project.iter().any(|x| x == *p) && !granted.iter().any(|x| x == *p))
+            .filter(|p| !key_granted.iter().any(|x| x == *p) && !granted.iter().any(|x| x == *p))
         {
             missing.push(format!("{p} on {}", key.name));
         }
@@ -72,21 +102,31 @@ pub(crate) async fn check_permissions(run: &Run<'_>) -> Result<StepDone> {
             .await?;
         for p in SA_PERMISSIONS
             .iter()
-            .filter(|p| !at_project.iter().any(|x| x == *p) && !granted.iter().any(|x| x == *p))
+            .filter(|p| !sa_granted.iter().any(|x| x == *p) && !granted.iter().any(|x| x == *p))
         {
             missing.push(format!("{p} on {email}"));
         }
     }
-    let needed_at_project = PROJECT_PERMISSIONS.iter().filter(|p| {
+    let needed = |p: &&&str| {
         let covered_elsewhere = (run.plan.service_account_exists && SA_PERMISSIONS.contains(p))
             || (p.starts_with("cloudkms.cryptoKeys.")
                 && !p.ends_with("create")
                 && run.plan.keys.iter().all(|k| k.exists));
         let skip_create_sa = **p == "iam.serviceAccounts.create" && run.plan.service_account_exists;
         !covered_elsewhere && !skip_create_sa
-    });
-    for p in needed_at_project.filter(|p| !at_project.iter().any(|x| x == *p)) {
-        missing.push(format!("{p} on projects/{project}"));
+    };
+    let mut checks = vec![(project.as_str(), &at_sa_project, &sa_granted)];
+    if separate {
+        checks.push((key_project, &at_key_project, &key_granted));
+    }
+    for (in_project, wanted, granted) in checks {
+        for p in wanted
+            .iter()
+            .filter(needed)
+            .filter(|p| !granted.iter().any(|x| x == *p))
+        {
+            missing.push(format!("{p} on projects/{in_project}"));
+        }
     }
     if missing.is_empty() {
         return Ok((
@@ -107,10 +147,15 @@ pub(crate) async fn check_permissions(run: &Run<'_>) -> Result<StepDone> {
 /// operations (field report B19).
 pub(crate) async fn enable_apis(run: &Run<'_>) -> Result<StepDone> {
     let su = &run.conn.google.service_usage;
-    let project = &run.plan.request.project;
+    let req = &run.plan.request;
     let timing = run.conn.timing;
     let mut enabled = Vec::new();
-    for service in [SERVICE_KMS, SERVICE_IAM] {
+    // Cloud KMS where the keys live (the key project when separate), IAM where the service
+    // account lives.
+    for (service, project) in [
+        (SERVICE_KMS, req.keys_project()),
+        (SERVICE_IAM, req.project.as_str()),
+    ] {
         if su.get_service(project, service).await?.is_enabled() {
             continue;
         }
@@ -152,7 +197,7 @@ pub(crate) async fn enable_apis(run: &Run<'_>) -> Result<StepDone> {
                 ),
             ));
         }
-        enabled.push(service);
+        enabled.push(format!("{service} in {project}"));
     }
     Ok(if enabled.is_empty() {
         (

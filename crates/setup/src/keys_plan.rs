@@ -22,6 +22,8 @@ pub(crate) struct KeyPlan {
     pub iam_changes: Vec<PlannedIamChange>,
     pub keys: Vec<PlannedKey>,
     pub warnings: Vec<String>,
+    /// True when the audit would raise C12 on a key of the plan (a warning says who and why).
+    pub c12: bool,
 }
 
 /// Looks up every wanted key (resource name and the cluster regions it serves) and plans its
@@ -41,6 +43,7 @@ pub(crate) async fn plan_keys(
         iam_changes: Vec::new(),
         keys: Vec::new(),
         warnings: Vec::new(),
+        c12: false,
     };
     for (name, regions) in wanted {
         let ring = name.key_ring.to_string();
@@ -130,8 +133,9 @@ pub(crate) async fn plan_keys(
         });
     }
     // The audit's own C12 on what the plan creates (issue #11).
-    p.warnings
-        .extend(crate::separation::c12_warnings(conn, &end_states).await?);
+    let c12 = crate::separation::c12_warnings(conn, &end_states).await?;
+    p.c12 = c12.raised;
+    p.warnings.extend(c12.warnings);
     Ok(p)
 }
 

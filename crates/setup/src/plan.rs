@@ -47,6 +47,7 @@ pub async fn suggest_request(conn: &Connection, cluster_id: &str) -> Result<Setu
     Ok(SetupRequest {
         cluster_id: id.to_string(),
         project: suggest_project(conn).await,
+        key_project: None,
         service_account_id: format!("crdb-cmek-{}", id.suffix()),
         key_ring: "cockroachdb-cmek".into(),
         crypto_key: format!("crdb-{}", id.suffix()),
@@ -95,11 +96,10 @@ async fn in_use_request(
         names.push((s.region.clone(), n));
     }
     let covered: Vec<&str> = specs.iter().map(|s| s.region.as_str()).collect();
-    if sa_project != ring.project
-        || cluster
-            .region_names()
-            .iter()
-            .any(|r| !covered.contains(&r.as_str()))
+    if cluster
+        .region_names()
+        .iter()
+        .any(|r| !covered.contains(&r.as_str()))
     {
         return Err(does_not_apply());
     }
@@ -128,7 +128,9 @@ async fn in_use_request(
     let key = conn.google.kms.get_crypto_key(&name.to_string()).await?;
     Ok(SetupRequest {
         cluster_id: id.to_string(),
-        project: ring.project.clone(),
+        project: sa_project.to_owned(),
+        // Keys in another project than the service account: the separate key project (C12).
+        key_project: (sa_project != ring.project).then(|| ring.project.clone()),
         service_account_id: sa_id.to_owned(),
         key_ring: ring.key_ring.clone(),
         crypto_key,
@@ -172,7 +174,7 @@ pub(crate) fn planned_keys(
     let regions = cluster.region_names();
     let key = |location: &str, id: String| CryptoKeyName {
         key_ring: KeyRingName {
-            project: req.project.clone(),
+            project: req.keys_project().to_owned(),
             location: location.to_owned(),
             key_ring: req.key_ring.clone(),
         },
@@ -233,30 +235,51 @@ pub async fn plan(conn: &Connection, request: SetupRequest) -> Result<Plan> {
         None => Policy::default(),
     };
 
+    // Cloud KMS is needed where the keys live, IAM where the service account lives.
+    let key_project = request.keys_project().to_owned();
     let mut disabled_apis = Vec::new();
-    for service in [SERVICE_KMS, SERVICE_IAM] {
-        match g.service_usage.get_service(&request.project, service).await {
+    for (service, project) in [
+        (SERVICE_KMS, key_project.as_str()),
+        (SERVICE_IAM, request.project.as_str()),
+    ] {
+        match g.service_usage.get_service(project, service).await {
             Ok(svc) if svc.is_enabled() => {}
-            Ok(_) => disabled_apis.push(service),
+            Ok(_) => disabled_apis.push((service, project)),
             // Without serviceusage.services.get we cannot tell; the apply's permission check says so.
             Err(e) if e.code == ErrorCode::PermissionDenied => {}
             Err(e) => return Err(e),
         }
     }
     let mut warnings = vec!["CockroachDB's advanced security add-on cannot be checked through the API; if it is off, CockroachDB will refuse the key and the last step will say so.".to_owned()];
-    for service in &disabled_apis {
-        warnings.push(format!("{service} is disabled in {}; applying enables it and waits for the operation (it can take a few minutes).", request.project));
+    for (service, project) in &disabled_apis {
+        warnings.push(format!("{service} is disabled in {project}; applying enables it and waits for the operation (it can take a few minutes)."));
     }
+    let (permissions_title, apis_title) = match request.separate_key_project() {
+        Some(kp) => (
+            format!(
+                "Check your permissions in {} and in key project {kp}",
+                request.project
+            ),
+            format!(
+                "Enable the IAM API in {} and the Cloud KMS API in {kp}",
+                request.project
+            ),
+        ),
+        None => (
+            "Check your permissions".to_owned(),
+            "Enable the Cloud KMS and IAM APIs".to_owned(),
+        ),
+    };
     let mut steps = vec![
         step(
             StepKind::CheckPermissions,
-            "Check your permissions",
+            &permissions_title,
             &format!("projects/{}", request.project),
             false,
         ),
         step(
             StepKind::EnableApis,
-            "Enable the Cloud KMS and IAM APIs",
+            &apis_title,
             &format!("projects/{}", request.project),
             disabled_apis.is_empty(),
         ),
@@ -277,6 +300,10 @@ pub async fn plan(conn: &Connection, request: SetupRequest) -> Result<Plan> {
     let mut iam_changes = vec![change(&sa_email, &sa_policy, token_creator)];
     let kp = keys_plan::plan_keys(conn, planned_keys(&request, &cluster)?, &sa_email).await?;
     warnings.extend(kp.warnings);
+    if let (Some(kp_id), true) = (request.separate_key_project(), kp.c12) {
+        warnings.push(format!("Key project {kp_id} does not yet separate duties, so the audit will still report C12 on the keys (see above): choose a key project no person owns, where whoever holds Cloud KMS Admin holds no encrypt/decrypt role."));
+    }
+    let offer_key_project = kp.c12;
     steps.extend(kp.create_steps);
     steps.extend(kp.grant_steps);
     iam_changes.extend(kp.iam_changes);
@@ -330,6 +357,7 @@ pub async fn plan(conn: &Connection, request: SetupRequest) -> Result<Plan> {
         commands,
         warnings,
         changes: 0,
+        offer_key_project,
     })
 }
 

@@ -124,6 +124,7 @@ pub async fn plan_rotation(conn: &Connection, request: RotationRequest) -> Resul
     let setup_request = SetupRequest {
         cluster_id: id.to_string(),
         project: request.project.clone(),
+        key_project: None,
         service_account_id: account_id(&sa_email),
         key_ring: request.key_ring.clone(),
         crypto_key: request.crypto_key.clone(),
@@ -227,6 +228,7 @@ pub async fn plan_rotation(conn: &Connection, request: RotationRequest) -> Resul
         commands,
         warnings,
         changes: 0,
+        offer_key_project: false,
     })
 }
 
@@ -275,7 +277,7 @@ pub(crate) async fn rotation_instead(
     }
     let rotation = RotationRequest {
         cluster_id: request.cluster_id.clone(),
-        project: request.project.clone(),
+        project: request.keys_project().to_owned(),
         key_ring: request.key_ring.clone(),
         crypto_key: request.crypto_key.clone(),
         layout: Some(request.layout.clone()),

@@ -20,14 +20,24 @@ pub(crate) struct EndState {
     pub key_after: Vec<Grant>,
 }
 
+/// What [`c12_warnings`] found.
+pub(crate) struct C12Warnings {
+    /// One warning per finding the audit would raise (and one per project whose policy could
+    /// not be read, saying C12 was not checked).
+    pub warnings: Vec<String>,
+    /// True when the audit would raise C12 on at least one key.
+    pub raised: bool,
+}
+
 /// The C12 warnings for `keys` (empty when the audit would raise no C12 on them). A project
 /// policy the identity may not read gives one warning saying C12 was not checked.
-pub(crate) async fn c12_warnings(conn: &Connection, keys: &[EndState]) -> Result<Vec<String>> {
+pub(crate) async fn c12_warnings(conn: &Connection, keys: &[EndState]) -> Result<C12Warnings> {
     let g = &conn.google;
     let mut projects: BTreeMap<String, Option<Policy>> = BTreeMap::new();
     let mut rings: BTreeMap<String, Policy> = BTreeMap::new();
     let mut owners: BTreeMap<(String, Vec<String>), Vec<String>> = BTreeMap::new();
     let mut warnings = Vec::new();
+    let mut raised = false;
     for k in keys {
         let project = k.key.split('/').nth(1).unwrap_or_default().to_owned();
         if !projects.contains_key(&project) {
@@ -67,6 +77,7 @@ pub(crate) async fn c12_warnings(conn: &Connection, keys: &[EndState]) -> Result
             effective.iter().map(|(r, m)| (r.as_str(), m.as_str())),
             project_pairs.iter().map(|(r, m)| (r.as_str(), m.as_str())),
         );
+        raised |= !rule.is_clean();
         for m in &rule.administer_and_use {
             warnings.push(format!("Separation of duties (audit check C12): {m} will be able to both administer and use key {}, so the audit will report C12 on it. Fix: give {m} either Cloud KMS Admin or an encrypt/decrypt role, not both.", k.key));
         }
@@ -78,7 +89,7 @@ pub(crate) async fn c12_warnings(conn: &Connection, keys: &[EndState]) -> Result
         }
     }
     for ((project, people), keys) in owners {
-        warnings.push(format!("Separation of duties (audit check C12): {} own(s) project {project}, which will hold {} key(s) ({}); the audit will report C12 on each. Fix: keep the keys in a separate key project that no person owns, where the people who manage keys hold Cloud KMS Admin and no encrypt/decrypt role.", people.join(", "), keys.len(), keys.join(", ")));
+        warnings.push(format!("Separation of duties (audit check C12): {} own(s) project {project}, which will hold {} key(s) ({}); the audit will report C12 on each. Fix: keep the keys in a separate key project that no person owns, where the people who manage keys hold Cloud KMS Admin and no encrypt/decrypt role (the service account can stay where it is).", people.join(", "), keys.len(), keys.join(", ")));
     }
-    Ok(warnings)
+    Ok(C12Warnings { warnings, raised })
 }

@@ -52,4 +52,10 @@ warnings: Array<string>,
  * unchanged setup (every step exists and will only be verified). The confirm dialog and
  * the summary count these, never the steps that are only verified.
  */
-changes: number, };
+changes: number, 
+/**
+ * True for a setup plan whose keys would get the audit's C12 finding (separation of
+ * duties; a warning names who and why): the window and the CLI offer the fix, a separate
+ * key project ([`SetupRequest::key_project`], `--key-project`).
+ */
+offerKeyProject: boolean, };

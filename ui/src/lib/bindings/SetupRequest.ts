@@ -12,9 +12,16 @@ export type SetupRequest = {
  */
 clusterId: string, 
 /**
- * Customer GCP project that will hold the service account and the keys.
+ * Customer GCP project that holds the service account (and the keys, unless
+ * [`SetupRequest::key_project`] names another project).
  */
 project: string, 
+/**
+ * A separate project for the key rings and keys (the audit's C12 fix: a key project no
+ * person owns, where key admins do not use keys). `None`, empty or equal to `project`: the
+ * keys live in `project` ([`SetupRequest::keys_project`]).
+ */
+keyProject?: string, 
 /**
  * Customer service account id (6-30 chars), e.g. `crdb-cmek-25ebef5ed2aa`.
  */
