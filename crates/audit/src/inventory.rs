@@ -396,5 +396,6 @@ pub fn key_row(key: &CryptoKey, ring: &str, versions: Vec<CryptoKeyVersion>) -> 
         versions,
         effective_bindings: Vec::new(),
         used_by: Vec::new(),
+        protected_resources: None,
     }
 }

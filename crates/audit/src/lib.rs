@@ -31,6 +31,7 @@ pub mod export;
 pub mod graph;
 pub mod inventory;
 pub mod model;
+pub mod protected;
 pub mod report;
 mod scan_options_read;
 pub mod scope;

@@ -187,6 +187,10 @@ pub struct KeyRow {
     /// Key + key ring + project bindings, each with its level.
     pub effective_bindings: Vec<EffectiveBinding>,
     pub used_by: Vec<KeyUse>,
+    /// For a key a CockroachDB cluster uses: the organisation's other resources it protects, or
+    /// why not searched (`crate::protected`); `None` for other keys.
+    #[serde(default)]
+    pub protected_resources: Option<cmek_core::protected::ProtectedResources>,
 }
 
 /// One key ring.

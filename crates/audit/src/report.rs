@@ -52,13 +52,18 @@ pub async fn run_audit_with_aws(
     let started = Instant::now();
     let now = OffsetDateTime::now_utc();
     let google_side = crate::asset_path::scan_google(clients.google, options, cancel, sink);
+    // The keys the clusters use are searched in KMS Inventory as soon as the clusters are read
+    // (`crate::protected`), alongside the Google inventory, whichever path reads it.
     let crdb_side = async {
-        match clients.cockroach {
+        let (clusters, error) = match clients.cockroach {
             Some(c) if options.include_cockroach => read_clusters(c, cancel, sink).await,
             _ => (Vec::new(), None),
-        }
+        };
+        let protected =
+            crate::protected::for_clusters(clients.google, &options.scope, &clusters, cancel).await;
+        (clusters, error, protected)
     };
-    let ((mut project_rows, inventory_path), (clusters, cockroach_error)) =
+    let ((mut project_rows, inventory_path), (clusters, cockroach_error, protected)) =
         tokio::join!(google_side, crdb_side);
     let service_accounts = read_service_accounts(
         clients.google,
@@ -68,6 +73,7 @@ pub async fn run_audit_with_aws(
     )
     .await;
     link_keys(&mut project_rows, &clusters);
+    crate::protected::attach(&mut project_rows, &protected);
     let inputs = Inputs {
         projects: &project_rows,
         service_accounts: &service_accounts,

@@ -1,7 +1,8 @@
 //! The two inventory paths (issue #12): the crawl and Cloud Asset Inventory read the sandbox's
 //! audit organisation at organisation scope and must produce the same findings (check ids,
 //! resources, severities, status, evidence, modulo order) and the same key rows; without the
-//! Cloud Asset permissions the audit falls back to the crawl and says why.
+//! Cloud Asset permissions the audit falls back to the crawl and says why. What else the cluster
+//! keys protect (KMS Inventory) is the same on both paths.
 
 mod common;
 
@@ -151,6 +152,20 @@ async fn inventory_path_and_crawl_find_the_same_on_the_audit_organisation() {
     for (c, i) in ck.iter().zip(&ik) {
         assert_eq!(c, i, "key row {}", c.name);
     }
+    // The same KMS Inventory answer on both paths (it keys off the clusters), with the seeded
+    // resources of the key that protects other data.
+    let protected = |k: &[cmek_audit::KeyRow]| -> Vec<(String, String)> {
+        k.iter()
+            .filter_map(|k| Some((k.name.clone(), k.protected_resources.as_ref()?.line())))
+            .collect()
+    };
+    assert_eq!(protected(&ck), protected(&ik));
+    let seeded = ik
+        .iter()
+        .find(|k| k.name == cmek_sandbox::seed_audit::PROTECTING_KEY)
+        .and_then(|k| k.protected_resources.as_ref())
+        .expect("the seeded key was searched");
+    assert_eq!(seeded.resources().len(), 2, "{}", seeded.line());
 
     let (cf, inf) = (findings(&crawl), findings(&inventory));
     assert!(

@@ -33,6 +33,7 @@ pub mod lifecycle;
 pub mod names;
 pub mod observe;
 pub mod plan;
+pub mod protected;
 pub mod secret;
 pub mod separation;
 pub mod service_account;

@@ -25,6 +25,8 @@ pub struct Project {
     pub project_id: String,
     pub display_name: String,
     pub state: String,
+    /// `organizations/{id}` or `folders/{id}`; empty when the project has no parent.
+    pub parent: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -67,6 +69,12 @@ impl ResourceManagerClient {
                 None => return Ok(out),
             }
         }
+    }
+
+    /// `cloudresourcemanager.projects.get` (v3): the project with its `parent`.
+    pub async fn get_project(&self, project: &str) -> Result<Project> {
+        let call = Call::new(Method::GET, format!("{}v3/projects/{project}", self.base));
+        self.http.send(call).await
     }
 
     /// `cloudresourcemanager.projects.getIamPolicy` (POST with `options` in the body).

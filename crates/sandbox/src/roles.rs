@@ -14,6 +14,7 @@ pub const KNOWN_ROLES: &[&str] = &[
     "roles/resourcemanager.projectIamAdmin",
     "roles/iam.securityAdmin",
     "roles/cloudasset.viewer",
+    "roles/cloudkms.protectedResourcesViewer",
 ];
 
 const KMS_USE: &[&str] = &[
@@ -72,6 +73,10 @@ pub fn role_grants(role: &str, permission: &str) -> bool {
         "roles/cloudasset.viewer" => {
             permission.starts_with("cloudasset.assets.")
                 || permission == "resourcemanager.projects.get"
+        }
+        // KMS Inventory's search of what a key protects, granted at the organisation.
+        "roles/cloudkms.protectedResourcesViewer" => {
+            permission == "cloudkms.protectedResources.search"
         }
         "roles/resourcemanager.projectIamAdmin" => matches!(
             permission,

@@ -56,6 +56,13 @@ pub const RING_PUBLIC_KEY: &str =
 pub const OWNER_PROJECT_KEY: &str =
     "projects/audit-owner-prj/locations/us-east4/keyRings/owned/cryptoKeys/k";
 
+/// The `audit-clean` cluster's key, which also protects a BigQuery dataset and a Cloud Storage
+/// bucket of [`AUDIT_OWNER_PROJECT`] (`crate::kms_inventory::PROTECTED`).
+pub const PROTECTING_KEY: &str =
+    "projects/audit-keys-prj/locations/us-east4/keyRings/crdb-ring/cryptoKeys/clean";
+/// The officer may search what keys protect in the organisation (KMS Inventory).
+pub const PROTECTED_VIEWER_ROLE: &str = "roles/cloudkms.protectedResourcesViewer";
+
 /// Full name of a key of [`AUDIT_RING`].
 pub fn audit_key(id: &str) -> String {
     format!("{AUDIT_RING}/cryptoKeys/{id}")
@@ -249,6 +256,12 @@ pub fn seed_audit(state: &mut State) {
         json!([{"role": "roles/owner", "members": ["user:legacy-admin@example.com"]},
         {"role": "roles/viewer", "members": [DEFAULT_GOOGLE_MEMBER]},
         {"role": TOKEN, "members": ["user:dev@example.com"]}]),
+    );
+    // Only the KMS Inventory search at the organisation: no check reads organisation policies.
+    crate::iam_policy::seed_policy(
+        state,
+        GCP_ORGANIZATION,
+        json!({"bindings": [{"role": PROTECTED_VIEWER_ROLE, "members": [DEFAULT_GOOGLE_MEMBER]}]}),
     );
     seed_keys(state);
     seed_clusters(state);
