@@ -139,6 +139,11 @@ pub struct PlanOptions {
     /// GCP project for the service account and the keys [default: the first suitable one].
     #[arg(long, value_name = "PROJECT", value_parser = project_id)]
     pub project: Option<String>,
+    /// A separate GCP project for the key rings and keys, the fix for the audit's C12
+    /// (separation of duties): a project no person owns, where you hold Cloud KMS Admin; the
+    /// service account stays in --project [default: the keys go in --project].
+    #[arg(long, value_name = "PROJECT", value_parser = project_id)]
+    pub key_project: Option<String>,
     /// One key per cluster region, each in its region (the default for several regions).
     #[arg(long, group = "layout")]
     pub key_per_region: bool,

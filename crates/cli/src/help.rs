@@ -33,7 +33,8 @@ pub const PLAN_EXAMPLES: &str = "\
 Examples:
   cmek plan prod-payments --project my-kms-project --out plan.json
   cmek plan global-ledger --multi-region us --hsm --rotation 30d --json
-  cmek plan prod-payments --same-key --rotation never --key-ring crdb --key payments";
+  cmek plan prod-payments --same-key --rotation never --key-ring crdb --key payments
+  cmek plan prod-payments --project my-app-project --key-project my-keys-project   keys apart (C12)";
 
 pub const APPLY_EXAMPLES: &str = "\
 Examples:

@@ -22,6 +22,7 @@ pub fn is_aws(cluster: &Cluster, o: &PlanOptions) -> Result<bool> {
     let aws = cluster.cloud_provider == "AWS";
     let gcp_flags = [
         ("--project", o.project.is_some()),
+        ("--key-project", o.key_project.is_some()),
         ("--same-key", o.same_key),
         ("--multi-region", o.multi_region.is_some()),
         ("--hsm", o.hsm),

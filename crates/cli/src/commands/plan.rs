@@ -47,6 +47,9 @@ pub async fn request_for(desk: &Desk, cluster: &Cluster, o: &PlanOptions) -> Res
     if let Some(project) = &o.project {
         req.project = project.clone();
     }
+    if let Some(key_project) = &o.key_project {
+        req.key_project = Some(key_project.clone());
+    }
     if req.project.is_empty() {
         return Err(invalid(
             "--project",
@@ -104,14 +107,20 @@ pub(super) fn write_plan(plan: &Plan, path: &Path) -> Result<()> {
         .map_err(|e| Error::internal(format!("--out: {}", e.message)))
 }
 
+/// How the plan's separation-of-duties warnings begin (`cmek_setup`'s C12 warning).
+const C12_PREFIX: &str = "Separation of duties (audit check C12)";
+
 /// The plan for people: what is created or adopted, the steps, the IAM grants, the warnings.
 pub fn print_plan(plan: &Plan, out: &Out) {
     let r = &plan.request;
     println!(
-        "Plan for {} ({}) in project {}",
+        "Plan for {} ({}) in project {}{}",
         out.paint(&plan.cluster.name, Tone::Good),
         plan.cluster.id,
-        r.project
+        r.project,
+        r.separate_key_project()
+            .map(|kp| format!(", keys in key project {kp}"))
+            .unwrap_or_default()
     );
     println!("  digest {}", out.paint(&plan.digest, Tone::Dim));
     let rotation = r
@@ -168,6 +177,11 @@ pub fn print_plan(plan: &Plan, out: &Out) {
         out.print_table(&iam);
     }
     for w in &plan.warnings {
-        println!("{} {w}", out.paint("warning:", Tone::Warn));
+        // The C12 fix is a flag here (the window has a button for it).
+        let fix = match w.starts_with(C12_PREFIX) && plan.offer_key_project {
+            true => " With cmek: --key-project PROJECT (the service account stays in --project).",
+            false => "",
+        };
+        println!("{} {w}{fix}", out.paint("warning:", Tone::Warn));
     }
 }
