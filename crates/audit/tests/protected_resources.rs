@@ -198,3 +198,40 @@ async fn chosen_projects_search_at_the_organisation_of_the_key_project() {
         sb.spec_violations()
     );
 }
+
+#[tokio::test]
+async fn every_export_shows_what_else_the_key_protects() {
+    use cmek_audit::export::{csv, html, json, ocsf};
+    let sb = common::audit_sandbox().await;
+    let report = common::full_report(&sb).await;
+    let want = key(&report, PROTECTING_KEY).protected_resources.clone();
+    assert!(want.is_some());
+
+    let back = json::from_json(&json::to_json(&report)).expect("JSON export reads back");
+    assert_eq!(key(&back, PROTECTING_KEY).protected_resources, want, "JSON");
+
+    let c = csv::to_csv(&report);
+    let line = format!(
+        "# protectedResources key={PROTECTING_KEY} also protects 2 resource(s) of {GCP_ORGANIZATION}: bigquery.googleapis.com/Dataset //bigquery.googleapis.com/projects/audit-owner-prj/datasets/payments_ledger (us-east4); "
+    );
+    assert!(c.lines().any(|l| l.starts_with(&line)), "CSV:\n{c}");
+
+    let h = html::to_html(&report);
+    assert!(
+        h.contains("Other resources this key protects in organizations/998877665544 (KMS Inventory): 2</p>"),
+        "HTML"
+    );
+    assert!(h.contains("//storage.googleapis.com/projects/_/buckets/audit-owner-prj-exports"));
+
+    let events = ocsf::to_ocsf(&report);
+    let first = &events[0]["unmapped"]["protected_resources"];
+    let entry = first
+        .as_array()
+        .and_then(|a| a.iter().find(|e| e["key"] == PROTECTING_KEY))
+        .expect("OCSF lists the key");
+    assert_eq!(entry["result"]["status"], "evaluated");
+    assert_eq!(
+        entry["result"]["resources"].as_array().map(Vec::len),
+        Some(2)
+    );
+}

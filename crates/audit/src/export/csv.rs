@@ -3,7 +3,8 @@
 //! title,message,evidence,sources,remediation`. Evidence is `field=value` joined with ` | `.
 //! A check that did not run has status `NOT_EVALUATED`, an empty severity (it is no detection)
 //! and its reason in `message`; a `# summary` line gives the counts of every surface
-//! ([`crate::model::FindingCounts`]).
+//! ([`crate::model::FindingCounts`]); a `# protectedResources key=… ` line per key a
+//! CockroachDB cluster uses says what else it protects (or why that was not evaluated).
 
 use crate::model::{AuditReport, Finding, FindingStatus};
 
@@ -49,6 +50,16 @@ pub fn to_csv(report: &AuditReport) -> String {
         "# summary failed={} critical={} high={} medium={} low={} info={} notEvaluated={}\n",
         c.failed, c.critical, c.high, c.medium, c.low, c.info, c.not_evaluated
     ));
+    // What else each CockroachDB key protects (KMS Inventory): evidence, not findings.
+    for k in report.keys() {
+        if let Some(p) = &k.protected_resources {
+            out.push_str(&format!(
+                "# protectedResources key={} {}\n",
+                k.name,
+                p.line().replace(['\n', '\r'], " ")
+            ));
+        }
+    }
     out.push_str(
         "checkId,severity,status,resource,project,title,message,evidence,sources,remediation\r\n",
     );

@@ -2,7 +2,8 @@
 //! `src=`/`href=` to anything), every value HTML-escaped. Sections: header (scan time,
 //! identity, app version), summary (failed per severity and not evaluated, the counts of every
 //! surface), failed findings (blocks: evidence, remediation, sources), checks not evaluated
-//! with why, keys (with versions, effective bindings and the clusters using them), one section
+//! with why, keys (with versions, effective bindings, the clusters using them and what else
+//! they protect in the organisation, from KMS Inventory), one section
 //! per cluster (a new page in print; "not audited" when its cloud was not in the scan), checks
 //! catalogue. Prints on A4 portrait with nothing cut off (see [`CSS`]).
 
@@ -85,6 +86,50 @@ fn key_section(out: &mut String, k: &KeyRow) {
             );
         }
         out.push_str("</table>");
+    }
+    protected_section(out, k);
+}
+
+/// What else the key protects in the organisation (KMS Inventory), or why not evaluated.
+fn protected_section(out: &mut String, k: &KeyRow) {
+    use cmek_core::protected::ProtectedResources as P;
+    match &k.protected_resources {
+        None => {}
+        Some(P::NotEvaluated { why }) => {
+            let _ = write!(
+                out,
+                "<p>Other resources this key protects: not evaluated: {}</p>",
+                esc(why)
+            );
+        }
+        Some(P::Evaluated {
+            organization,
+            resources,
+        }) if resources.is_empty() => {
+            let _ = write!(
+                out,
+                "<p>Other resources this key protects: none in {} (KMS Inventory)</p>",
+                esc(organization)
+            );
+        }
+        Some(P::Evaluated {
+            organization,
+            resources,
+        }) => {
+            let _ = write!(out, "<p>Other resources this key protects in {} (KMS Inventory): {}</p><table><tr><th>Type</th><th>Resource</th><th>Project</th><th>Location</th><th>Key version</th></tr>", esc(organization), resources.len());
+            for r in resources {
+                let _ = write!(
+                    out,
+                    "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    esc(&r.resource_type),
+                    esc(&r.name),
+                    esc(&r.project),
+                    esc(&r.location),
+                    esc(&r.key_versions.join(", "))
+                );
+            }
+            out.push_str("</table>");
+        }
     }
 }
 

@@ -10,7 +10,8 @@
 //! Only failed checks are Detection Findings. A check that did not run is no detection and is
 //! never sent as one (no severity, no `New` status): it is left out of the events and listed,
 //! with its reason, in every event's `unmapped.not_evaluated` (with `unmapped.summary`, the
-//! counts every surface shows); the JSON, CSV and HTML exports carry it as a row.
+//! counts every surface shows); the JSON, CSV and HTML exports carry it as a row. What else the
+//! keys CockroachDB uses protect (KMS Inventory) is in `unmapped.protected_resources`.
 
 use crate::model::{AuditReport, Finding, FindingStatus, Severity};
 use crate::time_util::parse_time;
@@ -38,6 +39,18 @@ fn severity_name(s: Severity) -> &'static str {
         Severity::High => "High",
         Severity::Critical => "Critical",
     }
+}
+
+/// What else each key a CockroachDB cluster uses protects (`unmapped.protected_resources`).
+fn protected(r: &AuditReport) -> Value {
+    Value::Array(
+        r.keys()
+            .filter_map(|k| {
+                let p = k.protected_resources.as_ref()?;
+                Some(json!({"key": k.name, "result": p, "summary": p.line()}))
+            })
+            .collect(),
+    )
 }
 
 fn event(r: &AuditReport, f: &Finding, time_ms: i64, not_evaluated: &Value) -> Value {
@@ -96,6 +109,7 @@ fn event(r: &AuditReport, f: &Finding, time_ms: i64, not_evaluated: &Value) -> V
         "unmapped": {"scan_time": r.scan_time, "identity": r.identity, "app_version": r.app_version,
             "status": f.status.as_str(), "schema_version": r.schema_version, "cloud": cloud,
             "summary": crate::model::FindingCounts::of(&r.findings), "not_evaluated": not_evaluated,
+            "protected_resources": protected(r),
             "evidence": f.evidence.iter().map(|e| json!({"field": e.field, "value": e.value})).collect::<Vec<_>>()},
     })
 }
