@@ -1,0 +1,75 @@
+//! `--key-project` on the command line (issue #11, the C12 fix): `cmek plan` in a project the
+//! officer owns warns about C12 and names the flag; with `--key-project` the plan has no C12
+//! warning and its keys are in the key project; `cmek apply --yes --key-project` enables CMEK
+//! with the keys there and the service account in `--project`; an AWS cluster refuses the flag.
+
+mod common;
+
+use cmek_sandbox::seed::{DEMO_PROJECT_ID, KEYS_PROJECT_ID};
+use common::{Cli, Served};
+
+const CLUSTER: &str = "prod-payments";
+
+#[test]
+fn the_c12_warning_names_the_flag_and_the_flag_moves_the_keys() {
+    let served = Served::fast();
+    let cli = Cli::new(&served);
+
+    let owned = cli
+        .run(&["plan", CLUSTER, "--project", DEMO_PROJECT_ID])
+        .expect(0);
+    let c12: Vec<&str> = owned
+        .stdout
+        .lines()
+        .filter(|l| l.contains("(audit check C12)"))
+        .collect();
+    assert_eq!(c12.len(), 1, "{owned:#?}");
+    assert!(c12[0].contains("--key-project PROJECT"), "{}", c12[0]);
+
+    let plan = cli
+        .run(&[
+            "plan",
+            CLUSTER,
+            "--project",
+            DEMO_PROJECT_ID,
+            "--key-project",
+            KEYS_PROJECT_ID,
+            "--json",
+        ])
+        .expect(0)
+        .json();
+    assert_eq!(plan["request"]["keyProject"], KEYS_PROJECT_ID);
+    assert_eq!(plan["offerKeyProject"], false);
+    let warnings = plan["warnings"].to_string();
+    assert!(!warnings.contains("C12"), "{warnings}");
+    let key = plan["keys"][0]["name"].as_str().unwrap().to_owned();
+    assert!(
+        key.starts_with(&format!("projects/{KEYS_PROJECT_ID}/")),
+        "{key}"
+    );
+
+    let applied = cli
+        .run(&[
+            "apply",
+            CLUSTER,
+            "--yes",
+            "--project",
+            DEMO_PROJECT_ID,
+            "--key-project",
+            KEYS_PROJECT_ID,
+        ])
+        .expect(0);
+    assert!(applied.stdout.contains("ENABLED"), "{applied:#?}");
+    let status = cli.run(&["status", CLUSTER, "--json"]).expect(0).json();
+    assert!(status.to_string().contains(&key), "{status}");
+    assert!(
+        status
+            .to_string()
+            .contains(&format!("@{DEMO_PROJECT_ID}.iam.gserviceaccount.com")),
+        "{status}"
+    );
+
+    let aws = cli.run(&["plan", "aws-analytics", "--key-project", KEYS_PROJECT_ID]);
+    assert_ne!(aws.code, 0, "{aws:#?}");
+    assert!(aws.stderr.contains("--key-project"), "{aws:#?}");
+}
