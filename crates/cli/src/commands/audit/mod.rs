@@ -17,7 +17,7 @@ mod scope;
 mod show;
 
 use scope::{severity_name, Tally};
-use show::{on_event, print_findings, print_summary};
+use show::{on_event, print_findings, print_protected, print_summary};
 
 use crate::args::{AuditArgs, AuditFormat};
 use crate::cancel::cancellable;
@@ -116,6 +116,7 @@ pub async fn run(desk: &Desk, args: AuditArgs, out: &Out) -> Outcome {
         (None, Some(format)) => println!("{}", render(&report, format)),
         (_, None) => {
             print_findings(&tally, out);
+            print_protected(&report, out);
             print_summary(&report, &tally, out);
         }
     }

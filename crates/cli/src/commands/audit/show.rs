@@ -1,5 +1,6 @@
 //! How `cmek audit` shows a scan to people: progress per project, the in-scope FAIL findings
-//! most severe first, and a one-line summary.
+//! most severe first, a one-line summary, and what else the keys CockroachDB uses protect in the
+//! organisation (KMS Inventory), or why that was not evaluated.
 
 use super::scope::{severity_name, Tally};
 use crate::output::{Out, Tone};
@@ -91,4 +92,58 @@ pub fn print_summary(report: &AuditReport, tally: &Tally<'_>, out: &Out) {
         out.paint(&format!("{total} FAIL findings"), tone),
         tally.not_applicable,
     );
+}
+
+/// What else each key a CockroachDB cluster uses protects (`KeyRow::protected_resources`): one
+/// row per resource, or one row saying "nothing else" or "not evaluated: why". Nothing when no
+/// scanned key is used by a cluster.
+pub fn print_protected(report: &AuditReport, out: &Out) {
+    use cmek_core::protected::ProtectedResources as P;
+    let keys: Vec<_> = report
+        .keys()
+        .filter_map(|k| Some((k, k.protected_resources.as_ref()?)))
+        .collect();
+    if keys.is_empty() {
+        return;
+    }
+    println!("What else the keys CockroachDB uses protect (KMS Inventory):");
+    let mut table = out.table(&["KEY", "ALSO PROTECTS", "PROJECT", "KEY VERSION"]);
+    for (k, p) in keys {
+        let key = out.cell(out.fit(&k.name, 56), None);
+        match p {
+            P::Evaluated {
+                organization,
+                resources,
+            } if resources.is_empty() => {
+                table.add_row(vec![
+                    key,
+                    out.cell(format!("nothing else in {organization}"), Some(Tone::Good)),
+                    out.cell("", None),
+                    out.cell("", None),
+                ]);
+            }
+            P::Evaluated { resources, .. } => {
+                for r in resources {
+                    table.add_row(vec![
+                        key.clone(),
+                        out.cell(
+                            format!("{} {} ({})", r.resource_type, r.name, r.location),
+                            Some(Tone::Warn),
+                        ),
+                        out.cell(&r.project, None),
+                        out.cell(r.key_versions.join(", "), None),
+                    ]);
+                }
+            }
+            P::NotEvaluated { why } => {
+                table.add_row(vec![
+                    key,
+                    out.cell(format!("not evaluated: {why}"), Some(Tone::Dim)),
+                    out.cell("", None),
+                    out.cell("", None),
+                ]);
+            }
+        }
+    }
+    out.print_table(&table);
 }
