@@ -400,11 +400,17 @@ impl Desk {
     }
 
     /// The key's versions, what each key action would touch, the destroy guard, the rotation
-    /// schedule and the freeze left to undo (reads only).
+    /// schedule, the freeze left to undo and what else the key protects in its organisation
+    /// (KMS Inventory, or why not checked) (reads only).
     pub async fn preview_key(&self, key: &str) -> Result<KeyPreview> {
         let (ctx, log) = self.revoke_parts().await?;
-        let mut preview = cmek_revoke::preview_key(&ctx, key).await?;
+        let (preview, protected) = tokio::join!(
+            cmek_revoke::preview_key(&ctx, key),
+            cmek_audit::protected::for_key(&ctx.google, key)
+        );
+        let mut preview = preview?;
         preview.freeze = cmek_revoke::latest_freeze(&log, key)?;
+        preview.protected_resources = Some(protected);
         Ok(preview)
     }
 

@@ -58,7 +58,8 @@ pub async fn destroy_guard(ctx: &RevokeContext, key: &str) -> Result<DestroyGuar
 }
 
 /// The confirmation data for the key actions (reads only). `freeze` is left empty: it comes
-/// from the activity log ([`latest_freeze`]).
+/// from the activity log ([`latest_freeze`]); so is `protected_resources` (KMS Inventory, read
+/// by the caller).
 pub async fn preview_key(ctx: &RevokeContext, key: &str) -> Result<KeyPreview> {
     let k = ctx.google.kms.get_crypto_key(key).await?.ok_or_else(|| {
         Error::new(ErrorCode::NotFound, format!("key {key} not found")).with_resource(key)
@@ -94,6 +95,7 @@ pub async fn preview_key(ctx: &RevokeContext, key: &str) -> Result<KeyPreview> {
         versions,
         guard: destroy_guard(ctx, key).await?,
         freeze: None,
+        protected_resources: None,
     })
 }
 

@@ -78,6 +78,13 @@ pub struct KeyPreview {
     #[ts(optional)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub freeze: Option<FreezeSnapshot>,
+    /// What else the key protects in its organisation (KMS Inventory), or why that could not be
+    /// checked: the data "disable all" (and a destroy) would also cut off. Filled by the caller
+    /// (`cmek_desk_core::Desk::preview_key` reads it with `cmek_audit::protected::for_key`);
+    /// absent when not read.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protected_resources: Option<cmek_core::protected::ProtectedResources>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
