@@ -422,3 +422,41 @@ test("the scope picker scans an organization and the results say which inventory
   await page.screenshot({ path: path.join(SHOTS, "audit-organization-scope.png"), fullPage: true });
   assert.deepEqual(pageErrors, []);
 });
+
+test("the key detail shows what else a CockroachDB key protects (KMS Inventory), or why it was not evaluated; other keys say nothing", async () => {
+  const DATASET = "//bigquery.googleapis.com/projects/other-prj/datasets/payments_ledger";
+  const withProtected = (protectedResources, eu) => ({
+    ...report,
+    projects: [
+      { ...report.projects[0], keys: [{ ...goodKey, protectedResources }, report.projects[0].keys[1]] },
+      { ...report.projects[1], keys: [{ ...report.projects[1].keys[0], protectedResources: eu }] },
+    ],
+  });
+  const list = {
+    status: "evaluated", organization: "organizations/1234",
+    resources: [{ resourceType: "bigquery.googleapis.com/Dataset", name: DATASET, project: P2, location: "us-east1", keyVersions: [`${GOOD}/cryptoKeyVersions/2`] }],
+  };
+  const why = "the signed-in identity lacks cloudkms.protectedResources.search on organizations/1234 (roles/cloudkms.protectedResourcesViewer grants it)";
+  const { page, pageErrors } = await openApp(harness, backend({ start_audit: () => withProtected(list, { status: "notEvaluated", why }) }));
+  await openAudit(page);
+  await page.click(`[data-testid="key-row"][data-key="${GOOD}"]`);
+  await page.waitForSelector(`[data-testid="key-detail"][data-key="${GOOD}"]`);
+  const box = page.locator('[data-testid="key-detail"] [data-testid="protected-resources"]');
+  assert.equal(await box.getAttribute("data-status"), "evaluated");
+  assert.match(await box.textContent(), /Also protects 1 other resource\s+in organizations\/1234 \(KMS Inventory\)\./);
+  assert.deepEqual(
+    await page.$$eval('[data-testid="key-detail"] [data-testid="protected-resource"]', (li) => li.map((l) => l.textContent.replace(/\s+/g, " ").trim())),
+    [`BigQuery dataset projects/other-prj/datasets/payments_ledger · project ${P2} · us-east1 · version 2`],
+  );
+  await page.screenshot({ path: path.join(SHOTS, "audit-key-protected.png"), fullPage: true });
+  await page.click(`[data-testid="key-row"][data-key="${EU}"]`);
+  await page.waitForSelector(`[data-testid="key-detail"][data-key="${EU}"]`);
+  assert.equal(await box.getAttribute("data-status"), "notEvaluated");
+  assert.equal(await page.textContent('[data-testid="key-detail"] [data-testid="protected-why"]'), why);
+  // A key no cluster uses was not searched: no section at all.
+  await page.click(`[data-testid="key-row"][data-key="${BAD}"]`);
+  await page.waitForSelector(`[data-testid="key-detail"][data-key="${BAD}"]`);
+  assert.equal(await box.count(), 0);
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});

@@ -331,3 +331,70 @@ test("the Activity screen lists entries with expandable details and exports", as
   await page.waitForSelector('[data-testid="target-sandbox"]');
   await page.close();
 });
+
+// The key emergency action "disable every enabled version" lists what else the key protects in
+// its organisation (KMS Inventory, issue 12), or says why it could not be checked.
+const keyPreview = (protectedResources) => ({
+  key: KEY, confirmText: "payments",
+  versions: [{ name: `${KEY}/cryptoKeyVersions/1`, versionId: "1", state: "ENABLED" }],
+  toDisable: [`${KEY}/cryptoKeyVersions/1`], skipped: [], restorable: [],
+  guard: { key: KEY, allowed: false, inUseBy: [{ clusterId: ID, clusterName: "payments", region: "us-east1", keyUri: KEY, authPrincipal: SA, status: "ENABLED", current: true }], refusal: "CockroachDB shows this key in use." },
+  rotation: { rotationPeriod: "7776000s", nextRotationTime: "2026-01-01T00:00:00Z" },
+  ...(protectedResources === undefined ? {} : { protectedResources }),
+});
+const DATASET = "//bigquery.googleapis.com/projects/acme-data/datasets/payments_ledger";
+const BUCKET = "//storage.googleapis.com/projects/_/buckets/acme-exports";
+const protectedList = {
+  status: "evaluated", organization: "organizations/998877665544",
+  resources: [
+    { resourceType: "bigquery.googleapis.com/Dataset", name: DATASET, project: "acme-data", location: "us-east1", keyVersions: [`${KEY}/cryptoKeyVersions/1`] },
+    { resourceType: "storage.googleapis.com/Bucket", name: BUCKET, project: "acme-data", location: "us-east1", keyVersions: [] },
+  ],
+};
+
+async function openDisable(page) {
+  await page.evaluate((id) => (location.hash = `#revoke/${id}`), ID);
+  await page.waitForSelector('[data-testid="review-key"]');
+  await page.click('[data-testid="review-key"]');
+  await page.waitForSelector('[data-testid="key-disable-all"]:not([disabled])');
+  await page.click('[data-testid="key-disable-all"]');
+  await page.waitForSelector('[data-testid="key-action-dialog"][open]');
+}
+
+test("the disable-all-versions confirmation lists what else the key protects, or why it could not be checked", async () => {
+  for (const [value, check] of [
+    [protectedList, async (page) => {
+      const box = page.locator('[data-testid="key-action-dialog"] [data-testid="protected-resources"]');
+      assert.equal(await box.getAttribute("data-status"), "evaluated");
+      assert.equal(await box.getAttribute("data-count"), "2");
+      assert.match(await box.textContent(), /Also protects 2 other resources\s+in organizations\/998877665544 \(KMS Inventory\): Disabling its versions cuts off their data too\./);
+      const items = await page.$$eval('[data-testid="key-action-dialog"] [data-testid="protected-resource"]', (li) => li.map((l) => l.textContent.replace(/\s+/g, " ").trim()));
+      assert.deepEqual(items, [
+        "BigQuery dataset projects/acme-data/datasets/payments_ledger · project acme-data · us-east1 · version 1",
+        "Cloud Storage bucket projects/_/buckets/acme-exports · project acme-data · us-east1",
+      ]);
+      await page.screenshot({ path: path.join(SHOTS, "key-disable-protected.png"), fullPage: true });
+    }],
+    [{ status: "notEvaluated", why: "the signed-in identity lacks cloudkms.protectedResources.search on organizations/998877665544 (roles/cloudkms.protectedResourcesViewer grants it)" }, async (page) => {
+      const box = page.locator('[data-testid="key-action-dialog"] [data-testid="protected-resources"]');
+      assert.equal(await box.getAttribute("data-status"), "notEvaluated");
+      assert.match(await box.textContent(), /could not be checked: the signed-in identity lacks cloudkms\.protectedResources\.search on organizations\/998877665544/);
+      assert.equal(await page.locator('[data-testid="protected-resource"]').count(), 0);
+    }],
+    [{ status: "evaluated", organization: "organizations/998877665544", resources: [] }, async (page) => {
+      assert.match(await page.textContent('[data-testid="key-action-dialog"] [data-testid="protected-resources"]'), /Protects nothing else in organizations\/998877665544/);
+    }],
+    [undefined, async (page) => {
+      assert.match(await page.textContent('[data-testid="key-action-dialog"] [data-testid="protected-resources"]'), /were not checked/);
+    }],
+  ]) {
+    const { page, calls, pageErrors } = await openApp(harness, backend({ preview_key: () => keyPreview(value) }));
+    await openDisable(page);
+    await check(page);
+    await page.keyboard.press("Escape");
+    await page.waitForSelector('[data-testid="key-action-dialog"]', { state: "detached" });
+    assert.ok(!calls.some((c) => c.cmd === "disable_key_versions"), "nothing disabled without confirming");
+    assert.deepEqual(pageErrors, []);
+    await page.close();
+  }
+});
