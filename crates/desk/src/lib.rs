@@ -273,9 +273,34 @@ impl Desk {
         cmek_setup::list_clusters(&*self.connection().await?).await
     }
 
-    /// A request prefilled for `cluster_id` (names derived from the cluster, one key per region).
+    /// A request prefilled for `cluster_id` (names derived from the cluster, one key per region)
+    /// — or, when a setup of this cluster was interrupted (a crash; listed by
+    /// [`Desk::pending_operations`] and the log verifies), that setup's own request, its project
+    /// and key project included, so applying again resumes it where it stopped (issue 11).
     pub async fn suggest_setup(&self, cluster_id: &str) -> Result<SetupRequest> {
+        if let Some(request) = self.interrupted_setup(cluster_id) {
+            return Ok(request);
+        }
         cmek_setup::suggest_request(&*self.connection().await?, cluster_id).await
+    }
+
+    /// The request of the newest interrupted, trusted `setup` operation on `cluster_id` (none
+    /// when the log cannot be read: the plain suggestion then stands).
+    fn interrupted_setup(&self, cluster_id: &str) -> Option<SetupRequest> {
+        let log = self.activity.log().ok()?;
+        let pending = log.pending_operations().ok()?;
+        pending
+            .iter()
+            .rev()
+            .filter(|p| p.trusted && p.action == "setup" && p.target == cluster_id)
+            .find_map(|p| {
+                let started = log
+                    .operation_entries(&p.operation_id)
+                    .ok()?
+                    .into_iter()
+                    .find(|e| e.kind == cmek_activity::EntryKind::OperationStarted)?;
+                serde_json::from_value(started.before?["request"].clone()).ok()
+            })
     }
 
     /// Reads the current state and returns what applying would do, with the id it is held
