@@ -182,3 +182,54 @@ async fn a_kms_permission_missing_in_the_key_project_refuses_before_the_first_wr
     let writes: Vec<_> = sb.requests().into_iter().filter(|r| r.is_write).collect();
     assert!(writes.is_empty(), "written before the refusal: {writes:#?}");
 }
+
+#[tokio::test]
+async fn cloud_kms_disabled_in_the_key_project_is_enabled_there_not_in_the_service_accounts_project(
+) {
+    let sb = sandbox().await;
+    let conn = connect(&sb).await;
+    sb.set_service_enabled(seed::KEYS_PROJECT_ID, "cloudkms.googleapis.com", false);
+    // Enabling an API needs Service Usage Admin in the key project too.
+    let project = format!("projects/{}", seed::KEYS_PROJECT_ID);
+    let mut policy = sb.iam_policy(&project);
+    policy["bindings"].as_array_mut().unwrap().push(serde_json::json!(
+        {"role": "roles/serviceusage.serviceUsageAdmin", "members": [cmek_sandbox::DEFAULT_GOOGLE_MEMBER]}
+    ));
+    sb.set_iam_policy_direct(&project, policy);
+
+    let plan = cmek_setup::plan(&conn, with_key_project(&conn, seed::KEYS_PROJECT_ID).await)
+        .await
+        .unwrap();
+    assert!(
+        plan.warnings.iter().any(|w| w.starts_with(&format!(
+            "cloudkms.googleapis.com is disabled in {}",
+            seed::KEYS_PROJECT_ID
+        ))),
+        "{:#?}",
+        plan.warnings
+    );
+    let apis = plan
+        .steps
+        .iter()
+        .find(|s| s.kind == StepKind::EnableApis)
+        .unwrap();
+    assert!(!apis.already_done);
+    assert!(apis.title.contains(seed::KEYS_PROJECT_ID), "{}", apis.title);
+    sb.clear_requests();
+    let (result, events) = apply(&conn, &plan).await;
+    result.unwrap_or_else(|e| panic!("apply failed: {e:?}\n{events:#?}"));
+    let enables: Vec<String> = sb
+        .requests()
+        .into_iter()
+        .filter(|r| r.is_write && r.path.ends_with(":enable"))
+        .map(|r| r.path)
+        .collect();
+    assert_eq!(enables.len(), 1, "{enables:#?}");
+    assert!(
+        enables[0].contains(&format!(
+            "projects/{}/services/cloudkms.googleapis.com",
+            seed::KEYS_PROJECT_ID
+        )),
+        "{enables:#?}"
+    );
+}
