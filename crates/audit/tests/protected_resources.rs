@@ -3,7 +3,8 @@
 //! version; without `cloudkms.protectedResources.search` on the organisation every cluster key
 //! is "not evaluated" naming the permission and no search is sent; keys no cluster uses are not
 //! searched; the same answer for an organisation scope and for chosen projects (organisation
-//! from the key project's parent), and for the key actions' confirmation (`for_key`).
+//! from the key project's parent), and for the key actions' confirmation (`for_key`); more than
+//! a page (500) is read to the last page.
 
 mod common;
 
@@ -233,5 +234,36 @@ async fn every_export_shows_what_else_the_key_protects() {
     assert_eq!(
         entry["result"]["resources"].as_array().map(Vec::len),
         Some(2)
+    );
+}
+
+#[tokio::test]
+async fn a_key_protecting_more_than_a_page_is_read_to_the_last_page() {
+    let sb = common::audit_sandbox().await;
+    sb.with_state(|s| {
+        for i in 0..600 {
+            s.add_protected_resource(
+                PROTECTING_KEY,
+                "compute.googleapis.com/Disk",
+                &format!("//compute.googleapis.com/projects/audit-owner-prj/zones/us-east4-a/disks/d{i:03}"),
+                AUDIT_OWNER_PROJECT,
+                "us-east4-a",
+            );
+        }
+    });
+    let c = common::clients(&sb);
+    let found = for_key(&c.google, PROTECTING_KEY).await;
+    let resources = found.resources();
+    assert_eq!(resources.len(), 602, "{}", found.line());
+    let disks = resources
+        .iter()
+        .filter(|r| r.resource_type == "compute.googleapis.com/Disk")
+        .count();
+    assert_eq!(disks, 600);
+    assert_eq!(searches(&sb).len(), 2, "two pages of 500");
+    assert!(
+        sb.spec_violations().is_empty(),
+        "{:#?}",
+        sb.spec_violations()
     );
 }

@@ -3,10 +3,11 @@
 //! locations, each as `cryptoKeys.get` returns it, with `primary`) and
 //! `kmsinventory.organizations.protectedResources.search` (the Google Cloud resources a key
 //! protects). CockroachDB clusters are not Google resources of the organisation and never
-//! appear; the search answers the organisation's own resources of [`PROTECTED`] whose key
-//! exists in the sandbox (the audit seed's `audit-clean` cluster key protects a BigQuery dataset
-//! and a Cloud Storage bucket of `audit-owner-prj`), each protected by the key's primary version
-//! at the time of the search, and an empty page for any other key.
+//! appear; the search answers the organisation's own resources a key protects while the key
+//! exists (seeded from [`PROTECTED`]: the audit seed's `audit-clean` cluster key protects a
+//! BigQuery dataset and a Cloud Storage bucket of `audit-owner-prj`; tests add more with
+//! `State::add_protected_resource`), each protected by the key's primary version at the time
+//! of the search, and an empty page for any other key.
 //!
 //! Permissions: `cloudkms.cryptoKeys.list` on the project for the list;
 //! `cloudkms.protectedResources.search` on the organisation for the search. Quota:
@@ -20,8 +21,9 @@ use crate::inventory_quota::Api;
 use crate::router::{paginate, Req};
 use crate::state::State;
 
-/// Resources of the demo organisation encrypted with a key: (crypto key, resource type, full
-/// resource name, project id, location, create time). Served only while the key exists.
+/// Resources of the demo organisation encrypted with a key, seeded with the audit organisation:
+/// (crypto key, resource type, full resource name, project id, location, create time). Served
+/// only while the key exists and the project is in the organisation searched.
 pub const PROTECTED: &[(&str, &str, &str, &str, &str, &str)] = &[
     (
         crate::seed_audit::PROTECTING_KEY,
@@ -41,22 +43,71 @@ pub const PROTECTED: &[(&str, &str, &str, &str, &str, &str)] = &[
     ),
 ];
 
-/// The [`PROTECTED`] resources of `key` in `org`, as `GoogleCloudKmsInventoryV1ProtectedResource`.
+/// One resource of the organisation a key protects (`State::protected_resources`).
+#[derive(Debug, Clone)]
+pub(crate) struct Protected {
+    key: String,
+    resource_type: String,
+    name: String,
+    project: String,
+    location: String,
+    create_time: String,
+}
+
+/// Seeds [`PROTECTED`] (with the audit organisation).
+pub(crate) fn seed(state: &mut State) {
+    for &(key, kind, name, project, location, created) in PROTECTED {
+        state.protected_resources.push(Protected {
+            key: key.into(),
+            resource_type: kind.into(),
+            name: name.into(),
+            project: project.into(),
+            location: location.into(),
+            create_time: created.into(),
+        });
+    }
+}
+
+impl State {
+    /// Test hook: one more resource of project `project` (id) encrypted with `key`, as KMS
+    /// Inventory would report it (e.g. many, to page through the search).
+    pub fn add_protected_resource(
+        &mut self,
+        key: &str,
+        resource_type: &str,
+        name: &str,
+        project: &str,
+        location: &str,
+    ) {
+        self.protected_resources.push(Protected {
+            key: key.into(),
+            resource_type: resource_type.into(),
+            name: name.into(),
+            project: project.into(),
+            location: location.into(),
+            create_time: "2025-06-02T09:00:00Z".into(),
+        });
+    }
+}
+
+/// The resources of `key` in `org`, as `GoogleCloudKmsInventoryV1ProtectedResource`.
 fn protected(state: &State, org: &str, key: &str) -> Vec<Value> {
     let Some(rendered) = crate::kms::render_key(state, key) else {
         return Vec::new();
     };
     let version = rendered["primary"]["name"].as_str().unwrap_or_default();
-    PROTECTED
+    state
+        .protected_resources
         .iter()
-        .filter(|p| p.0 == key)
-        .filter_map(|&(_, kind, name, project, location, created)| {
-            let p = state.project(project).filter(|p| p.parent == org)?;
+        .filter(|p| p.key == key)
+        .filter_map(|r| {
+            let p = state.project(&r.project).filter(|p| p.parent == org)?;
+            let kind = r.resource_type.as_str();
             let product = kind.split('.').next().unwrap_or_default();
             let mut v = json!({
-                "name": name, "project": format!("projects/{}", p.number), "projectId": p.id,
-                "cloudProduct": product, "location": location, "resourceType": kind,
-                "createTime": created, "labels": {},
+                "name": r.name, "project": format!("projects/{}", p.number), "projectId": p.id,
+                "cloudProduct": product, "location": r.location, "resourceType": kind,
+                "createTime": r.create_time, "labels": {},
             });
             if !version.is_empty() {
                 v["cryptoKeyVersion"] = json!(version);

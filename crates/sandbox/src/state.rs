@@ -179,6 +179,8 @@ pub struct State {
     pub(crate) kms_next_due: Option<Option<time::OffsetDateTime>>,
     /// How many ticks walked every key and version (`SandboxHandle::kms_due_walks`).
     pub(crate) kms_due_walks: u64,
+    /// Resources of the organisation encrypted with a key (KMS Inventory, `crate::kms_inventory`).
+    pub(crate) protected_resources: Vec<crate::kms_inventory::Protected>,
 }
 
 impl State {
@@ -222,6 +224,7 @@ impl State {
             seen_spec_findings: (0, 0),
             kms_next_due: None,
             kms_due_walks: 0,
+            protected_resources: Vec::new(),
         }
     }
 

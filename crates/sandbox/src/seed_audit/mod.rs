@@ -263,6 +263,7 @@ pub fn seed_audit(state: &mut State) {
         GCP_ORGANIZATION,
         json!({"bindings": [{"role": PROTECTED_VIEWER_ROLE, "members": [DEFAULT_GOOGLE_MEMBER]}]}),
     );
+    crate::kms_inventory::seed(state);
     seed_keys(state);
     seed_clusters(state);
     day_two::seed_day_two(state);
