@@ -167,8 +167,12 @@ pub(crate) async fn for_clusters(
     cancel: &AtomicBool,
 ) -> BTreeMap<String, ProtectedResources> {
     let keys = cluster_keys(clusters);
-    if keys.is_empty() {
-        return BTreeMap::new();
+    if cancel.load(Ordering::Relaxed) {
+        let why = cancelled().message;
+        return keys
+            .into_iter()
+            .map(|k| (k, ProtectedResources::NotEvaluated { why: why.clone() }))
+            .collect();
     }
     // The organisation of each key's project (one Resource Manager read per project).
     let mut orgs: BTreeMap<String, Result<String, String>> = BTreeMap::new();
