@@ -54,8 +54,9 @@ pub struct SetupRequest {
     pub project: String,
     /// A separate project for the key rings and keys (the audit's C12 fix: a key project no
     /// person owns, where key admins do not use keys). `None`, empty or equal to `project`: the
-    /// keys live in `project` ([`SetupRequest::keys_project`]).
-    #[serde(default)]
+    /// keys live in `project` ([`SetupRequest::keys_project`]). Left out of the JSON when
+    /// `None`, so a request without one serialises (and digests) as before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub key_project: Option<String>,
     /// Customer service account id (6-30 chars), e.g. `crdb-cmek-25ebef5ed2aa`.

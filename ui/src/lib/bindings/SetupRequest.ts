@@ -19,7 +19,8 @@ project: string,
 /**
  * A separate project for the key rings and keys (the audit's C12 fix: a key project no
  * person owns, where key admins do not use keys). `None`, empty or equal to `project`: the
- * keys live in `project` ([`SetupRequest::keys_project`]).
+ * keys live in `project` ([`SetupRequest::keys_project`]). Left out of the JSON when
+ * `None`, so a request without one serialises (and digests) as before it existed.
  */
 keyProject?: string, 
 /**
