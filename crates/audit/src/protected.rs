@@ -8,9 +8,9 @@
 //! never a finding: no source we cite asks for one key per workload.
 //!
 //! Keyed off the clusters, not the inventory, so both inventory paths get the same answer. The
-//! organisation: the scan's for an organisation scope; else the parent of the key's project
-//! (Resource Manager `projects.get`); a project under a folder or without a parent is "not
-//! evaluated" with why. Permission: `cloudkms.protectedResources.search` on the organisation,
+//! organisation: the scan's for an organisation scope; else the one above the key's project
+//! (Resource Manager `projects.get`, then `folders.get` up the folders); a project with no
+//! organisation above it, or a parent that cannot be read, is "not evaluated" with why. Permission: `cloudkms.protectedResources.search` on the organisation,
 //! checked once per organisation with `organizations.testIamPermissions` (Resource Manager v3);
 //! without it every key of that organisation is "not evaluated" naming the permission. Calls:
 //! one paged search per key (pages of 500), paced at [`SEARCHES_PER_MINUTE`].
@@ -43,8 +43,9 @@ pub fn cluster_keys(clusters: &[ClusterRow]) -> BTreeSet<String> {
         .collect()
 }
 
-/// The organisation (`organizations/{id}`) of `project`, from its Resource Manager parent, or
-/// why it is not known.
+/// The organisation (`organizations/{id}`) of `project`, from its Resource Manager parent and,
+/// under folders, each folder's parent (`folders.get`, at most [`MAX_FOLDER_DEPTH`]), or why it
+/// is not known.
 pub async fn organization_of(google: &Google, project: &str) -> Result<String, String> {
     let p = google.crm.get_project(project).await.map_err(|e| {
         format!(
@@ -52,16 +53,29 @@ pub async fn organization_of(google: &Google, project: &str) -> Result<String, S
             e.message
         )
     })?;
-    match p.parent.as_str() {
-        o if o.starts_with("organizations/") => Ok(o.to_owned()),
-        "" => Err(format!(
-            "project {project} has no organisation, and KMS Inventory searches an organisation"
-        )),
-        f => Err(format!(
-            "project {project} sits in {f}; the organisation above a folder is not looked up by this version"
-        )),
+    let mut parent = p.parent;
+    for _ in 0..MAX_FOLDER_DEPTH {
+        if parent.starts_with("organizations/") {
+            return Ok(parent);
+        }
+        if !parent.starts_with("folders/") {
+            break;
+        }
+        let folder = google.crm.get_folder(&parent).await.map_err(|e| {
+            format!(
+                "{parent} above project {project} could not be read ({})",
+                e.message
+            )
+        })?;
+        parent = folder.parent;
     }
+    Err(format!(
+        "project {project} has no organisation above it, and KMS Inventory searches an organisation"
+    ))
 }
+
+/// Folders nest at most 10 levels under an organisation (Resource Manager limits).
+pub const MAX_FOLDER_DEPTH: usize = 10;
 
 /// `Ok` when the signed-in identity holds [`SEARCH_PERMISSION`] on `org`, else why not.
 pub async fn may_search(google: &Google, org: &str) -> Result<(), String> {

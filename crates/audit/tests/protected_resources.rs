@@ -267,3 +267,41 @@ async fn a_key_protecting_more_than_a_page_is_read_to_the_last_page() {
         sb.spec_violations()
     );
 }
+
+#[tokio::test]
+async fn a_key_project_under_folders_searches_at_the_organisation_above_them() {
+    let sb = common::audit_sandbox().await;
+    sb.with_state(|s| {
+        s.add_folder("5550001", GCP_ORGANIZATION);
+        s.add_folder("5550002", "folders/5550001");
+        s.set_project_parent(AUDIT_KEYS_PROJECT, "folders/5550002");
+    });
+    let c = common::clients(&sb);
+    // The officer may not read the folders yet: not evaluated, naming the folder.
+    match for_key(&c.google, PROTECTING_KEY).await {
+        ProtectedResources::NotEvaluated { why } => assert!(
+            why.starts_with("folders/5550002 above project audit-keys-prj could not be read"),
+            "{why}"
+        ),
+        other => panic!("not evaluated: {other:?}"),
+    }
+    sb.with_state(|s| {
+        s.add_binding_direct("folders/5550001", "roles/viewer", DEFAULT_GOOGLE_MEMBER);
+    });
+    assert_seeded_list(&for_key(&c.google, PROTECTING_KEY).await);
+    let folders: Vec<String> = sb
+        .requests()
+        .iter()
+        .filter(|r| r.operation == "cloudresourcemanager.folders.get")
+        .map(|r| r.path.clone())
+        .collect();
+    assert!(
+        folders.contains(&"/v3/folders/5550001".to_owned()),
+        "{folders:?}"
+    );
+    assert!(
+        sb.spec_violations().is_empty(),
+        "{:#?}",
+        sb.spec_violations()
+    );
+}

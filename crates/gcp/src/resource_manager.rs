@@ -29,6 +29,16 @@ pub struct Project {
     pub parent: String,
 }
 
+/// `Folder` (v3), the fields we read.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Folder {
+    /// `folders/{id}`.
+    pub name: String,
+    /// `organizations/{id}` or `folders/{id}`.
+    pub parent: String,
+}
+
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
 struct SearchProjectsResponse {
@@ -74,6 +84,12 @@ impl ResourceManagerClient {
     /// `cloudresourcemanager.projects.get` (v3): the project with its `parent`.
     pub async fn get_project(&self, project: &str) -> Result<Project> {
         let call = Call::new(Method::GET, format!("{}v3/projects/{project}", self.base));
+        self.http.send(call).await
+    }
+
+    /// `cloudresourcemanager.folders.get` (v3) of `folders/{id}`: the folder with its `parent`.
+    pub async fn get_folder(&self, folder: &str) -> Result<Folder> {
+        let call = Call::new(Method::GET, format!("{}v3/{folder}", self.base));
         self.http.send(call).await
     }
 

@@ -23,6 +23,9 @@ pub(crate) fn route(method: &str, segs: &[String], verb: Option<&str>) -> Option
     if let (["v1", "operations", _, ..], "GET", None) = (s.as_slice(), method, verb) {
         return Some(("cloudresourcemanager.operations.get".into(), false));
     }
+    if let (["v3", "folders", _], "GET", None) = (s.as_slice(), method, verb) {
+        return Some(("cloudresourcemanager.folders.get".into(), false));
+    }
     if let (["v3", kind @ ("organizations" | "folders"), _], "POST", Some("testIamPermissions")) =
         (s.as_slice(), method, verb)
     {
@@ -128,6 +131,9 @@ fn matches_query(state: &State, p: &Project, q: &str) -> bool {
 pub(crate) fn handle(state: &mut State, r: &Req, op: &str) -> Result<Value, GError> {
     let method = op.rsplit('.').next().unwrap_or_default();
     let is_v1 = r.segs[0] == "v1";
+    if op == "cloudresourcemanager.folders.get" {
+        return get_folder(state, r);
+    }
     if matches!(r.segs[1].as_str(), "organizations" | "folders") {
         // The scope of an organisation- or folder-wide audit: what the caller holds there.
         let res = format!("{}/{}", r.segs[1], r.segs[2]);
@@ -215,5 +221,42 @@ pub(crate) fn handle(state: &mut State, r: &Req, op: &str) -> Result<Value, GErr
             "UNIMPLEMENTED",
             format!("{op} is not implemented by the sandbox"),
         )),
+    }
+}
+
+/// `folders.get` (v3): a folder of [`State::add_folder`] with its parent; unknown or not
+/// readable (`resourcemanager.folders.get` on the folder or above) answers 403, like projects.
+fn get_folder(state: &State, r: &Req) -> Result<Value, GError> {
+    let name = format!("folders/{}", r.segs[2]);
+    let Some(parent) = state.folders.get(&name) else {
+        return Err(GError::caller_no_permission());
+    };
+    let mut chain = vec![name.clone()];
+    let mut up = parent.clone();
+    while let Some(next) = state.folders.get(&up) {
+        chain.push(std::mem::replace(&mut up, next.clone()));
+    }
+    chain.push(up);
+    if !granted(state, &r.member, &chain, "resourcemanager.folders.get") {
+        return Err(GError::caller_no_permission());
+    }
+    Ok(json!({
+        "name": name, "parent": parent, "displayName": r.segs[2], "state": "ACTIVE",
+        "createTime": "2025-02-01T09:00:00.000000Z", "etag": "W/\"f1a2c3d4e5f60718\"",
+    }))
+}
+
+impl State {
+    /// Test hook: a folder `folders/{id}` under `parent` (`organizations/…` or `folders/…`).
+    pub fn add_folder(&mut self, id: &str, parent: &str) {
+        self.folders
+            .insert(format!("folders/{id}"), parent.to_owned());
+    }
+
+    /// Test hook: moves project `id` under `parent` (`organizations/…` or `folders/…`).
+    pub fn set_project_parent(&mut self, id: &str, parent: &str) {
+        if let Some(p) = self.projects.get_mut(id) {
+            p.parent = parent.to_owned();
+        }
     }
 }

@@ -181,6 +181,8 @@ pub struct State {
     pub(crate) kms_due_walks: u64,
     /// Resources of the organisation encrypted with a key (KMS Inventory, `crate::kms_inventory`).
     pub(crate) protected_resources: Vec<crate::kms_inventory::Protected>,
+    /// Folders (`folders/{id}` -> parent), added by tests (`State::add_folder`).
+    pub(crate) folders: BTreeMap<String, String>,
 }
 
 impl State {
@@ -225,6 +227,7 @@ impl State {
             kms_next_due: None,
             kms_due_walks: 0,
             protected_resources: Vec::new(),
+            folders: BTreeMap::new(),
         }
     }
 

@@ -80,6 +80,7 @@ pub const APP_GOOGLE_METHODS: &[AppMethod] = &[
     m(GoogleService::CloudResourceManagerV1, "cloudresourcemanager.projects.getIamPolicy", "POST", "v1/projects/p1:getIamPolicy"),
     m(GoogleService::CloudResourceManagerV3, "cloudresourcemanager.organizations.testIamPermissions", "POST", "v3/organizations/123:testIamPermissions"),
     m(GoogleService::CloudResourceManagerV3, "cloudresourcemanager.folders.testIamPermissions", "POST", "v3/folders/456:testIamPermissions"),
+    m(GoogleService::CloudResourceManagerV3, "cloudresourcemanager.folders.get", "GET", "v3/folders/456"),
     m(GoogleService::CloudAsset, "cloudasset.searchAllResources", "GET", "v1/organizations/123:searchAllResources"),
     m(GoogleService::CloudAsset, "cloudasset.searchAllIamPolicies", "GET", "v1/folders/456:searchAllIamPolicies"),
     m(GoogleService::KmsInventory, "kmsinventory.projects.cryptoKeys.list", "GET", "v1/projects/p1/cryptoKeys"),

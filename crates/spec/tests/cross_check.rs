@@ -7,7 +7,7 @@ use serde_json::json;
 #[test]
 fn app_methods_exist_and_route() {
     let spec = Spec::load();
-    assert_eq!(APP_GOOGLE_METHODS.len(), 50);
+    assert_eq!(APP_GOOGLE_METHODS.len(), 51);
     for m in APP_GOOGLE_METHODS {
         let declared = spec
             .google_method(m.service, m.id)
