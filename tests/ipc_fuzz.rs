@@ -205,6 +205,7 @@ fn request_object() -> impl Strategy<Value = Value> {
         Just("clusterId"),
         Just("cluster_id"),
         Just("project"),
+        Just("keyProject"),
         Just("keyRing"),
         Just("key_ring"),
         Just("cryptoKey"),
