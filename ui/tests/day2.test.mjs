@@ -122,6 +122,36 @@ test("a rotation is planned from the suggestion and applied by its plan id", asy
   await page.close();
 });
 
+test("a rotation's C12 offer focuses the project of the new key, and re-planning sends the chosen one", async () => {
+  const c12 = "Separation of duties (audit check C12): user:officer@example.com own(s) project acme-keys, which will hold 1 key(s); the audit will report C12 on each.";
+  const { page, calls, pageErrors } = await openApp(
+    harness,
+    backend({
+      plan_rotation: (args) =>
+        args.request.project === "acme-keys"
+          ? { ...rotation(args.request), warnings: [c12], offerKeyProject: true }
+          : { ...rotation(args.request), warnings: [], offerKeyProject: false },
+    }),
+  );
+  await toClusters(page);
+  await page.click('[data-testid="rotate-cluster-payments"]');
+  await page.waitForSelector('[data-testid="change-form"][data-kind="rotate"]');
+  await page.click('[data-testid="review-plan"]');
+  await page.waitForSelector('[data-testid="use-key-project"]');
+  // Keyboard only: the offer is a button; Enter moves focus to the project field, text selected.
+  await page.focus('[data-testid="use-key-project"]');
+  await page.keyboard.press("Enter");
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "c-project");
+  await page.keyboard.type("acme-kms-only");
+  await page.click('[data-testid="review-plan"]');
+  await page.waitForFunction(() => !document.querySelector('[data-testid="use-key-project"]'));
+  const last = calls.filter((c) => c.cmd === "plan_rotation").at(-1);
+  assert.equal(last.args.request.project, "acme-kms-only");
+  assert.equal(await page.locator('[data-testid="plan-warnings"]').count(), 0);
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
 test("an AWS cluster gets the AWS plan with trust and key policies, applied by id", async () => {
   const { page, calls } = await openApp(
     harness,

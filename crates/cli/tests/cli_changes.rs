@@ -83,6 +83,20 @@ fn rotate_and_add_region_from_plan_files_and_with_yes() {
         human.stdout.contains("Rotation") && human.stdout.contains("(kept"),
         "{human:#?}"
     );
+    // The officer owns the demo project, so the new key gets C12; the warning names the fix
+    // in rotate's own terms (the new key's --project), not setup's --key-project.
+    let c12: Vec<&str> = human
+        .stdout
+        .lines()
+        .filter(|l| l.contains("(audit check C12)"))
+        .collect();
+    assert!(
+        !c12.is_empty()
+            && c12
+                .iter()
+                .all(|l| l.contains("cmek rotate: --project PROJECT")),
+        "{human:#?}"
+    );
     let applied = cli.run(&["rotate", "--plan", "rotate.json"]).expect(0);
     assert!(applied.stdout.contains("ENABLED"), "{applied:#?}");
     let after = cli.run(&["status", CLUSTER, "--json"]).expect(0).json();

@@ -96,11 +96,33 @@ async fn continue_rotation(desk: &Desk, c: &ClusterSummary, planned: &mut Vec<St
         .await
         .expect("suggest_rotation");
     let plan = desk
-        .plan_rotation(req)
+        .plan_rotation(req.clone())
         .await
         .unwrap_or_else(|e| panic!("{name}: the suggested rotation fails: {}", e.message));
     let avoidable: Vec<&String> = avoidable(&plan);
     assert!(avoidable.is_empty(), "{name}: rotation: {avoidable:#?}");
+    // The rotation's C12 on its new keys is offered, and its fix (the rotation's own project
+    // field set to the sandbox's key project) really removes it.
+    let c12 =
+        |p: &cmek_core::plan::Plan| p.warnings.iter().any(|w| w.contains("(audit check C12)"));
+    if c12(&plan) && plan.keys.iter().any(|k| !k.exists) {
+        assert!(
+            plan.offer_key_project,
+            "{name}: rotation's C12 is not offered a fix"
+        );
+        let mut fixed_req = req;
+        fixed_req.project = cmek_sandbox::seed::KEYS_PROJECT_ID.to_owned();
+        let fixed = desk
+            .plan_rotation(fixed_req)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: rotation into the key project: {}", e.message));
+        assert!(
+            !c12(&fixed) && !fixed.offer_key_project,
+            "{name}: rotation into the key project still warns: {:#?}",
+            fixed.warnings
+        );
+        planned.push(format!("rotate {name} into the key project"));
+    }
     planned.push(format!("rotate {name}"));
 }
 
@@ -188,6 +210,10 @@ async fn every_demo_clusters_suggested_request_plans_cleanly() {
     assert!(
         planned.iter().any(|p| p.starts_with("aws setup")),
         "{planned:?}"
+    );
+    assert!(
+        planned.iter().any(|p| p.ends_with("into the key project")),
+        "a rotation's C12 offer was exercised: {planned:?}"
     );
     eprintln!("planned cleanly: {planned:?}");
 }

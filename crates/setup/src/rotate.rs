@@ -206,6 +206,7 @@ pub async fn plan_rotation(conn: &Connection, request: RotationRequest) -> Resul
         &body,
     );
     let unchanged_regions = unchanged.iter().map(|s| s.region.clone()).collect();
+    let offer_key_project = offer_key_project(kp.c12, &kp.keys);
     Ok(Plan {
         plan_id: String::new(),
         digest: String::new(),
@@ -228,8 +229,16 @@ pub async fn plan_rotation(conn: &Connection, request: RotationRequest) -> Resul
         commands,
         warnings,
         changes: 0,
-        offer_key_project: false,
+        // The fix for C12 on the new keys is the rotation's own project field (issue 11):
+        // offered when a key the rotation creates would get it.
+        offer_key_project,
     })
+}
+
+/// True when the audit would raise C12 on a key this plan creates (not one it adopts, which
+/// is where it is): the plan then offers a project that separates duties.
+fn offer_key_project(c12: bool, keys: &[cmek_core::plan::PlannedKey]) -> bool {
+    c12 && keys.iter().any(|k| !k.exists)
 }
 
 /// For a setup request on a cluster whose CMEK is ENABLED (or ENABLING) with other keys than

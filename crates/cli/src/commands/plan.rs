@@ -6,6 +6,7 @@ use super::resolve_cluster;
 use crate::args::{PlanArgs, PlanOptions, Rotation};
 use crate::exit::{invalid, Outcome, OK};
 use crate::output::{Out, Tone};
+use cmek_core::change::PlanChange;
 use cmek_core::cockroach::Cluster;
 use cmek_core::plan::{KeyLayout, Plan, ProtectionLevel, SetupRequest};
 use cmek_core::{Error, Result};
@@ -178,9 +179,14 @@ pub fn print_plan(plan: &Plan, out: &Out) {
     }
     for w in &plan.warnings {
         // The C12 fix is a flag here (the window has a button for it).
-        let fix = match w.starts_with(C12_PREFIX) && plan.offer_key_project {
-            true => " With cmek: --key-project PROJECT (the service account stays in --project).",
-            false => "",
+        let fix = match (w.starts_with(C12_PREFIX) && plan.offer_key_project, &plan.change) {
+            (false, _) => "",
+            (true, PlanChange::Rotation(_)) => {
+                " With cmek rotate: --project PROJECT, a project no person owns (the service account stays where it is)."
+            }
+            (true, _) => {
+                " With cmek: --key-project PROJECT (the service account stays in --project)."
+            }
         };
         println!("{} {w}{fix}", out.paint("warning:", Tone::Warn));
     }
