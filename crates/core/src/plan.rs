@@ -201,9 +201,10 @@ pub struct Plan {
     /// the summary count these, never the steps that are only verified.
     #[serde(default)]
     pub changes: u32,
-    /// True for a setup plan whose keys would get the audit's C12 finding (separation of
-    /// duties; a warning names who and why): the window and the CLI offer the fix, a separate
-    /// key project ([`SetupRequest::key_project`], `--key-project`).
+    /// True for a setup or rotation plan whose new keys would get the audit's C12 finding
+    /// (separation of duties; a warning names who and why): the window and the CLI offer the
+    /// fix, a project no person owns for the keys (setup: [`SetupRequest::key_project`],
+    /// `--key-project`; rotation: its own project field, `cmek rotate --project`).
     #[serde(default)]
     pub offer_key_project: bool,
 }

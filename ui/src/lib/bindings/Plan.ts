@@ -54,8 +54,9 @@ warnings: Array<string>,
  */
 changes: number, 
 /**
- * True for a setup plan whose keys would get the audit's C12 finding (separation of
- * duties; a warning names who and why): the window and the CLI offer the fix, a separate
- * key project ([`SetupRequest::key_project`], `--key-project`).
+ * True for a setup or rotation plan whose new keys would get the audit's C12 finding
+ * (separation of duties; a warning names who and why): the window and the CLI offer the
+ * fix, a project no person owns for the keys (setup: [`SetupRequest::key_project`],
+ * `--key-project`; rotation: its own project field, `cmek rotate --project`).
  */
 offerKeyProject: boolean, };
