@@ -154,7 +154,7 @@ test("on Apply, a create step that found its resource reads 'exists, verified', 
   await page.click('[data-testid="apply"]');
   await page.click('[data-testid="confirm-apply"]');
   await page.waitForSelector('[data-testid="step-3"][data-state="done"]');
-  const title = (i) => page.textContent(`[data-testid="step-${i}"] [data-testid="step-title"]`);
+  const title = (i) => page.textContent(`[data-testid="step-${i}"] [data-testid="applied-step-title"]`);
   assert.equal(await page.getAttribute('[data-testid="step-1"]', "data-state"), "adopted");
   assert.equal(await title(1), "Service account exists, verified");
   assert.equal(await title(2), "Create key", "a step that created keeps its title");
