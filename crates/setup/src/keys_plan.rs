@@ -26,6 +26,15 @@ pub(crate) struct KeyPlan {
     pub c12: bool,
 }
 
+impl KeyPlan {
+    /// True when the audit would raise C12 on a key this plan creates (not one it adopts, which
+    /// stays where it is): the plan then offers a project that separates duties (issue 11;
+    /// `Plan::offer_key_project`).
+    pub fn offers_key_project(&self) -> bool {
+        self.c12 && self.keys.iter().any(|k| !k.exists)
+    }
+}
+
 /// Looks up every wanted key (resource name and the cluster regions it serves) and plans its
 /// creation or adoption and the grant for `sa_email`. Errors: `InvalidInput` (`layout.location`)
 /// when a key's location cannot serve one of its regions (B18), or a read's error.

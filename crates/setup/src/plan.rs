@@ -299,13 +299,12 @@ pub async fn plan(conn: &Connection, request: SetupRequest) -> Result<Plan> {
     let token_creator = Grant::new(ROLE_TOKEN_CREATOR, service_account_member(&principal));
     let mut iam_changes = vec![change(&sa_email, &sa_policy, token_creator)];
     let kp = keys_plan::plan_keys(conn, planned_keys(&request, &cluster)?, &sa_email).await?;
-    warnings.extend(kp.warnings);
     // The key project matters for the keys this setup creates; adopted keys are where they are.
-    let new_keys = kp.keys.iter().any(|k| !k.exists);
-    if let (Some(kp_id), true) = (request.separate_key_project(), kp.c12 && new_keys) {
+    let offer_key_project = kp.offers_key_project();
+    warnings.extend(kp.warnings);
+    if let (Some(kp_id), true) = (request.separate_key_project(), offer_key_project) {
         warnings.push(format!("Key project {kp_id} does not yet separate duties, so the audit will still report C12 on the keys (see above): choose a key project no person owns, where whoever holds Cloud KMS Admin holds no encrypt/decrypt role."));
     }
-    let offer_key_project = kp.c12 && new_keys;
     steps.extend(kp.create_steps);
     steps.extend(kp.grant_steps);
     iam_changes.extend(kp.iam_changes);

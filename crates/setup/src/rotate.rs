@@ -136,6 +136,7 @@ pub async fn plan_rotation(conn: &Connection, request: RotationRequest) -> Resul
         rotation_period_days: request.rotation_period_days.clone(),
     };
     let kp = plan_keys(conn, planned_keys(&setup_request, &cluster)?, &sa_email).await?;
+    let offer_key_project = kp.offers_key_project();
     let targets = region_specs(&kp.keys, &sa_email);
     let region_info = |r: &str| info.as_ref().and_then(|i| i.region(r));
     let (unchanged, changed): (Vec<&CmekRegionSpec>, Vec<&CmekRegionSpec>) = targets
@@ -206,7 +207,6 @@ pub async fn plan_rotation(conn: &Connection, request: RotationRequest) -> Resul
         &body,
     );
     let unchanged_regions = unchanged.iter().map(|s| s.region.clone()).collect();
-    let offer_key_project = offer_key_project(kp.c12, &kp.keys);
     Ok(Plan {
         plan_id: String::new(),
         digest: String::new(),
@@ -233,12 +233,6 @@ pub async fn plan_rotation(conn: &Connection, request: RotationRequest) -> Resul
         // offered when a key the rotation creates would get it.
         offer_key_project,
     })
-}
-
-/// True when the audit would raise C12 on a key this plan creates (not one it adopts, which
-/// is where it is): the plan then offers a project that separates duties.
-fn offer_key_project(c12: bool, keys: &[cmek_core::plan::PlannedKey]) -> bool {
-    c12 && keys.iter().any(|k| !k.exists)
 }
 
 /// For a setup request on a cluster whose CMEK is ENABLED (or ENABLING) with other keys than
