@@ -2,20 +2,14 @@
 // table's filters, search and keyboard navigation, the detail panel's binding levels, the
 // access graph as the domain sends it (broken, ok, over-wide edges), Revoke… only on GCP cards, progress with a failed project, Cancel, and export.
 // Run: npm run build && node --test ui/tests/audit.test.mjs
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import fs from "node:fs";
-import { startHarness, openApp } from "./harness.mjs";
+import { useHarness, gate, openApp, SHOTS } from "./harness.mjs";
+import { toAuditForm } from "./flows.mjs";
 import * as fx from "./fixtures.mjs";
 
-const SHOTS = path.resolve("target/ui-tests");
-let harness;
-before(async () => {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  harness = await startHarness();
-});
-after(async () => harness?.close());
+const harness = useHarness();
 
 const P1 = "keys-prj";
 const P2 = "other-prj";
@@ -116,27 +110,18 @@ const report = {
 };
 const connection = { ...fx.connection, projects: [P1, P2] };
 
-function backend(overrides = {}) {
-  return async (cmd, args, ipc) => {
-    if (overrides[cmd]) return overrides[cmd](args, ipc);
-    switch (cmd) {
-      case "session_status": return fx.noSession;
-      case "pending_operations": return [];
-      case "connect_sandbox": return connection;
-      case "list_clusters": return fx.clusters;
-      case "start_audit": return report;
-      case "cancel_audit": return null;
-      case "export_audit": return `/tmp/exports/cmek-audit.${args.format}`;
-      default: throw { code: "INTERNAL", message: `unexpected command ${cmd}` };
-    }
-  };
-}
+const backend = fx.mockBackend({
+  ...fx.sandbox,
+  pending_operations: [],
+  connect_sandbox: connection,
+  start_audit: report,
+  cancel_audit: null,
+  export_audit: (args) => `/tmp/exports/cmek-audit.${args.format}`,
+});
 
 /** Connect → Audit → pick both projects → Start scan. */
 async function openAudit(page, { wait = true } = {}) {
-  await page.click('[data-testid="connect-sandbox"]');
-  await page.waitForSelector('[data-testid^="cluster-row-"]');
-  await page.click('[data-testid="open-audit"]');
+  await toAuditForm(page);
   await page.check(`[data-testid="audit-project-${P1}"]`);
   await page.check(`[data-testid="audit-project-${P2}"]`);
   await page.click('[data-testid="audit-start"]');
@@ -271,7 +256,7 @@ test("a drift finding is fixed only after its confirmation is typed, by its id",
 });
 
 test("the access graph draws the domain's chain: broken edge red, ok green, over-wide amber; only a GCP card links to Revoke", async () => {
-  const { page, pageErrors } = await openApp(harness, backend({ preview_revoke: () => { throw { code: "INTERNAL", message: "not in this test" }; } }));
+  const { page, pageErrors } = await openApp(harness, backend({ preview_revoke: fx.rejects({ code: "INTERNAL", message: "not in this test" }) }));
   await openAudit(page);
   const card = '[data-testid="cluster-card"][data-cluster="payments"]';
   await page.waitForSelector(`${card} [data-testid="access-graph"]`);
@@ -301,8 +286,7 @@ test("the access graph draws the domain's chain: broken edge red, ok green, over
 });
 
 test("Cancel sends cancel_audit; the partial report is shown as cancelled; export writes the chosen format", async () => {
-  let release;
-  const released = new Promise((r) => (release = r));
+  const { promise: released, release } = gate();
   const { page, calls, pageErrors } = await openApp(harness, backend({
     start_audit: async (args, ipc) => {
       await ipc.send(args.onEvent, { event: "started", projects: [P1, P2] });
@@ -349,9 +333,7 @@ test("the header's scan time and the rotation are readable (exact values in tool
       return r;
     },
   }));
-  await page.click('[data-testid="connect-sandbox"]');
-  await page.waitForSelector('[data-testid^="cluster-row-"]');
-  await page.click('[data-testid="open-audit"]');
+  await toAuditForm(page);
   await page.click('[data-testid="audit-select-all"]');
   await page.click('[data-testid="audit-start"]');
   await page.waitForSelector('[data-testid="audit-results"]');
@@ -402,9 +384,7 @@ test("clicking anywhere on a key row opens its detail panel, also when another k
 test("the scope picker scans an organization and the results say which inventory path read it", async () => {
   const orgReport = { ...report, inventoryPath: { used: false, reason: "the signed-in identity lacks cloudasset.assets.searchAllResources on organizations/123456789012", assetCalls: 0 } };
   const { page, calls, pageErrors } = await openApp(harness, backend({ start_audit: () => orgReport }));
-  await page.click('[data-testid="connect-sandbox"]');
-  await page.waitForSelector('[data-testid^="cluster-row-"]');
-  await page.click('[data-testid="open-audit"]');
+  await toAuditForm(page);
   await page.selectOption('[data-testid="audit-scope-kind"]', "organization");
   assert.equal(await page.$('[data-testid="audit-projects"]'), null, "the project list gives way to the organization id");
   await page.fill('[data-testid="audit-scope-id"]', "my-org");

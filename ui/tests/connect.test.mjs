@@ -1,54 +1,49 @@
 // UI tests of sign-in and credentials on the Connect screen and in the header, with mocked IPC:
 // waiting for the browser (cancel, copy the URL), the API key (masked, never shown again,
 // replace/forget), the keychain error, sign-out, and the "Sign in again" banner.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import fs from "node:fs";
-import { startHarness, openApp } from "./harness.mjs";
+import { useHarness, gate, openApp, SHOTS } from "./harness.mjs";
 import * as fx from "./fixtures.mjs";
 
-const SHOTS = path.resolve("target/ui-tests");
-let harness;
-before(async () => {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  harness = await startHarness();
-});
-after(async () => harness?.close());
+const harness = useHarness();
 
 const URL = "http://127.0.0.1:9/authorize?client_id=x&code_challenge=abc&state=s1";
+
+/** The commands of a backend with a mutable session: each answer gets `state` as its third argument. */
+const sessionBackend = fx.mockBackend({
+  ...fx.sandbox,
+  session_status: (_args, _ipc, state) => state.session,
+  async sign_in_google(args, ipc, state) {
+    // Waits until the test resolves or cancel_sign_in rejects it.
+    await ipc.send(args.onEvent, { kind: "waiting", authorizationUrl: URL, browserError: "Opening the browser is turned off." });
+    return new Promise((resolve, reject) => (state.signIn = { resolve, reject }));
+  },
+  cancel_sign_in(_args, _ipc, state) {
+    state.signIn?.reject({ code: "CANCELLED", message: "Sign-in was cancelled." });
+    return null;
+  },
+  save_cockroach_key(args, _ipc, state) {
+    if (args.key !== "crl-good") throw { code: "UNAUTHENTICATED", message: "CockroachDB Cloud rejected the API key.", httpStatus: 401 };
+    state.session = { ...state.session, cockroachKeyStored: true, cockroachOrganization: fx.signedIn.cockroachOrganization };
+    return state.session;
+  },
+  forget_cockroach_key(_args, _ipc, state) {
+    state.session = { ...state.session, cockroachKeyStored: false, cockroachOrganization: undefined };
+    return state.session;
+  },
+  sign_out(_args, _ipc, state) {
+    state.session = { ...state.session, google: undefined };
+    return state.session;
+  },
+  connect_live: fx.liveConnection,
+});
 
 /** A fake backend with a mutable session; `overrides[cmd]` replaces one command. */
 function backend(session, overrides = {}) {
   const state = { session: structuredClone(session), signIn: null };
-  const handler = async (cmd, args, ipc) => {
-    if (overrides[cmd]) return overrides[cmd](args, ipc, state);
-    switch (cmd) {
-      case "session_status": return state.session;
-      case "sign_in_google":
-        // Waits until the test resolves or cancel_sign_in rejects it.
-        await ipc.send(args.onEvent, { kind: "waiting", authorizationUrl: URL, browserError: "Opening the browser is turned off." });
-        return new Promise((resolve, reject) => (state.signIn = { resolve, reject }));
-      case "cancel_sign_in":
-        state.signIn?.reject({ code: "CANCELLED", message: "Sign-in was cancelled." });
-        return null;
-      case "save_cockroach_key":
-        if (args.key !== "crl-good") throw { code: "UNAUTHENTICATED", message: "CockroachDB Cloud rejected the API key.", httpStatus: 401 };
-        state.session = { ...state.session, cockroachKeyStored: true, cockroachOrganization: fx.signedIn.cockroachOrganization };
-        return state.session;
-      case "forget_cockroach_key":
-        state.session = { ...state.session, cockroachKeyStored: false, cockroachOrganization: undefined };
-        return state.session;
-      case "sign_out":
-        state.session = { ...state.session, google: undefined };
-        return state.session;
-      case "connect_live": return fx.liveConnection;
-      case "connect_sandbox": return fx.connection;
-      case "list_clusters": return fx.clusters;
-      default: throw { code: "INTERNAL", message: `unexpected command ${cmd}` };
-    }
-  };
-  return { handler, state };
+  return { handler: sessionBackend(overrides, state), state };
 }
 
 test("Google sign-in shows 'Waiting for the browser…', the URL to copy, and Cancel ends it", async () => {
@@ -146,9 +141,7 @@ test("an UNAUTHENTICATED credential shows the 'Sign in again' banner, which star
 
 test("a credential dying mid-wizard raises the banner instead of a failed step", async () => {
   const { handler } = backend(fx.signedIn, {
-    list_clusters: () => {
-      throw { code: "UNAUTHENTICATED", message: "Your Google sign-in has expired or was revoked (invalid_grant). Sign in again." };
-    },
+    list_clusters: fx.rejects({ code: "UNAUTHENTICATED", message: "Your Google sign-in has expired or was revoked (invalid_grant). Sign in again." }),
   });
   const { page } = await openApp(harness, handler);
   await page.click('[data-testid="connect-live"]');
@@ -191,9 +184,7 @@ test("existing Google credentials show the identity they resolved to", async () 
 test("a refused key file shows the backend's message (the path not found), not the generic 'connect again' hint", async () => {
   const message = "Cannot use the service-account key /keys/missing.json: No such file or directory (os error 2)";
   const { handler } = backend(fx.noSession, {
-    use_google_credentials: () => {
-      throw { code: "UNAUTHENTICATED", message };
-    },
+    use_google_credentials: fx.rejects({ code: "UNAUTHENTICATED", message }),
   });
   const { page, pageErrors } = await openApp(harness, handler);
   await page.click('[data-testid="target-credentials"]');
@@ -216,9 +207,7 @@ test("a request Tauri refuses before any command runs is explained in plain word
   // The shape of Tauri's own refusal: a plain string naming the argument, the command and a serde phrase.
   const raw = 'invalid args `request` for command `connect_sandbox`: invalid type: string "x", expected u32';
   const { handler } = backend(fx.noSession, {
-    connect_sandbox: () => {
-      throw raw;
-    },
+    connect_sandbox: fx.rejects(raw),
   });
   const { page, pageErrors } = await openApp(harness, handler);
   await page.click('[data-testid="connect-sandbox"]');
@@ -233,8 +222,7 @@ test("a request Tauri refuses before any command runs is explained in plain word
 
 test("start-up: Connect to sandbox works before the first session status (the keychain) answers", async () => {
   // session_status is held until the test releases it: the sandbox needs nothing from it.
-  let release;
-  const held = new Promise((resolve) => (release = resolve));
+  const { promise: held, release } = gate();
   const { handler } = backend(fx.noSession, { session_status: (_a, _i, state) => held.then(() => state.session) });
   const { page, calls, pageErrors } = await openApp(harness, handler);
   const button = page.locator('[data-testid="connect-sandbox"]');
@@ -251,8 +239,7 @@ test("start-up: Connect to sandbox works before the first session status (the ke
 
 test("start-up: a signed-in session that answers late preselects Google, unless the officer already picked a target", async () => {
   for (const pickFirst of [false, true]) {
-    let release;
-    const held = new Promise((resolve) => (release = resolve));
+    const { promise: held, release } = gate();
     const { handler } = backend(fx.signedIn, { session_status: (_a, _i, state) => held.then(() => state.session) });
     const { page, pageErrors } = await openApp(harness, handler);
     await page.locator('[data-testid="connect-sandbox"]').waitFor();

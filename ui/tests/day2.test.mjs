@@ -2,20 +2,14 @@
 // actions follow the CMEK state machine (refused ones disabled with the reason), rotation and
 // a new region are planned and applied by plan id, and an AWS cluster gets the AWS plan (role,
 // trust and key policies before/after) applied by id.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import fs from "node:fs";
-import { startHarness, openApp } from "./harness.mjs";
+import { useHarness, openApp, SHOTS } from "./harness.mjs";
+import { toClusters, toRotation } from "./flows.mjs";
 import * as fx from "./fixtures.mjs";
 
-const SHOTS = path.resolve("target/ui-tests");
-let harness;
-before(async () => {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  harness = await startHarness();
-});
-after(async () => harness?.close());
+const harness = useHarness();
 
 const allow = (action, extra = {}) => ({ action, allowed: true, status: "ENABLED", ...extra });
 const refuse = (action, reason) => ({ action, allowed: false, status: "REVOKED", reason, whatToDo: "Recover first." });
@@ -52,27 +46,15 @@ const awsPlan = (request) => ({
   warnings: [],
 });
 
-function backend(overrides = {}) {
-  return async (cmd, args, ipc) => {
-    if (overrides[cmd]) return overrides[cmd](args, ipc);
-    switch (cmd) {
-      case "session_status": return fx.noSession;
-      case "connect_sandbox": return fx.connection;
-      case "list_clusters": return [enabled, revoked, awsRow];
-      case "cmek_status": return fx.applyResult().cmek;
-      case "suggest_rotation": return { clusterId: args.clusterId, project: "acme-keys", keyRing: "crdb-cmek", cryptoKey: "payments-2", protectionLevel: "SOFTWARE", rotationPeriodDays: 90 };
-      case "plan_rotation": return rotation(args.request);
-      case "suggest_aws_setup": return awsRequest;
-      case "plan_aws_setup": return awsPlan(args.request);
-      default: throw { code: "INTERNAL", message: `unexpected command ${cmd}` };
-    }
-  };
-}
-
-async function toClusters(page) {
-  await page.click('[data-testid="connect-sandbox"]');
-  await page.waitForSelector('[data-testid="cluster-table"]');
-}
+const backend = fx.mockBackend({
+  ...fx.sandbox,
+  list_clusters: () => [enabled, revoked, awsRow],
+  cmek_status: () => fx.applyResult().cmek,
+  suggest_rotation: (args) => ({ clusterId: args.clusterId, project: "acme-keys", keyRing: "crdb-cmek", cryptoKey: "payments-2", protectionLevel: "SOFTWARE", rotationPeriodDays: 90 }),
+  plan_rotation: (args) => rotation(args.request),
+  suggest_aws_setup: awsRequest,
+  plan_aws_setup: (args) => awsPlan(args.request),
+});
 
 test("refused actions are disabled and say why; allowed ones are offered", async () => {
   const { page, pageErrors } = await openApp(harness, backend());
@@ -94,15 +76,12 @@ test("a rotation is planned from the suggestion and applied by its plan id", asy
     harness,
     backend({
       async apply_setup(args, ipc) {
-        await ipc.send(args.onEvent, { event: "stepStarted", stepId: "cmek" });
-        await ipc.send(args.onEvent, { event: "stepFinished", stepId: "cmek", outcome: "done", detail: "" });
+        await fx.finishStep(ipc, args.onEvent, "cmek", "done");
         return fx.applyResult();
       },
     }),
   );
-  await toClusters(page);
-  await page.click('[data-testid="rotate-cluster-payments"]');
-  await page.waitForSelector('[data-testid="change-form"][data-kind="rotate"]');
+  await toRotation(page);
   assert.equal(await page.inputValue('[data-testid="rotate-key"]'), "payments-2");
   await page.click('[data-testid="review-plan"]');
   await page.waitForSelector('[data-testid="plan-review"]');
@@ -133,9 +112,7 @@ test("a rotation's C12 offer focuses the project of the new key, and re-planning
           : { ...rotation(args.request), warnings: [], offerKeyProject: false },
     }),
   );
-  await toClusters(page);
-  await page.click('[data-testid="rotate-cluster-payments"]');
-  await page.waitForSelector('[data-testid="change-form"][data-kind="rotate"]');
+  await toRotation(page);
   await page.click('[data-testid="review-plan"]');
   await page.waitForSelector('[data-testid="use-key-project"]');
   // Keyboard only: the offer is a button; Enter moves focus to the project field, text selected.
@@ -157,8 +134,7 @@ test("an AWS cluster gets the AWS plan with trust and key policies, applied by i
     harness,
     backend({
       async apply_aws_setup(args, ipc) {
-        await ipc.send(args.onEvent, { event: "stepStarted", stepId: "role" });
-        await ipc.send(args.onEvent, { event: "stepFinished", stepId: "role", outcome: "done", detail: "" });
+        await fx.finishStep(ipc, args.onEvent, "role", "done");
         return { ...fx.applyResult(aws), authPrincipal: "arn:aws:iam::111122223333:role/crdb-cmek-analytics" };
       },
     }),

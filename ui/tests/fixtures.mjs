@@ -1,4 +1,6 @@
-// Typed-by-shape fixtures for the mocked IPC, matching ui/src/lib/bindings (ts-rs output).
+// Typed-by-shape fixtures for the mocked IPC, matching ui/src/lib/bindings (ts-rs output), and
+// the pieces every test file's mocked backend is built from: `mockBackend` with the `sandbox` and
+// `setupScreens` answers, `rejects` for a refused command, `finishStep`/`finishApply` for Apply events.
 export const cluster = (name, regions, extra = {}) => ({
   id: `00000000-0000-4000-8000-${String(regions.length).padStart(3, "0")}${name.length.toString().padStart(9, "0")}`,
   name,
@@ -102,3 +104,41 @@ export const signedIn = {
   cockroachOrganization: { id: "org-1", name: "acme", label: "Acme Corp" },
 };
 export const liveConnection = { ...connection, mode: "live" };
+
+/** `mockBackend(answers)(overrides, context)` is an `openApp` handler: `overrides[cmd]`, else `answers[cmd]` (a function gets `(args, ipc, context)`, a value is returned as is), else an INTERNAL rejection. */
+export const mockBackend = (answers) => (overrides = {}, context) => async (cmd, args, ipc) => {
+  if (overrides[cmd]) return overrides[cmd](args, ipc, context);
+  if (!Object.hasOwn(answers, cmd)) throw { code: "INTERNAL", message: `unexpected command ${cmd}` };
+  const answer = answers[cmd];
+  return typeof answer === "function" ? answer(args, ipc, context) : answer;
+};
+
+/** An answer that rejects with `error` (`{ code, message }`, or a plain string as Tauri's own refusals are). */
+export const rejects = (error) => () => {
+  throw error;
+};
+
+/** Streams Apply's `finished` event with `result` into `channel` and returns the result, as apply_setup does. */
+export async function finishApply(ipc, channel, result = applyResult()) {
+  await ipc.send(channel, { event: "finished", result });
+  return result;
+}
+
+/** Answers of the sandbox with no session: start-up, Connect and the three-cluster list above. */
+export const sandbox = { session_status: noSession, connect_sandbox: connection, list_clusters: clusters };
+
+/** Answers of the setup screens with nothing pending and a sound activity log: the sandbox, payments' suggestion and `planFor(request)` as the plan. */
+export const setupScreens = (planFor) => ({
+  ...sandbox,
+  pending_operations: [],
+  verify_activity: { trustworthy: true, checked: 0, message: "" },
+  suggest_setup: () => suggestion(single),
+  plan_setup: (args) => planFor(args.request),
+  "plugin:window|set_title": null,
+});
+
+/** Streams one Apply step from start to finish (stepStarted, then stepFinished with `outcome`) into `channel`. */
+export async function finishStep(ipc, channel, stepId, outcome, detail = "") {
+  await ipc.send(channel, { event: "stepStarted", stepId });
+  await ipc.send(channel, { event: "stepFinished", stepId, outcome, detail });
+}

@@ -1,6 +1,8 @@
 // Serves the built UI (ui/dist) on 127.0.0.1 and opens it in Debian's headless Chromium
 // (playwright-core) with Tauri's IPC replaced by a handler running in Node. The handler gets
-// every command and its arguments, and can stream Channel messages into the page.
+// every command and its arguments, and can stream Channel messages into the page. `useHarness`
+// gives a test file its one harness; `gate` holds a mocked command until the test releases it.
+import { before, after } from "node:test";
 import http from "node:http";
 import fs from "node:fs";
 import path from "node:path";
@@ -8,8 +10,11 @@ import { execSync } from "node:child_process";
 import { chromium } from "playwright-core";
 
 const ROOT = path.resolve(process.env.UI_ROOT ?? "ui/dist");
+/** Where the UI tests write their screenshots (target/ui-tests, created by `useHarness`). */
+export const SHOTS = path.resolve("target/ui-tests");
 const TYPES = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".png": "image/png", ".svg": "image/svg+xml" };
 
+/** Serves ui/dist on loopback and launches headless Chromium; `close()` stops both. */
 export async function startHarness() {
   if (!fs.existsSync(path.join(ROOT, "index.html"))) throw new Error(`${ROOT}/index.html missing: run \`npm run build\` first`);
   const server = http.createServer((req, res) => {
@@ -35,6 +40,31 @@ export async function startHarness() {
       server.close();
     },
   };
+}
+
+/** Starts one harness before the file's tests (and the screenshot folder) and closes it after them; the handle it returns is what `openApp` takes. */
+export function useHarness() {
+  let started;
+  before(async () => {
+    fs.mkdirSync(SHOTS, { recursive: true });
+    started = await startHarness();
+  });
+  after(async () => started?.close());
+  return {
+    get url() {
+      return started.url;
+    },
+    get browser() {
+      return started.browser;
+    },
+  };
+}
+
+/** A promise the test settles by hand: a mocked command awaits `promise` until the test calls `release()`. */
+export function gate() {
+  let release;
+  const promise = new Promise((resolve) => (release = resolve));
+  return { promise, release };
 }
 
 /**

@@ -4,20 +4,14 @@
 // setup, said plainly); the cluster list row honours the state machine's setup answer
 // (refused: disabled with the reason; rotation/add region first when that is what applies);
 // the activity table shows one row per write with its final state.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import fs from "node:fs";
-import { startHarness, openApp } from "./harness.mjs";
+import { useHarness, openApp, SHOTS } from "./harness.mjs";
+import { toClusters, toReviewedPlan, openActivity } from "./flows.mjs";
 import * as fx from "./fixtures.mjs";
 
-const SHOTS = path.resolve("target/ui-tests");
-let harness;
-before(async () => {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  harness = await startHarness();
-});
-after(async () => harness?.close());
+const harness = useHarness();
 
 const SA = "crdb-cmek-payments@acme-keys.iam.gserviceaccount.com";
 const CRL = "serviceAccount:crl-kms-user-abc@crl-prod-123.iam.gserviceaccount.com";
@@ -63,36 +57,13 @@ function newPlan(request) {
   };
 }
 
-function backend(planFor, overrides = {}) {
-  return async (cmd, args) => {
-    if (overrides[cmd]) return overrides[cmd](args);
-    switch (cmd) {
-      case "session_status": return fx.noSession;
-      case "pending_operations": return [];
-      case "verify_activity": return { trustworthy: true, checked: 0, message: "" };
-      case "connect_sandbox": return fx.connection;
-      case "list_clusters": return fx.clusters;
-      case "suggest_setup": return fx.suggestion(fx.single);
-      case "plan_setup": return planFor(args.request);
-      case "plugin:window|set_title": return null;
-      default: throw { code: "INTERNAL", message: `unexpected command ${cmd}` };
-    }
-  };
-}
-
-async function toPlan(page) {
-  await page.click('[data-testid="connect-sandbox"]');
-  await page.waitForSelector('[data-testid="cluster-table"]');
-  await page.click('[data-testid="select-cluster-payments"]');
-  await page.click('[data-testid="review-plan"]');
-  await page.waitForSelector('[data-testid="plan-review"]');
-}
+const backend = (planFor, overrides = {}) => fx.mockBackend(fx.setupScreens(planFor))(overrides);
 
 const states = (page, sel) => page.locator(sel).evaluateAll((els) => els.map((e) => e.dataset.state));
 
 test("re-running an unchanged setup: the plan says every resource exists and will be verified, the dialog counts zero changes", async () => {
   const { page, calls, pageErrors } = await openApp(harness, backend(unchangedPlan));
-  await toPlan(page);
+  await toReviewedPlan(page);
   const review = await page.textContent('[data-testid="plan-review"]');
   assert.match(await page.textContent('[data-testid="plan-summary"]'), /^Nothing to change: applying only verifies/);
   assert.doesNotMatch(review, /created if missing|will be created|will be granted|Applying creates|adopted/i);
@@ -122,7 +93,7 @@ test("re-running an unchanged setup: the plan says every resource exists and wil
 
 test("a first setup: the plan says what will be created and granted, the dialog lists and counts only those changes", async () => {
   const { page, pageErrors } = await openApp(harness, backend(newPlan));
-  await toPlan(page);
+  await toReviewedPlan(page);
   assert.match(await page.textContent('[data-testid="plan-summary"]'), /Applying makes 6 changes\./);
   assert.deepEqual(await states(page, '[data-testid="resource-state"]'), ["change", "change", "change"]);
   const steps = await page.locator('[data-testid="plan-step-state"]').allTextContents();
@@ -169,12 +140,11 @@ test("the cluster list's Set up CMEK follows the state machine: refused is disab
   const { page, calls, pageErrors } = await openApp(harness, backend(newPlan, {
     list_clusters: () => LIST,
     suggest_setup: (args) => fx.suggestion(LIST.find((c) => c.cluster.id === args.clusterId).cluster),
-    suggest_rotation: () => { throw { code: "UNAVAILABLE", message: "not needed by this test" }; },
+    suggest_rotation: fx.rejects({ code: "UNAVAILABLE", message: "not needed by this test" }),
     cmek_status: () => fx.applyResult().cmek,
   }));
   await page.setViewportSize({ width: 1280, height: 900 });
-  await page.click('[data-testid="connect-sandbox"]');
-  await page.waitForSelector('[data-testid="cluster-table"]');
+  await toClusters(page);
   const setup = (name) => `[data-testid="select-cluster-${name}"]`;
   const cell = (name, id) => page.textContent(`[data-testid="cluster-row-${name}"] [data-testid="${id}"]`);
 
@@ -230,8 +200,7 @@ test("the Activity table shows one row per write with its outcome's state, and a
     { entry: intent(6, "cockroach.enableCmek", "cluster-1", "Enable CMEK", {}), state: "no_outcome" },
   ];
   const { page, calls, pageErrors } = await openApp(harness, backend(newPlan, { activity_rows: () => rows }));
-  await page.click('[data-testid="open-activity"]');
-  await page.waitForSelector('[data-testid="activity-table"]');
+  await openActivity(page);
   assert.ok(!calls.some((c) => c.cmd === "activity_entries"), "the screen reads the paired rows");
   const shown = await page.locator('[data-testid="activity-row"]').evaluateAll((trs) => trs.map((tr) => [tr.dataset.action, tr.querySelector('[data-testid="activity-state"]').textContent.trim()]));
   assert.deepEqual(shown, [

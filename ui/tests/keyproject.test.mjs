@@ -4,20 +4,14 @@
 // and the plan that no longer warns offers no button; on the Apply screen a create step that
 // found its resource in place is titled by what happened ("… exists, verified").
 // Run: npm run build && node --test ui/tests/keyproject.test.mjs
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import fs from "node:fs";
-import { startHarness, openApp } from "./harness.mjs";
+import { useHarness, openApp, SHOTS } from "./harness.mjs";
+import { toClusters, toReviewedPlan, confirmApply } from "./flows.mjs";
 import * as fx from "./fixtures.mjs";
 
-const SHOTS = path.resolve("target/ui-tests");
-let harness;
-before(async () => {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  harness = await startHarness();
-});
-after(async () => harness?.close());
+const harness = useHarness();
 
 const KEY_PROJECT = "acme-kms-only";
 const C12 =
@@ -37,36 +31,11 @@ function planFor(request) {
   };
 }
 
-function backend(overrides = {}) {
-  return async (cmd, args, ipc) => {
-    if (overrides[cmd]) return overrides[cmd](args, ipc);
-    switch (cmd) {
-      case "session_status": return fx.noSession;
-      case "pending_operations": return [];
-      case "verify_activity": return { trustworthy: true, checked: 0, message: "" };
-      case "connect_sandbox": return fx.connection;
-      case "list_clusters": return fx.clusters;
-      case "suggest_setup": return fx.suggestion(fx.single);
-      case "plan_setup": return planFor(args.request);
-      case "cmek_status": return fx.applyResult().cmek;
-      case "plugin:window|set_title": return null;
-      default: throw { code: "INTERNAL", message: `unexpected command ${cmd}` };
-    }
-  };
-}
-
-async function toPlan(page) {
-  await page.click('[data-testid="connect-sandbox"]');
-  await page.waitForSelector('[data-testid="cluster-table"]');
-  await page.click('[data-testid="select-cluster-payments"]');
-  await page.waitForSelector('[data-testid="review-plan"]');
-  await page.click('[data-testid="review-plan"]');
-  await page.waitForSelector('[data-testid="plan-review"]');
-}
+const backend = fx.mockBackend({ ...fx.setupScreens(planFor), cmek_status: () => fx.applyResult().cmek });
 
 test("the C12 warning's button reveals and focuses the Key project field, and re-planning sends it", async () => {
   const { page, calls, pageErrors } = await openApp(harness, backend());
-  await toPlan(page);
+  await toReviewedPlan(page);
   assert.equal(await page.locator('[data-testid="key-project"]').count(), 0, "the field starts hidden");
   assert.match(await page.textContent('[data-testid="plan-warnings"]'), /audit check C12/);
   const button = page.locator('[data-testid="use-key-project"]');
@@ -112,8 +81,7 @@ test("the form's own link reveals the field too, and an invalid key project is s
       },
     }),
   );
-  await page.click('[data-testid="connect-sandbox"]');
-  await page.waitForSelector('[data-testid="cluster-table"]');
+  await toClusters(page);
   await page.click('[data-testid="select-cluster-payments"]');
   await page.waitForSelector('[data-testid="show-key-project"]');
   await page.focus('[data-testid="show-key-project"]');
@@ -136,23 +104,16 @@ test("on Apply, a create step that found its resource reads 'exists, verified', 
       plan_setup: (args) => ({ ...planFor({ ...args.request, keyProject: KEY_PROJECT }) }),
       async apply_setup(args, ipc) {
         const ch = args.onEvent;
-        const finish = async (stepId, outcome) => {
-          await ipc.send(ch, { event: "stepStarted", stepId });
-          await ipc.send(ch, { event: "stepFinished", stepId, outcome, detail: "" });
-        };
-        await finish("check", "unchanged");
-        await finish("sa", "adopted");
-        await finish("key", "done");
-        await finish("cmek", "done");
-        const result = fx.applyResult();
-        await ipc.send(ch, { event: "finished", result });
-        return result;
+        await fx.finishStep(ipc, ch, "check", "unchanged");
+        await fx.finishStep(ipc, ch, "sa", "adopted");
+        await fx.finishStep(ipc, ch, "key", "done");
+        await fx.finishStep(ipc, ch, "cmek", "done");
+        return fx.finishApply(ipc, ch);
       },
     }),
   );
-  await toPlan(page);
-  await page.click('[data-testid="apply"]');
-  await page.click('[data-testid="confirm-apply"]');
+  await toReviewedPlan(page);
+  await confirmApply(page);
   await page.waitForSelector('[data-testid="step-3"][data-state="done"]');
   const title = (i) => page.textContent(`[data-testid="step-${i}"] [data-testid="applied-step-title"]`);
   assert.equal(await page.getAttribute('[data-testid="step-1"]', "data-state"), "adopted");

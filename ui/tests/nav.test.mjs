@@ -3,20 +3,14 @@
 // the theme (OS and manual, persisted), a Stop reported as Stopped with focus on the end of
 // Apply, dialogs opening at their top, copy buttons, the Result's key facts, closing the audit
 // after a failed Apply, the key-file picker, About, and readable activity details.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import fs from "node:fs";
-import { startHarness, openApp } from "./harness.mjs";
+import { useHarness, gate, openApp, SHOTS } from "./harness.mjs";
+import { toClusters, requestPlan, confirmApply, openRevokeFromClusterPage, confirmRevoke } from "./flows.mjs";
 import * as fx from "./fixtures.mjs";
 
-const SHOTS = path.resolve("target/ui-tests");
-let harness;
-before(async () => {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  harness = await startHarness();
-});
-after(async () => harness?.close());
+const harness = useHarness();
 
 const allow = (action, status = "ENABLED") => ({ action, allowed: true, status });
 const refuse = (action, reason, status = "ENABLED") => ({ action, allowed: false, status, reason, whatToDo: "Do this instead." });
@@ -47,29 +41,17 @@ const LIST = [
   { cluster: fx.basic, cmekStatus: "DISABLED", ineligibleReason: "its plan is BASIC (CMEK needs ADVANCED)", actions: [] },
 ];
 
-function backend(overrides = {}) {
-  return async (cmd, args, ipc) => {
-    if (overrides[cmd]) return overrides[cmd](args, ipc);
-    switch (cmd) {
-      case "session_status": return fx.noSession;
-      case "pending_operations": return [];
-      case "connect_sandbox": return fx.connection;
-      case "list_clusters": return LIST;
-      case "suggest_setup": return fx.suggestion(LIST.find((c) => c.cluster.id === args.clusterId)?.cluster ?? fx.single);
-      case "plan_setup": return fx.plan(args.request);
-      case "cmek_status": return fx.applyResult().cmek;
-      case "disconnect": return null;
-      case "plugin:window|set_title": return null;
-      case "plugin:app|version": return "0.1.0";
-      default: throw { code: "INTERNAL", message: `unexpected command ${cmd}` };
-    }
-  };
-}
-
-async function toClusters(page) {
-  await page.click('[data-testid="connect-sandbox"]');
-  await page.waitForSelector('[data-testid="cluster-table"]');
-}
+const backend = fx.mockBackend({
+  ...fx.sandbox,
+  pending_operations: [],
+  list_clusters: LIST,
+  suggest_setup: (args) => fx.suggestion(LIST.find((c) => c.cluster.id === args.clusterId)?.cluster ?? fx.single),
+  plan_setup: (args) => fx.plan(args.request),
+  cmek_status: () => fx.applyResult().cmek,
+  disconnect: null,
+  "plugin:window|set_title": null,
+  "plugin:app|version": "0.1.0",
+});
 const names = (page) => page.locator('[data-testid="cluster-table"] tbody [data-testid="cluster-name"]').allTextContents();
 
 test("search and filters narrow the cluster list; clusters ready to set up come first", async () => {
@@ -114,7 +96,7 @@ test("search and filters narrow the cluster list; clusters ready to set up come 
 
 test("the cluster page, opened with the keyboard, offers what the state machine allows and says why not", async () => {
   const { page, calls, pageErrors } = await openApp(harness, backend({
-    preview_revoke: () => { throw { code: "UNAVAILABLE", message: "preview not needed here" }; },
+    preview_revoke: fx.rejects({ code: "UNAVAILABLE", message: "preview not needed here" }),
   }));
   await toClusters(page);
   await page.fill('[data-testid="cluster-search"]', "prod-payments");
@@ -239,8 +221,7 @@ test("the theme follows the OS until one is chosen; the choice is kept across re
 });
 
 test("a Stop is reported as Stopped, not as a failure, and the end of Apply gets focus in view", async () => {
-  let cancelled;
-  const stopped = new Promise((r) => (cancelled = r));
+  const { promise: stopped, release: cancelled } = gate();
   const { page, calls, pageErrors } = await openApp(harness, backend({
     async apply_setup(args, ipc) {
       await ipc.send(args.onEvent, { event: "stepStarted", stepId: "check" });
@@ -254,11 +235,8 @@ test("a Stop is reported as Stopped, not as a failure, and the end of Apply gets
     },
   }));
   await page.setViewportSize({ width: 1000, height: 420 });
-  await toClusters(page);
-  await page.click('[data-testid="select-cluster-global-ledger"]');
-  await page.click('[data-testid="review-plan"]');
-  await page.click('[data-testid="apply"]');
-  await page.click('[data-testid="confirm-apply"]');
+  await requestPlan(page, "global-ledger");
+  await confirmApply(page);
   await page.waitForSelector('[data-testid="step-0"][data-state="running"]');
   // While it runs, the officer cannot leave the apply through the header.
   assert.equal(await page.isDisabled('[data-testid="open-audit"]'), true);
@@ -301,11 +279,8 @@ test("the Result screen shows the protection level and rotation; identifiers hav
     },
   }));
   await page.context().grantPermissions(["clipboard-read", "clipboard-write"]);
-  await toClusters(page);
-  await page.click('[data-testid="select-cluster-global-ledger"]');
-  await page.click('[data-testid="review-plan"]');
-  await page.click('[data-testid="apply"]');
-  await page.click('[data-testid="confirm-apply"]');
+  await requestPlan(page, "global-ledger");
+  await confirmApply(page);
   await page.waitForSelector('[data-testid="apply-end"][data-outcome="finished"]');
   assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("data-testid")), "apply-end");
   await page.click('[data-testid="view-result"]');
@@ -332,8 +307,7 @@ test("the Result screen shows the protection level and rotation; identifiers hav
 test("a Stop during a revocation is reported as Stopped: the step ends 'stopped', not failed", async () => {
   const SA = "crdb-cmek-payments@acme-keys.iam.gserviceaccount.com";
   const id = enabledPayments.cluster.id;
-  let cancelled;
-  const stopped = new Promise((r) => (cancelled = r));
+  const { promise: stopped, release: cancelled } = gate();
   const preview = {
     clusterId: id, clusterName: "prod-payments", organizationId: "org-1", regions: ["us-east4"],
     cmek: { status: "ENABLED", region_infos: [] }, cockroachPrincipal: "crl@x.iam.gserviceaccount.com", serviceAccounts: [SA], keys: [], otherKeyUsers: [],
@@ -358,12 +332,8 @@ test("a Stop during a revocation is reported as Stopped: the step ends 'stopped'
       return null;
     },
   }));
-  await toClusters(page);
-  await page.click('[data-testid="open-cluster-prod-payments"]');
-  await page.click('[data-testid="page-revoke"]');
-  await page.click('[data-testid="revoke-open-confirm"]');
-  await page.fill('[data-testid="revoke-confirm-input"]', "prod-payments");
-  await page.click('[data-testid="revoke-confirm"]');
+  await openRevokeFromClusterPage(page, "prod-payments");
+  await confirmRevoke(page, "prod-payments");
   await page.click('[data-testid="revoke-stop"]');
   await page.waitForSelector('[data-testid="rstep-snapshot"][data-state="cancelled"]');
   assert.ok(calls.some((c) => c.cmd === "cancel_revoke"));
@@ -396,10 +366,7 @@ test("a tall revoke dialog opens at its top (blast radius in view) with focus in
   };
   const { page, pageErrors } = await openApp(harness, backend({ preview_revoke: () => preview }));
   await page.setViewportSize({ width: 1000, height: 500 });
-  await toClusters(page);
-  await page.click('[data-testid="open-cluster-prod-payments"]');
-  await page.click('[data-testid="page-revoke"]');
-  await page.click('[data-testid="revoke-open-confirm"]');
+  await openRevokeFromClusterPage(page, "prod-payments");
   await page.waitForSelector('[data-testid="revoke-dialog"][open]');
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   const state = await page.evaluate(() => {
@@ -423,7 +390,7 @@ test("the key-file picker fills the path; About shows the version and opens docs
   const picked = "/home/officer/keys/sa.json";
   const { page, calls, pageErrors } = await openApp(harness, backend({
     "plugin:dialog|open": () => picked,
-    open_docs: () => { throw { code: "INTERNAL", message: "Opening the browser is turned off (CMEK_DESK_OPEN_BROWSER=0)." }; },
+    open_docs: fx.rejects({ code: "INTERNAL", message: "Opening the browser is turned off (CMEK_DESK_OPEN_BROWSER=0)." }),
   }));
   await page.click('[data-testid="target-credentials"]');
   await page.click('[data-testid="choose-key-file"]');

@@ -1,19 +1,13 @@
 // UI tests of Revoke, Recover, the pending-operation banner and the Activity screen in headless
 // Chromium with mocked Tauri IPC (no backend). Run: npm run build && node --test ui/tests/.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import fs from "node:fs";
-import { startHarness, openApp } from "./harness.mjs";
+import { useHarness, gate, openApp, SHOTS } from "./harness.mjs";
+import { openActivity, toRevokeRoute, confirmRevoke, escapeDialog } from "./flows.mjs";
 import * as fx from "./fixtures.mjs";
 
-const SHOTS = path.resolve("target/ui-tests");
-let harness;
-before(async () => {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  harness = await startHarness();
-});
-after(async () => harness?.close());
+const harness = useHarness();
 
 const ID = fx.single.id;
 const SA = "crdb-cmek-payments@acme-keys.iam.gserviceaccount.com";
@@ -53,23 +47,11 @@ const recovered = {
     subject: `Re-authorize CMEK for cluster payments (${ID})`, body: `Cluster ID: ${ID}\nOrganization ID: org-1\nRegions: us-east1\n` },
 };
 
-function backend(overrides = {}) {
-  return async (cmd, args, ipc) => {
-    if (overrides[cmd]) return overrides[cmd](args, ipc);
-    switch (cmd) {
-      case "session_status": return fx.noSession;
-      case "pending_operations": return [];
-      case "preview_revoke": return preview;
-      case "cancel_revoke": return null;
-      default: throw { code: "INTERNAL", message: `unexpected command ${cmd}` };
-    }
-  };
-}
+const backend = fx.mockBackend({ session_status: fx.noSession, pending_operations: [], preview_revoke: preview, cancel_revoke: null });
 
 /** Opens the Revoke screen through its route (as the result screen and audit cards do). */
 async function openRevoke(page) {
-  await page.evaluate((id) => (location.hash = `#revoke/${id}`), ID);
-  await page.waitForSelector('[data-testid="revoke-open-confirm"]');
+  await toRevokeRoute(page, ID, '[data-testid="revoke-open-confirm"]');
   await page.click('[data-testid="revoke-open-confirm"]');
   await page.waitForSelector('[data-testid="revoke-dialog"][open]');
 }
@@ -105,16 +87,14 @@ test("the confirm button stays disabled until the exact cluster name is typed; s
   assert.match(await page.textContent('[data-testid="lever-changes"]'), /Also cuts off ledger/);
   await page.screenshot({ path: path.join(SHOTS, "revoke-confirm.png"), fullPage: true });
   // Escape cancels: the dialog closes and nothing was sent.
-  await page.keyboard.press("Escape");
-  await page.waitForSelector('[data-testid="revoke-dialog"]', { state: "detached" });
+  await escapeDialog(page, "revoke-dialog");
   assert.ok(!calls.some((c) => c.cmd === "revoke_cluster"), "nothing may be revoked without confirming");
   assert.deepEqual(pageErrors, []);
   await page.close();
 });
 
 test("revoke events render step states live, then the observed state; recover shows the restored bindings and the support request", async () => {
-  let release;
-  const gate = new Promise((r) => (release = r));
+  const { promise: held, release } = gate();
   const { page, calls, pageErrors } = await openApp(harness, backend({
     async revoke_cluster(args, ipc) {
       const send = (e) => ipc.send(args.onEvent, e);
@@ -123,7 +103,7 @@ test("revoke events render step states live, then the observed state; recover sh
       await send({ type: "stepFinished", step: "snapshot", status: "done", message: "1 policies recorded" });
       await send({ type: "stepStarted", step: "removeAccess", title: "Remove access" });
       await send({ type: "stepProgress", step: "removeAccess", message: "removed 1 grant(s)" });
-      await gate;
+      await held;
       await send({ type: "stepFinished", step: "removeAccess", status: "done", message: "Access removed" });
       await send({ type: "stepStarted", step: "callRevoke", title: "Tell CockroachDB to revoke (REVOKE)" });
       await send({ type: "stepFinished", step: "callRevoke", status: "done", message: "CockroachDB answered REVOKING" });
@@ -145,8 +125,7 @@ test("revoke events render step states live, then the observed state; recover sh
   }));
   await page.context().grantPermissions(["clipboard-read", "clipboard-write"], { origin: harness.url });
   await openRevoke(page);
-  await page.fill('[data-testid="revoke-confirm-input"]', "payments");
-  await page.click('[data-testid="revoke-confirm"]');
+  await confirmRevoke(page, "payments");
 
   await page.waitForSelector('[data-testid="rstep-removeAccess"][data-state="running"]');
   const state = (s) => page.getAttribute(`[data-testid="rstep-${s}"]`, "data-state");
@@ -173,8 +152,7 @@ test("revoke events render step states live, then the observed state; recover sh
   ]);
   assert.match(await page.textContent('[data-testid="recover-support-note"]'), /support ticket/);
   assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "recover-cancel");
-  await page.keyboard.press("Escape");
-  await page.waitForSelector('[data-testid="recover-dialog"]', { state: "detached" });
+  await escapeDialog(page, "recover-dialog");
   assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "recover", "focus back on the trigger");
   assert.ok(!calls.some((c) => c.cmd === "recover_revoke"), "cancel sends nothing");
   await page.click('[data-testid="recover"]');
@@ -217,8 +195,7 @@ test("a failed step is shown failed with the backend's message, and recovery is 
     activity_entries: () => [snapshotEntry("op-9", 1)],
   }));
   await openRevoke(page);
-  await page.fill('[data-testid="revoke-confirm-input"]', "payments");
-  await page.click('[data-testid="revoke-confirm"]');
+  await confirmRevoke(page, "payments");
   await page.waitForSelector('[data-testid="rstep-removeAccess"][data-state="failed"]');
   assert.match(await page.textContent('[data-testid="error-banner"]'), /setIamPolicy denied/);
   assert.equal(await page.isVisible('[data-testid="recover"]'), true);
@@ -270,8 +247,7 @@ test("the pending-operation banner offers Finish revocation and Roll back", asyn
     `Add ${TC.role} → ${TC.member} on projects/acme-keys/serviceAccounts/${SA}`,
   ]);
   assert.match(await page.textContent('[data-testid="recover-support-note"]'), /REVOKE was not sent/);
-  await page.keyboard.press("Escape");
-  await page.waitForSelector('[data-testid="recover-dialog"]', { state: "detached" });
+  await escapeDialog(page, "recover-dialog");
   assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "pending-rollback", "focus back on the trigger");
   assert.ok(!calls.some((c) => c.cmd === "recover_revoke"), "cancel sends nothing");
   await page.click('[data-testid="pending-rollback"]');
@@ -312,8 +288,7 @@ test("the Activity screen lists entries with expandable details and exports", as
     activity_rows: () => rows_,
     export_activity: (args) => `/data/exports/cmek-activity-20250102-000003Z.${args.format}`,
   }));
-  await page.click('[data-testid="open-activity"]');
-  await page.waitForSelector('[data-testid="activity-table"]');
+  await openActivity(page);
   const rows = page.locator('[data-testid="activity-row"]');
   assert.equal(await rows.count(), 2);
   assert.equal(await rows.first().getAttribute("data-action"), "revoke.remove_access", "newest first");
@@ -353,8 +328,7 @@ const protectedList = {
 };
 
 async function openDisable(page) {
-  await page.evaluate((id) => (location.hash = `#revoke/${id}`), ID);
-  await page.waitForSelector('[data-testid="review-key"]');
+  await toRevokeRoute(page, ID, '[data-testid="review-key"]');
   await page.click('[data-testid="review-key"]');
   await page.waitForSelector('[data-testid="key-disable-all"]:not([disabled])');
   await page.click('[data-testid="key-disable-all"]');
@@ -391,8 +365,7 @@ test("the disable-all-versions confirmation lists what else the key protects, or
     const { page, calls, pageErrors } = await openApp(harness, backend({ preview_key: () => keyPreview(value) }));
     await openDisable(page);
     await check(page);
-    await page.keyboard.press("Escape");
-    await page.waitForSelector('[data-testid="key-action-dialog"]', { state: "detached" });
+    await escapeDialog(page, "key-action-dialog");
     assert.ok(!calls.some((c) => c.cmd === "disable_key_versions"), "nothing disabled without confirming");
     assert.deepEqual(pageErrors, []);
     await page.close();

@@ -1,48 +1,21 @@
 // UI tests of the wizard in headless Chromium with mocked Tauri IPC (no backend, no display).
 // Run: npm run build && node --test ui/tests/   (scripts/test.sh does both).
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import fs from "node:fs";
-import { startHarness, openApp } from "./harness.mjs";
+import { useHarness, gate, openApp, SHOTS } from "./harness.mjs";
+import { toClusters, requestPlan, toReviewedPlan, confirmApply } from "./flows.mjs";
 import * as fx from "./fixtures.mjs";
 
-const SHOTS = path.resolve("target/ui-tests");
-let harness;
-before(async () => {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  harness = await startHarness();
-});
-after(async () => harness?.close());
+const harness = useHarness();
 
 /** A backend that answers the happy path; `overrides[cmd]` replaces one command. */
-function backend(overrides = {}) {
-  return async (cmd, args, ipc) => {
-    if (overrides[cmd]) return overrides[cmd](args, ipc);
-    switch (cmd) {
-      case "session_status": return fx.noSession;
-      case "connect_sandbox": return fx.connection;
-      case "list_clusters": return fx.clusters;
-      case "suggest_setup": return fx.suggestion(fx.clusters.find((c) => c.cluster.id === args.clusterId).cluster);
-      case "plan_setup": return fx.plan(args.request);
-      case "cmek_status": return fx.applyResult().cmek;
-      default: throw { code: "INTERNAL", message: `unexpected command ${cmd}` };
-    }
-  };
-}
-
-async function toClusters(page) {
-  await page.click('[data-testid="connect-sandbox"]');
-  await page.waitForSelector('[data-testid="cluster-table"]');
-}
-
-async function toReviewedPlan(page) {
-  await toClusters(page);
-  await page.click('[data-testid="select-cluster-payments"]');
-  await page.waitForSelector('[data-testid="review-plan"]');
-  await page.click('[data-testid="review-plan"]');
-  await page.waitForSelector('[data-testid="plan-review"]');
-}
+const backend = fx.mockBackend({
+  ...fx.sandbox,
+  suggest_setup: (args) => fx.suggestion(fx.clusters.find((c) => c.cluster.id === args.clusterId).cluster),
+  plan_setup: (args) => fx.plan(args.request),
+  cmek_status: () => fx.applyResult().cmek,
+});
 
 test("starts in sandbox mode with Sandbox preselected and Google sign-in offered", async () => {
   const { page, pageErrors } = await openApp(harness, backend());
@@ -113,32 +86,25 @@ test("apply asks for confirmation; cancel sends nothing", async () => {
 });
 
 test("the apply screen renders step states from channel events, then the result", async () => {
-  let release;
-  const gate = new Promise((r) => (release = r));
+  const { promise: held, release } = gate();
   const { page, calls } = await openApp(
     harness,
     backend({
       async apply_setup(args, ipc) {
         const ch = args.onEvent;
-        await ipc.send(ch, { event: "stepStarted", stepId: "check" });
-        await ipc.send(ch, { event: "stepFinished", stepId: "check", outcome: "unchanged", detail: "all permissions present" });
-        await ipc.send(ch, { event: "stepStarted", stepId: "sa" });
-        await ipc.send(ch, { event: "stepFinished", stepId: "sa", outcome: "adopted", detail: "" });
+        await fx.finishStep(ipc, ch, "check", "unchanged", "all permissions present");
+        await fx.finishStep(ipc, ch, "sa", "adopted");
         await ipc.send(ch, { event: "stepStarted", stepId: "key" });
         await ipc.send(ch, { event: "stepProgress", stepId: "key", message: "waiting for IAM propagation (attempt 2)" });
-        await gate; // the test looks at the screen mid-apply
+        await held; // the test looks at the screen mid-apply
         await ipc.send(ch, { event: "stepFinished", stepId: "key", outcome: "done", detail: "created" });
-        await ipc.send(ch, { event: "stepStarted", stepId: "cmek" });
-        await ipc.send(ch, { event: "stepFinished", stepId: "cmek", outcome: "done", detail: "" });
-        const result = fx.applyResult();
-        await ipc.send(ch, { event: "finished", result });
-        return result;
+        await fx.finishStep(ipc, ch, "cmek", "done");
+        return fx.finishApply(ipc, ch);
       },
     }),
   );
   await toReviewedPlan(page);
-  await page.click('[data-testid="apply"]');
-  await page.click('[data-testid="confirm-apply"]');
+  await confirmApply(page);
   await page.waitForSelector('[data-testid="step-2"][data-state="running"]');
   const state = (i) => page.getAttribute(`[data-testid="step-${i}"]`, "data-state");
   assert.equal(await state(0), "unchanged");
@@ -176,8 +142,7 @@ test("a failed step shows its error and the banner offers to try again", async (
     }),
   );
   await toReviewedPlan(page);
-  await page.click('[data-testid="apply"]');
-  await page.click('[data-testid="confirm-apply"]');
+  await confirmApply(page);
   await page.waitForSelector('[data-testid="error-banner"]');
   assert.equal(await page.getAttribute('[data-testid="step-0"]', "data-state"), "failed");
   assert.match(await page.textContent('[data-testid="step-0"]'), /cloudkms\.cryptoKeys\.create denied/);
@@ -191,7 +156,7 @@ test("a failed step shows its error and the banner offers to try again", async (
 test("an UNAUTHENTICATED error shows the message and its action leads back to Connect", async () => {
   const { page } = await openApp(
     harness,
-    backend({ list_clusters: () => { throw { code: "UNAUTHENTICATED", message: "The sandbox session ended." }; } }),
+    backend({ list_clusters: fx.rejects({ code: "UNAUTHENTICATED", message: "The sandbox session ended." }) }),
   );
   await page.click('[data-testid="connect-sandbox"]');
   const banner = page.locator('[data-testid="error-banner"]');
@@ -207,11 +172,9 @@ test("an UNAUTHENTICATED error shows the message and its action leads back to Co
 test("a NOT_ELIGIBLE error on the plan screen leads back to the cluster list", async () => {
   const { page } = await openApp(
     harness,
-    backend({ plan_setup: () => { throw { code: "NOT_ELIGIBLE", message: "Cluster payments cannot use CMEK: an operation is running." }; } }),
+    backend({ plan_setup: fx.rejects({ code: "NOT_ELIGIBLE", message: "Cluster payments cannot use CMEK: an operation is running." }) }),
   );
-  await toClusters(page);
-  await page.click('[data-testid="select-cluster-payments"]');
-  await page.click('[data-testid="review-plan"]');
+  await requestPlan(page);
   await page.waitForSelector('[data-testid="error-banner"][data-code="NOT_ELIGIBLE"]');
   assert.equal(await page.textContent('[data-testid="error-action"]'), "Choose another cluster");
   await page.click('[data-testid="error-action"]');
@@ -222,11 +185,9 @@ test("a NOT_ELIGIBLE error on the plan screen leads back to the cluster list", a
 test("an INVALID_INPUT error marks the named field and its action focuses it", async () => {
   const { page } = await openApp(
     harness,
-    backend({ plan_setup: () => { throw { code: "INVALID_INPUT", message: "Key ring ID: must be 1-63 characters", resource: "key_ring" }; } }),
+    backend({ plan_setup: fx.rejects({ code: "INVALID_INPUT", message: "Key ring ID: must be 1-63 characters", resource: "key_ring" }) }),
   );
-  await toClusters(page);
-  await page.click('[data-testid="select-cluster-payments"]');
-  await page.click('[data-testid="review-plan"]');
+  await requestPlan(page);
   await page.waitForSelector('[data-testid="error-banner"][data-code="INVALID_INPUT"]');
   assert.equal(await page.getAttribute("#f-ring", "aria-invalid"), "true");
   assert.equal(await page.getAttribute("#f-project", "aria-invalid"), "false");
