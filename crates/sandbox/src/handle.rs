@@ -403,9 +403,8 @@ impl Drop for SandboxHandle {
         let findings = self.unseen_spec_findings();
         assert!(
             findings.is_empty(),
-            "cmek-sandbox spec guard: {} exchange(s) broke the API contracts (specs/):\n{}",
-            findings.len(),
-            findings.join("\n")
+            "cmek-sandbox spec guard: {}",
+            crate::spec_guard::findings_message(&findings)
         );
     }
 }

@@ -21,6 +21,18 @@ use crate::state::State;
 /// The endpoint's path (after the base URL).
 pub const FINDINGS_PATH: &str = "/_sandbox/spec-findings";
 
+/// The spec guard's report of `findings` (what [`crate::SandboxHandle::take_spec_findings`]
+/// returns): `N exchange(s) broke the API contracts (specs/):` and one finding a line. The
+/// owners prefix it with who speaks: a dropped `SandboxConfig::for_tests()` handle's panic,
+/// `cmek sandbox serve` and the `cmek-sandbox` binary on exit 1.
+pub fn findings_message(findings: &[String]) -> String {
+    format!(
+        "{} exchange(s) broke the API contracts (specs/):\n{}",
+        findings.len(),
+        findings.join("\n")
+    )
+}
+
 /// Findings not looked at yet, oldest first, each prefixed with what broke the spec (the
 /// request or the sandbox's answer). Whatever the guard mode.
 pub(crate) fn unseen(s: &State) -> Vec<String> {
@@ -81,6 +93,20 @@ pub(crate) fn endpoint(
 #[cfg(test)]
 mod tests {
     use crate::config::{SandboxConfig, SpecGuard};
+
+    #[test]
+    fn the_findings_message_counts_and_lists_each_finding() {
+        let findings = [
+            "request broke the spec: CreateCryptoKey: crypto_key.bogus_field".to_owned(),
+            "sandbox answer broke the spec: GetCluster: state (enum)".to_owned(),
+        ];
+        assert_eq!(
+            super::findings_message(&findings),
+            "2 exchange(s) broke the API contracts (specs/):\n\
+             request broke the spec: CreateCryptoKey: crypto_key.bogus_field\n\
+             sandbox answer broke the spec: GetCluster: state (enum)"
+        );
+    }
 
     #[test]
     fn the_mode_is_read_as_typed_and_sets_both_switches() {

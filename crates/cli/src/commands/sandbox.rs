@@ -53,9 +53,8 @@ pub async fn run(cmd: SandboxCommand, out: &Out) -> Outcome {
     handle.shutdown();
     if spec_guard == SpecGuard::Fail && !findings.is_empty() {
         eprintln!(
-            "cmek sandbox: spec guard: {} exchange(s) broke the API contracts (specs/):\n{}",
-            findings.len(),
-            findings.join("\n")
+            "cmek sandbox: spec guard: {}",
+            cmek_sandbox::spec_guard::findings_message(&findings)
         );
         return Ok(FAILED);
     }
