@@ -261,6 +261,22 @@ test("the pending-operation banner offers Finish revocation and Roll back", asyn
   await page.close();
 });
 
+test("a log that replaced a deleted one says so on start-up, and nothing is turned off", async () => {
+  const notice = "The activity log that was here (log 1a2b3c4d, 57 chain records) was deleted or emptied; its records are gone. This log started 2026-12-02T10:00:00Z.";
+  const { page, pageErrors } = await openApp(harness, backend({
+    pending_operations: () => [pending],
+    verify_activity: () => ({ trustworthy: true, authenticated: true, checked: 3, message: `The activity log is intact: 3 entries verified. ${notice}`, notice }),
+  }));
+  const banner = page.locator('[data-testid="activity-replaced"]');
+  await banner.waitFor();
+  assert.match(await banner.textContent(), /The previous activity log is gone/);
+  assert.ok((await banner.textContent()).includes(notice), await banner.textContent());
+  assert.equal(await page.locator('[data-testid="activity-untrusted"]').count(), 0);
+  assert.equal(await page.isVisible('[data-testid="pending-finish"]'), true, "nothing is refused for it");
+  assert.deepEqual(pageErrors, []);
+  await page.close();
+});
+
 test("Finish revocation resumes the interrupted operation", async () => {
   const { page, calls } = await openApp(harness, backend({
     pending_operations: () => [pending],

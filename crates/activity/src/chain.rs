@@ -180,6 +180,12 @@ pub struct ChainVerification {
     pub first_bad: Option<BadEntry>,
     /// One sentence for the banner and `cmek activity`.
     pub message: String,
+    /// Set when this log replaced one that was deleted or emptied (its first entry says so,
+    /// module `head`): one sentence, also in `message`, to show even when the log is
+    /// trustworthy.
+    #[ts(optional)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
 }
 
 impl ChainVerification {
@@ -347,6 +353,8 @@ pub(crate) fn verify(
     let mut prev = GENESIS.to_owned();
     let mut checked = 0u64;
     let mut first_bad = None;
+    // The first record verified: a replaced-log notice in it can be believed.
+    let mut first_ok = false;
     for row in rows {
         let (seq, tbl, row_ref, prev_hash, h, mac) = row.map_err(crate::log::db)?;
         checked += 1;
@@ -375,6 +383,7 @@ pub(crate) fn verify(
             first_bad = Some(p);
             break;
         }
+        first_ok |= seq == 1;
         prev = h;
     }
     drop(st);
@@ -399,16 +408,25 @@ pub(crate) fn verify(
     if first_bad.is_none() {
         first_bad = head_problem(conn, head)?;
     }
-    let message = match &first_bad {
+    let mut message = match &first_bad {
         None => format!("The activity log is intact: {checked} entries verified."),
         Some(b) => format!("The activity log is not trustworthy: {}.", describe(b)),
     };
+    let notice = if first_ok {
+        crate::head::replaced_notice(conn)?
+    } else {
+        None
+    };
+    if let Some(n) = &notice {
+        message = format!("{message} {n}");
+    }
     Ok(ChainVerification {
         trustworthy: first_bad.is_none(),
         authenticated: key.is_authenticated(),
         checked,
         first_bad,
         message,
+        notice,
     })
 }
 

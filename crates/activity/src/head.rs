@@ -21,15 +21,40 @@
 //! - **No wash-out.** A file that does not reach its head when opened, or an append that comes
 //!   out at or below the head this run knows, freezes the head for the run: new entries on a
 //!   truncated file never overwrite the head that proves the truncation.
-//!   Emptying the whole file (or deleting it) is not detected: the app then starts a new log
-//!   with no operation to finish or roll back.
+//! - **Which log lives in this folder.** The store also remembers, per data folder
+//!   ([`folder_id`]: SHA-256 of the database file's canonical path), the id of the log kept
+//!   there: written with the log's first chain record, and at open when the file holds another
+//!   log whose head it reaches (or that is recorded as found). A file opened with no chain
+//!   record (deleted, or its tables emptied) in a folder whose remembered log has a stored head
+//!   means that log is gone: the new log's first entry records it
+//!   ([`REPLACED_ACTION`], with the old log's id and head), chained and MAC'd like any entry,
+//!   so [`crate::ActivityLog::verify`] reports it on every later run
+//!   ([`crate::ChainVerification::notice`]) and appends never wash it out. Nothing is refused
+//!   for it (the new log has nothing to finish or roll back). A folder the store knows nothing
+//!   of (a fresh install) starts with no notice; two folders never see each other's logs.
 //! - **Cost.** One keychain write per appended row: 4.2 ms per write measured on gnome-keyring
 //!   (`crates/keychain/tests/secret_service.rs`, mean of 50), next to the fsync of the row.
 
 use crate::chain::ChainVerification;
 use cmek_core::{Error, ErrorCode, Result};
 use rusqlite::{Connection, OptionalExtension};
+use sha2::{Digest, Sha256};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
+
+/// Action of the event that opens a log replacing one that was deleted or emptied.
+pub const REPLACED_ACTION: &str = "activity.log_replaced";
+
+/// The id of the data folder whose database file is `db` (canonical path): the first 32 hex
+/// characters of its SHA-256.
+pub fn folder_id(db: &Path) -> String {
+    let digest = Sha256::digest(db.as_os_str().as_encoded_bytes());
+    hex::encode(digest).chars().take(32).collect()
+}
+
+fn is_log_id(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
 
 /// The newest chain record of a log, as kept in the keychain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,12 +123,92 @@ pub trait HeadStore: Send + Sync {
     fn load(&self, log_id: &str) -> Result<Option<ChainHead>>;
     /// Replaces the head of log `log_id`.
     fn save(&self, log_id: &str, head: &ChainHead) -> Result<()>;
+    /// The id of the log last kept in data folder `folder_id` ([`folder_id`]), `None` when
+    /// none was stored (the default: a store that does not keep it never reports a deleted
+    /// log).
+    fn load_folder_log(&self, folder_id: &str) -> Result<Option<String>> {
+        let _ = folder_id;
+        Ok(None)
+    }
+    /// Remembers that log `log_id` lives in data folder `folder_id`.
+    fn save_folder_log(&self, folder_id: &str, log_id: &str) -> Result<()> {
+        let _ = (folder_id, log_id);
+        Ok(())
+    }
+}
+
+/// The log the folder remembered, found gone at open: its id and its stored head.
+pub(crate) struct GoneLog {
+    pub(crate) log_id: String,
+    pub(crate) head: ChainHead,
+}
+
+impl GoneLog {
+    /// The event's summary (the notice without the new log's start).
+    pub(crate) fn summary(&self) -> String {
+        gone_sentence(&self.log_id, self.head.seq)
+    }
+
+    /// The event's details.
+    pub(crate) fn details(&self) -> serde_json::Value {
+        serde_json::json!({
+            "previousLogId": self.log_id,
+            "previousHeadSeq": self.head.seq,
+            "previousHeadHash": self.head.hash,
+            "previousHeadRow": row_name(&self.head),
+        })
+    }
+}
+
+fn gone_sentence(log_id: &str, seq: i64) -> String {
+    let records = if seq == 1 {
+        "1 chain record".to_owned()
+    } else {
+        format!("{seq} chain records")
+    };
+    format!(
+        "The activity log that was here (log {}, {records}) was deleted or emptied; its records \
+         are gone.",
+        log_id.chars().take(8).collect::<String>()
+    )
+}
+
+/// The notice of a log whose first chain record (already verified) is the
+/// [`REPLACED_ACTION`] event: one sentence with the start of this log.
+pub(crate) fn replaced_notice(conn: &Connection) -> Result<Option<String>> {
+    let first: Option<(String, String, String, String, Option<String>)> = conn
+        .query_row(
+            "SELECT a.at, a.actor, a.kind, a.action, a.after_json FROM chain c \
+             JOIN activity a ON c.tbl = 'activity' AND c.row_ref = CAST(a.id AS TEXT) \
+             WHERE c.seq = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .optional()
+        .map_err(crate::log::db)?;
+    let Some((at, actor, kind, action, after)) = first else {
+        return Ok(None);
+    };
+    if action != REPLACED_ACTION || actor != "app" || kind != "event" {
+        return Ok(None);
+    }
+    let details: serde_json::Value = after
+        .and_then(|a| serde_json::from_str(&a).ok())
+        .unwrap_or_default();
+    let id = details["previousLogId"].as_str().unwrap_or("unknown");
+    let seq = details["previousHeadSeq"].as_i64().unwrap_or(0);
+    Ok(Some(format!(
+        "{} This log started {at}.",
+        gone_sentence(id, seq)
+    )))
 }
 
 /// What an open log knows of its head: the store, what happened at open, and whether heads
 /// may still move in this run.
 pub(crate) struct HeadKeeper {
     store: Option<Arc<dyn HeadStore>>,
+    /// The data folder's id ([`folder_id`]).
+    folder: String,
     /// The head recorded as found at open because the store had none.
     sealed: Option<ChainHead>,
     state: Mutex<KeeperState>,
@@ -118,12 +223,16 @@ struct KeeperState {
     frozen: Option<String>,
     /// The last head the store refused (cleared by the next one it takes).
     refused: Option<(i64, Error)>,
+    /// Which log lives in this folder could not be read or saved: one clause. Then the
+    /// folder's entry is not rewritten in this run (a log found gone stays remembered).
+    folder_problem: Option<String>,
 }
 
 impl HeadKeeper {
-    pub(crate) fn new(store: Option<Arc<dyn HeadStore>>) -> Self {
+    pub(crate) fn new(store: Option<Arc<dyn HeadStore>>, folder: String) -> Self {
         Self {
             store,
+            folder,
             sealed: None,
             state: Mutex::new(KeeperState::default()),
         }
@@ -135,20 +244,53 @@ impl HeadKeeper {
 
     /// At open: loads the stored head; a log with records and no head gets its current head
     /// recorded as found; a file that does not reach its head (or a store that cannot be read)
-    /// freezes the head for this run.
-    pub(crate) fn at_open(&mut self, conn: &Connection) -> Result<()> {
+    /// freezes the head for this run. A file with no chain record in a folder whose remembered
+    /// log has a stored head returns that log (gone: the caller records it as the first entry);
+    /// a log whose head is reached (or recorded as found) becomes the folder's log.
+    pub(crate) fn at_open(&mut self, conn: &Connection) -> Result<Option<GoneLog>> {
         let Some(store) = self.store.clone() else {
-            return Ok(());
+            return Ok(None);
+        };
+        let remembered = match store.load_folder_log(&self.folder) {
+            Ok(Some(id)) if !is_log_id(&id) => Err(Error::new(
+                ErrorCode::Keychain,
+                "its entry is not in the form the app writes; it was altered",
+            )),
+            other => other,
+        };
+        let remembered = match remembered {
+            Ok(r) => r,
+            Err(e) => {
+                self.state().folder_problem = Some(format!(
+                    "Which log lives in this folder could not be read from the keychain ({})",
+                    e.message.trim_end_matches('.')
+                ));
+                None
+            }
         };
         let Some(id) = log_id(conn)? else {
-            return Ok(());
+            let Some(old) = remembered else {
+                return Ok(None);
+            };
+            return Ok(match store.load(&old) {
+                Ok(Some(head)) if head.seq >= 1 => Some(GoneLog { log_id: old, head }),
+                Ok(_) => None,
+                Err(e) => {
+                    self.state().folder_problem = Some(format!(
+                        "The head of the log that was in this folder could not be read from the \
+                         keychain ({})",
+                        e.message.trim_end_matches('.')
+                    ));
+                    None
+                }
+            });
         };
         let loaded = store.load(&id);
         if let Ok(Some(h)) = &loaded {
             self.state().known_seq = h.seq;
         }
-        match compare(conn, loaded)? {
-            HeadCheck::Reached | HeadCheck::Empty => {}
+        let trusted = match compare(conn, loaded)? {
+            HeadCheck::Reached | HeadCheck::Empty => true,
             HeadCheck::Missing { .. } => {
                 if let Some(last) = last(conn)? {
                     self.committed(conn, &last);
@@ -156,16 +298,38 @@ impl HeadKeeper {
                         self.sealed = Some(last);
                     }
                 }
+                self.sealed.is_some()
             }
-            HeadCheck::Broken { reason, .. } => self.state().frozen = Some(reason),
+            HeadCheck::Broken { reason, .. } => {
+                self.state().frozen = Some(reason);
+                false
+            }
             HeadCheck::Unreadable(e) => {
                 self.state().frozen = Some(format!(
                     "the keychain could not be read when the log was opened ({})",
                     e.message.trim_end_matches('.')
-                ))
+                ));
+                false
             }
+        };
+        if trusted && remembered.as_deref() != Some(id.as_str()) {
+            self.remember(store.as_ref(), &id);
         }
-        Ok(())
+        Ok(None)
+    }
+
+    /// Saves `log_id` as this folder's log (not after the folder's entry failed this run).
+    fn remember(&self, store: &dyn HeadStore, log_id: &str) {
+        let mut state = self.state();
+        if state.folder_problem.is_some() {
+            return;
+        }
+        if let Err(e) = store.save_folder_log(&self.folder, log_id) {
+            state.folder_problem = Some(format!(
+                "The keychain did not take which log lives in this folder ({})",
+                e.message.trim_end_matches('.')
+            ));
+        }
     }
 
     /// Saves `new_head` (just committed; the caller holds the connection, so this run's heads
@@ -203,6 +367,11 @@ impl HeadKeeper {
                 state.refused = None;
             }
             Err(e) => state.refused = Some((new_head.seq, e)),
+        }
+        if new_head.seq == 1 {
+            drop(state);
+            let id: String = new_head.hash.chars().take(32).collect();
+            self.remember(store.as_ref(), &id);
         }
     }
 
@@ -246,6 +415,12 @@ impl HeadKeeper {
             v.message = format!(
                 "{} The head is not moved in this run ({why}): deleting entries written since \
                  would not be noticed.",
+                v.message
+            );
+        }
+        if let Some(why) = &state.folder_problem {
+            v.message = format!(
+                "{} {why}: deleting or emptying the whole file would not be noticed.",
                 v.message
             );
         }

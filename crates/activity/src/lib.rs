@@ -27,7 +27,7 @@ mod pending;
 
 pub use chain::{BadEntry, ChainKey, ChainVerification};
 pub use export::ExportFormat;
-pub use head::{ChainHead, HeadStore};
+pub use head::{folder_id, ChainHead, HeadStore, REPLACED_ACTION};
 pub use log::{ActivityLog, DB_FILE_NAME};
 
 use serde::{Deserialize, Serialize};

@@ -157,6 +157,11 @@ impl ActivityLog {
     /// [`ActivityLog::verify`] compares the file with it, so a file that ends before the head
     /// (newest rows deleted, an older copy put back) is not trustworthy. A log with records and
     /// no head in `heads` gets its current head saved now, as found (said by `verify`).
+    ///
+    /// `heads` also remembers which log lives in this folder: a file with no chain record where
+    /// a log with a stored head lived (the file deleted or emptied) gets that fact as its first
+    /// entry ([`crate::head::REPLACED_ACTION`]), reported by every later `verify` as its
+    /// `notice` (module `head`).
     pub fn open_with_head(
         path: impl AsRef<Path>,
         key: ChainKey,
@@ -168,6 +173,9 @@ impl ActivityLog {
             crate::files::private_dir(dir)?;
         }
         crate::files::touch_private(&path)?;
+        let canonical = std::fs::canonicalize(&path)
+            .map_err(|e| Error::internal(format!("activity log: {}: {e}", path.display())))?;
+        let folder = crate::head::folder_id(&canonical);
         let conn = Connection::open(&path).map_err(db)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(db)?;
@@ -194,7 +202,7 @@ impl ActivityLog {
             key,
             missing_triggers,
             adopted: 0,
-            head: HeadKeeper::new(heads),
+            head: HeadKeeper::new(heads, folder),
         };
         if !had_chain && first_use {
             let adopted = {
@@ -222,9 +230,18 @@ impl ActivityLog {
                 )?;
             }
         }
-        {
+        let gone = {
             let conn = log.conn.get_mut().unwrap_or_else(|p| p.into_inner());
-            log.head.at_open(conn)?;
+            log.head.at_open(conn)?
+        };
+        if let Some(gone) = gone {
+            log.record_event(
+                "app",
+                crate::head::REPLACED_ACTION,
+                &log.path.display().to_string(),
+                &gone.summary(),
+                &gone.details(),
+            )?;
         }
         Ok(log)
     }

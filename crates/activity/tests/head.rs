@@ -3,8 +3,9 @@
 //! back), an older copy of the file put back, a second copy of the log written on; and what
 //! must stay trusted: appends and reopening, a file ahead of its head (the process stopped
 //! before the keychain write), a log whose head was never kept (recorded as found once). The
-//! head store here is a map; the same tests through the real OS keychain are in
-//! `crates/desk/tests/activity_head.rs`.
+//! whole file deleted or its tables emptied is reported by the new log's first entry, in
+//! `tests/replaced.rs`. The head store here is a map; the same tests through the real OS
+//! keychain are in `crates/desk/tests/activity_head.rs`.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -16,10 +17,12 @@ use cmek_activity::{ActivityLog, ChainHead, ChainKey, EntryStatus, HeadStore, DB
 use cmek_core::{Error, ErrorCode, Result};
 use serde_json::json;
 
-/// Heads in a map; `down` makes every call fail like a locked keychain.
+/// Heads in a map, and which log lives in each folder in another; `down` makes every call
+/// fail like a locked keychain.
 #[derive(Default)]
 struct Heads {
     map: Mutex<HashMap<String, String>>,
+    folders: Mutex<HashMap<String, String>>,
     down: AtomicBool,
 }
 
@@ -44,6 +47,18 @@ impl HeadStore for Heads {
             .lock()
             .unwrap()
             .insert(log_id.to_owned(), head.to_value());
+        Ok(())
+    }
+    fn load_folder_log(&self, folder_id: &str) -> Result<Option<String>> {
+        self.check()?;
+        Ok(self.folders.lock().unwrap().get(folder_id).cloned())
+    }
+    fn save_folder_log(&self, folder_id: &str, log_id: &str) -> Result<()> {
+        self.check()?;
+        self.folders
+            .lock()
+            .unwrap()
+            .insert(folder_id.to_owned(), log_id.to_owned());
         Ok(())
     }
 }
@@ -262,6 +277,11 @@ fn appends_and_restarts_stay_trusted_and_separate_logs_keep_separate_heads() {
         }
     }
     assert_eq!(heads.map.lock().unwrap().len(), 2, "one head per log");
+    assert_eq!(
+        heads.folders.lock().unwrap().len(),
+        2,
+        "one remembered log per folder"
+    );
     let v = open(&a, &key, &heads).verify().unwrap();
     assert!(v.trustworthy && v.checked == 18, "{v:?}");
 }

@@ -3,7 +3,8 @@
 //! say the log is not trustworthy and name the first bad entry, and its fake interrupted
 //! revocation is not offered; a finished revocation whose newest rows are deleted (the chain
 //! head in the keychain catches it) is not offered and `cmek finish` / `cmek recover` refuse
-//! it, the cluster staying revoked; `cmek plan --out` writes its file 0600.
+//! it, the cluster staying revoked; a deleted activity database makes `cmek activity` say so
+//! on every later run; `cmek plan --out` writes its file 0600.
 
 mod common;
 
@@ -145,6 +146,38 @@ fn a_finished_revocation_with_its_newest_rows_deleted_is_refused_by_finish_and_r
     }
     let status = cli.run(&["status", cluster, "--json"]).expect(0).json();
     assert_eq!(status["status"], "REVOKED", "nothing acted: {status:#}");
+}
+
+#[test]
+fn cmek_activity_says_the_database_was_deleted_on_every_later_run() {
+    let served = Served::fast();
+    let cli = Cli::new(&served);
+    for _ in 0..3 {
+        cli.run(&["clusters", "--json"]).expect(0);
+    }
+    let db = cli.path("data").join(cmek_activity::DB_FILE_NAME);
+    let clean = cli.run(&["activity"]).expect(0);
+    assert!(!clean.stderr.contains("replaced:"), "{clean:#?}");
+    let records = sqlite3(&db, "SELECT max(seq) FROM chain");
+    let old = sqlite3(&db, "SELECT substr(hash, 1, 8) FROM chain WHERE seq = 1");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+
+    let said = format!(
+        "replaced: The activity log that was here (log {old}, {records} chain records) was \
+         deleted or emptied; its records are gone. This log started "
+    );
+    let run = cli.run(&["activity"]).expect(0);
+    assert!(run.stderr.contains(&said), "{said}\n{run:#?}");
+    assert!(!run.stderr.contains("untrusted"), "{run:#?}");
+    cli.run(&["clusters", "--json"]).expect(0);
+    let again = cli.run(&["activity"]).expect(0);
+    assert!(again.stderr.contains(&said), "{again:#?}");
+    assert!(
+        again.stdout.contains(cmek_activity::REPLACED_ACTION),
+        "the first row: {again:#?}"
+    );
 }
 
 #[cfg(unix)]

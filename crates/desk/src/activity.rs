@@ -6,7 +6,8 @@
 //! The log is tamper-evident (issue 13; ARCHITECTURE.md invariant 15): it opens with the
 //! 32-byte chain key kept in the OS keychain under [`keys::ACTIVITY_LOG_KEY`] (created on first
 //! use), and [`Activity::verify`] checks the chain and that the file reaches the chain head
-//! kept next to the key (`head`: newest rows deleted or an older file put back are caught);
+//! kept next to the key (`head`: newest rows deleted or an older file put back are caught; a
+//! deleted or emptied file is reported by the new log's first entry, `notice`);
 //! finish and roll back refuse a log that does not verify (in `cmek_revoke::guard`), export
 //! still works. No keychain: the log does not open
 //! (invariant 2: no fallback), with the keychain's error and its fix.

@@ -4,7 +4,9 @@
 //! triggers dropped and put back) so it looks interrupted: start-up says where the log ends and
 //! what was written, the operation is not trusted, finish and roll back are refused with
 //! nothing written to the sandbox, export still works; an older copy of the file put back is
-//! caught; appends and restarts stay trusted with the head in the keychain.
+//! caught; appends and restarts stay trusted with the head in the keychain; the whole
+//! database deleted is reported by the verification the window and `cmek activity` get, on
+//! every later start.
 
 use cmek_activity::{ExportFormat, DB_FILE_NAME};
 use cmek_core::plan::ApplyEvent;
@@ -257,4 +259,52 @@ async fn appends_and_restarts_stay_trusted_with_the_head_in_the_keychain() {
     );
     let v = app(&dir).verify_activity().unwrap();
     assert!(v.trustworthy && v.checked.to_string() == seq, "{v:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deleted_database_is_reported_by_the_verification_the_window_gets() {
+    if !keychain_or_skip("deleted") {
+        return;
+    }
+    let dir = temp_dir("deleted");
+    let other = temp_dir("deleted-other");
+    let db = dir.join(DB_FILE_NAME);
+    let desk = app(&dir);
+    for _ in 0..3 {
+        desk.export_activity(ExportFormat::Json).await.unwrap();
+    }
+    let v = desk.verify_activity().unwrap();
+    assert!(
+        v.trustworthy && v.checked == 3 && v.notice.is_none(),
+        "{v:?}"
+    );
+    drop(desk);
+    let old = sqlite3(&db, "SELECT substr(hash, 1, 8) FROM chain WHERE seq = 1");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(dir.join(format!("{DB_FILE_NAME}{suffix}")));
+    }
+
+    let desk = app(&dir);
+    let v = desk.verify_activity().unwrap();
+    assert!(v.trustworthy, "nothing is refused for it: {v:?}");
+    let notice = v.notice.clone().expect("the window gets the notice");
+    assert!(
+        notice.starts_with(&format!(
+            "The activity log that was here (log {old}, 3 chain records) was deleted or \
+             emptied; its records are gone. This log started "
+        )),
+        "{notice}"
+    );
+    assert!(v.message.contains(&notice), "{}", v.message);
+    assert!(desk.pending_operations().unwrap().is_empty());
+    for _ in 0..5 {
+        desk.export_activity(ExportFormat::Csv).await.unwrap();
+    }
+    drop(desk);
+    let v = app(&dir).verify_activity().unwrap();
+    assert_eq!(v.notice.as_deref(), Some(notice.as_str()), "{v:?}");
+    assert!(v.trustworthy && v.checked == 6, "{v:?}");
+
+    let fresh = app(&other).verify_activity().unwrap();
+    assert!(fresh.notice.is_none(), "another folder: {fresh:?}");
 }

@@ -41,6 +41,16 @@ pub mod keys {
     pub fn activity_log_head(log_id: &str) -> String {
         format!("{ACTIVITY_LOG_HEAD_PREFIX}{log_id}")
     }
+
+    /// Prefix of the entries that say which activity log lives in a data folder (the log id,
+    /// not a secret), so a deleted or emptied database is noticed.
+    pub const ACTIVITY_LOG_FOLDER_PREFIX: &str = "activity-log-folder:";
+
+    /// The entry of the data folder whose id (`cmek_activity::folder_id`, 32 hex characters)
+    /// is `folder_id`: `activity-log-folder:<folder_id>`.
+    pub fn activity_log_folder(folder_id: &str) -> String {
+        format!("{ACTIVITY_LOG_FOLDER_PREFIX}{folder_id}")
+    }
 }
 
 /// A place that keeps secrets by key. Implementations are blocking (a Secret Service round

@@ -6,7 +6,7 @@
 //! every entry as written (intents and outcomes apart). Interrupted operations are pointed
 //! out on stderr, and so is a log whose tamper-evident chain does not verify (issue 13): then
 //! the first bad entry is named and no interrupted operation is offered to finish or roll
-//! back.
+//! back. A log that replaced a deleted or emptied one says so on stderr on every run.
 
 use crate::exit::{Outcome, OK};
 use crate::output::{Out, Tone};
@@ -68,6 +68,9 @@ pub fn run(desk: &Desk, out: &Out) -> Outcome {
             out.paint("untrusted:", Tone::Bad),
             verification.message,
         ));
+    } else if let Some(notice) = &verification.notice {
+        // A log that replaced a deleted or emptied one: said on every run, nothing refused.
+        out.note(format!("{} {notice}", out.paint("replaced:", Tone::Warn)));
     }
     for p in &pending {
         let next = if !p.trusted {

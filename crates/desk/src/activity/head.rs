@@ -1,7 +1,10 @@
 //! The activity log's chain heads in the OS keychain (issue 13; `cmek_activity::HeadStore`):
-//! one entry per log, `activity-log-head:<log id>` ([`keys::activity_log_head`]), in the same
-//! keychain namespace as the chain key. The value is not a secret (sequence number and row
-//! hash); it is kept there so whoever can edit the database file cannot also move the head.
+//! one entry per log, `activity-log-head:<log id>` ([`keys::activity_log_head`]), and one per
+//! data folder naming the log that lives there, `activity-log-folder:<folder id>`
+//! ([`keys::activity_log_folder`]), in the same keychain namespace as the chain key (so
+//! release, development and test builds never see each other's). The values are not secrets
+//! (sequence number and row hash, a log id); they are kept there so whoever can edit or delete
+//! the database file cannot also move the head or make the app forget the log.
 
 use cmek_activity::{ChainHead, HeadStore};
 use cmek_core::{Error, Result, Secret};
@@ -37,6 +40,20 @@ impl HeadStore for KeychainHeads {
         }
         result
     }
+
+    fn load_folder_log(&self, folder_id: &str) -> Result<Option<String>> {
+        let key = keys::activity_log_folder(folder_id);
+        off_thread(|| Ok(self.0.retrieve(&key)?.map(|v| v.expose().to_owned())))
+    }
+
+    fn save_folder_log(&self, folder_id: &str, log_id: &str) -> Result<()> {
+        let key = keys::activity_log_folder(folder_id);
+        let result = off_thread(|| self.0.persist(&key, &Secret::new(log_id)));
+        if let Err(e) = &result {
+            tracing::warn!(message = %e.message, "the keychain did not take the activity log's folder entry");
+        }
+        result
+    }
 }
 
 #[cfg(test)]
@@ -69,6 +86,18 @@ mod tests {
                 .unwrap()
                 .expose(),
             h.to_value()
+        );
+        assert_eq!(heads.load_folder_log("f1").unwrap(), None);
+        heads.save_folder_log("f1", "aa").unwrap();
+        assert_eq!(heads.load_folder_log("f1").unwrap().as_deref(), Some("aa"));
+        assert_eq!(heads.load_folder_log("f2").unwrap(), None, "another folder");
+        assert_eq!(
+            store
+                .retrieve(&keys::activity_log_folder("f1"))
+                .unwrap()
+                .unwrap()
+                .expose(),
+            "aa"
         );
         store.set_unavailable(true);
         assert_eq!(

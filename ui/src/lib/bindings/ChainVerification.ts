@@ -24,4 +24,10 @@ firstBad?: BadEntry,
 /**
  * One sentence for the banner and `cmek activity`.
  */
-message: string, };
+message: string, 
+/**
+ * Set when this log replaced one that was deleted or emptied (its first entry says so,
+ * module `head`): one sentence, also in `message`, to show even when the log is
+ * trustworthy.
+ */
+notice?: string, };
