@@ -16,7 +16,7 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 
 use clap::Parser;
-use cmek_sandbox::{Sandbox, SandboxConfig, SpecGuard};
+use cmek_sandbox::{Sandbox, SandboxConfig, SpecGuard, StopSignal};
 
 /// Serves the CMEK Desk sandbox (a fake of the Google Cloud, AWS and CockroachDB Cloud APIs
 /// CMEK Desk uses, seeded with a demo organisation) on 127.0.0.1 until Ctrl-C or SIGTERM.
@@ -100,31 +100,4 @@ async fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
-}
-
-/// Ctrl-C, or SIGTERM on Unix (listened for from [`StopSignal::listen`] on).
-struct StopSignal {
-    #[cfg(unix)]
-    term: Option<tokio::signal::unix::Signal>,
-}
-
-impl StopSignal {
-    fn listen() -> Self {
-        Self {
-            #[cfg(unix)]
-            term: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok(),
-        }
-    }
-
-    async fn wait(self) {
-        #[cfg(unix)]
-        if let Some(mut term) = self.term {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }

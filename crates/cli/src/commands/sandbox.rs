@@ -11,7 +11,7 @@ use crate::args::SandboxCommand;
 use crate::exit::{Outcome, FAILED, OK};
 use crate::output::Out;
 use cmek_core::{Error, ErrorCode};
-use cmek_sandbox::{Sandbox, SandboxConfig, SpecGuard};
+use cmek_sandbox::{Sandbox, SandboxConfig, SpecGuard, StopSignal};
 use std::io::Write;
 use std::net::SocketAddr;
 
@@ -59,31 +59,4 @@ pub async fn run(cmd: SandboxCommand, out: &Out) -> Outcome {
         return Ok(FAILED);
     }
     Ok(OK)
-}
-
-/// Ctrl-C, or SIGTERM on Unix (listened for from [`StopSignal::listen`] on).
-struct StopSignal {
-    #[cfg(unix)]
-    term: Option<tokio::signal::unix::Signal>,
-}
-
-impl StopSignal {
-    fn listen() -> Self {
-        Self {
-            #[cfg(unix)]
-            term: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok(),
-        }
-    }
-
-    async fn wait(self) {
-        #[cfg(unix)]
-        if let Some(mut term) = self.term {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-            return;
-        }
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }
