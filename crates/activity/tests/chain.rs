@@ -3,31 +3,13 @@
 //! swapped in from another installation, a chain row forged with the public key; an intact log
 //! verifies; the one-time sealing of a database written before the chain; file modes.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use cmek_activity::{ActivityLog, ChainKey, EntryStatus, ExportFormat, DB_FILE_NAME};
+use common::{sqlite3, temp_dir};
 use serde_json::json;
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cmek-chain-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
-/// Runs SQL through the real `sqlite3` shell, as an attacker with file access would.
-fn sqlite3(db: &Path, sql: &str) {
-    let out = Command::new("sqlite3")
-        .arg(db)
-        .arg(sql)
-        .output()
-        .expect("the sqlite3 shell is missing: install Debian's `sqlite3` (scripts/lib.sh TEST_PACKAGES does)");
-    assert!(
-        out.status.success(),
-        "sqlite3 {sql}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// A log with one interrupted revocation (snapshot, a removal done, REVOKE unresolved).
 fn seeded(dir: &Path, key: &ChainKey) -> (ActivityLog, String) {
@@ -72,7 +54,7 @@ fn reopen(dir: &Path, key: &ChainKey) -> ActivityLog {
 
 #[test]
 fn an_intact_log_verifies_after_reopening() {
-    let dir = temp_dir("intact");
+    let dir = temp_dir("chain", "intact");
     let key = ChainKey::generate().unwrap();
     let (log, _) = seeded(&dir, &key);
     drop(log);
@@ -89,7 +71,7 @@ fn an_intact_log_verifies_after_reopening() {
 
 #[test]
 fn a_row_inserted_with_the_sqlite3_shell_is_named_and_nothing_is_trusted() {
-    let dir = temp_dir("forged-insert");
+    let dir = temp_dir("chain", "forged-insert");
     let key = ChainKey::generate().unwrap();
     drop(seeded(&dir, &key));
     // A forged finished-looking revoke operation with a snapshot that grants a stranger.
@@ -125,7 +107,7 @@ fn a_row_inserted_with_the_sqlite3_shell_is_named_and_nothing_is_trusted() {
 
 #[test]
 fn a_chain_row_forged_with_the_public_key_fails_the_mac() {
-    let dir = temp_dir("forged-chain");
+    let dir = temp_dir("chain", "forged-chain");
     let key = ChainKey::generate().unwrap();
     drop(seeded(&dir, &key));
     // The attacker writes through the library with the only key they have (the public one):
@@ -156,7 +138,7 @@ fn a_chain_row_forged_with_the_public_key_fails_the_mac() {
 
 #[test]
 fn drop_trigger_then_update_is_detected_and_names_the_row() {
-    let dir = temp_dir("update");
+    let dir = temp_dir("chain", "update");
     let key = ChainKey::generate().unwrap();
     drop(seeded(&dir, &key));
     sqlite3(
@@ -177,7 +159,7 @@ fn drop_trigger_then_update_is_detected_and_names_the_row() {
 
 #[test]
 fn a_dropped_trigger_alone_is_reported() {
-    let dir = temp_dir("trigger");
+    let dir = temp_dir("chain", "trigger");
     let key = ChainKey::generate().unwrap();
     drop(seeded(&dir, &key));
     sqlite3(&dir.join(DB_FILE_NAME), "DROP TRIGGER snapshots_no_delete;");
@@ -188,7 +170,7 @@ fn a_dropped_trigger_alone_is_reported() {
 
 #[test]
 fn a_changed_snapshot_is_detected() {
-    let dir = temp_dir("snapshot");
+    let dir = temp_dir("chain", "snapshot");
     let key = ChainKey::generate().unwrap();
     let (_, op) = seeded(&dir, &key);
     sqlite3(
@@ -205,8 +187,8 @@ fn a_changed_snapshot_is_detected() {
 
 #[test]
 fn a_database_swapped_in_from_another_installation_is_detected() {
-    let theirs = temp_dir("swap-theirs");
-    let ours = temp_dir("swap-ours");
+    let theirs = temp_dir("chain", "swap-theirs");
+    let ours = temp_dir("chain", "swap-ours");
     let our_key = ChainKey::generate().unwrap();
     drop(seeded(&ours, &our_key));
     drop(seeded(&theirs, &ChainKey::generate().unwrap()));
@@ -248,7 +230,7 @@ fn legacy_db(dir: &Path) -> PathBuf {
 
 #[test]
 fn a_log_from_before_the_chain_is_sealed_once_on_first_use_of_the_key() {
-    let dir = temp_dir("legacy-first");
+    let dir = temp_dir("chain", "legacy-first");
     let db = legacy_db(&dir);
     let key = ChainKey::generate().unwrap();
     let log = ActivityLog::open_with_key(&db, key.clone(), true).unwrap();
@@ -266,7 +248,7 @@ fn a_log_from_before_the_chain_is_sealed_once_on_first_use_of_the_key() {
 
 #[test]
 fn a_log_from_before_the_chain_with_an_existing_key_is_not_trusted() {
-    let dir = temp_dir("legacy-old-key");
+    let dir = temp_dir("chain", "legacy-old-key");
     let db = legacy_db(&dir);
     let log = ActivityLog::open_with_key(&db, ChainKey::generate().unwrap(), false).unwrap();
     let v = log.verify().unwrap();
@@ -279,7 +261,9 @@ fn a_log_from_before_the_chain_with_an_existing_key_is_not_trusted() {
 fn the_folder_is_0700_and_every_file_0600() {
     use std::os::unix::fs::PermissionsExt;
     let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-    let dir = temp_dir("modes");
+    let dir = temp_dir("chain", "modes");
+    // Not there yet: the log creates it.
+    std::fs::remove_dir(&dir).unwrap();
     let (log, _) = seeded(&dir, &ChainKey::generate().unwrap());
     assert_eq!(mode(&dir), 0o700);
     for f in ["", "-wal", "-shm"] {
@@ -294,7 +278,7 @@ fn the_folder_is_0700_and_every_file_0600() {
 
 #[test]
 fn csv_cells_that_start_like_a_formula_are_quoted_as_text() {
-    let dir = temp_dir("csv");
+    let dir = temp_dir("chain", "csv");
     let log =
         ActivityLog::open_with_key(dir.join(DB_FILE_NAME), ChainKey::generate().unwrap(), true)
             .unwrap();

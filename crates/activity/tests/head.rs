@@ -7,81 +7,16 @@
 //! `tests/replaced.rs`. The head store here is a map; the same tests through the real OS
 //! keychain are in `crates/desk/tests/activity_head.rs`.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+mod common;
 
-use cmek_activity::{ActivityLog, ChainHead, ChainKey, EntryStatus, HeadStore, DB_FILE_NAME};
-use cmek_core::{Error, ErrorCode, Result};
+use std::path::Path;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use cmek_activity::{ActivityLog, ChainKey, EntryStatus, HeadStore, DB_FILE_NAME};
+use cmek_core::ErrorCode;
+use common::{sqlite3, temp_dir, Heads};
 use serde_json::json;
-
-/// Heads in a map, and which log lives in each folder in another; `down` makes every call
-/// fail like a locked keychain.
-#[derive(Default)]
-struct Heads {
-    map: Mutex<HashMap<String, String>>,
-    folders: Mutex<HashMap<String, String>>,
-    down: AtomicBool,
-}
-
-impl Heads {
-    fn check(&self) -> Result<()> {
-        if self.down.load(Ordering::SeqCst) {
-            return Err(Error::new(ErrorCode::Keychain, "The keychain is locked."));
-        }
-        Ok(())
-    }
-}
-
-impl HeadStore for Heads {
-    fn load(&self, log_id: &str) -> Result<Option<ChainHead>> {
-        self.check()?;
-        let map = self.map.lock().unwrap();
-        map.get(log_id).map(|v| ChainHead::parse(v)).transpose()
-    }
-    fn save(&self, log_id: &str, head: &ChainHead) -> Result<()> {
-        self.check()?;
-        self.map
-            .lock()
-            .unwrap()
-            .insert(log_id.to_owned(), head.to_value());
-        Ok(())
-    }
-    fn load_folder_log(&self, folder_id: &str) -> Result<Option<String>> {
-        self.check()?;
-        Ok(self.folders.lock().unwrap().get(folder_id).cloned())
-    }
-    fn save_folder_log(&self, folder_id: &str, log_id: &str) -> Result<()> {
-        self.check()?;
-        self.folders
-            .lock()
-            .unwrap()
-            .insert(folder_id.to_owned(), log_id.to_owned());
-        Ok(())
-    }
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cmek-head-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn sqlite3(db: &Path, sql: &str) {
-    let out = Command::new("sqlite3")
-        .arg(db)
-        .arg(sql)
-        .output()
-        .expect("the sqlite3 shell is missing: install Debian's `sqlite3` (scripts/lib.sh TEST_PACKAGES does)");
-    assert!(
-        out.status.success(),
-        "sqlite3 {sql}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// Deletes entries from `entry` on and chain records from `seq` on, as someone with the file
 /// would: drop the append-only triggers, delete, put the triggers back as they were.
@@ -145,7 +80,7 @@ fn finished_revocation(log: &ActivityLog) -> String {
 
 #[test]
 fn deleting_the_newest_rows_is_caught_by_the_head_and_nothing_is_offered() {
-    let dir = temp_dir("truncate");
+    let dir = temp_dir("head", "truncate");
     let (key, heads) = (ChainKey::generate().unwrap(), Arc::new(Heads::default()));
     let log = open(&dir, &key, &heads);
     let op = finished_revocation(&log);
@@ -196,7 +131,7 @@ fn deleting_the_newest_rows_is_caught_by_the_head_and_nothing_is_offered() {
 
 #[test]
 fn an_older_copy_of_the_file_put_back_is_caught() {
-    let dir = temp_dir("rollback");
+    let dir = temp_dir("head", "rollback");
     let (key, heads) = (ChainKey::generate().unwrap(), Arc::new(Heads::default()));
     let db = dir.join(DB_FILE_NAME);
     let log = open(&dir, &key, &heads);
@@ -226,8 +161,8 @@ fn an_older_copy_of_the_file_put_back_is_caught() {
 
 #[test]
 fn a_second_copy_written_on_is_caught_where_the_copies_part() {
-    let dir = temp_dir("fork");
-    let other = temp_dir("fork-other");
+    let dir = temp_dir("head", "fork");
+    let other = temp_dir("head", "fork-other");
     let (key, heads) = (ChainKey::generate().unwrap(), Arc::new(Heads::default()));
     let log = open(&dir, &key, &heads);
     finished_revocation(&log);
@@ -266,7 +201,7 @@ fn a_second_copy_written_on_is_caught_where_the_copies_part() {
 #[test]
 fn appends_and_restarts_stay_trusted_and_separate_logs_keep_separate_heads() {
     let (key, heads) = (ChainKey::generate().unwrap(), Arc::new(Heads::default()));
-    let (a, b) = (temp_dir("normal-a"), temp_dir("normal-b"));
+    let (a, b) = (temp_dir("head", "normal-a"), temp_dir("head", "normal-b"));
     for round in 0..3 {
         for dir in [&a, &b] {
             let log = open(dir, &key, &heads);
@@ -288,7 +223,7 @@ fn appends_and_restarts_stay_trusted_and_separate_logs_keep_separate_heads() {
 
 #[test]
 fn a_file_ahead_of_its_head_is_trusted_and_says_the_keychain_refused_the_head() {
-    let dir = temp_dir("ahead");
+    let dir = temp_dir("head", "ahead");
     let (key, heads) = (ChainKey::generate().unwrap(), Arc::new(Heads::default()));
     let log = open(&dir, &key, &heads);
     log.record_event("app", "connect", "sandbox", "Connected", &())
@@ -325,7 +260,7 @@ fn a_file_ahead_of_its_head_is_trusted_and_says_the_keychain_refused_the_head() 
 
 #[test]
 fn a_log_without_a_head_has_it_recorded_once_then_a_locked_keychain_is_not_trusted() {
-    let dir = temp_dir("missing");
+    let dir = temp_dir("head", "missing");
     let (key, heads) = (ChainKey::generate().unwrap(), Arc::new(Heads::default()));
     // Written by a build that kept no head.
     finished_revocation(
@@ -374,7 +309,7 @@ fn a_log_without_a_head_has_it_recorded_once_then_a_locked_keychain_is_not_trust
 
 #[test]
 fn a_new_log_is_trusted_before_and_after_its_first_entry() {
-    let dir = temp_dir("fresh");
+    let dir = temp_dir("head", "fresh");
     let (key, heads) = (ChainKey::generate().unwrap(), Arc::new(Heads::default()));
     let log = open(&dir, &key, &heads);
     let v = log.verify().unwrap();

@@ -5,62 +5,15 @@
 //! second folder get no notice. The store here is a map; the real OS keychain runs the same
 //! through the application core in `crates/desk/tests/activity_head.rs`.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::{Arc, Mutex};
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
 
 use cmek_activity::{
-    folder_id, ActivityLog, ChainHead, ChainKey, ExportFormat, HeadStore, DB_FILE_NAME,
-    REPLACED_ACTION,
+    ActivityLog, ChainKey, ExportFormat, HeadStore, DB_FILE_NAME, REPLACED_ACTION,
 };
-use cmek_core::Result;
-
-/// Heads and each folder's log in maps (the keychain of one installation).
-#[derive(Default)]
-struct Heads {
-    heads: Mutex<HashMap<String, String>>,
-    folders: Mutex<HashMap<String, String>>,
-}
-
-impl HeadStore for Heads {
-    fn load(&self, log_id: &str) -> Result<Option<ChainHead>> {
-        let map = self.heads.lock().unwrap();
-        map.get(log_id).map(|v| ChainHead::parse(v)).transpose()
-    }
-    fn save(&self, log_id: &str, head: &ChainHead) -> Result<()> {
-        self.heads
-            .lock()
-            .unwrap()
-            .insert(log_id.to_owned(), head.to_value());
-        Ok(())
-    }
-    fn load_folder_log(&self, folder_id: &str) -> Result<Option<String>> {
-        Ok(self.folders.lock().unwrap().get(folder_id).cloned())
-    }
-    fn save_folder_log(&self, folder_id: &str, log_id: &str) -> Result<()> {
-        self.folders
-            .lock()
-            .unwrap()
-            .insert(folder_id.to_owned(), log_id.to_owned());
-        Ok(())
-    }
-}
-
-impl Heads {
-    /// The log the store remembers for the folder `dir`.
-    fn folder_log(&self, dir: &Path) -> Option<String> {
-        let db = std::fs::canonicalize(dir.join(DB_FILE_NAME)).unwrap();
-        self.folders.lock().unwrap().get(&folder_id(&db)).cloned()
-    }
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cmek-replaced-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use common::{sqlite3, temp_dir, Heads};
 
 fn open(dir: &Path, key: &ChainKey, heads: &Arc<Heads>) -> ActivityLog {
     let heads: Arc<dyn HeadStore> = heads.clone();
@@ -92,16 +45,7 @@ fn empty(db: &Path) {
            BEGIN SELECT RAISE(ABORT, 'the activity chain is append-only'); END; \
          CREATE TRIGGER snapshots_no_delete BEFORE DELETE ON snapshots \
            BEGIN SELECT RAISE(ABORT, 'recovery snapshots are append-only'); END;";
-    let out = Command::new("sqlite3")
-        .arg(db)
-        .arg(sql)
-        .output()
-        .expect("the sqlite3 shell is missing: install Debian's `sqlite3` (scripts/lib.sh TEST_PACKAGES does)");
-    assert!(
-        out.status.success(),
-        "sqlite3: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    sqlite3(db, sql);
 }
 
 /// Checks the notice of a log that replaced `old` (3 chain records) and returns it.
@@ -129,7 +73,7 @@ fn assert_replaced(log: &ActivityLog, old: &str) -> String {
 
 #[test]
 fn a_deleted_database_is_reported_by_the_new_log_and_appends_do_not_wash_it_out() {
-    let dir = temp_dir("deleted");
+    let dir = temp_dir("replaced", "deleted");
     let (key, heads) = (ChainKey::generate().unwrap(), Arc::new(Heads::default()));
     let log = open(&dir, &key, &heads);
     write(&log, 3);
@@ -170,7 +114,7 @@ fn a_deleted_database_is_reported_by_the_new_log_and_appends_do_not_wash_it_out(
 
 #[test]
 fn emptied_tables_are_reported_like_a_deleted_file() {
-    let dir = temp_dir("emptied");
+    let dir = temp_dir("replaced", "emptied");
     let (key, heads) = (ChainKey::generate().unwrap(), Arc::new(Heads::default()));
     // Written by a build that kept no heads: the log becomes the folder's at the next open.
     write(
@@ -192,7 +136,10 @@ fn emptied_tables_are_reported_like_a_deleted_file() {
 #[test]
 fn a_fresh_folder_and_a_second_folder_get_no_notice() {
     let (key, heads) = (ChainKey::generate().unwrap(), Arc::new(Heads::default()));
-    let (a, b) = (temp_dir("fresh-a"), temp_dir("fresh-b"));
+    let (a, b) = (
+        temp_dir("replaced", "fresh-a"),
+        temp_dir("replaced", "fresh-b"),
+    );
     let log = open(&a, &key, &heads);
     let v = log.verify().unwrap();
     assert!(v.trustworthy && v.notice.is_none(), "fresh install: {v:?}");
@@ -215,7 +162,7 @@ fn a_fresh_folder_and_a_second_folder_get_no_notice() {
 
 #[test]
 fn a_deleted_database_without_a_keychain_store_is_a_new_log() {
-    let dir = temp_dir("no-store");
+    let dir = temp_dir("replaced", "no-store");
     let log = ActivityLog::open(dir.join(DB_FILE_NAME)).unwrap();
     write(&log, 3);
     drop(log);
