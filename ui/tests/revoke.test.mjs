@@ -273,6 +273,11 @@ test("a log that replaced a deleted one says so on start-up, and nothing is turn
   assert.ok((await banner.textContent()).includes(notice), await banner.textContent());
   assert.equal(await page.locator('[data-testid="activity-untrusted"]').count(), 0);
   assert.equal(await page.isVisible('[data-testid="pending-finish"]'), true, "nothing is refused for it");
+  // Dismiss, from the keyboard, hides it for this start only.
+  await page.focus('[data-testid="activity-replaced-dismiss"]');
+  await page.keyboard.press("Enter");
+  await banner.waitFor({ state: "detached" });
+  assert.equal(await page.isVisible('[data-testid="pending-finish"]'), true, "the interrupted operation stays");
   assert.deepEqual(pageErrors, []);
   await page.close();
 });
