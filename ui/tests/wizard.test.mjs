@@ -221,6 +221,18 @@ test("at 1280 px names do not break mid-word, the id is one truncated monospace 
   assert.match(await page.textContent('[data-testid="select-cluster-audit-disabled-key"]'), /^Review setup/);
   assert.match(await page.textContent('[data-testid="select-cluster-payments"]'), /^Set up CMEK/);
   await page.screenshot({ path: path.join(SHOTS, "clusters-1280.png"), fullPage: true });
+  // At the window's default width (tauri.conf.json: 1200 px) the table fits with room to
+  // spare (WebKit lays text out a little wider than Chromium): its narrowest layout leaves at
+  // least 48 px, so no column and no action button is behind a horizontal scroll.
+  await page.setViewportSize({ width: 1200, height: 800 });
+  const fit = await page.$eval('[data-testid="cluster-table"]', (t) => {
+    t.style.width = "min-content";
+    const narrowest = Math.ceil(t.getBoundingClientRect().width);
+    t.style.width = "";
+    return { narrowest, frame: t.parentElement.clientWidth };
+  });
+  assert.ok(fit.narrowest <= fit.frame - 48, `the cluster table needs ${fit.narrowest}px of a ${fit.frame}px frame`);
+  await page.setViewportSize({ width: 1280, height: 800 });
   await page.click('[data-testid="select-cluster-audit-disabled-key"]');
   await page.waitForSelector('[data-testid="review-plan"]');
   assert.deepEqual(pageErrors, []);
