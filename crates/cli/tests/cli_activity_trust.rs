@@ -10,8 +10,11 @@ mod common;
 
 use cmek_sandbox::seed::{DEMO_PROJECT_ID, SINGLE_REGION_CLUSTER_ID};
 use common::{Cli, Served};
-use std::path::Path;
 use std::process::Command;
+
+#[path = "../../../tests/support/sqlite_shell.rs"]
+mod sqlite_shell;
+use sqlite_shell::sqlite3;
 
 #[test]
 fn cmek_activity_names_the_first_forged_entry_and_offers_nothing() {
@@ -51,21 +54,6 @@ fn cmek_activity_names_the_first_forged_entry_and_offers_nothing() {
         .activity()
         .iter()
         .any(|e| e["operationId"] == "forged-op"));
-}
-
-/// Runs SQL through the real `sqlite3` shell; its output.
-fn sqlite3(db: &Path, sql: &str) -> String {
-    let out = Command::new("sqlite3")
-        .arg(db)
-        .arg(sql)
-        .output()
-        .expect("the sqlite3 shell is missing: install Debian's `sqlite3` (scripts/lib.sh TEST_PACKAGES does)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
 #[test]

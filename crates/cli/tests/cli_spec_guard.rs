@@ -8,48 +8,10 @@
 mod common;
 
 use common::{Cli, Served};
-use std::io::{Read, Write};
-use std::net::TcpStream;
 
-/// A key ring of the demo project (`cmek-sandbox` seed) to create a key in.
-const KEYS: &str =
-    "/kms/v1/projects/cmek-demo-project/locations/us-east4/keyRings/guard/cryptoKeys?cryptoKeyId=k";
-
-/// One HTTP/1.1 exchange with the sandbox on loopback (no client library needed for a request
-/// this test builds on purpose); returns the status code and the body.
-fn exchange(url: &str, method: &str, path: &str, body: &str) -> (u16, String) {
-    let addr = url.strip_prefix("http://").expect("an http:// URL");
-    let mut stream = TcpStream::connect(addr).expect("connect to the sandbox");
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        cmek_sandbox::DEFAULT_GOOGLE_TOKEN,
-        body.len()
-    )
-    .expect("send the request");
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).expect("read the answer");
-    let status = answer
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = answer
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
-}
-
-/// The findings the sandbox lists on its loopback endpoint.
-fn listed(url: &str) -> serde_json::Value {
-    let (status, body) = exchange(url, "GET", "/_sandbox/spec-findings", "");
-    assert_eq!(status, 200, "{body}");
-    serde_json::from_str(&body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
-}
-
-const BAD_BODY: &str = r#"{"purpose": "ENCRYPT_DECRYPT", "bogusField": 1}"#;
+#[path = "../../../tests/support/sandbox_http.rs"]
+mod sandbox_http;
+use sandbox_http::{exchange, listed, BAD_BODY, KEYS};
 
 #[test]
 #[should_panic(

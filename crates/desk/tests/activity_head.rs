@@ -18,7 +18,10 @@ use cmek_keychain::{keys, Namespace, OsKeychain, SecretStore};
 use cmek_revoke::{Lever, RevokeEvent, RevokeRequest};
 use cmek_sandbox::seed::AWS_CLUSTER_ID;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+#[path = "../../../tests/support/sqlite_shell.rs"]
+mod sqlite_shell;
+use sqlite_shell::sqlite3;
 use std::time::Duration;
 
 /// The real keychain is required: without a session bus the test fails with the fix, unless
@@ -47,21 +50,6 @@ fn temp_dir(name: &str) -> PathBuf {
 fn app(dir: &Path) -> Desk {
     let settings = Settings::from_pairs([("CMEK_DESK_DATA_DIR", dir.display().to_string())]);
     Desk::new(Session::new(settings, Keychain::Os(Namespace::Test)))
-}
-
-/// Runs SQL through the real `sqlite3` shell, as someone with the file would; its output.
-fn sqlite3(db: &Path, sql: &str) -> String {
-    let out = Command::new("sqlite3")
-        .arg(db)
-        .arg(sql)
-        .output()
-        .expect("the sqlite3 shell is missing: install Debian's `sqlite3` (scripts/lib.sh TEST_PACKAGES does)");
-    assert!(
-        out.status.success(),
-        "sqlite3 {sql}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
 /// Deletes entry `entry` and every later one with their chain records, then puts the

@@ -13,7 +13,10 @@ use cmek_desk_core::settings::Settings;
 use cmek_desk_core::Desk;
 use cmek_keychain::{keys, Namespace, OsKeychain, SecretStore};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+#[path = "../../../tests/support/sqlite_shell.rs"]
+mod sqlite_shell;
+use sqlite_shell::sqlite3;
 
 /// The real keychain is required: without a session bus the test fails with the fix, unless
 /// `CMEK_DESK_ALLOW_MISSING=1` (then it says it skipped).
@@ -41,19 +44,6 @@ fn temp_dir(name: &str) -> PathBuf {
 fn app(dir: &Path) -> Desk {
     let settings = Settings::from_pairs([("CMEK_DESK_DATA_DIR", dir.display().to_string())]);
     Desk::new(Session::new(settings, Keychain::Os(Namespace::Test)))
-}
-
-fn sqlite3(db: &Path, sql: &str) {
-    let out = Command::new("sqlite3")
-        .arg(db)
-        .arg(sql)
-        .output()
-        .expect("the sqlite3 shell is missing: install Debian's `sqlite3` (scripts/lib.sh TEST_PACKAGES does)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 async fn writes(desk: &Desk) -> usize {

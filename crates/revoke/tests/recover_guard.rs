@@ -5,8 +5,10 @@
 //! Every refusal writes nothing to the sandbox.
 
 mod common;
-use std::path::Path;
-use std::process::Command;
+
+#[path = "../../../tests/support/sqlite_shell.rs"]
+mod sqlite_shell;
+use sqlite_shell::sqlite3;
 
 use cmek_activity::{ActivityLog, ChainKey, DB_FILE_NAME};
 use cmek_core::iam::{Grant, ROLE_TOKEN_CREATOR};
@@ -37,19 +39,6 @@ async fn keyed_env(name: &str) -> Env {
     .unwrap();
     provision_shared(&e.ctx).await;
     e
-}
-
-fn sqlite3(db: &Path, sql: &str) {
-    let out = Command::new("sqlite3")
-        .arg(db)
-        .arg(sql)
-        .output()
-        .expect("the sqlite3 shell is missing: install Debian's `sqlite3` (scripts/lib.sh TEST_PACKAGES does)");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 /// A revocation of A, finished.

@@ -3,18 +3,15 @@
 //! reads), SIGTERM (exit 0), and the spec guard on stop (`--spec-guard fail`: exit 1 naming
 //! the exchange that broke the API contracts, as `cmek sandbox serve` does).
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_cmek-sandbox");
+#[path = "../../../tests/support/sandbox_http.rs"]
+mod sandbox_http;
+use sandbox_http::{exchange, listed, BAD_BODY, KEYS};
 
-/// A key ring of the demo project to create a key in.
-const KEYS: &str =
-    "/kms/v1/projects/cmek-demo-project/locations/us-east4/keyRings/guard/cryptoKeys?cryptoKeyId=k";
-/// A field Cloud KMS's discovery document does not have: the request breaks the contract.
-const BAD_BODY: &str = r#"{"purpose": "ENCRYPT_DECRYPT", "bogusField": 1}"#;
+const BIN: &str = env!("CARGO_BIN_EXE_cmek-sandbox");
 
 /// Runs the binary with `args` to its end (argument errors, `--help`): exit code and
 /// stdout/stderr.
@@ -86,42 +83,6 @@ impl Drop for Running {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// One HTTP/1.1 exchange with the sandbox on loopback; the status code and the body.
-fn exchange(url: &str, method: &str, path: &str, body: &str) -> (u16, String) {
-    let addr = url.strip_prefix("http://").expect("an http:// URL");
-    let mut stream = TcpStream::connect(addr).expect("connect to the sandbox");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .expect("read timeout");
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        cmek_sandbox::DEFAULT_GOOGLE_TOKEN,
-        body.len()
-    )
-    .expect("send the request");
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).expect("read the answer");
-    let status = answer
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let body = answer
-        .split_once("\r\n\r\n")
-        .map(|(_, b)| b.to_owned())
-        .unwrap_or_default();
-    (status, body)
-}
-
-/// The spec guard's loopback listing: `{"guard": …, "findings": […]}`.
-fn listed(url: &str) -> serde_json::Value {
-    let (status, body) = exchange(url, "GET", "/_sandbox/spec-findings", "");
-    assert_eq!(status, 200, "{body}");
-    serde_json::from_str(&body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! What the activity log's integration tests share: [`Heads`], an in-memory `HeadStore` (the
 //! keychain of one installation) that can be made to fail like a locked keychain, [`sqlite3`]
-//! to change a database with the real shell as someone with the file would, and [`temp_dir`]
+//! (`tests/support/sqlite_shell.rs`, shared with the desk, revoke and CLI tests) to change a
+//! database with the real shell as someone with the file would, and [`temp_dir`]
 //! for a fresh folder per test.
 
 // Each test file is its own crate and uses only some of these helpers.
@@ -8,12 +9,15 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
 use cmek_activity::{folder_id, ChainHead, HeadStore, DB_FILE_NAME};
 use cmek_core::{Error, ErrorCode, Result};
+
+#[path = "../../../../tests/support/sqlite_shell.rs"]
+mod sqlite_shell;
+pub use sqlite_shell::sqlite3;
 
 /// Heads in a map, and which log lives in each folder in another; `down` makes every call
 /// fail like a locked keychain ("The keychain is locked.").
@@ -74,19 +78,4 @@ pub fn temp_dir(prefix: &str, name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-/// Runs SQL through the real `sqlite3` shell, as an attacker with file access would; panics
-/// naming the SQL and the shell's error when it fails.
-pub fn sqlite3(db: &Path, sql: &str) {
-    let out = Command::new("sqlite3")
-        .arg(db)
-        .arg(sql)
-        .output()
-        .expect("the sqlite3 shell is missing: install Debian's `sqlite3` (scripts/lib.sh TEST_PACKAGES does)");
-    assert!(
-        out.status.success(),
-        "sqlite3 {sql}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
