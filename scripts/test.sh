@@ -55,16 +55,18 @@ esac
 
 T0=$SECONDS
 failed=()
-# Free space where the build writes, in each step's header: a full disk fails far from its
-# cause (a linker's "No space left on device"), so the log shows when it ran out.
-free_space() { df -h --output=avail "$(dirname "$TARGET_DIR")" 2>/dev/null | tail -1 | tr -d ' '; }
-step() { echo; echo "=== [$((SECONDS - T0))s] $* (disk: $(free_space) free)"; }
+# Free space where the build writes (GiB), in each step's header: a full disk fails far from
+# its cause (a linker's "No space left on device"), so the log shows when it ran out.
+free_gib() {
+  local kib
+  kib=$(df -Pk "$(dirname "$TARGET_DIR")" 2>/dev/null | awk 'NR==2 {print $4}') || true
+  echo $(( ${kib:-0} / 1048576 ))
+}
+step() { echo; echo "=== [$((SECONDS - T0))s] $* (disk: $(free_gib) GiB free)"; }
 # A cold run from a clean clone wrote 24 GiB to the target dir (2026-12-02; 6.7 GiB of it
 # incremental caches, which .ci/run turns off). Say so up front rather than fail mid-link.
-avail_kib=$(df -Pk "$(dirname "$TARGET_DIR")" 2>/dev/null | awk 'NR==2 {print $4}') || true
-avail_gib=$(( ${avail_kib:-0} / 1048576 ))
-((avail_gib >= 20)) ||
-  echo "WARNING: ${avail_gib} GiB free where the build writes; a cold run needs about 18-24 GiB (scripts/test.sh)." >&2
+(($(free_gib) >= 20)) ||
+  echo "WARNING: $(free_gib) GiB free where the build writes; a cold run needs about 18-24 GiB (scripts/test.sh)." >&2
 # Runs one test phase and records its failure instead of stopping.
 phase() {
   local name=$1; shift
